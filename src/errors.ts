@@ -1,0 +1,63 @@
+/**
+ * The one table of error factories. Every message names the argument, what was expected and
+ * what was received, in Keras's wording, so a user can fix the call without reading weft's code.
+ */
+
+/** Renders a received value the way a user would have typed it. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (Array.isArray(value)) return `[${value.map(describeValue).join(', ')}]`;
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<number>).length})`;
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  const name = (value as object).constructor?.name;
+  return name && name !== 'Object' ? name : JSON.stringify(value);
+}
+
+/** A value of the right type outside its allowed range or set. */
+export function invalidArgument(argument: string, expected: string, received: unknown): RangeError {
+  return new RangeError(
+    `Invalid value received for argument \`${argument}\`. Expected ${expected}. Received: ${argument}=${describeValue(received)}`,
+  );
+}
+
+/** A value of the wrong type altogether. */
+export function invalidType(argument: string, expected: string, received: unknown): TypeError {
+  return new TypeError(
+    `Invalid type received for argument \`${argument}\`. Expected ${expected}. Received: ${argument}=${describeValue(received)}`,
+  );
+}
+
+/** A name that is not one of a fixed set; lists the valid ones. */
+export function unknownName(kind: string, received: string, valid: readonly string[]): RangeError {
+  return new RangeError(`Unknown ${kind}: '${received}'. Expected one of: ${valid.map((v) => `'${v}'`).join(', ')}.`);
+}
+
+/** Bad wiring or data shape: Keras raises ValueError for these. */
+export class ShapeError extends Error {
+  override name = 'ShapeError';
+}
+
+export function shapeMismatch(where: string, expected: string, received: string): ShapeError {
+  return new ShapeError(`${where}: expected ${expected}, received ${received}`);
+}
+
+/** A call made in the wrong order (fit before compile, a disposed model). */
+export class StateError extends Error {
+  override name = 'StateError';
+}
+
+/** Checks that `value` is an integer >= `min` (a count, a size, a unit number). */
+export function checkInteger(argument: string, value: unknown, min: number): number {
+  if (typeof value !== 'number') throw invalidType(argument, `an integer >= ${min}`, value);
+  if (!Number.isInteger(value) || value < min) throw invalidArgument(argument, `an integer >= ${min}`, value);
+  return value;
+}
+
+/** Checks that `value` is a finite number within [lo, hi] (or [lo, hi) when hiOpen). */
+export function checkNumberInRange(argument: string, value: unknown, lo: number, hi: number, hiOpen = false): number {
+  const expected = `a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}`;
+  if (typeof value !== 'number') throw invalidType(argument, expected, value);
+  if (!(value >= lo && (hiOpen ? value < hi : value <= hi))) throw invalidArgument(argument, expected, value);
+  return value;
+}

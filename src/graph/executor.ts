@@ -1,0 +1,108 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { CallContext, Layer, Saved, SparseGrad } from './layer.js';
+import type { GraphModel } from './model.js';
+import type { Node, SymbolicTensor } from './symbolic.js';
+import { writeTensorInto } from './tensor-io.js';
+
+/** A layer whose output is activation(z) and that can take dL/dz directly (Dense). */
+export interface LogitsLayer extends Layer {
+  readonly activation: { readonly name: string };
+  logits(saved: Saved): tf.Tensor | null;
+  backwardFromLogits(dz: tf.Tensor2D, saved: Saved, needInputGrads: readonly boolean[]): ReturnType<Layer['backward']>;
+}
+
+export function isLogitsLayer(layer: Layer): layer is LogitsLayer {
+  return typeof (layer as Partial<LogitsLayer>).backwardFromLogits === 'function';
+}
+
+/** What one forward pass left behind: every tensor's value and every node's saved state. */
+export interface ForwardPass {
+  readonly values: Map<SymbolicTensor, tf.Tensor>;
+  readonly saved: Map<Node, Saved>;
+}
+
+/**
+ * Runs a model's graph on concrete tensors and differentiates it by hand, node by node in
+ * reverse. It is thread-agnostic: the host and every worker run this same code, only the
+ * weights' source and the dropout masks' key differ. Call inside tf.tidy.
+ */
+export class Executor {
+  /** Tensors whose gradient someone needs: those downstream of a weight. */
+  private readonly needsGrad = new Set<SymbolicTensor>();
+
+  constructor(readonly model: GraphModel) {
+    for (const node of model.nodes) {
+      if (node.layer.params.length > 0 || node.inputs.some((t) => this.needsGrad.has(t))) this.needsGrad.add(node.output);
+    }
+  }
+
+  /** One tensor per weight, copied from the flat parameter array into the backend. */
+  weightTensors(params: Float32Array): Map<Layer, tf.Tensor[]> {
+    const byLayer = new Map<Layer, tf.Tensor[]>();
+    for (const e of this.model.layout.entries) {
+      const list = byLayer.get(e.layer) ?? [];
+      list.push(tf.tensor(params.subarray(e.offset, e.offset + e.size), e.shape as number[]));
+      byLayer.set(e.layer, list);
+    }
+    return byLayer;
+  }
+
+  forward(inputs: readonly tf.Tensor[], weights: Map<Layer, tf.Tensor[]>, ctxFor: (layer: Layer) => CallContext): ForwardPass {
+    const values = new Map<SymbolicTensor, tf.Tensor>();
+    const saved = new Map<Node, Saved>();
+    this.model.inputs.forEach((t, i) => values.set(t, inputs[i]));
+    for (const node of this.model.nodes) {
+      if (values.has(node.output)) continue; // a model input
+      const ins = node.inputs.map((t) => values.get(t) as tf.Tensor);
+      const w = weights.get(node.layer) ?? [];
+      const { output, cache } = node.layer.forward(ins, w, ctxFor(node.layer));
+      values.set(node.output, output);
+      saved.set(node, { inputs: ins, weights: w, output, cache });
+    }
+    return { values, saved };
+  }
+
+  /**
+   * Back-propagates `outputGrad` (dL/d output, or dL/d logits when `gradIsLogits`) and writes
+   * every weight's gradient into `gradOut` at the layout's offsets. A weight used by several
+   * nodes (a shared layer) gets the sum.
+   */
+  backward(pass: ForwardPass, outputGrad: tf.Tensor, gradIsLogits: boolean, gradOut: Float32Array): void {
+    const grads = new Map<SymbolicTensor, tf.Tensor>([[this.model.outputs[0], outputGrad]]);
+    const written = new Set<number>();
+    const entries = this.model.layout.entries;
+    const nodes = this.model.nodes;
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const node = nodes[i];
+      const dy = grads.get(node.output);
+      const saved = pass.saved.get(node);
+      if (dy === undefined || saved === undefined) continue;
+      const need = node.inputs.map((t) => this.needsGrad.has(t));
+      const fused = gradIsLogits && node.output === this.model.outputs[0] && isLogitsLayer(node.layer);
+      const result = fused
+        ? (node.layer as LogitsLayer).backwardFromLogits(dy as tf.Tensor2D, saved, need)
+        : node.layer.backward(dy, saved, need);
+      result.inputs.forEach((g, k) => {
+        if (g === null || !need[k]) return;
+        const t = node.inputs[k];
+        const prev = grads.get(t);
+        grads.set(t, prev === undefined ? g : tf.add(prev, g));
+      });
+      const base = entries.findIndex((e) => e.layer === node.layer);
+      result.weights.forEach((g, k) => {
+        const e = entries[base + k];
+        const view = gradOut.subarray(e.offset, e.offset + e.size);
+        if (g instanceof tf.Tensor) {
+          writeTensorInto(g, gradOut, e.offset, !written.has(base + k));
+        } else {
+          if (!written.has(base + k)) view.fill(0);
+          (g as SparseGrad).addInto(view);
+        }
+        written.add(base + k);
+      });
+    }
+    entries.forEach((e, i) => {
+      if (!written.has(i)) gradOut.fill(0, e.offset, e.offset + e.size);
+    });
+  }
+}

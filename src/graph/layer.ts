@@ -1,0 +1,162 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { invalidArgument, invalidType, ShapeError, StateError } from '../errors.js';
+import type { InitializerSpec } from './initializers.js';
+import { sizeOf, type DType, type Shape } from './shape.js';
+import { Node, SymbolicTensor } from './symbolic.js';
+
+/** A weight a layer declares in `build`: its shape and how to initialise it. */
+export interface ParamSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly initializer: InitializerSpec;
+}
+
+/** What a layer may ask of the step that runs it. `training` is explicit, never a global. */
+export interface CallContext {
+  readonly training: boolean;
+  /**
+   * A dropout keep-mask for this batch: `rows` examples of `rowSize` values each, holding
+   * 1/(1-rate) where kept and 0 where dropped. It is a pure function of the run's key, the
+   * layer and each example's global index, so it does not depend on who computes it.
+   */
+  dropoutMask(rate: number, rowSize: number, rows: number, seed?: number): Float32Array;
+}
+
+/** What the forward pass saved for the backward pass of one node. */
+export interface Saved {
+  readonly inputs: readonly tf.Tensor[];
+  readonly weights: readonly tf.Tensor[];
+  readonly output: tf.Tensor;
+  readonly cache: unknown;
+}
+
+/** A weight gradient too sparse to be a dense tensor (Embedding): it adds itself in place. */
+export interface SparseGrad {
+  addInto(view: Float32Array): void;
+}
+
+export interface Gradients {
+  /** d(loss)/d(input k), or null where the caller said it is not needed. */
+  readonly inputs: readonly (tf.Tensor | null)[];
+  /** d(loss)/d(weight k), in `params` order. */
+  readonly weights: readonly (tf.Tensor | SparseGrad)[];
+}
+
+const nameCounters = new Map<string, number>();
+
+/** Keras's naming: the first dense layer is 'dense', then 'dense_1', 'dense_2'. */
+function uniqueName(base: string, startAtOne: boolean): string {
+  const n = nameCounters.get(base) ?? (startAtOne ? 1 : 0);
+  nameCounters.set(base, n + 1);
+  return n === 0 ? base : `${base}_${n}`;
+}
+
+/**
+ * A layer: the constructor validates and stores config; `build` declares weights from the input
+ * shapes; `computeOutputShape` is pure shape logic; `forward`/`backward` are the math, written
+ * by hand so the hot path uses only fast wasm kernels (no autodiff, no transposed matMul).
+ */
+export abstract class Layer {
+  abstract readonly className: string;
+  readonly name: string;
+  /** Weight declarations, set by the first `apply`. */
+  params: readonly ParamSpec[] = [];
+  /** Every application of this layer; a layer applied twice shares its weights. */
+  readonly nodes: Node[] = [];
+  private builtShapes: Shape[] | null = null;
+  /** Views of this layer's weights in its model's flat parameter array. */
+  private weightViews: Float32Array[] | null = null;
+
+  protected constructor(name: string | undefined, defaultName: string, startAtOne = false) {
+    if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
+      throw invalidType('name', 'a non-empty string', name);
+    }
+    this.name = name ?? uniqueName(defaultName, startAtOne);
+  }
+
+  /** Declares the weights for these input shapes; throws a ShapeError naming the layer. */
+  protected abstract build(inputShapes: readonly Shape[]): ParamSpec[];
+  abstract computeOutputShape(inputShapes: readonly Shape[]): Shape;
+  abstract forward(inputs: readonly tf.Tensor[], weights: readonly tf.Tensor[], ctx: CallContext): { output: tf.Tensor; cache?: unknown };
+  abstract backward(dy: tf.Tensor, saved: Saved, needInputGrads: readonly boolean[]): Gradients;
+  /** The plain config a worker rebuilds this layer from (JSON-safe). */
+  abstract getConfig(): Record<string, unknown>;
+
+  /** The dtype of the output; layers that change it (none yet besides Embedding's input) override. */
+  protected outputDtype(_inputs: readonly SymbolicTensor[]): DType {
+    return 'float32';
+  }
+
+  /** How many inputs this layer takes: 1 unless overridden (Concatenate takes 2 or more). */
+  protected readonly minInputs: number = 1;
+  protected readonly maxInputs: number = 1;
+
+  apply(x: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor {
+    const inputs = Array.isArray(x) ? (x as SymbolicTensor[]) : [x as SymbolicTensor];
+    inputs.forEach((t, i) => {
+      if (!(t instanceof SymbolicTensor)) {
+        throw invalidType(`inputs[${i}] of layer '${this.name}'`, 'a symbolic tensor from weft.input() or a layer', t);
+      }
+    });
+    if (inputs.length < this.minInputs || inputs.length > this.maxInputs) {
+      const expected = this.minInputs === this.maxInputs ? `${this.minInputs}` : `at least ${this.minInputs}`;
+      throw new ShapeError(`Layer '${this.name}' (${this.className}) expects ${expected} input(s), received ${inputs.length}`);
+    }
+    const shapes = inputs.map((t) => t.shape);
+    if (this.builtShapes === null) {
+      this.params = this.build(shapes);
+      this.builtShapes = shapes;
+    } else {
+      this.checkReuse(shapes);
+    }
+    const node = new Node(this, inputs, this.computeOutputShape(shapes), this.outputDtype(inputs));
+    this.nodes.push(node);
+    return node.output;
+  }
+
+  /** A shared layer must see the shapes it was built for. */
+  private checkReuse(shapes: readonly Shape[]): void {
+    const built = this.builtShapes as Shape[];
+    shapes.forEach((s, i) => {
+      const ref = built[i];
+      const same = ref !== undefined && s.length === ref.length && s.every((d, j) => j === 0 || d === ref[j]);
+      if (!same) throw new ShapeError(`Layer '${this.name}' was built for input shape ${JSON.stringify(ref)} and cannot be applied to ${JSON.stringify(s)}`);
+    });
+  }
+
+  get countParams(): number {
+    return this.params.reduce((n, p) => n + sizeOf(p.shape), 0);
+  }
+
+  /** Called by the Model that owns the flat parameter array. */
+  bindWeights(views: Float32Array[]): void {
+    this.weightViews = views;
+  }
+
+  private views(): Float32Array[] {
+    if (this.weightViews === null) {
+      throw new StateError(`Layer '${this.name}' has no weights yet: they are created when a model containing it is built`);
+    }
+    return this.weightViews;
+  }
+
+  /** The weights as new tensors (kernel before bias), like tfjs-layers' getWeights(). */
+  getWeights(): tf.Tensor[] {
+    return this.views().map((v, i) => tf.tensor(v.slice(), this.params[i].shape as number[]));
+  }
+
+  setWeights(weights: readonly tf.Tensor[]): void {
+    const views = this.views();
+    if (weights.length !== views.length) {
+      throw invalidArgument(`weights of layer '${this.name}'`, `${views.length} tensors`, `${weights.length} tensors`);
+    }
+    weights.forEach((w, i) => {
+      const expected = this.params[i].shape;
+      if (w.shape.length !== expected.length || w.shape.some((d, j) => d !== expected[j])) {
+        throw new ShapeError(`Layer '${this.name}' weight '${this.params[i].name}': expected shape [${expected}], received [${w.shape}]`);
+      }
+    });
+    // Validate everything first so a bad call changes nothing.
+    weights.forEach((w, i) => views[i].set(w.dataSync() as Float32Array));
+  }
+}

@@ -1,0 +1,101 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkInteger, invalidType, ShapeError } from '../../errors.js';
+import { getActivation, type Activation } from '../activations.js';
+import { resolveInitializer, type InitializerSpec } from '../initializers.js';
+import { Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
+import { formatShape, type Shape } from '../shape.js';
+
+export interface DenseConfig {
+  units: number;
+  activation?: string;
+  useBias?: boolean;
+  kernelInitializer?: InitializerSpec;
+  biasInitializer?: InitializerSpec;
+  name?: string;
+}
+
+interface DenseCache {
+  /** The input flattened to rank 2. */
+  x2: tf.Tensor2D;
+  /** The pre-activation, kept only when the activation's derivative needs it. */
+  z: tf.Tensor | null;
+}
+
+/** y = activation(x · kernel + bias), applied over the last axis. */
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  readonly units: number;
+  readonly activation: Activation;
+  readonly useBias: boolean;
+  private readonly kernelInit: ReturnType<typeof resolveInitializer>;
+  private readonly biasInit: ReturnType<typeof resolveInitializer>;
+
+  constructor(config: DenseConfig) {
+    super(config?.name, 'dense');
+    if (config === null || typeof config !== 'object') throw invalidType('config', '{units, activation?, ...}', config);
+    this.units = checkInteger('units', config.units, 1);
+    this.activation = getActivation(config.activation);
+    if (config.useBias !== undefined && typeof config.useBias !== 'boolean') throw invalidType('useBias', 'a boolean', config.useBias);
+    this.useBias = config.useBias ?? true;
+    this.kernelInit = resolveInitializer('kernelInitializer', config.kernelInitializer ?? 'glorotUniform');
+    this.biasInit = resolveInitializer('biasInitializer', config.biasInitializer ?? 'zeros');
+  }
+
+  protected build([shape]: readonly Shape[]): ParamSpec[] {
+    const inDim = shape[shape.length - 1];
+    if (shape.length < 2 || inDim == null) {
+      throw new ShapeError(`Input 0 of layer '${this.name}' (Dense) is incompatible with the layer: expected a rank >= 2 input with a known last axis, received shape ${formatShape(shape)}`);
+    }
+    const params: ParamSpec[] = [{ name: 'kernel', shape: [inDim, this.units], initializer: this.kernelInit }];
+    if (this.useBias) params.push({ name: 'bias', shape: [this.units], initializer: this.biasInit });
+    return params;
+  }
+
+  computeOutputShape([shape]: readonly Shape[]): Shape {
+    return [...shape.slice(0, -1), this.units];
+  }
+
+  forward([x]: readonly tf.Tensor[], [kernel, bias]: readonly tf.Tensor[], _ctx: CallContext): { output: tf.Tensor; cache: DenseCache } {
+    const x2 = tf.reshape(x, [-1, kernel.shape[0]]) as tf.Tensor2D;
+    const act = this.activation;
+    // relu and linear fuse into wasm's matMul; others need z kept for their derivative.
+    const fusable = act.name === 'linear' || act.name === 'relu';
+    const z = tf.fused.matMul({ a: x2, b: kernel as tf.Tensor2D, bias, activation: fusable ? act.name as 'relu' | 'linear' : 'linear' });
+    const a = fusable ? z : act.forward(z);
+    return { output: tf.reshape(a, [...x.shape.slice(0, -1), this.units]), cache: { x2, z: fusable ? null : z } };
+  }
+
+  /** The pre-activation, for a loss that fuses its gradient with softmax or sigmoid. */
+  logits(saved: Saved): tf.Tensor | null {
+    return (saved.cache as DenseCache).z;
+  }
+
+  backward(dy: tf.Tensor, saved: Saved, needInputGrads: readonly boolean[]): Gradients {
+    const { z } = saved.cache as DenseCache;
+    const dy2 = tf.reshape(dy, [-1, this.units]);
+    const a2 = tf.reshape(saved.output, [-1, this.units]);
+    const dz = this.activation.backward(dy2, z ?? a2, a2) as tf.Tensor2D;
+    return this.backwardFromLogits(dz, saved, needInputGrads);
+  }
+
+  /**
+   * Gradients from dL/dz. Written with explicit transposes and plain matMuls: wasm's transposed
+   * matMul runs ~20x slower than transpose + matMul (DESIGN.md), and the bias gradient is a
+   * ones-row matMul because wasm's Sum over axis 0 is slower still.
+   */
+  backwardFromLogits(dz: tf.Tensor2D, saved: Saved, [needInput]: readonly boolean[]): Gradients {
+    const { x2 } = saved.cache as DenseCache;
+    const [kernel] = saved.weights;
+    const weights: tf.Tensor[] = [tf.matMul(tf.transpose(x2), dz)];
+    if (this.useBias) weights.push(tf.reshape(tf.matMul(tf.ones([1, dz.shape[0]]), dz), [this.units]));
+    const input = needInput ? tf.reshape(tf.matMul(dz, tf.transpose(kernel as tf.Tensor2D)), saved.inputs[0].shape) : null;
+    return { inputs: [input], weights };
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      name: this.name, units: this.units, activation: this.activation.name, useBias: this.useBias,
+      kernelInitializer: this.kernelInit, biasInitializer: this.biasInit,
+    };
+  }
+}

@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkInteger, invalidType, ShapeError } from '../../errors.js';
+import { resolveInitializer, type InitializerSpec } from '../initializers.js';
+import { Layer, type CallContext, type Gradients, type ParamSpec, type Saved, type SparseGrad } from '../layer.js';
+import { formatShape, type Shape } from '../shape.js';
+import { readTensor } from '../tensor-io.js';
+
+export interface EmbeddingConfig {
+  inputDim: number;
+  outputDim: number;
+  embeddingsInitializer?: InitializerSpec;
+  name?: string;
+}
+
+/** Looks up a row of `embeddings` for each integer index; indices must lie in [0, inputDim). */
+export class Embedding extends Layer {
+  readonly className = 'Embedding';
+  readonly inputDim: number;
+  readonly outputDim: number;
+  private readonly init: ReturnType<typeof resolveInitializer>;
+
+  constructor(config: EmbeddingConfig) {
+    super(config?.name, 'embedding');
+    if (config === null || typeof config !== 'object') throw invalidType('config', '{inputDim, outputDim}', config);
+    this.inputDim = checkInteger('inputDim', config.inputDim, 1);
+    this.outputDim = checkInteger('outputDim', config.outputDim, 1);
+    this.init = resolveInitializer('embeddingsInitializer', config.embeddingsInitializer ?? 'randomUniform');
+  }
+
+  protected build([shape]: readonly Shape[]): ParamSpec[] {
+    if (shape.length < 1) throw new ShapeError(`Input 0 of layer '${this.name}' (Embedding) must have a batch axis, received shape ${formatShape(shape)}`);
+    return [{ name: 'embeddings', shape: [this.inputDim, this.outputDim], initializer: this.init }];
+  }
+
+  computeOutputShape([shape]: readonly Shape[]): Shape {
+    return [...shape, this.outputDim];
+  }
+
+  forward([x]: readonly tf.Tensor[], [table]: readonly tf.Tensor[], _ctx: CallContext): { output: tf.Tensor; cache: null } {
+    const indices = x.dtype === 'int32' ? x : tf.cast(x, 'int32');
+    return { output: tf.gather(table, indices), cache: null };
+  }
+
+  /**
+   * wasm has no kernel for gather's gradient (UnsortedSegmentSum), and a dense one-hot product
+   * would cost inputDim times more: scatter-add each output row into the touched table rows.
+   */
+  backward(dy: tf.Tensor, saved: Saved): Gradients {
+    const indices = readTensor(saved.inputs[0]);
+    const grad = readTensor(dy) as Float32Array;
+    const d = this.outputDim;
+    const inputDim = this.inputDim;
+    const sparse: SparseGrad = {
+      addInto(view: Float32Array): void {
+        for (let r = 0; r < indices.length; r++) {
+          const row = indices[r];
+          if (!(row >= 0 && row < inputDim)) throw new RangeError(`Embedding index ${row} is outside [0, ${inputDim})`);
+          const dst = row * d;
+          const src = r * d;
+          for (let j = 0; j < d; j++) view[dst + j] += grad[src + j];
+        }
+      },
+    };
+    return { inputs: [null], weights: [sparse] };
+  }
+
+  protected override outputDtype(): 'float32' {
+    return 'float32';
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, inputDim: this.inputDim, outputDim: this.outputDim, embeddingsInitializer: this.init };
+  }
+}

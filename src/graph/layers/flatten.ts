@@ -1,0 +1,36 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ShapeError } from '../../errors.js';
+import { Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
+import { formatShape, type Shape } from '../shape.js';
+
+/** Folds every axis but the batch one into one: (None, 50, 64) becomes (None, 3200). */
+export class Flatten extends Layer {
+  readonly className = 'Flatten';
+
+  constructor(config: { name?: string } = {}) {
+    super(config?.name, 'flatten');
+  }
+
+  protected build([shape]: readonly Shape[]): ParamSpec[] {
+    if (shape.slice(1).some((d) => d == null)) {
+      throw new ShapeError(`Input 0 of layer '${this.name}' (Flatten) needs every non-batch axis known, received shape ${formatShape(shape)}`);
+    }
+    return [];
+  }
+
+  computeOutputShape([shape]: readonly Shape[]): Shape {
+    return [shape[0], shape.slice(1).reduce((a: number, b) => a * (b as number), 1)];
+  }
+
+  forward([x]: readonly tf.Tensor[]): { output: tf.Tensor } {
+    return { output: tf.reshape(x, [x.shape[0], -1]) };
+  }
+
+  backward(dy: tf.Tensor, saved: Saved): Gradients {
+    return { inputs: [tf.reshape(dy, saved.inputs[0].shape)], weights: [] };
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { name: this.name };
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * weft: Keras-style functional models trained data-parallel on Node.js worker threads.
+ * Importing weft leaves tfjs-core ready on its wasm backend in this thread.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from './graph/backend.js';
+import { Concatenate, Dense, Dropout, Embedding, Flatten, InputLayer } from './graph/layers/index.js';
+import type { DenseConfig, DropoutConfig, EmbeddingConfig, InputConfig } from './graph/layers/index.js';
+import type { SymbolicTensor } from './graph/symbolic.js';
+import { Model, type ModelConfig } from './train/model.js';
+import { adam, rmsprop, sgd } from './train/optimizers.js';
+
+await initBackend();
+
+export { tf };
+export { Model } from './train/model.js';
+export type { CompileArgs, EvaluateArgs, ModelConfig } from './train/model.js';
+export type { FitArgs } from './train/options.js';
+export { History } from './train/history.js';
+export { Layer } from './graph/layer.js';
+export { SymbolicTensor } from './graph/symbolic.js';
+export { ShapeError, StateError } from './errors.js';
+export type { Optimizer } from './train/optimizers.js';
+export { loadDigits } from './train/datasets/digits.js';
+
+/** A symbolic input: the shape of one example (no batch axis) and its dtype. */
+export function input(config: InputConfig): SymbolicTensor {
+  return new InputLayer(config).output;
+}
+
+export function model(config: ModelConfig): Model {
+  return new Model(config);
+}
+
+/** `concatenate([a, b])` applies a new Concatenate layer at once; `concatenate({axis})` returns the layer. */
+function concatenate(tensors: SymbolicTensor[], config?: { axis?: number; name?: string }): SymbolicTensor;
+function concatenate(config?: { axis?: number; name?: string }): Concatenate;
+function concatenate(
+  arg?: SymbolicTensor[] | { axis?: number; name?: string },
+  config?: { axis?: number; name?: string },
+): SymbolicTensor | Concatenate {
+  if (Array.isArray(arg)) return new Concatenate(config).apply(arg);
+  return new Concatenate(arg);
+}
+
+export const layers = {
+  dense: (config: DenseConfig) => new Dense(config),
+  dropout: (config: DropoutConfig) => new Dropout(config),
+  embedding: (config: EmbeddingConfig) => new Embedding(config),
+  flatten: (config?: { name?: string }) => new Flatten(config),
+  concatenate,
+};
+
+export const optimizers = { adam, sgd, rmsprop };

@@ -1,0 +1,132 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Executor, isLogitsLayer } from '../graph/executor.js';
+import type { CallContext, Layer } from '../graph/layer.js';
+import { Dropout } from '../graph/layers/dropout.js';
+import type { Loss } from '../graph/losses.js';
+import type { Metric } from '../graph/metrics.js';
+import type { GraphModel } from '../graph/model.js';
+import { readTensor, scoped } from '../graph/tensor-io.js';
+import { fillDropoutMask, foldIn, keyFromSeed, type Key } from './random.js';
+
+/** A contiguous block of examples, already gathered into row-major arrays. */
+export interface Batch {
+  /** One array per model input, `rows` examples each. */
+  readonly xs: readonly (Float32Array | Int32Array)[];
+  readonly y: Float32Array | Int32Array | null;
+  readonly rows: number;
+  /** Index within the epoch of row 0: the dropout key of row r is firstExample + r. */
+  readonly firstExample: number;
+}
+
+/** Which random stream a training step draws from. */
+export interface StepKey {
+  readonly runKey: Key;
+  readonly epoch: number;
+}
+
+/** Shapes of the model's inputs and target for `rows` examples. */
+function batchShape(t: { shape: readonly (number | null)[] }, rows: number): number[] {
+  return [rows, ...(t.shape.slice(1) as number[])];
+}
+
+/**
+ * One model's forward/backward step on one block of examples: the unit of work a worker runs
+ * for its shard, and what the single-thread path runs for a whole batch. Everything it returns
+ * is a sum over its examples, so shards add up to the batch.
+ */
+export class StepRunner {
+  private readonly executor: Executor;
+  private readonly maskScratch = new Map<Layer, Float32Array>();
+  private readonly layerKeys = new Map<Layer, Key>();
+  private keyOwner: Key | null = null;
+
+  constructor(
+    readonly model: GraphModel,
+    readonly loss: Loss | null,
+    readonly metrics: readonly Metric[],
+  ) {
+    this.executor = new Executor(model);
+  }
+
+  private inputTensors(batch: Batch): tf.Tensor[] {
+    return this.model.inputs.map((t, i) => tf.tensor(batch.xs[i], batchShape(t, batch.rows), t.dtype));
+  }
+
+  private targetTensor(batch: Batch): tf.Tensor {
+    const out = this.model.outputs[0];
+    const shape = this.loss?.sparseTargets ? [batch.rows] : batchShape(out, batch.rows);
+    return tf.tensor(batch.y as Float32Array, shape, 'float32');
+  }
+
+  /** A layer's key: its own seed if it has one, else the run's; folded with its model index. */
+  private layerKey(layer: Layer, runKey: Key): Key {
+    if (this.keyOwner !== runKey) {
+      this.layerKeys.clear();
+      this.keyOwner = runKey;
+    }
+    let key = this.layerKeys.get(layer);
+    if (key === undefined) {
+      const seed = layer instanceof Dropout ? layer.seed : undefined;
+      key = foldIn(seed === undefined ? runKey : keyFromSeed(seed), this.model.layerIndex(layer));
+      this.layerKeys.set(layer, key);
+    }
+    return key;
+  }
+
+  private context(training: boolean, batch: Batch, key: StepKey | null): (layer: Layer) => CallContext {
+    return (layer) => ({
+      training,
+      dropoutMask: (rate, rowSize, rows) => {
+        if (key === null) throw new Error('dropoutMask requested outside training');
+        let scratch = this.maskScratch.get(layer);
+        if (scratch === undefined || scratch.length !== rows * rowSize) {
+          scratch = new Float32Array(rows * rowSize);
+          this.maskScratch.set(layer, scratch);
+        }
+        fillDropoutMask(this.layerKey(layer, key.runKey), key.epoch, batch.firstExample, rows, rowSize, rate, scratch);
+        return scratch;
+      },
+    });
+  }
+
+  /** Loss, metric sums and (when gradOut is given) the gradient sum, for one block. */
+  private run(params: Float32Array, batch: Batch, key: StepKey | null, gradOut: Float32Array | null): Float64Array {
+    const loss = this.loss;
+    if (loss === null) throw new Error('StepRunner needs a loss to train or evaluate');
+    return scoped(() => {
+      const weights = this.executor.weightTensors(params);
+      const pass = this.executor.forward(this.inputTensors(batch), weights, this.context(gradOut !== null, batch, key));
+      const outNode = this.model.outputs[0].node;
+      const output = pass.values.get(this.model.outputs[0]) as tf.Tensor;
+      const saved = pass.saved.get(outNode);
+      const layer = outNode.layer;
+      const logits = saved !== undefined && isLogitsLayer(layer) ? layer.logits(saved) : null;
+      const head = { output, logits, activation: isLogitsLayer(layer) ? layer.activation.name : 'linear' };
+      const y = this.targetTensor(batch);
+      const result = loss.compute(head, y);
+      const sums = [tf.sum(result.perExample), ...this.metrics.map((m) => m.sum(output, y))];
+      const stats = Float64Array.from(readTensor(tf.stack(sums)));
+      if (gradOut !== null) this.executor.backward(pass, result.grad, result.gradIsLogits, gradOut);
+      return stats;
+    });
+  }
+
+  /** Training step on one block: writes Σ gradients into gradOut, returns [Σ loss, Σ metric...]. */
+  train(params: Float32Array, batch: Batch, key: StepKey, gradOut: Float32Array): Float64Array {
+    return this.run(params, batch, key, gradOut);
+  }
+
+  /** Inference-mode loss and metric sums (dropout off). */
+  evaluate(params: Float32Array, batch: Batch): Float64Array {
+    return this.run(params, batch, null, null);
+  }
+
+  /** Inference-mode outputs for one block, row-major, one array per model output. */
+  predict(params: Float32Array, batch: Batch): Float32Array[] {
+    return scoped(() => {
+      const weights = this.executor.weightTensors(params);
+      const pass = this.executor.forward(this.inputTensors(batch), weights, this.context(false, batch, null));
+      return this.model.outputs.map((o) => Float32Array.from(readTensor(pass.values.get(o) as tf.Tensor)));
+    });
+  }
+}

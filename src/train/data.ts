@@ -1,0 +1,132 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { invalidArgument, invalidType, shapeMismatch } from '../errors.js';
+import { Embedding } from '../graph/layers/embedding.js';
+import type { Loss } from '../graph/losses.js';
+import type { GraphModel } from '../graph/model.js';
+import { formatShape, type DType } from '../graph/shape.js';
+import type { SymbolicTensor } from '../graph/symbolic.js';
+import type { Column } from '../parallel/batch.js';
+
+/** What fit/evaluate/predict accept for one array: a tfjs Tensor or nested number arrays. */
+export type TensorLike = tf.Tensor | number[] | number[][] | number[][][] | Float32Array | Int32Array;
+
+interface Flat {
+  values: Float32Array | Int32Array;
+  shape: number[];
+}
+
+function flattenNested(argument: string, value: unknown[], dtype: DType): Flat {
+  const shape: number[] = [];
+  for (let v: unknown = value; Array.isArray(v); v = v[0]) shape.push(v.length);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
+  let k = 0;
+  const walk = (v: unknown, depth: number, path: number[]): void => {
+    if (depth === shape.length) {
+      if (typeof v !== 'number') throw invalidType(`${argument}[${path.join('][')}]`, 'a number', v);
+      if (dtype === 'int32' && !Number.isInteger(v)) throw invalidArgument(`${argument}[${path.join('][')}]`, 'an integer (the input is int32)', v);
+      values[k++] = v;
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth]) {
+      throw invalidArgument(`${argument}[${path.join('][')}]`, `an array of length ${shape[depth]} (nested arrays must be rectangular)`, v);
+    }
+    v.forEach((c, i) => walk(c, depth + 1, [...path, i]));
+  };
+  walk(value, 0, []);
+  return { values, shape };
+}
+
+function toFlat(argument: string, value: unknown, dtype: DType): Flat {
+  if (value instanceof tf.Tensor) {
+    if (value.isDisposed) throw invalidArgument(argument, 'a live tensor', 'a disposed tensor');
+    const data = value.dataSync();
+    if (dtype === 'int32' && value.dtype !== 'int32') {
+      data.forEach((v, i) => {
+        if (!Number.isInteger(v)) throw invalidArgument(`${argument} (flat index ${i})`, 'an integer (the input is int32)', v);
+      });
+    }
+    return { values: dtype === 'int32' ? Int32Array.from(data as Float32Array) : Float32Array.from(data as Float32Array), shape: value.shape };
+  }
+  if (Array.isArray(value)) {
+    if (value.length === 0) throw invalidArgument(argument, 'a non-empty array of examples', value);
+    return flattenNested(argument, value, dtype);
+  }
+  throw invalidType(argument, 'a tf.Tensor or a nested array of numbers', value);
+}
+
+function checkFinite(argument: string, values: Float32Array | Int32Array, rowSize: number): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw invalidArgument(argument, 'finite numbers', `${values[i]} at example ${Math.floor(i / rowSize)}`);
+    }
+  }
+}
+
+function checkRange(argument: string, values: Float32Array | Int32Array, hi: number, rowSize: number, what: string): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(v >= 0 && v < hi && Number.isInteger(v))) {
+      throw invalidArgument(argument, `${what} in [0, ${hi})`, `${v} at example ${Math.floor(i / rowSize)}`);
+    }
+  }
+}
+
+function toColumn(argument: string, value: unknown, exampleShape: number[], dtype: DType): Column {
+  const { values, shape } = toFlat(argument, value, dtype);
+  const expected: (number | null)[] = [null, ...exampleShape];
+  if (shape.length !== expected.length || shape.some((d, i) => i > 0 && d !== expected[i])) {
+    throw shapeMismatch(`\`${argument}\``, `shape ${formatShape(expected)}`, `shape ${formatShape(shape)}`);
+  }
+  const rowSize = exampleSize(exampleShape);
+  if (shape[0] === 0) throw invalidArgument(argument, 'at least one example', 'an empty array');
+  checkFinite(argument, values, rowSize);
+  return { data: values, rowSize, rows: shape[0] };
+}
+
+const exampleSize = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** The smallest inputDim of the Embedding layers an input feeds directly, if any. */
+function embeddingLimit(model: GraphModel, input: SymbolicTensor): number | null {
+  const dims = model.nodes.filter((n) => n.layer instanceof Embedding && n.inputs.includes(input))
+    .map((n) => (n.layer as Embedding).inputDim);
+  return dims.length > 0 ? Math.min(...dims) : null;
+}
+
+/** Converts and checks the model inputs: one column per input, all with the same example count. */
+export function toInputColumns(model: GraphModel, x: unknown): Column[] {
+  const n = model.inputs.length;
+  const list = n === 1 && !(Array.isArray(x) && x.length === 1 && x[0] instanceof tf.Tensor) ? [x] : x;
+  if (!Array.isArray(list) || list.length !== n) {
+    throw invalidArgument('x', `an array of ${n} inputs (one per model input)`, x);
+  }
+  const columns = model.inputs.map((t, i) => {
+    const argument = n === 1 ? 'x' : `x[${i}]`;
+    const column = toColumn(argument, list[i], t.shape.slice(1) as number[], t.dtype);
+    const limit = embeddingLimit(model, t);
+    if (limit !== null) checkRange(argument, column.data, limit, column.rowSize, `Embedding indices (integers)`);
+    return column;
+  });
+  columns.forEach((c, i) => {
+    if (c.rows !== columns[0].rows) throw shapeMismatch('`x`', `every input to have ${columns[0].rows} examples`, `${c.rows} in x[${i}]`);
+  });
+  return columns;
+}
+
+/** Converts and checks the targets against the model's output and the loss. */
+export function toTargetColumn(model: GraphModel, loss: Loss, y: unknown, rows: number): Column {
+  const out = model.outputs[0];
+  const units = out.shape[out.shape.length - 1] as number;
+  let column: Column;
+  if (loss.sparseTargets) {
+    const flat = toFlat('y', y, 'float32');
+    const ok = flat.shape.length === 1 || (flat.shape.length === 2 && flat.shape[1] === 1);
+    if (!ok) throw shapeMismatch('`y` (class indices for sparse crossentropy)', 'shape (None,) or (None, 1)', `shape ${formatShape(flat.shape)}`);
+    column = { data: flat.values, rowSize: 1, rows: flat.shape[0] };
+    checkRange('y', column.data, units, 1, 'class indices (integers)');
+  } else {
+    column = toColumn('y', y, out.shape.slice(1) as number[], 'float32');
+  }
+  if (column.rows !== rows) throw shapeMismatch('`x` and `y`', 'the same number of examples', `${rows} in x and ${column.rows} in y`);
+  return column;
+}

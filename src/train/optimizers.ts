@@ -1,0 +1,281 @@
+/**
+ * Optimizers as pure elementwise updates over one flat parameter buffer (the optax shape:
+ * hyperparameters closed over, state passed in). All state lives in caller-owned "slots",
+ * Float32Arrays of params.length that are written into and never replaced, so they may be views
+ * on a SharedArrayBuffer. Every update reads and writes only index i for each i in [start, end),
+ * so disjoint ranges may run on different threads and give, bit for bit, what one call over the
+ * whole buffer gives. Formulas and defaults follow Keras 3 (keras/src/optimizers/*.py).
+ */
+import { checkNumberInRange, invalidArgument, invalidType, unknownName } from '../errors.js';
+
+export type OptimizerClassName = 'Adam' | 'SGD' | 'RMSprop';
+
+/** The plain, JSON-safe description a worker or a checkpoint rebuilds an optimizer from. */
+export interface OptimizerSpec {
+  readonly className: OptimizerClassName;
+  readonly config: Readonly<Record<string, number | boolean>>;
+}
+
+export interface Optimizer {
+  readonly className: OptimizerClassName;
+  /** Mutable so LR schedulers can set it between steps; validated on every assignment. */
+  learningRate: number;
+  /** How many Float32Arrays of params.length `applyInPlace` expects in `slots`, zero-filled at start. */
+  readonly slotCount: number;
+  /** tfjs camelCase names; `optimizerFromSpec({ className, config: getConfig() })` rebuilds it. */
+  getConfig(): Record<string, number | boolean>;
+  /**
+   * Applies step `t` (1-based) to params[start, end) in place, updating the slots in place.
+   * `grads` holds per-example gradient sums; each is multiplied by `gradScale` (1/batchSize) first.
+   */
+  applyInPlace(
+    params: Float32Array,
+    grads: Float32Array,
+    slots: readonly Float32Array[],
+    t: number,
+    gradScale: number,
+    start?: number,
+    end?: number,
+  ): void;
+}
+
+export type AdamConfig = { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number };
+export type SgdConfig = { learningRate?: number; momentum?: number; nesterov?: boolean };
+export type RmspropConfig = {
+  learningRate?: number;
+  rho?: number;
+  momentum?: number;
+  epsilon?: number;
+  centered?: boolean;
+};
+
+type RawConfig = Readonly<Record<string, unknown>>;
+
+/** The elementwise update over [start, end); `lr` is the learning rate at this step. */
+type Kernel = (
+  p: Float32Array,
+  g: Float32Array,
+  slots: readonly Float32Array[],
+  lr: number,
+  t: number,
+  scale: number,
+  start: number,
+  end: number,
+) => void;
+
+// ---- validation (once, at construction; the step itself only checks its arguments' shapes) ----
+
+function checkLearningRate(value: unknown): number {
+  const expected = 'a finite number > 0';
+  if (typeof value !== 'number') throw invalidType('learningRate', expected, value);
+  if (!(Number.isFinite(value) && value > 0)) throw invalidArgument('learningRate', expected, value);
+  return value;
+}
+
+function checkEpsilon(value: unknown): number {
+  const expected = 'a finite number >= 0';
+  if (typeof value !== 'number') throw invalidType('epsilon', expected, value);
+  if (!(Number.isFinite(value) && value >= 0)) throw invalidArgument('epsilon', expected, value);
+  return value;
+}
+
+function checkBoolean(argument: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw invalidType(argument, 'a boolean', value);
+  return value;
+}
+
+/** Rejects keys the optimizer does not know (a typo in a spec would otherwise pass silently). */
+function checkKeys(className: OptimizerClassName, config: RawConfig, known: readonly string[]): void {
+  for (const key of Object.keys(config)) {
+    if (!known.includes(key)) throw unknownName(`${className} config key`, key, known);
+  }
+}
+
+/** `config[key]`, or `fallback` when the key is absent or undefined. */
+function option(config: RawConfig, key: string, fallback: number | boolean): unknown {
+  return config[key] === undefined ? fallback : config[key];
+}
+
+function checkStepArguments(
+  slotCount: number,
+  params: Float32Array,
+  grads: Float32Array,
+  slots: readonly Float32Array[],
+  t: number,
+  gradScale: number,
+  start: number,
+  end: number,
+): void {
+  const n = params.length;
+  if (grads.length !== n) throw invalidArgument('grads.length', `params.length (${n})`, grads.length);
+  if (slots.length !== slotCount) throw invalidArgument('slots.length', `${slotCount}`, slots.length);
+  slots.forEach((s, k) => {
+    if (s.length !== n) throw invalidArgument(`slots[${k}].length`, `params.length (${n})`, s.length);
+  });
+  if (!(Number.isInteger(t) && t >= 1)) throw invalidArgument('t', 'an integer >= 1', t);
+  if (!(Number.isFinite(gradScale) && gradScale > 0)) throw invalidArgument('gradScale', 'a finite number > 0', gradScale);
+  if (!(Number.isInteger(start) && start >= 0 && start <= n)) throw invalidArgument('start', `an integer in [0, ${n}]`, start);
+  if (!(Number.isInteger(end) && end >= start && end <= n)) throw invalidArgument('end', `an integer in [${start}, ${n}]`, end);
+}
+
+function makeOptimizer(
+  className: OptimizerClassName,
+  learningRate: number,
+  hyperparameters: Readonly<Record<string, number | boolean>>,
+  slotCount: number,
+  kernel: Kernel,
+): Optimizer {
+  let lr = learningRate;
+  return {
+    className,
+    slotCount,
+    get learningRate(): number {
+      return lr;
+    },
+    set learningRate(value: number) {
+      lr = checkLearningRate(value);
+    },
+    getConfig: () => ({ learningRate: lr, ...hyperparameters }),
+    applyInPlace(params, grads, slots, t, gradScale, start = 0, end = params.length) {
+      checkStepArguments(slotCount, params, grads, slots, t, gradScale, start, end);
+      kernel(params, grads, slots, lr, t, gradScale, start, end);
+    },
+  };
+}
+
+// ---- the three optimizers ----
+
+/**
+ * Adam (Kingma & Ba 2015, Alg. 1) in the "epsilon-hat" form Keras uses (the formula just before
+ * their Sec. 2.1): bias correction is folded into one step size, and epsilon is added to sqrt(v)
+ * before that correction. tfjs and PyTorch add epsilon to sqrt(v̂) after it, so their updates
+ * differ slightly while v is small. Slots: [m, v].
+ */
+function buildAdam(config: RawConfig): Optimizer {
+  checkKeys('Adam', config, ['learningRate', 'beta1', 'beta2', 'epsilon']);
+  const lr = checkLearningRate(option(config, 'learningRate', 0.001));
+  const beta1 = checkNumberInRange('beta1', option(config, 'beta1', 0.9), 0, 1, true);
+  const beta2 = checkNumberInRange('beta2', option(config, 'beta2', 0.999), 0, 1, true);
+  const epsilon = checkEpsilon(option(config, 'epsilon', 1e-7));
+  const c1 = 1 - beta1;
+  const c2 = 1 - beta2;
+  return makeOptimizer('Adam', lr, { beta1, beta2, epsilon }, 2, (p, g, [m, v], rate, t, scale, start, end) => {
+    // Once per call, in float64: every range of the same step sees the same alpha.
+    const alpha = (rate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    for (let i = start; i < end; i++) {
+      const gi = g[i] * scale;
+      const mi = m[i] + (gi - m[i]) * c1;
+      const vi = v[i] + (gi * gi - v[i]) * c2;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] -= (alpha * mi) / (Math.sqrt(vi) + epsilon);
+    }
+  });
+}
+
+/**
+ * SGD with optional (Nesterov) momentum, as in Keras: velocity = momentum·velocity − lr·g, then
+ * p += velocity, or p += momentum·velocity − lr·g with Nesterov. Slots: [velocity] if momentum > 0.
+ */
+function buildSgd(config: RawConfig): Optimizer {
+  checkKeys('SGD', config, ['learningRate', 'momentum', 'nesterov']);
+  const lr = checkLearningRate(option(config, 'learningRate', 0.01));
+  const momentum = checkNumberInRange('momentum', option(config, 'momentum', 0), 0, 1);
+  const nesterov = checkBoolean('nesterov', option(config, 'nesterov', false));
+  const slotCount = momentum > 0 ? 1 : 0;
+  return makeOptimizer('SGD', lr, { momentum, nesterov }, slotCount, (p, g, slots, rate, _t, scale, start, end) => {
+    const velocity = slots[0];
+    for (let i = start; i < end; i++) {
+      const step = rate * (g[i] * scale);
+      if (velocity === undefined) {
+        p[i] -= step;
+        continue;
+      }
+      const vi = momentum * velocity[i] - step;
+      velocity[i] = vi;
+      p[i] += nesterov ? momentum * vi - step : vi;
+    }
+  });
+}
+
+/**
+ * RMSprop (Hinton 2012, lecture 6e) as in Keras 3: no bias correction, epsilon inside the square
+ * root, optional centering (divide by an estimate of the variance rather than the second moment)
+ * and plain momentum on the increment. Slots, in Keras's build order: [velocity, momentum if
+ * momentum > 0, average gradient if centered].
+ */
+function buildRmsprop(config: RawConfig): Optimizer {
+  checkKeys('RMSprop', config, ['learningRate', 'rho', 'momentum', 'epsilon', 'centered']);
+  const lr = checkLearningRate(option(config, 'learningRate', 0.001));
+  const rho = checkNumberInRange('rho', option(config, 'rho', 0.9), 0, 1, true);
+  const momentum = checkNumberInRange('momentum', option(config, 'momentum', 0), 0, 1);
+  const epsilon = checkEpsilon(option(config, 'epsilon', 1e-7));
+  const centered = checkBoolean('centered', option(config, 'centered', false));
+  const slotCount = 1 + (momentum > 0 ? 1 : 0) + (centered ? 1 : 0);
+  const c = 1 - rho;
+  const hyperparameters = { rho, momentum, epsilon, centered };
+  return makeOptimizer('RMSprop', lr, hyperparameters, slotCount, (p, g, slots, rate, _t, scale, start, end) => {
+    const velocity = slots[0];
+    const mom = momentum > 0 ? slots[1] : undefined;
+    const average = centered ? slots[slotCount - 1] : undefined;
+    for (let i = start; i < end; i++) {
+      const gi = g[i] * scale;
+      const vi = rho * velocity[i] + c * (gi * gi);
+      velocity[i] = vi;
+      let denominator = vi + epsilon;
+      if (average !== undefined) {
+        const ai = rho * average[i] + c * gi;
+        average[i] = ai;
+        denominator = vi - ai * ai + epsilon;
+      }
+      const increment = (rate * gi) / Math.sqrt(denominator);
+      if (mom === undefined) {
+        p[i] -= increment;
+      } else {
+        const mi = momentum * mom[i] + increment;
+        mom[i] = mi;
+        p[i] -= mi;
+      }
+    }
+  });
+}
+
+// ---- construction by name ----
+
+const BUILDERS: Readonly<Record<string, (config: RawConfig) => Optimizer>> = {
+  adam: buildAdam,
+  sgd: buildSgd,
+  rmsprop: buildRmsprop,
+};
+
+export function adam(config: AdamConfig = {}): Optimizer {
+  return buildAdam(config);
+}
+
+export function sgd(config: SgdConfig = {}): Optimizer {
+  return buildSgd(config);
+}
+
+export function rmsprop(config: RmspropConfig = {}): Optimizer {
+  return buildRmsprop(config);
+}
+
+function builderFor(kind: string, name: string): (config: RawConfig) => Optimizer {
+  const builder = Object.hasOwn(BUILDERS, name.toLowerCase()) ? BUILDERS[name.toLowerCase()] : undefined;
+  if (builder === undefined) throw unknownName(kind, name, Object.keys(BUILDERS));
+  return builder;
+}
+
+/** 'adam' | 'sgd' | 'rmsprop' in any case gives a fresh optimizer with defaults; an instance is returned as is. */
+export function getOptimizer(identifier: string | Optimizer): Optimizer {
+  if (typeof identifier === 'string') return builderFor('optimizer', identifier)({});
+  if (typeof identifier === 'object' && identifier !== null && typeof identifier.applyInPlace === 'function') {
+    return identifier;
+  }
+  throw invalidType('optimizer', "an optimizer name ('adam', 'sgd', 'rmsprop') or an Optimizer", identifier);
+}
+
+/** Rebuilds an optimizer from `{ className, config: getConfig() }`, validating the config again. */
+export function optimizerFromSpec(spec: { className: string; config: Readonly<Record<string, number | boolean>> }): Optimizer {
+  return builderFor('optimizer', spec.className)(spec.config);
+}
