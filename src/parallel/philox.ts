@@ -1,6 +1,6 @@
 /**
  * Philox4x32-10, the counter-based generator of Salmon, Moraes, Dror and Shaw,
- * "Parallel random numbers: as easy as 1, 2, 3" (SC'11), section 3.2.
+ * "Parallel random numbers: as easy as 1, 2, 3" (SC'11).
  *
  * A counter-based generator is a keyed bijection of a 128-bit counter: output
  * = f_key(counter). There is no state to carry between calls, so any worker can
@@ -14,7 +14,7 @@
  * Speed: this runs in the training hot path. JavaScript has no 32x32->64
  * multiply, and BigInt is far too slow, so each round's product is split in two
  * exact pieces: the low word from Math.imul, the high word from float64 math
- * corrected by that low word (see `mulhi` below for the error bound). A round is
+ * corrected by that low word (see `mulhi32` below for the error bound). A round is
  * a chain of dependent float operations, so one block at a time is latency
  * bound; `philox4x32Blocks` runs four independent blocks interleaved, which lets
  * the CPU overlap them (about 2x faster on V8/x64).
@@ -23,7 +23,7 @@
 /** A Philox4x32 key: two uint32 words (k0, k1). */
 export type Key = readonly [number, number];
 
-/** Round multipliers (Salmon et al. SC'11, table 2; Random123 PHILOX_M4x32_0/1). */
+/** Round multipliers (Salmon et al. SC'11; Random123 PHILOX_M4x32_0/1). */
 const M0 = 0xd2511f53;
 const M1 = 0xcd9e8d57;
 /** Key schedule increments: golden ratio and sqrt(3)-1 (Random123 PHILOX_W32_0/1). */
@@ -38,15 +38,16 @@ const MT0 = M0 * TWO_M32;
 const MT1 = M1 * TWO_M32;
 
 /**
- * High 32 bits of the 64-bit product a*b, where a is M0 or M1 (mt = a*2^-32)
- * and lo = Math.imul(a, b) is the exact low word. Written out inline in the
- * rounds below; kept here as the reference statement of the trick.
+ * High 32 bits of the 64-bit product of uint32s a*b, without BigInt. The
+ * rounds below inline this exact expression with a = M0, M1 (mt = a*2^-32);
+ * this export is the statement of the trick that the tests check.
  *
- * With P = a*b = hi*2^32 + lo exactly, x = fl(mt * b) = fl(P*2^-32) has
- * |x - P*2^-32| <= 2^-22 (half an ulp of a number below 2^32). Adding 0.5 and
- * subtracting lo*2^-32 (exact) gives hi + 0.5 + err with |err| < 2^-19, so
- * truncation yields hi exactly. `| 0` truncates and wraps to int32, which is
- * the representation the XORs want anyway. Checked against BigInt in the tests.
+ * With P = a*b = hi*2^32 + lo and lo = Math.imul(a, b) exact, x = fl(P*2^-32)
+ * is within 2^-22 of hi + lo*2^-32 (half an ulp below 2^32). Adding 0.5 and
+ * subtracting lo*2^-32 (exact) gives hi + 0.5 + err, |err| < 2^-19, so
+ * truncation yields hi exactly. The 0.5 guard is needed: without it, products
+ * just above hi = 2^k (e.g. M0 * 0x9bcd91) truncate to hi - 1. `| 0` also
+ * wraps to int32, the representation the XORs want anyway.
  */
 export function mulhi32(a: number, b: number): number {
   const lo = Math.imul(a, b);

@@ -98,15 +98,21 @@ function stepF32(x: number, up: boolean): number {
 }
 
 /**
- * Uniform in [lo, hi), element i from word i%4 of counter (floor(i/4), stream, 0, 0).
- * The top 24 bits of the word give u = k * 2^-24, every float32 of [0, 1) grid;
+ * Uniform in [lo, hi) (all lo when lo == hi), element i from word i%4 of counter
+ * (floor(i/4), stream, 0, 0).
+ * The top 24 bits of the word give u = k * 2^-24, exact in float32 (as in JAX);
  * results are clamped so float32 rounding cannot reach hi.
  */
 export function fillUniform(key: Key, out: Float32Array, lo: number, hi: number, stream = 0): void {
   checkKey(key);
   checkUint32('stream', stream);
-  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi) || !Number.isFinite(hi - lo)) {
-    fail('lo, hi', 'finite with lo < hi', `${lo}, ${hi}`);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo <= hi) || !Number.isFinite(hi - lo)) {
+    fail('lo, hi', 'finite with lo <= hi', `${lo}, ${hi}`);
+  }
+  if (lo === hi) {
+    // Degenerate range, as TF's float uniform gives for minval == maxval.
+    out.fill(lo);
+    return;
   }
   const loF = Math.fround(lo) >= lo ? Math.fround(lo) : stepF32(Math.fround(lo), true);
   const hiF = Math.fround(hi) < hi ? Math.fround(hi) : stepF32(Math.fround(hi), false);

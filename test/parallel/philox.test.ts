@@ -60,6 +60,23 @@ describe('philox4x32 (Philox4x32-10)', () => {
     }
   });
 
+  it('is exact when a round product lands just above a power of two', () => {
+    // Found by exhaustive search over all 2^32 words: M0 * 0x9bcd91 = 0x8000000d493503 and
+    // M1 * 0x27d733 = 0x200000a78b3955 are the first words where a high-word computation
+    // without the +0.5 guard truncates to 2^k - 1. Round 1 multiplies c0 and c2 as given.
+    const cases = [[0x9bcd91, 1, 0x27d733, 2], [0x1379b22, 0, 0x27d733, 0], [0x26f3644, 3, 4, 5]];
+    const out = new Uint32Array(4);
+    for (const ctr of cases) {
+      philox4x32(ctr[0]!, ctr[1]!, ctr[2]!, ctr[3]!, 6, 7, out);
+      expect(Array.from(out)).toEqual(philoxRef(ctr, [6, 7]));
+      const blocks = new Uint32Array(16);
+      for (let lane = 0; lane < 4; lane++) { // each lane of the 4-way interleaved path
+        philox4x32Blocks(ctr[0]! - lane, ctr[1]!, ctr[2]!, ctr[3]!, 6, 7, 4, blocks);
+        expect(Array.from(blocks.subarray(4 * lane, 4 * lane + 4))).toEqual(philoxRef(ctr, [6, 7]));
+      }
+    }
+  });
+
   it('takes inputs mod 2^32 (int32 and uint32 spellings agree)', () => {
     const a = new Uint32Array(4);
     const b = new Uint32Array(4);
@@ -94,6 +111,20 @@ describe('mulhi32', () => {
     const edges = [0, 1, 2, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
       0xd2511f53, 0xcd9e8d57];
     for (const a of edges) for (const b of edges) check(a, b);
+  });
+
+  it('is exact just above powers of two, where dropping the +0.5 guard fails', () => {
+    // e.g. 0xffffffd3 * 0x80000017 = 2^63 + 661: without the guard the float path
+    // rounds to just below 2^31 and truncates to 2^31 - 1.
+    for (const [a, b] of [[0xffffffd3, 0x80000017], [0xffffffd4, 0x4000000c], [0xffffffd5, 0x20000006]]) {
+      check(a!, b!);
+    }
+    for (let k = 0; k < 32; k++) {
+      for (let a = 0xffffffff; a > 0xfffffe00; a--) {
+        const b = Number(((1n << BigInt(32 + k)) + BigInt(a) - 1n) / BigInt(a));
+        if (b < 2 ** 32) check(a, b);
+      }
+    }
   });
 });
 

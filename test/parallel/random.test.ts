@@ -104,11 +104,13 @@ describe('fillUniform', () => {
     expect(out.every((v) => v >= -1 && v < 3)).toBe(true);
   });
 
-  it('never returns hi after float32 rounding, and rejects empty ranges', () => {
+  it('never returns hi after float32 rounding; lo == hi gives lo; rejects lo > hi', () => {
     const out = new Float32Array(100000);
     fillUniform(KEY, out, 1, 1 + 1e-7);
     expect(out.every((v) => v >= 1 && v < 1 + 1e-7)).toBe(true);
-    expect(() => fillUniform(KEY, out, 1, 1)).toThrow(RangeError);
+    expect(() => fillUniform(KEY, out, 2, 1)).toThrow(/lo, hi must be finite with lo <= hi; received 2, 1/);
+    fillUniform(KEY, out, 0.5, 0.5);
+    expect(out.every((v) => v === 0.5)).toBe(true);
     expect(() => fillUniform(KEY, out, 0, 1, -1)).toThrow(/stream/);
   });
 });

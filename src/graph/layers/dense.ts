@@ -4,6 +4,7 @@ import { getActivation, type Activation } from '../activations.js';
 import { resolveInitializer, type InitializerSpec } from '../initializers.js';
 import { Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { formatShape, type Shape } from '../shape.js';
+import { transpose2d } from '../tensor-io.js';
 
 export interface DenseConfig {
   units: number;
@@ -80,15 +81,16 @@ export class Dense extends Layer {
 
   /**
    * Gradients from dL/dz. Written with explicit transposes and plain matMuls: wasm's transposed
-   * matMul runs ~20x slower than transpose + matMul (DESIGN.md), and the bias gradient is a
-   * ones-row matMul because wasm's Sum over axis 0 is slower still.
+   * matMul runs ~20x slower than transpose + matMul (DESIGN.md), the transposes run in JS (4x
+   * faster than wasm's), and the bias gradient is a ones-row matMul because wasm's Sum over
+   * axis 0 is slower still.
    */
   backwardFromLogits(dz: tf.Tensor2D, saved: Saved, [needInput]: readonly boolean[]): Gradients {
     const { x2 } = saved.cache as DenseCache;
     const [kernel] = saved.weights;
-    const weights: tf.Tensor[] = [tf.matMul(tf.transpose(x2), dz)];
+    const weights: tf.Tensor[] = [tf.matMul(transpose2d(x2), dz)];
     if (this.useBias) weights.push(tf.reshape(tf.matMul(tf.ones([1, dz.shape[0]]), dz), [this.units]));
-    const input = needInput ? tf.reshape(tf.matMul(dz, tf.transpose(kernel as tf.Tensor2D)), saved.inputs[0].shape) : null;
+    const input = needInput ? tf.reshape(tf.matMul(dz, transpose2d(kernel)), saved.inputs[0].shape) : null;
     return { inputs: [input], weights };
   }
 

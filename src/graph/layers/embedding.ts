@@ -3,7 +3,7 @@ import { checkInteger, invalidType, ShapeError } from '../../errors.js';
 import { resolveInitializer, type InitializerSpec } from '../initializers.js';
 import { Layer, type CallContext, type Gradients, type ParamSpec, type Saved, type SparseGrad } from '../layer.js';
 import { formatShape, type Shape } from '../shape.js';
-import { readTensor } from '../tensor-io.js';
+import { gatherRowsTensor, readTensor } from '../tensor-io.js';
 
 export interface EmbeddingConfig {
   inputDim: number;
@@ -37,8 +37,7 @@ export class Embedding extends Layer {
   }
 
   forward([x]: readonly tf.Tensor[], [table]: readonly tf.Tensor[], _ctx: CallContext): { output: tf.Tensor; cache: null } {
-    const indices = x.dtype === 'int32' ? x : tf.cast(x, 'int32');
-    return { output: tf.gather(table, indices), cache: null };
+    return { output: gatherRowsTensor(table, x), cache: null };
   }
 
   /**

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
 export interface DigitsSplit {
@@ -9,14 +11,20 @@ export interface DigitsSplit {
   rows: number;
 }
 
-/** data/digits.csv.gz at the package root, wherever this module was compiled to. */
-const DIGITS_URL = new URL(import.meta.url.includes('/dist/') ? '../../../../data/digits.csv.gz' : '../../../data/digits.csv.gz', import.meta.url);
+/** data/digits.csv.gz at the package root, found by walking up from this module (src/ or dist/src/). */
+function defaultPath(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'data', 'digits.csv.gz');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) throw new Error('digits: data/digits.csv.gz not found above ' + fileURLToPath(import.meta.url));
+  }
+}
 
 /**
  * The embedded UCI optical digits set (Alpaydin & Kaynak 1998, CC BY 4.0): 1,797 8x8 images
  * with values 0..16, read from the copy shipped in data/. Intensities are scaled to [0, 1].
  */
-export function loadDigits(path: string | URL = DIGITS_URL): DigitsSplit {
+export function loadDigits(path: string | URL = defaultPath()): DigitsSplit {
   const lines = gunzipSync(readFileSync(path)).toString('utf8').trim().split('\n');
   const rows = lines.length;
   const x = new Float32Array(rows * 64);
