@@ -7,6 +7,7 @@ import { initBackend } from './graph/backend.js';
 import { Concatenate, Dense, Dropout, Embedding, Flatten, InputLayer } from './graph/layers/index.js';
 import type { DenseConfig, DropoutConfig, EmbeddingConfig, InputConfig } from './graph/layers/index.js';
 import type { SymbolicTensor } from './graph/symbolic.js';
+import { graphFromSpec, type ModelSpec } from './graph/spec.js';
 import { Model, type ModelConfig } from './train/model.js';
 import { adam, rmsprop, sgd } from './train/optimizers.js';
 
@@ -20,6 +21,7 @@ export { History } from './train/history.js';
 export { Layer } from './graph/layer.js';
 export { SymbolicTensor } from './graph/symbolic.js';
 export { ShapeError, StateError } from './errors.js';
+export type { ModelSpec } from './graph/spec.js';
 export type { Optimizer } from './train/optimizers.js';
 export { loadDigits } from './train/datasets/digits.js';
 
@@ -30,6 +32,11 @@ export function input(config: InputConfig): SymbolicTensor {
 
 export function model(config: ModelConfig): Model {
   return new Model(config);
+}
+
+/** Rebuilds a model from `model.toJSON()` (topology and configs; weights are fresh). */
+export function modelFromJSON(spec: ModelSpec, seed?: number): Model {
+  return new Model({ ...graphFromSpec(spec), seed });
 }
 
 /** `concatenate([a, b])` applies a new Concatenate layer at once; `concatenate({axis})` returns the layer. */

@@ -6,6 +6,7 @@ import { ParamLayout } from './param-layout.js';
 import { formatSummary, type SummaryRow } from './summary.js';
 import type { Node, SymbolicTensor } from './symbolic.js';
 import { mapGraph } from './topology.js';
+import { toSpec, type ModelSpec } from './spec.js';
 
 export interface GraphModelConfig {
   inputs: SymbolicTensor | SymbolicTensor[];
@@ -62,6 +63,11 @@ export class GraphModel {
 
   private bindLayers(): void {
     for (const layer of this.layers) layer.bindWeights(this.layout.viewsFor(layer, this.paramBuffer));
+  }
+
+  /** The plain JSON spec of the graph (no weights): what a worker rebuilds the model from. */
+  toJSON(): ModelSpec {
+    return toSpec(this);
   }
 
   countParams(): number {

@@ -35,7 +35,13 @@ export interface RefResult {
   readonly kinkDistance: number;
 }
 
-const EPS = 1e-7;
+/**
+ * losses.ts clips to [1e-7, 1 - 1e-7], bounds that tf.clipByValue holds as float32: the upper
+ * one is 1 - 2^-23 (0.99999988), so a saturated output has log(1 - c) = log(1.19e-7), not
+ * log(1e-7). The reference clips to the same float32 bounds, then works in float64.
+ */
+const LO = Math.fround(1e-7);
+const HI = Math.fround(1 - 1e-7);
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -261,7 +267,7 @@ function lossSum(name: string, out: Value, z: Value | null, activation: string, 
       } else {
         let s = 0;
         for (let j = 0; j < d; j++) s += p[o + j];
-        for (let j = 0; j < d; j++) total -= y[o + j] * Math.log(Math.min(Math.max(p[o + j] / s, EPS), 1 - EPS));
+        for (let j = 0; j < d; j++) total -= y[o + j] * Math.log(Math.min(Math.max(p[o + j] / s, LO), HI));
       }
     } else if (name === 'binaryCrossentropy') {
       let row = 0;
@@ -272,7 +278,7 @@ function lossSum(name: string, out: Value, z: Value | null, activation: string, 
         }
       } else {
         for (let j = 0; j < d; j++) {
-          const c = Math.min(Math.max(p[o + j], EPS), 1 - EPS);
+          const c = Math.min(Math.max(p[o + j], LO), HI);
           row -= y[o + j] * Math.log(c) + (1 - y[o + j]) * Math.log(1 - c);
         }
       }

@@ -1,0 +1,73 @@
+import { invalidArgument, invalidType } from '../errors.js';
+import type { Layer } from './layer.js';
+import { InputLayer, layerFromConfig } from './layers/index.js';
+import type { GraphModel } from './model.js';
+import type { SymbolicTensor } from './symbolic.js';
+
+/** A reference to a tensor: the layer that made it and which of its applications (node). */
+export type TensorRef = [layerName: string, nodeIndex: number];
+
+/** One layer of a ModelSpec: how to rebuild it and what each of its applications read. */
+export interface LayerSpec {
+  className: string;
+  config: Record<string, unknown>;
+  /** One entry per application of the layer: the tensors it read. */
+  inboundNodes: TensorRef[][];
+}
+
+/**
+ * The plain JSON a graph is rebuilt from — in a worker, or from a file. It holds the topology
+ * and the layer configs, not the weights: those travel as the flat parameter array.
+ */
+export interface ModelSpec {
+  name: string;
+  layers: LayerSpec[];
+  inputs: TensorRef[];
+  outputs: TensorRef[];
+}
+
+export function toSpec(model: GraphModel): ModelSpec {
+  const modelNodes = new Set(model.nodes);
+  const ref = (t: SymbolicTensor): TensorRef => {
+    const nodes = t.node.layer.nodes.filter((n) => modelNodes.has(n));
+    return [t.node.layer.name, nodes.indexOf(t.node)];
+  };
+  const layers = model.layers.map((layer) => ({
+    className: layer.className,
+    config: layer.getConfig(),
+    inboundNodes: layer instanceof InputLayer ? [] : layer.nodes.filter((n) => modelNodes.has(n)).map((n) => n.inputs.map(ref)),
+  }));
+  return { name: model.name, layers, inputs: model.inputs.map(ref), outputs: model.outputs.map(ref) };
+}
+
+/**
+ * Rebuilds the symbolic graph of a spec: every layer from its config, then every node once the
+ * tensors it reads exist (Keras's from_config loop). Returns what a model constructor takes.
+ */
+export function graphFromSpec(spec: ModelSpec): { inputs: SymbolicTensor[]; outputs: SymbolicTensor[]; name: string } {
+  if (spec === null || typeof spec !== 'object' || !Array.isArray(spec.layers)) {
+    throw invalidType('spec', 'a model spec {name, layers, inputs, outputs}', spec);
+  }
+  const layers = new Map<string, Layer>();
+  const made = new Map<string, SymbolicTensor[]>();
+  for (const ls of spec.layers) {
+    const layer = layerFromConfig(ls.className, ls.config);
+    layers.set(layer.name, layer);
+    if (layer instanceof InputLayer) made.set(layer.name, [layer.output]);
+  }
+  const pending = spec.layers.flatMap((ls) => ls.inboundNodes.map((refs) => ({ layer: layers.get(ls.config.name as string) as Layer, refs })));
+  const lookup = ([name, index]: TensorRef): SymbolicTensor | undefined => made.get(name)?.[index];
+  while (pending.length > 0) {
+    const i = pending.findIndex((p) => p.refs.every((r) => lookup(r) !== undefined));
+    if (i < 0) throw invalidArgument('spec', 'a graph whose every node reads tensors made by other nodes', `unresolvable inputs of layer '${pending[0].layer.name}'`);
+    const [{ layer, refs }] = pending.splice(i, 1);
+    const out = layer.apply(refs.map((r) => lookup(r) as SymbolicTensor));
+    made.set(layer.name, [...(made.get(layer.name) ?? []), out]);
+  }
+  const resolve = (r: TensorRef): SymbolicTensor => {
+    const t = lookup(r);
+    if (t === undefined) throw invalidArgument('spec', 'inputs and outputs that name tensors in the graph', r);
+    return t;
+  };
+  return { inputs: spec.inputs.map(resolve), outputs: spec.outputs.map(resolve), name: spec.name };
+}
