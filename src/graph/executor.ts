@@ -8,7 +8,7 @@ import { writeTensorInto } from './tensor-io.js';
 export interface LogitsLayer extends Layer {
   readonly activation: { readonly name: string };
   logits(saved: Saved): tf.Tensor | null;
-  backwardFromLogits(dz: tf.Tensor2D, saved: Saved, needInputGrads: readonly boolean[]): ReturnType<Layer['backward']>;
+  backwardFromLogits(dz: tf.Tensor, saved: Saved, needInputGrads: readonly boolean[]): ReturnType<Layer['backward']>;
 }
 
 export function isLogitsLayer(layer: Layer): layer is LogitsLayer {
@@ -80,7 +80,7 @@ export class Executor {
       const need = node.inputs.map((t) => this.needsGrad.has(t));
       const fused = gradIsLogits && node.output === this.model.outputs[0] && isLogitsLayer(node.layer);
       const result = fused
-        ? (node.layer as LogitsLayer).backwardFromLogits(dy as tf.Tensor2D, saved, need)
+        ? (node.layer as LogitsLayer).backwardFromLogits(dy, saved, need)
         : node.layer.backward(dy, saved, need);
       result.inputs.forEach((g, k) => {
         if (g === null || !need[k]) return;

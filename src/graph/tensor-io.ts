@@ -91,6 +91,11 @@ export function gatherRowsTensor(table: tf.Tensor, indices: tf.Tensor): tf.Tenso
   const idx = Int32Array.from(readTensor(indices));
   const src = readTensor(table);
   const out = staging(idx.length * width);
-  for (let r = 0; r < idx.length; r++) out.set(src.subarray(idx[r] * width, idx[r] * width + width), r * width);
+  const rows = table.shape[0];
+  for (let r = 0; r < idx.length; r++) {
+    const i = idx[r];
+    if (!(i >= 0 && i < rows)) throw new RangeError(`Embedding index ${i} is outside [0, ${rows})`);
+    out.set(src.subarray(i * width, i * width + width), r * width);
+  }
   return tf.tensor(out, [...indices.shape, width]);
 }

@@ -15,11 +15,20 @@ interface Flat {
   shape: number[];
 }
 
+/**
+ * Data lands in shared memory straight away: the parallel engine's workers read it in place,
+ * so a dataset is held once however many workers train on it.
+ */
+function sharedArray(dtype: DType, size: number): Float32Array | Int32Array {
+  const buffer = new SharedArrayBuffer(size * 4);
+  return dtype === 'int32' ? new Int32Array(buffer) : new Float32Array(buffer);
+}
+
 function flattenNested(argument: string, value: unknown[], dtype: DType): Flat {
   const shape: number[] = [];
   for (let v: unknown = value; Array.isArray(v); v = v[0]) shape.push(v.length);
   const size = shape.reduce((a, b) => a * b, 1);
-  const values = dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
+  const values = sharedArray(dtype, size);
   let k = 0;
   const walk = (v: unknown, depth: number, path: number[]): void => {
     if (depth === shape.length) {
@@ -46,7 +55,9 @@ function toFlat(argument: string, value: unknown, dtype: DType): Flat {
         if (!Number.isInteger(v)) throw invalidArgument(`${argument} (flat index ${i})`, 'an integer (the input is int32)', v);
       });
     }
-    return { values: dtype === 'int32' ? Int32Array.from(data as Float32Array) : Float32Array.from(data as Float32Array), shape: value.shape };
+    const values = sharedArray(dtype, data.length);
+    values.set(data);
+    return { values, shape: value.shape };
   }
   if (Array.isArray(value)) {
     if (value.length === 0) throw invalidArgument(argument, 'a non-empty array of examples', value);

@@ -1,4 +1,5 @@
 import { checkInteger, invalidArgument, invalidType } from '../errors.js';
+import { availableParallelism } from 'node:os';
 import { randomSeed } from '../parallel/random.js';
 
 export interface FitArgs {
@@ -8,7 +9,7 @@ export interface FitArgs {
   /** Seeds the shuffle and every dropout mask; the same seed gives the same run. */
   seed?: number;
   verbose?: 0 | 1 | 2;
-  /** Worker threads to spread each batch over. */
+  /** Worker threads to spread each batch over (default: os.availableParallelism()). */
   workers?: number;
 }
 
@@ -55,6 +56,6 @@ export function resolveFitArgs(args: FitArgs | undefined): ResolvedFitArgs {
     shuffle: a.shuffle ?? true,
     seed: a.seed ?? randomSeed(),
     verbose: a.verbose === undefined ? 1 : checkVerbose(a.verbose),
-    workers: a.workers === undefined ? 1 : checkWorkers(a.workers),
+    workers: a.workers === undefined ? availableParallelism() : checkWorkers(a.workers),
   };
 }

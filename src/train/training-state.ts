@@ -1,5 +1,6 @@
 import type { Loss } from '../graph/losses.js';
 import type { Metric } from '../graph/metrics.js';
+import { sharedFloat32 } from '../parallel/shared.js';
 import type { Optimizer } from './optimizers.js';
 
 /**
@@ -16,7 +17,7 @@ export class TrainingState {
     readonly metrics: readonly Metric[],
     paramCount: number,
   ) {
-    this.slots = Array.from({ length: optimizer.slotCount }, () => new Float32Array(paramCount));
+    this.slots = Array.from({ length: optimizer.slotCount }, () => sharedFloat32(paramCount));
   }
 
   /** One optimizer step from a gradient that sums `batchRows` examples' gradients. */

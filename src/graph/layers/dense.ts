@@ -68,7 +68,8 @@ export class Dense extends Layer {
 
   /** The pre-activation, for a loss that fuses its gradient with softmax or sigmoid. */
   logits(saved: Saved): tf.Tensor | null {
-    return (saved.cache as DenseCache).z;
+    const { z } = saved.cache as DenseCache;
+    return z === null ? null : tf.reshape(z, saved.output.shape);
   }
 
   backward(dy: tf.Tensor, saved: Saved, needInputGrads: readonly boolean[]): Gradients {
@@ -85,8 +86,9 @@ export class Dense extends Layer {
    * faster than wasm's), and the bias gradient is a ones-row matMul because wasm's Sum over
    * axis 0 is slower still.
    */
-  backwardFromLogits(dz: tf.Tensor2D, saved: Saved, [needInput]: readonly boolean[]): Gradients {
+  backwardFromLogits(dzAnyRank: tf.Tensor, saved: Saved, [needInput]: readonly boolean[]): Gradients {
     const { x2 } = saved.cache as DenseCache;
+    const dz = tf.reshape(dzAnyRank, [-1, this.units]) as tf.Tensor2D;
     const [kernel] = saved.weights;
     const weights: tf.Tensor[] = [tf.matMul(transpose2d(x2), dz)];
     if (this.useBias) weights.push(tf.reshape(tf.matMul(tf.ones([1, dz.shape[0]]), dz), [this.units]));

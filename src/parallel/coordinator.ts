@@ -1,0 +1,169 @@
+import type { GraphModel } from '../graph/model.js';
+import type { LossName } from '../graph/losses.js';
+import { shardRanges, type Column } from './batch.js';
+import type { Fault, SessionSetup, SharedColumn, Task, TaskTiming } from './messages.js';
+import type { WorkerPool } from './pool.js';
+import type { Key } from './random.js';
+import { SharedMemoryReduction } from './reduce.js';
+import { shareColumn, sharedFloat32 } from './shared.js';
+
+/** A worker failed: the message names the rank, the step and the worker's own error. */
+export class WorkerError extends Error {
+  override name = 'WorkerError';
+}
+
+/** Where one step's time went, for the benchmarks' breakdown. */
+export interface StepTiming {
+  /** From dispatch until the last shard's result arrived. */
+  dispatchAndWaitMs: number;
+  /** The slowest worker's time inside its task (copy-in, compute, gradient export). */
+  workerComputeMs: number;
+  reduceMs: number;
+  optimizerMs: number;
+}
+
+/** What evaluate and fit score: the loss and the metrics as the user named them. */
+export interface Objective {
+  readonly loss: LossName;
+  readonly metrics: readonly string[];
+}
+
+export interface TrainSpec {
+  readonly data: { readonly xs: readonly Column[]; readonly y: Column; readonly rows: number };
+  readonly runKey: Key;
+  /** The optimizer step: applied once per batch to the shared parameters. */
+  readonly applyUpdate: (gradSum: Float32Array, batchRows: number) => void;
+  readonly fault?: Fault | null;
+}
+
+let nextSession = 1;
+
+/**
+ * The coordinator of DESIGN.md's "one training step": splits each batch into contiguous shards,
+ * runs one task per shard, sums the ranks' gradient slots in rank order and applies one
+ * optimizer step to the shared parameters. Workers only ever write their own slots, and the
+ * parameters change only after every shard succeeded, so a failed step changes nothing.
+ */
+export class ParallelEngine {
+  private readonly setup: SessionSetup | null;
+  private readonly reduction: SharedMemoryReduction | null;
+  private readonly gradSum: Float32Array;
+  private readonly order: Int32Array | null;
+  private orderEpoch = -1;
+  private step = 0;
+  lastTiming: StepTiming | null = null;
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly model: GraphModel,
+    private readonly objective: Objective | null,
+    private readonly train: TrainSpec | null,
+  ) {
+    const size = model.layout.size;
+    this.gradSum = new Float32Array(train === null ? 0 : size);
+    if (train === null || objective === null) {
+      this.setup = null;
+      this.reduction = null;
+      this.order = null;
+      return;
+    }
+    const grads = sharedFloat32(pool.size * size);
+    this.reduction = new SharedMemoryReduction(grads, size);
+    this.order = new Int32Array(new SharedArrayBuffer(train.data.rows * 4));
+    this.setup = this.session({
+      loss: objective.loss, metrics: objective.metrics, xs: train.data.xs.map(shareColumn), y: shareColumn(train.data.y),
+      grads: grads.buffer as SharedArrayBuffer, order: this.order.buffer as SharedArrayBuffer, outputs: [],
+    });
+  }
+
+  private session(parts: Omit<SessionSetup, 'id' | 'spec' | 'params' | 'stats'>): SessionSetup {
+    const width = 1 + parts.metrics.length;
+    return {
+      ...parts, id: nextSession++, spec: this.model.toJSON(), params: this.model.params.buffer as SharedArrayBuffer,
+      stats: new SharedArrayBuffer(this.pool.size * width * 8),
+    };
+  }
+
+  /** Runs tasks, waits for all of them (never leaving one running), and throws the first failure. */
+  private async runAll(tasks: Task[], what: string): Promise<TaskTiming[]> {
+    this.pool.hold();
+    const settled = await Promise.allSettled(tasks.map((t) => this.pool.run(t)));
+    const failed = settled.findIndex((r) => r.status === 'rejected');
+    if (failed >= 0) {
+      const reason = (settled[failed] as PromiseRejectedResult).reason as Error;
+      throw new WorkerError(`Worker rank ${tasks[failed].rank} failed ${what}: ${reason?.message ?? String(reason)}`, { cause: reason });
+    }
+    return settled.map((r) => (r as PromiseFulfilledResult<TaskTiming>).value);
+  }
+
+  /** Sums [loss, metrics...] rows of the ranks that ran, in rank order. */
+  private sumStats(setup: SessionSetup, ranks: readonly number[]): Float64Array {
+    const width = 1 + setup.metrics.length;
+    const all = new Float64Array(setup.stats as SharedArrayBuffer);
+    const out = new Float64Array(width);
+    for (const r of ranks) for (let i = 0; i < width; i++) out[i] += all[r * width + i];
+    return out;
+  }
+
+  async trainBatch(epoch: number, order: Int32Array | null, start: number, end: number): Promise<Float64Array> {
+    const train = this.train as TrainSpec;
+    const setup = this.setup as SessionSetup;
+    if (order !== null && this.orderEpoch !== epoch) {
+      (this.order as Int32Array).set(order);
+      this.orderEpoch = epoch;
+    }
+    const step = this.step;
+    const shards = shardRanges(end - start, this.pool.size).map(([a, b], rank) => ({ rank, start: start + a, end: start + b }))
+      .filter((s) => s.end > s.start);
+    const tasks: Task[] = shards.map((s) => ({
+      kind: 'train', setup, rank: s.rank, start: s.start, end: s.end, step, epoch,
+      runKey: train.runKey, shuffled: order !== null, fault: train.fault ?? null,
+    }));
+    const t0 = performance.now();
+    const timings = await this.runAll(tasks, `at step ${step} (epoch ${epoch + 1})`);
+    const t1 = performance.now();
+    const ranks = shards.map((s) => s.rank);
+    (this.reduction as SharedMemoryReduction).sum(ranks, this.gradSum);
+    const t2 = performance.now();
+    train.applyUpdate(this.gradSum, end - start);
+    const t3 = performance.now();
+    this.step += 1;
+    this.lastTiming = {
+      dispatchAndWaitMs: t1 - t0, workerComputeMs: Math.max(...timings.map((t) => t.computeMs)),
+      reduceMs: t2 - t1, optimizerMs: t3 - t2,
+    };
+    return this.sumStats(setup, ranks);
+  }
+
+  /** Contiguous ranges of `rows`, one per rank, as inference tasks. */
+  private inferenceTasks(kind: 'evaluate' | 'predict', setup: SessionSetup, rows: number, batchSize: number): Task[] {
+    return shardRanges(rows, this.pool.size).map(([start, end], rank) => ({ kind, setup, rank, start, end, batchSize }))
+      .filter((t) => t.end > t.start);
+  }
+
+  async evaluate(data: { xs: readonly Column[]; y: Column | null; rows: number }, batchSize: number): Promise<Float64Array> {
+    const { loss, metrics } = this.objective as Objective;
+    const setup = this.session({
+      loss, metrics, xs: data.xs.map(shareColumn), y: data.y === null ? null : shareColumn(data.y), grads: null, order: null, outputs: [],
+    });
+    const tasks = this.inferenceTasks('evaluate', setup, data.rows, batchSize);
+    await this.runAll(tasks, 'in evaluate');
+    return this.sumStats(setup, tasks.map((t) => t.rank));
+  }
+
+  async predict(xs: readonly Column[], rows: number, batchSize: number): Promise<Float32Array[]> {
+    const outputs = this.model.outputs.map((o) => {
+      const width = (o.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
+      return new SharedArrayBuffer(rows * width * 4);
+    });
+    const shared: SharedColumn[] = xs.map(shareColumn);
+    const setup = this.session({ loss: null, metrics: [], xs: shared, y: null, grads: null, order: null, outputs });
+    await this.runAll(this.inferenceTasks('predict', setup, rows, batchSize), 'in predict');
+    return outputs.map((b) => new Float32Array(b));
+  }
+
+  /** Lets the process exit while the pool idles; the pool itself belongs to the model. */
+  async dispose(): Promise<void> {
+    this.pool.release();
+  }
+}

@@ -1,0 +1,55 @@
+import { Piscina } from 'piscina';
+import type { Task, TaskTiming } from './messages.js';
+
+/**
+ * The compiled worker next to this module in dist/, or, when running from TypeScript sources
+ * (tests, tsx), a shim that loads the .ts worker through tsx inside the thread.
+ */
+function workerEntry(): string {
+  const here = import.meta.url;
+  return new URL(here.endsWith('.ts') ? './tsx-worker.mjs' : './worker.js', here).href;
+}
+
+/**
+ * A fixed set of worker threads (minThreads = maxThreads: a thread never retires mid-fit and a
+ * thread never runs two ranks of one step at once). Between calls the threads are unref'd, so
+ * a script that trains and returns exits by itself; during a call they hold the process open.
+ */
+export class WorkerPool {
+  private readonly piscina: Piscina;
+  private destroyed = false;
+
+  constructor(readonly size: number) {
+    this.piscina = new Piscina({
+      filename: workerEntry(),
+      minThreads: size,
+      maxThreads: size,
+      idleTimeout: Infinity,
+      concurrentTasksPerWorker: 1,
+    });
+  }
+
+  run(task: Task): Promise<TaskTiming> {
+    return this.piscina.run(task) as Promise<TaskTiming>;
+  }
+
+  /** Keeps the process alive while a call is in flight. */
+  hold(): void {
+    for (const thread of this.piscina.threads) thread.ref();
+  }
+
+  /** Lets the process exit while the pool idles between calls. */
+  release(): void {
+    for (const thread of this.piscina.threads) thread.unref();
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    await this.piscina.destroy();
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The Piscina worker entry: one tfjs wasm backend per thread, the model rebuilt from its JSON
+ * spec, its weights read straight from the shared parameter buffer. A task names rows; the
+ * worker gathers them, runs the step and writes its gradient sum into its own slot — nothing
+ * large crosses the message channel.
+ */
+import { initBackend } from '../graph/backend.js';
+import { getLoss } from '../graph/losses.js';
+import { getMetric } from '../graph/metrics.js';
+import { GraphModel } from '../graph/model.js';
+import { graphFromSpec } from '../graph/spec.js';
+import { gatherRows, type Column } from './batch.js';
+import { triggerFault } from './faults.js';
+import type { EvaluateTask, SessionSetup, Task, TaskTiming, TrainTask } from './messages.js';
+import { columnView } from './shared.js';
+import { StepRunner, type Batch } from './step.js';
+
+interface Session {
+  readonly id: number;
+  readonly model: GraphModel;
+  readonly runner: StepRunner;
+  readonly params: Float32Array;
+  readonly xs: readonly Column[];
+  readonly y: Column | null;
+  readonly order: Int32Array | null;
+  readonly scratch: { xs: (Float32Array | Int32Array)[]; y: Float32Array | Int32Array | null; rows: number };
+}
+
+const ready = initBackend();
+/** Recent sessions by id: a fit alternates its training and validation sessions. */
+const sessions = new Map<number, Session>();
+const MAX_SESSIONS = 4;
+
+function openSession(setup: SessionSetup): Session {
+  const known = sessions.get(setup.id);
+  if (known !== undefined) return known;
+  const model = new GraphModel(graphFromSpec(setup.spec));
+  const params = new Float32Array(setup.params);
+  model.adoptParams(params, false);
+  const loss = setup.loss === null ? null : getLoss(setup.loss);
+  const units = model.outputs[0].shape[model.outputs[0].shape.length - 1] as number;
+  const metrics = loss === null ? [] : setup.metrics.map((m) => getMetric(m, loss, units));
+  const xs = setup.xs.map(columnView);
+  const y = setup.y === null ? null : columnView(setup.y);
+  const session: Session = {
+    id: setup.id, model, runner: new StepRunner(model, loss, metrics), params, xs, y,
+    order: setup.order === null ? null : new Int32Array(setup.order),
+    scratch: { xs: [], y: null, rows: 0 },
+  };
+  sessions.set(setup.id, session);
+  // Oldest first in a Map: drop it so finished fits release their shared buffers.
+  if (sessions.size > MAX_SESSIONS) sessions.delete(sessions.keys().next().value as number);
+  return session;
+}
+
+/** Batch buffers for `rows` examples, grown when a larger shard arrives. */
+function scratchFor(s: Session, rows: number): Session['scratch'] {
+  if (s.scratch.rows < rows) {
+    const make = (c: Column) => (c.data instanceof Int32Array ? new Int32Array(rows * c.rowSize) : new Float32Array(rows * c.rowSize));
+    s.scratch.xs = s.xs.map(make);
+    s.scratch.y = s.y === null ? null : make(s.y);
+    s.scratch.rows = rows;
+  }
+  return s.scratch;
+}
+
+function rowsOf(s: Session, order: Int32Array | null, start: number, end: number): Batch {
+  const scratch = scratchFor(s, end - start);
+  return {
+    xs: s.xs.map((c, i) => gatherRows(c, order, start, end, scratch.xs[i])),
+    y: s.y === null ? null : gatherRows(s.y, order, start, end, scratch.y as Float32Array),
+    rows: end - start,
+    firstExample: start,
+  };
+}
+
+function train(s: Session, task: TrainTask): void {
+  triggerFault(task.fault, task.step, task.rank);
+  const setup = task.setup;
+  const size = s.model.layout.size;
+  const grads = new Float32Array(setup.grads as SharedArrayBuffer, task.rank * size * 4, size);
+  const batch = rowsOf(s, task.shuffled ? s.order : null, task.start, task.end);
+  const stats = s.runner.train(s.params, batch, { runKey: task.runKey, epoch: task.epoch }, grads);
+  new Float64Array(setup.stats as SharedArrayBuffer, task.rank * stats.length * 8, stats.length).set(stats);
+}
+
+function evaluate(s: Session, task: EvaluateTask): void {
+  const width = 1 + task.setup.metrics.length;
+  const sums = new Float64Array(width);
+  for (let start = task.start; start < task.end; start += task.batchSize) {
+    const stats = s.runner.evaluate(s.params, rowsOf(s, null, start, Math.min(task.end, start + task.batchSize)));
+    stats.forEach((v, i) => (sums[i] += v));
+  }
+  new Float64Array(task.setup.stats as SharedArrayBuffer, task.rank * width * 8, width).set(sums);
+}
+
+function predict(s: Session, task: EvaluateTask): void {
+  const outs = task.setup.outputs.map((b) => new Float32Array(b));
+  for (let start = task.start; start < task.end; start += task.batchSize) {
+    const end = Math.min(task.end, start + task.batchSize);
+    s.runner.predict(s.params, rowsOf(s, null, start, end)).forEach((p, i) => outs[i].set(p, start * (p.length / (end - start))));
+  }
+}
+
+export default async function runTask(task: Task): Promise<TaskTiming> {
+  await ready;
+  const began = performance.now();
+  const s = openSession(task.setup);
+  if (task.kind === 'train') train(s, task);
+  else if (task.kind === 'evaluate') evaluate(s, task);
+  else predict(s, task);
+  return { rank: task.rank, computeMs: performance.now() - began };
+}
