@@ -8,6 +8,7 @@ import { getLoss } from '../src/graph/losses.js';
 import { StepRunner } from '../src/parallel/step.js';
 import { keyFromSeed } from '../src/parallel/random.js';
 import { adam } from '../src/train/optimizers.js';
+import { BENCH_MODELS, mlp, seed3 } from './models.js';
 import { timeIt } from './stats.js';
 
 const { tf } = weft;
@@ -22,13 +23,7 @@ interface Case {
   products: [number, number, number][];
 }
 
-function mlp(batch: number): Case {
-  const inputs = weft.input({ shape: [784] });
-  let h = weft.layers.dense({ units: 512, activation: 'relu' }).apply(inputs);
-  h = weft.layers.dropout({ rate: 0.2 }).apply(h);
-  h = weft.layers.dense({ units: 512, activation: 'relu' }).apply(h);
-  h = weft.layers.dropout({ rate: 0.2 }).apply(h);
-  const outputs = weft.layers.dense({ units: 10, activation: 'softmax' }).apply(h);
+function mlpCase(batch: number): Case {
   const dims = [784, 512, 512, 10];
   const products: [number, number, number][] = [];
   for (let l = 0; l < 3; l++) {
@@ -36,23 +31,15 @@ function mlp(batch: number): Case {
     products.push([dims[l], batch, dims[l + 1]]); // kernel gradient
     if (l > 0) products.push([batch, dims[l + 1], dims[l]]); // input gradient
   }
-  const x = new Float32Array(batch * 784).map((_, i) => (i % 255) / 255);
-  return { name: 'MLP 784-512-512-10, dropout 0.2', model: weft.model({ inputs, outputs, seed: 1 }), batch, x, products };
+  return { name: BENCH_MODELS.mlp.name, model: mlp(), batch, x: BENCH_MODELS.mlp.rows(batch).x, products };
 }
 
-function seed3(batch: number): Case {
-  const inputs = weft.input({ shape: [50], dtype: 'int32' });
-  let h = weft.layers.embedding({ inputDim: 1000, outputDim: 64 }).apply(inputs);
-  h = weft.layers.flatten().apply(h);
-  h = weft.layers.dense({ units: 256, activation: 'relu' }).apply(h);
-  h = weft.layers.dropout({ rate: 0.25 }).apply(h);
-  const outputs = weft.layers.dense({ units: 10, activation: 'softmax' }).apply(h);
+function seed3Case(batch: number): Case {
   const products: [number, number, number][] = [
     [batch, 3200, 256], [3200, batch, 256], [batch, 256, 3200],
     [batch, 256, 10], [256, batch, 10], [batch, 10, 256],
   ];
-  const x = new Int32Array(batch * 50).map((_, i) => (i * 7919) % 1000);
-  return { name: 'seed example 3 (Embedding→Flatten→MLP)', model: weft.model({ inputs, outputs, seed: 1 }), batch, x, products };
+  return { name: BENCH_MODELS.seed3.name, model: seed3(), batch, x: BENCH_MODELS.seed3.rows(batch).x, products };
 }
 
 async function run(c: Case): Promise<void> {
@@ -82,5 +69,5 @@ async function run(c: Case): Promise<void> {
   operands.forEach(([a, b]) => { a.dispose(); b.dispose(); });
 }
 
-await run(mlp(512));
-await run(seed3(256));
+await run(mlpCase(512));
+await run(seed3Case(256));

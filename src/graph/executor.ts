@@ -29,6 +29,8 @@ export interface ForwardPass {
 export class Executor {
   /** Tensors whose gradient someone needs: those downstream of a weight. */
   private readonly needsGrad = new Set<SymbolicTensor>();
+  /** Time the last backward spent copying gradients out of the backend. */
+  exportMs = 0;
 
   constructor(readonly model: GraphModel) {
     for (const node of model.nodes) {
@@ -70,6 +72,8 @@ export class Executor {
   backward(pass: ForwardPass, outputGrad: tf.Tensor, gradIsLogits: boolean, gradOut: Float32Array): void {
     const grads = new Map<SymbolicTensor, tf.Tensor>([[this.model.outputs[0], outputGrad]]);
     const written = new Set<number>();
+    // Dense gradients are copied out after the whole pass, so the copy can be timed apart.
+    const pending: [tf.Tensor, number, boolean][] = [];
     const entries = this.model.layout.entries;
     const nodes = this.model.nodes;
     for (let i = nodes.length - 1; i >= 0; i--) {
@@ -77,6 +81,7 @@ export class Executor {
       const dy = grads.get(node.output);
       const saved = pass.saved.get(node);
       if (dy === undefined || saved === undefined) continue;
+      // Sparse gradients (Embedding) read wasm heap views: they are applied at once, below.
       const need = node.inputs.map((t) => this.needsGrad.has(t));
       const fused = gradIsLogits && node.output === this.model.outputs[0] && isLogitsLayer(node.layer);
       const result = fused
@@ -93,7 +98,7 @@ export class Executor {
         const e = entries[base + k];
         const view = gradOut.subarray(e.offset, e.offset + e.size);
         if (g instanceof tf.Tensor) {
-          writeTensorInto(g, gradOut, e.offset, !written.has(base + k));
+          pending.push([g, e.offset, !written.has(base + k)]);
         } else {
           if (!written.has(base + k)) view.fill(0);
           (g as SparseGrad).addInto(view);
@@ -101,8 +106,11 @@ export class Executor {
         written.add(base + k);
       });
     }
+    const began = performance.now();
+    for (const [g, offset, overwrite] of pending) writeTensorInto(g, gradOut, offset, overwrite);
     entries.forEach((e, i) => {
       if (!written.has(i)) gradOut.fill(0, e.offset, e.offset + e.size);
     });
+    this.exportMs = performance.now() - began;
   }
 }

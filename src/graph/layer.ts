@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument, invalidType, ShapeError, StateError } from '../errors.js';
+import { invalidType, ShapeError, StateError } from '../errors.js';
 import type { InitializerSpec } from './initializers.js';
 import { sizeOf, type DType, type Shape } from './shape.js';
 import { Node, SymbolicTensor } from './symbolic.js';
+import { readWeightValues } from './weight-values.js';
 
 /** A weight a layer declares in `build`: its shape and how to initialise it. */
 export interface ParamSpec {
@@ -147,16 +148,7 @@ export abstract class Layer {
 
   setWeights(weights: readonly tf.Tensor[]): void {
     const views = this.views();
-    if (weights.length !== views.length) {
-      throw invalidArgument(`weights of layer '${this.name}'`, `${views.length} tensors`, `${weights.length} tensors`);
-    }
-    weights.forEach((w, i) => {
-      const expected = this.params[i].shape;
-      if (w.shape.length !== expected.length || w.shape.some((d, j) => d !== expected[j])) {
-        throw new ShapeError(`Layer '${this.name}' weight '${this.params[i].name}': expected shape [${expected}], received [${w.shape}]`);
-      }
-    });
-    // Validate everything first so a bad call changes nothing.
-    weights.forEach((w, i) => views[i].set(w.dataSync() as Float32Array));
+    const values = readWeightValues(`weights of layer '${this.name}'`, weights, this.params);
+    values.forEach((v, i) => views[i].set(v));
   }
 }

@@ -3,6 +3,7 @@ import { invalidArgument, invalidType, unknownName } from '../errors.js';
 import type { Layer } from './layer.js';
 import { InputLayer } from './layers/input.js';
 import { ParamLayout } from './param-layout.js';
+import { readWeightValues } from './weight-values.js';
 import { formatSummary, type SummaryRow } from './summary.js';
 import type { Node, SymbolicTensor } from './symbolic.js';
 import { mapGraph } from './topology.js';
@@ -91,17 +92,8 @@ export class GraphModel {
 
   setWeights(weights: readonly tf.Tensor[]): void {
     const entries = this.layout.entries;
-    if (!Array.isArray(weights) || weights.length !== entries.length) {
-      throw invalidArgument('weights', `an array of ${entries.length} tensors`, Array.isArray(weights) ? `${weights.length} tensors` : weights);
-    }
-    entries.forEach((e, i) => {
-      const w = weights[i];
-      if (w.shape.length !== e.shape.length || w.shape.some((d: number, j: number) => d !== e.shape[j])) {
-        throw invalidArgument(`weights[${i}] ('${e.name}')`, `shape [${e.shape}]`, `shape [${w.shape}]`);
-      }
-    });
-    // All shapes checked before any write: a bad call leaves the weights as they were.
-    entries.forEach((e, i) => this.paramBuffer.set(weights[i].dataSync() as Float32Array, e.offset));
+    const values = readWeightValues('weights', weights, entries);
+    values.forEach((v, i) => this.paramBuffer.set(v, entries[i].offset));
   }
 
   summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = console.log): void {

@@ -18,6 +18,10 @@ export interface StepTiming {
   dispatchAndWaitMs: number;
   /** The slowest worker's time inside its task (copy-in, compute, gradient export). */
   workerComputeMs: number;
+  /** That worker's parameter and row copy into its backend. */
+  copyInMs: number;
+  /** That worker's gradient copy out of its backend. */
+  exportMs: number;
   reduceMs: number;
   optimizerMs: number;
 }
@@ -128,9 +132,10 @@ export class ParallelEngine {
     train.applyUpdate(this.gradSum, end - start);
     const t3 = performance.now();
     this.step += 1;
+    const slowest = timings.reduce((a, b) => (b.computeMs > a.computeMs ? b : a));
     this.lastTiming = {
-      dispatchAndWaitMs: t1 - t0, workerComputeMs: Math.max(...timings.map((t) => t.computeMs)),
-      reduceMs: t2 - t1, optimizerMs: t3 - t2,
+      dispatchAndWaitMs: t1 - t0, workerComputeMs: slowest.computeMs, copyInMs: slowest.copyInMs,
+      exportMs: slowest.exportMs, reduceMs: t2 - t1, optimizerMs: t3 - t2,
     };
     return this.sumStats(setup, ranks);
   }

@@ -70,6 +70,10 @@ export type Task = TrainTask | EvaluateTask;
 /** What a task reports back besides what it wrote to shared memory: where its time went. */
 export interface TaskTiming {
   readonly rank: number;
-  /** Milliseconds in the step's forward/backward, parameter copy-in and gradient export. */
+  /** Milliseconds inside the task: gathering rows, copy-in, forward/backward, export. */
   readonly computeMs: number;
+  /** Of which: weights and rows copied into the backend. */
+  readonly copyInMs: number;
+  /** Of which: gradients copied out of the backend into the rank's slot. */
+  readonly exportMs: number;
 }

@@ -109,5 +109,6 @@ export default async function runTask(task: Task): Promise<TaskTiming> {
   if (task.kind === 'train') train(s, task);
   else if (task.kind === 'evaluate') evaluate(s, task);
   else predict(s, task);
-  return { rank: task.rank, computeMs: performance.now() - began };
+  const { copyInMs, exportMs } = s.runner.timing;
+  return { rank: task.rank, computeMs: performance.now() - began, copyInMs, exportMs };
 }

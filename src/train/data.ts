@@ -8,7 +8,7 @@ import type { SymbolicTensor } from '../graph/symbolic.js';
 import type { Column } from '../parallel/batch.js';
 
 /** What fit/evaluate/predict accept for one array: a tfjs Tensor or nested number arrays. */
-export type TensorLike = tf.Tensor | number[] | number[][] | number[][][] | Float32Array | Int32Array;
+export type TensorLike = tf.Tensor | number[] | number[][] | number[][][];
 
 interface Flat {
   values: Float32Array | Int32Array;

@@ -257,7 +257,11 @@ describe('model layers and weights', () => {
 
     const layer = model.getLayer('b_d0');
     expect(() => layer.setWeights([tf.ones([6, 5])])).toThrow(/weights of layer 'b_d0'.*2 tensors/);
-    expect(() => layer.setWeights([tf.ones([6, 5]), tf.ones([6])])).toThrow(/Layer 'b_d0' weight 'bias': expected shape \[5\], received \[6\]/);
+    expect(() => layer.setWeights([tf.ones([6, 5]), tf.ones([6])])).toThrow(/weights of layer 'b_d0'\[1\] \('bias'\): expected shape \[5\], received shape \[6\]/);
+    const disposed = tf.ones([4]);
+    disposed.dispose();
+    expect(() => model.setWeights([...good.slice(0, 7), disposed])).toThrow(/weights\[7\].*a live tensor.*disposed/);
+    expect(() => model.setWeights([...good.slice(0, 7), [1, 2, 3, 4] as unknown as weft.tf.Tensor])).toThrow(TypeError);
     expect(() => layer.setWeights([tf.ones([5, 6]), tf.ones([5])])).toThrow(weft.ShapeError);
     expect(model.params).toEqual(before);
     model.setWeights(good);

@@ -156,12 +156,12 @@ describe('fit / evaluate / predict errors', () => {
     const m = track(weft.model({ inputs, outputs: out, seed: 2 }));
     m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     const y = [0, 1];
+    const before = Float32Array.from(m.params);
     await expect(m.fit([[1, 2, 3], [4, 5.5, 6]], y, quiet)).rejects.toThrow('Invalid value received for argument `x[1][1]`. Expected an integer (the input is int32). Received: x[1][1]=5.5');
     await expect(m.predict(tf.tensor2d([[1, 2, 3], [0.5, 0, 0]]))).rejects.toThrow(/argument `x \(flat index 3\)`. Expected an integer.*Received: .*=0.5/);
     await expect(m.fit([[1, 2, 3], [4, 10, 6]], y, quiet)).rejects.toThrow(/argument `x`. Expected Embedding indices \(integers\) in \[0, 10\). Received: x='10 at example 1'/);
     await expect(m.predict([[-1, 0, 0]])).rejects.toThrow(/in \[0, 10\). Received: x='-1 at example 0'/);
     await expect(m.predict(tf.tensor2d([[0, 0, 12]], undefined, 'int32'))).rejects.toThrow(/in \[0, 10\)/);
-    const before = Float32Array.from(m.params);
     expect(m.params).toEqual(before);
     await m.fit([[1, 2, 3], [4, 9, 0]], y, quiet);
     expect(((await m.predict([[9, 0, 1]])) as tf.Tensor).shape).toEqual([1, 2]);

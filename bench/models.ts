@@ -1,0 +1,57 @@
+/** The benchmark models, built once here so every benchmark measures the same thing. */
+import * as weft from '../src/index.js';
+
+export interface BenchModel {
+  readonly name: string;
+  readonly build: () => weft.Model;
+  /** Synthetic rows: features for the model's input and a class label in [0, 10). */
+  readonly rows: (n: number) => { x: Float32Array | Int32Array; labels: Float32Array };
+  readonly batch: number;
+}
+
+function labels(n: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => (i * 7) % 10);
+}
+
+export function mlp(hidden = [512, 512], dropout = 0.2): weft.Model {
+  const inputs = weft.input({ shape: [784] });
+  let h = inputs;
+  for (const units of hidden) {
+    h = weft.layers.dense({ units, activation: 'relu' }).apply(h);
+    if (dropout > 0) h = weft.layers.dropout({ rate: dropout }).apply(h);
+  }
+  const outputs = weft.layers.dense({ units: 10, activation: 'softmax' }).apply(h);
+  return weft.model({ inputs, outputs, seed: 1 });
+}
+
+export function seed1(): weft.Model {
+  const inputs = weft.input({ shape: [100] });
+  let x = weft.layers.dense({ units: 128, activation: 'relu' }).apply(inputs);
+  x = weft.layers.dropout({ rate: 0.5 }).apply(x);
+  const outputs = weft.layers.dense({ units: 10, activation: 'softmax' }).apply(x);
+  return weft.model({ inputs, outputs, seed: 1 });
+}
+
+export function seed3(): weft.Model {
+  const inputs = weft.input({ shape: [50], dtype: 'int32' });
+  let x = weft.layers.embedding({ inputDim: 1000, outputDim: 64 }).apply(inputs);
+  x = weft.layers.flatten().apply(x);
+  x = weft.layers.dense({ units: 256, activation: 'relu' }).apply(x);
+  x = weft.layers.dropout({ rate: 0.25 }).apply(x);
+  const outputs = weft.layers.dense({ units: 10, activation: 'softmax' }).apply(x);
+  return weft.model({ inputs, outputs, seed: 1 });
+}
+
+const floatRows = (features: number) => (n: number) => ({
+  x: new Float32Array(n * features).map((_, i) => ((i * 2654435761) % 255) / 255),
+  labels: labels(n),
+});
+
+export const BENCH_MODELS: Record<string, BenchModel> = {
+  mlp: { name: 'MLP 784-512-512-10 (dropout 0.2)', build: () => mlp(), rows: floatRows(784), batch: 512 },
+  seed1: { name: 'seed example 1 (100-128-10, dropout 0.5)', build: seed1, rows: floatRows(100), batch: 256 },
+  seed3: {
+    name: 'seed example 3 (Embedding 1000x64, seq 50 → 256 → 10)', build: seed3, batch: 256,
+    rows: (n) => ({ x: new Int32Array(n * 50).map((_, i) => (i * 7919) % 1000), labels: labels(n) }),
+  },
+};
