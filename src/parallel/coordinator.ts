@@ -51,7 +51,6 @@ let nextSession = 1;
 export class ParallelEngine {
   private readonly setup: SessionSetup | null;
   private readonly reduction: SharedMemoryReduction | null;
-  private readonly gradSum: Float32Array;
   private readonly order: Int32Array | null;
   private orderEpoch = -1;
   private step = 0;
@@ -64,7 +63,6 @@ export class ParallelEngine {
     private readonly train: TrainSpec | null,
   ) {
     const size = model.layout.size;
-    this.gradSum = new Float32Array(train === null ? 0 : size);
     if (train === null || objective === null) {
       this.setup = null;
       this.reduction = null;
@@ -127,9 +125,9 @@ export class ParallelEngine {
     const timings = await this.runAll(tasks, `at step ${step} (epoch ${epoch + 1})`);
     const t1 = performance.now();
     const ranks = shards.map((s) => s.rank);
-    (this.reduction as SharedMemoryReduction).sum(ranks, this.gradSum);
+    const gradSum = (this.reduction as SharedMemoryReduction).sum(ranks);
     const t2 = performance.now();
-    train.applyUpdate(this.gradSum, end - start);
+    train.applyUpdate(gradSum, end - start);
     const t3 = performance.now();
     this.step += 1;
     const slowest = timings.reduce((a, b) => (b.computeMs > a.computeMs ? b : a));

@@ -5,8 +5,11 @@
  * touching graph or train code.
  */
 export interface Reduction {
-  /** out = Σ slot[k] for k in `ranks`, added in the order given. */
-  sum(ranks: readonly number[], out: Float32Array): void;
+  /**
+   * Σ slot[k] for k in `ranks`, added in the order given. Returns the array holding the sum:
+   * the first rank's slot itself (slots are rewritten every step, so no copy is needed).
+   */
+  sum(ranks: readonly number[]): Float32Array;
 }
 
 /** All ranks' slots in one SharedArrayBuffer-backed array, `size` floats each. */
@@ -20,11 +23,12 @@ export class SharedMemoryReduction implements Reduction {
     return this.slots.subarray(rank * this.size, (rank + 1) * this.size);
   }
 
-  sum(ranks: readonly number[], out: Float32Array): void {
-    out.set(this.slot(ranks[0]));
+  sum(ranks: readonly number[]): Float32Array {
+    const out = this.slot(ranks[0]);
     for (let r = 1; r < ranks.length; r++) {
       const src = this.slot(ranks[r]);
       for (let i = 0; i < out.length; i++) out[i] += src[i];
     }
+    return out;
   }
 }
