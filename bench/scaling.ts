@@ -23,6 +23,7 @@ const { values: args } = parseArgs({
     models: { type: 'string', default: 'mlp,seed1,seed3' },
     repeats: { type: 'string', default: '5' },
     steps: { type: 'string', default: '10' },
+    'warmup-ms': { type: 'string', default: '2000' },
     batch: { type: 'string', default: '' },
     out: { type: 'string', default: '' },
     'no-peer': { type: 'boolean', default: false },
@@ -32,6 +33,7 @@ const cores = availableParallelism();
 const workerCounts = args.workers ? args.workers.split(',').map(Number) : Array.from({ length: cores }, (_, i) => i + 1);
 const repeats = Number(args.repeats);
 const stepsPerRepeat = Number(args.steps);
+const warmupMs = Number(args['warmup-ms']);
 
 interface Point {
   workers: number;
@@ -56,7 +58,7 @@ async function measure(bench: BenchModel, batch: number, workers: number): Promi
   const order = epochPermutation(runKey, 0, new Int32Array(rows));
   const pool = new WorkerPool(workers);
   const engine = new ParallelEngine(pool, model, { loss: 'sparseCategoricalCrossentropy', metrics: [] }, {
-    data, runKey, applyUpdate: (g, n) => state.applyGradients(model.params, g, n),
+    data, runKey, optimizer: state,
   });
   try {
     const epoch = async (): Promise<number> => {
@@ -64,7 +66,9 @@ async function measure(bench: BenchModel, batch: number, workers: number): Promi
       for (let s = 0; s < stepsPerRepeat; s++) await engine.trainBatch(0, order, s * batch, (s + 1) * batch);
       return performance.now() - t0;
     };
-    await epoch(); // warm-up: thread start, wasm compile, first allocations
+    // Warm-up by time, not by steps: fresh threads run wasm in V8's baseline tier until the
+    // hot kernels are recompiled optimised, which takes a second or so of work.
+    for (const t0 = performance.now(); performance.now() - t0 < warmupMs; ) await epoch();
     const rates: number[] = [];
     const timings: StepTiming[] = [];
     for (let r = 0; r < repeats; r++) {

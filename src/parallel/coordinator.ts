@@ -1,7 +1,7 @@
 import type { GraphModel } from '../graph/model.js';
 import type { LossName } from '../graph/losses.js';
 import { shardRanges, type Column } from './batch.js';
-import type { Fault, SessionSetup, SharedColumn, Task, TaskTiming } from './messages.js';
+import type { Fault, SessionSetup, SharedColumn, ShardedUpdate, Task, TaskTiming } from './messages.js';
 import type { WorkerPool } from './pool.js';
 import type { Key } from './random.js';
 import { SharedMemoryReduction } from './reduce.js';
@@ -32,15 +32,44 @@ export interface Objective {
   readonly metrics: readonly string[];
 }
 
+/** The optimizer and its state, as train/ hands them over (TrainingState implements it). */
+export interface OptimizerHandle {
+  /** URL of the module exporting optimizerFromSpec, for the workers. */
+  readonly module: string;
+  readonly learningRate: number;
+  spec(): ShardedUpdate['spec'];
+  /** The slots, in shared memory; a sharded update swaps in its other buffer set. */
+  slots: Float32Array[];
+  iterations: number;
+  /** One optimizer step in this thread, in place. */
+  applyGradients(params: Float32Array, gradSum: Float32Array, batchRows: number): void;
+}
+
 export interface TrainSpec {
   readonly data: { readonly xs: readonly Column[]; readonly y: Column; readonly rows: number };
   readonly runKey: Key;
-  /** The optimizer step: applied once per batch to the shared parameters. */
-  readonly applyUpdate: (gradSum: Float32Array, batchRows: number) => void;
+  readonly optimizer: OptimizerHandle;
+  /** Force the update round on (true) or off (false); by default on for large models and N > 1. */
+  readonly shardedUpdate?: boolean;
   readonly fault?: Fault | null;
 }
 
+/**
+ * Below this many parameters the optimizer step costs less than a second round of tasks, so
+ * the coordinator applies it itself; above, the workers reduce and update disjoint ranges.
+ */
+export const SHARDED_UPDATE_MIN_PARAMS = 65_536;
+
+/** The two parameter/slot buffer sets a sharded update flips between. */
+interface BufferSets {
+  params: [Float32Array, Float32Array];
+  slots: [Float32Array[], Float32Array[]];
+  current: number;
+}
+
 let nextSession = 1;
+
+const bufferOf = (a: Float32Array): SharedArrayBuffer => a.buffer as SharedArrayBuffer;
 
 /**
  * The coordinator of DESIGN.md's "one training step": splits each batch into contiguous shards,
@@ -52,6 +81,7 @@ export class ParallelEngine {
   private readonly setup: SessionSetup | null;
   private readonly reduction: SharedMemoryReduction | null;
   private readonly order: Int32Array | null;
+  private readonly sets: BufferSets | null = null;
   private orderEpoch = -1;
   private step = 0;
   lastTiming: StepTiming | null = null;
@@ -72,16 +102,27 @@ export class ParallelEngine {
     const grads = sharedFloat32(pool.size * size);
     this.reduction = new SharedMemoryReduction(grads, size);
     this.order = new Int32Array(new SharedArrayBuffer(train.data.rows * 4));
+    const opt = train.optimizer;
+    if (train.shardedUpdate ?? (pool.size > 1 && size >= SHARDED_UPDATE_MIN_PARAMS)) {
+      const copy = (a: Float32Array) => {
+        const b = sharedFloat32(a.length);
+        b.set(a);
+        return b;
+      };
+      this.sets = { params: [model.params, copy(model.params)], slots: [opt.slots, opt.slots.map(copy)], current: 0 };
+    }
+    const sets = this.sets;
     this.setup = this.session({
       loss: objective.loss, metrics: objective.metrics, xs: train.data.xs.map(shareColumn), y: shareColumn(train.data.y),
       grads: grads.buffer as SharedArrayBuffer, order: this.order.buffer as SharedArrayBuffer, outputs: [],
-    });
+      update: sets === null ? null : { module: opt.module, spec: opt.spec(), slots: sets.slots.map((set) => set.map(bufferOf)) },
+    }, sets === null ? [model.params] : sets.params);
   }
 
-  private session(parts: Omit<SessionSetup, 'id' | 'spec' | 'params' | 'stats'>): SessionSetup {
+  private session(parts: Omit<SessionSetup, 'id' | 'spec' | 'params' | 'stats'>, params = [this.model.params]): SessionSetup {
     const width = 1 + parts.metrics.length;
     return {
-      ...parts, id: nextSession++, spec: this.model.toJSON(), params: this.model.params.buffer as SharedArrayBuffer,
+      ...parts, id: nextSession++, spec: this.model.toJSON(), params: params.map(bufferOf),
       stats: new SharedArrayBuffer(this.pool.size * width * 8),
     };
   }
@@ -118,16 +159,22 @@ export class ParallelEngine {
     const shards = shardRanges(end - start, this.pool.size).map(([a, b], rank) => ({ rank, start: start + a, end: start + b }))
       .filter((s) => s.end > s.start);
     const tasks: Task[] = shards.map((s) => ({
-      kind: 'train', setup, rank: s.rank, start: s.start, end: s.end, step, epoch,
+      kind: 'train', setup, rank: s.rank, start: s.start, end: s.end, step, epoch, paramsIndex: this.sets?.current ?? 0,
       runKey: train.runKey, shuffled: order !== null, fault: train.fault ?? null,
     }));
+    const where = `at step ${step} (epoch ${epoch + 1})`;
     const t0 = performance.now();
-    const timings = await this.runAll(tasks, `at step ${step} (epoch ${epoch + 1})`);
+    const timings = await this.runAll(tasks, where);
     const t1 = performance.now();
     const ranks = shards.map((s) => s.rank);
-    const gradSum = (this.reduction as SharedMemoryReduction).sum(ranks);
-    const t2 = performance.now();
-    train.applyUpdate(gradSum, end - start);
+    let t2 = t1;
+    if (this.sets === null) {
+      const gradSum = (this.reduction as SharedMemoryReduction).sum(ranks);
+      t2 = performance.now();
+      train.optimizer.applyGradients(this.model.params, gradSum, end - start);
+    } else {
+      await this.shardedUpdate(ranks, end - start, where);
+    }
     const t3 = performance.now();
     this.step += 1;
     const slowest = timings.reduce((a, b) => (b.computeMs > a.computeMs ? b : a));
@@ -136,6 +183,25 @@ export class ParallelEngine {
       exportMs: slowest.exportMs, reduceMs: t2 - t1, optimizerMs: t3 - t2,
     };
     return this.sumStats(setup, ranks);
+  }
+
+  /**
+   * The second round: each worker reduces and updates one range of the parameters into the
+   * other buffer set; only when every range succeeded does the model flip to it.
+   */
+  private async shardedUpdate(ranks: readonly number[], batchRows: number, where: string): Promise<void> {
+    const sets = this.sets as BufferSets;
+    const opt = (this.train as TrainSpec).optimizer;
+    const iteration = opt.iterations + 1;
+    const tasks: Task[] = shardRanges(this.model.layout.size, this.pool.size).map(([start, end], rank) => ({
+      kind: 'update', setup: this.setup as SessionSetup, rank, start, end, from: sets.current, ranks,
+      iteration, learningRate: opt.learningRate, gradScale: 1 / batchRows, step: this.step, fault: this.train?.fault ?? null,
+    }));
+    await this.runAll(tasks, `in the optimizer update ${where}`);
+    sets.current = 1 - sets.current;
+    this.model.adoptParams(sets.params[sets.current], false);
+    opt.slots = sets.slots[sets.current];
+    opt.iterations = iteration;
   }
 
   /** Contiguous ranges of `rows`, one per rank, as inference tasks. */
@@ -147,7 +213,7 @@ export class ParallelEngine {
   async evaluate(data: { xs: readonly Column[]; y: Column | null; rows: number }, batchSize: number): Promise<Float64Array> {
     const { loss, metrics } = this.objective as Objective;
     const setup = this.session({
-      loss, metrics, xs: data.xs.map(shareColumn), y: data.y === null ? null : shareColumn(data.y), grads: null, order: null, outputs: [],
+      loss, metrics, xs: data.xs.map(shareColumn), y: data.y === null ? null : shareColumn(data.y), grads: null, order: null, outputs: [], update: null,
     });
     const tasks = this.inferenceTasks('evaluate', setup, data.rows, batchSize);
     await this.runAll(tasks, 'in evaluate');
@@ -160,7 +226,7 @@ export class ParallelEngine {
       return new SharedArrayBuffer(rows * width * 4);
     });
     const shared: SharedColumn[] = xs.map(shareColumn);
-    const setup = this.session({ loss: null, metrics: [], xs: shared, y: null, grads: null, order: null, outputs });
+    const setup = this.session({ loss: null, metrics: [], xs: shared, y: null, grads: null, order: null, outputs, update: null });
     await this.runAll(this.inferenceTasks('predict', setup, rows, batchSize), 'in predict');
     return outputs.map((b) => new Float32Array(b));
   }

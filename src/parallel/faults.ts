@@ -18,8 +18,8 @@ export function takeFault(): Fault | null {
 }
 
 /** Called in the worker before the step: fails as the task asks. */
-export function triggerFault(fault: Fault | null, step: number, rank: number): void {
-  if (fault === null || fault.step !== step || fault.rank !== rank) return;
+export function triggerFault(fault: Fault | null, step: number, rank: number, phase: 'gradients' | 'update'): void {
+  if (fault === null || fault.step !== step || fault.rank !== rank || (fault.phase ?? 'gradients') !== phase) return;
   if (fault.kind === 'exit') process.exit(3);
-  throw new Error(`injected fault at step ${step} on rank ${rank}`);
+  throw new Error(`injected fault at step ${step} on rank ${rank} (${phase})`);
 }

@@ -18,8 +18,13 @@ export interface SharedColumn {
 export interface SessionSetup {
   readonly id: number;
   readonly spec: ModelSpec;
-  /** The model's flat parameters: the only copy of the weights. */
-  readonly params: SharedArrayBuffer;
+  /**
+   * The model's flat parameters. Training with a sharded update keeps two buffers and flips
+   * between them after each complete step (see ShardedUpdate); otherwise there is one.
+   */
+  readonly params: readonly SharedArrayBuffer[];
+  /** How the workers apply the optimizer to their parameter ranges, when they do. */
+  readonly update: ShardedUpdate | null;
   /** One gradient slot per rank, each `paramCount` floats. */
   readonly grads: SharedArrayBuffer | null;
   /** One row of [loss, metric...] sums per rank (float64). */
@@ -35,11 +40,25 @@ export interface SessionSetup {
   readonly outputs: readonly SharedArrayBuffer[];
 }
 
+/**
+ * The optimizer, run by the workers over disjoint parameter ranges. `module` is the URL of a
+ * module exporting `optimizerFromSpec` (src/train/optimizers): train hands its optimizer to
+ * the workers by reference, so parallel/ never imports train/.
+ */
+export interface ShardedUpdate {
+  readonly module: string;
+  readonly spec: { readonly className: string; readonly config: Readonly<Record<string, number | boolean>> };
+  /** The optimizer's slots, [buffer set][slot], paired with `params` by index. */
+  readonly slots: readonly (readonly SharedArrayBuffer[])[];
+}
+
 /** Test hook: make rank `rank` fail at training step `step` (see faults.ts). */
 export interface Fault {
   readonly step: number;
   readonly rank: number;
   readonly kind: 'throw' | 'exit';
+  /** The step's gradient round (default) or its sharded optimizer update. */
+  readonly phase?: 'gradients' | 'update';
 }
 
 interface TaskBase {
@@ -52,6 +71,8 @@ interface TaskBase {
 
 export interface TrainTask extends TaskBase {
   readonly kind: 'train';
+  /** Which of setup.params holds the current weights. */
+  readonly paramsIndex: number;
   readonly step: number;
   readonly epoch: number;
   readonly runKey: Key;
@@ -65,7 +86,23 @@ export interface EvaluateTask extends TaskBase {
   readonly batchSize: number;
 }
 
-export type Task = TrainTask | EvaluateTask;
+/**
+ * Second round of a step: sum the ranks' gradient slots over params [start, end) in rank order
+ * and apply the optimizer, reading buffer set `from` and writing set 1 - from. Nothing the
+ * current step reads is written, so a failure anywhere leaves the last complete step intact.
+ */
+export interface UpdateTask extends TaskBase {
+  readonly kind: 'update';
+  readonly from: number;
+  readonly ranks: readonly number[];
+  readonly iteration: number;
+  readonly learningRate: number;
+  readonly gradScale: number;
+  readonly step: number;
+  readonly fault: Fault | null;
+}
+
+export type Task = TrainTask | EvaluateTask | UpdateTask;
 
 /** What a task reports back besides what it wrote to shared memory: where its time went. */
 export interface TaskTiming {

@@ -11,7 +11,7 @@ import { GraphModel } from '../graph/model.js';
 import { graphFromSpec } from '../graph/spec.js';
 import { gatherRows, type Column } from './batch.js';
 import { triggerFault } from './faults.js';
-import type { EvaluateTask, SessionSetup, Task, TaskTiming, TrainTask } from './messages.js';
+import type { EvaluateTask, SessionSetup, ShardedUpdate, Task, TaskTiming, TrainTask, UpdateTask } from './messages.js';
 import { columnView } from './shared.js';
 import { StepRunner, type Batch } from './step.js';
 
@@ -19,7 +19,9 @@ interface Session {
   readonly id: number;
   readonly model: GraphModel;
   readonly runner: StepRunner;
-  readonly params: Float32Array;
+  /** Views of setup.params; inference sessions have one, sharded training two. */
+  readonly params: readonly Float32Array[];
+  readonly update: { optimizer: UpdateRule; slots: Float32Array[][] } | null;
   readonly xs: readonly Column[];
   readonly y: Column | null;
   readonly order: Int32Array | null;
@@ -31,19 +33,31 @@ const ready = initBackend();
 const sessions = new Map<number, Session>();
 const MAX_SESSIONS = 4;
 
-function openSession(setup: SessionSetup): Session {
+/** The part of an optimizer the update round needs (src/train/optimizers' Optimizer). */
+interface UpdateRule {
+  learningRate: number;
+  applyInPlace(params: Float32Array, grads: Float32Array, slots: readonly Float32Array[], t: number, gradScale: number, start: number, end: number): void;
+}
+
+async function openUpdate(update: ShardedUpdate | null): Promise<Session['update']> {
+  if (update === null) return null;
+  const { optimizerFromSpec } = (await import(update.module)) as { optimizerFromSpec: (spec: ShardedUpdate['spec']) => UpdateRule };
+  return { optimizer: optimizerFromSpec(update.spec), slots: update.slots.map((set) => set.map((b) => new Float32Array(b))) };
+}
+
+async function openSession(setup: SessionSetup): Promise<Session> {
   const known = sessions.get(setup.id);
   if (known !== undefined) return known;
   const model = new GraphModel(graphFromSpec(setup.spec));
-  const params = new Float32Array(setup.params);
-  model.adoptParams(params, false);
+  const params = setup.params.map((b) => new Float32Array(b));
+  model.adoptParams(params[0], false);
   const loss = setup.loss === null ? null : getLoss(setup.loss);
   const units = model.outputs[0].shape[model.outputs[0].shape.length - 1] as number;
   const metrics = loss === null ? [] : setup.metrics.map((m) => getMetric(m, loss, units));
   const xs = setup.xs.map(columnView);
   const y = setup.y === null ? null : columnView(setup.y);
   const session: Session = {
-    id: setup.id, model, runner: new StepRunner(model, loss, metrics), params, xs, y,
+    id: setup.id, model, runner: new StepRunner(model, loss, metrics), params, update: await openUpdate(setup.update), xs, y,
     order: setup.order === null ? null : new Int32Array(setup.order),
     scratch: { xs: [], y: null, rows: 0 },
   };
@@ -75,12 +89,12 @@ function rowsOf(s: Session, order: Int32Array | null, start: number, end: number
 }
 
 function train(s: Session, task: TrainTask): void {
-  triggerFault(task.fault, task.step, task.rank);
+  triggerFault(task.fault, task.step, task.rank, 'gradients');
   const setup = task.setup;
   const size = s.model.layout.size;
   const grads = new Float32Array(setup.grads as SharedArrayBuffer, task.rank * size * 4, size);
   const batch = rowsOf(s, task.shuffled ? s.order : null, task.start, task.end);
-  const stats = s.runner.train(s.params, batch, { runKey: task.runKey, epoch: task.epoch }, grads);
+  const stats = s.runner.train(s.params[task.paramsIndex], batch, { runKey: task.runKey, epoch: task.epoch }, grads);
   new Float64Array(setup.stats as SharedArrayBuffer, task.rank * stats.length * 8, stats.length).set(stats);
 }
 
@@ -88,7 +102,7 @@ function evaluate(s: Session, task: EvaluateTask): void {
   const width = 1 + task.setup.metrics.length;
   const sums = new Float64Array(width);
   for (let start = task.start; start < task.end; start += task.batchSize) {
-    const stats = s.runner.evaluate(s.params, rowsOf(s, null, start, Math.min(task.end, start + task.batchSize)));
+    const stats = s.runner.evaluate(s.params[0], rowsOf(s, null, start, Math.min(task.end, start + task.batchSize)));
     stats.forEach((v, i) => (sums[i] += v));
   }
   new Float64Array(task.setup.stats as SharedArrayBuffer, task.rank * width * 8, width).set(sums);
@@ -98,15 +112,35 @@ function predict(s: Session, task: EvaluateTask): void {
   const outs = task.setup.outputs.map((b) => new Float32Array(b));
   for (let start = task.start; start < task.end; start += task.batchSize) {
     const end = Math.min(task.end, start + task.batchSize);
-    s.runner.predict(s.params, rowsOf(s, null, start, end)).forEach((p, i) => outs[i].set(p, start * (p.length / (end - start))));
+    s.runner.predict(s.params[0], rowsOf(s, null, start, end)).forEach((p, i) => outs[i].set(p, start * (p.length / (end - start))));
   }
+}
+
+function update(s: Session, task: UpdateTask): void {
+  triggerFault(task.fault, task.step, task.rank, 'update');
+  const { optimizer, slots } = s.update as NonNullable<Session['update']>;
+  const { start, end, from } = task;
+  const to = 1 - from;
+  const size = s.model.layout.size;
+  const grads = new Float32Array(task.setup.grads as SharedArrayBuffer);
+  // Reduce this range of the slots in rank order: bitwise what one thread summing all would get.
+  const base = task.ranks[0] * size;
+  for (const rank of task.ranks.slice(1)) {
+    const other = rank * size;
+    for (let i = start; i < end; i++) grads[base + i] += grads[other + i];
+  }
+  s.params[to].set(s.params[from].subarray(start, end), start);
+  slots[to].forEach((slot, k) => slot.set(slots[from][k].subarray(start, end), start));
+  optimizer.learningRate = task.learningRate;
+  optimizer.applyInPlace(s.params[to], grads.subarray(base, base + size), slots[to], task.iteration, task.gradScale, start, end);
 }
 
 export default async function runTask(task: Task): Promise<TaskTiming> {
   await ready;
   const began = performance.now();
-  const s = openSession(task.setup);
+  const s = await openSession(task.setup);
   if (task.kind === 'train') train(s, task);
+  else if (task.kind === 'update') update(s, task);
   else if (task.kind === 'evaluate') evaluate(s, task);
   else predict(s, task);
   const { copyInMs, exportMs } = s.runner.timing;

@@ -106,7 +106,7 @@ export class Model extends GraphModel {
     const engine = new ParallelEngine(await this.poolOf(opts.workers), this, { loss: state.loss.name, metrics: state.metrics.map((m) => m.key) }, {
       data: { xs: data.xs, y: data.y as Column, rows: data.rows },
       runKey,
-      applyUpdate: (gradSum, rows) => state.applyGradients(this.params, gradSum, rows),
+      optimizer: state,
       fault: takeFault(),
     });
     const history = new History();

@@ -1,15 +1,21 @@
 import type { Loss } from '../graph/losses.js';
 import type { Metric } from '../graph/metrics.js';
+import type { OptimizerHandle } from '../parallel/coordinator.js';
 import { sharedFloat32 } from '../parallel/shared.js';
 import type { Optimizer } from './optimizers.js';
 
+/** Where workers import the optimizers from: this module's sibling, .ts under tsx, .js in dist. */
+const OPTIMIZERS_MODULE = new URL(import.meta.url.endsWith('.ts') ? './optimizers.ts' : './optimizers.js', import.meta.url).href;
+
 /**
  * What compile() fixes and what persists across fit() calls, as in Keras: the loss, the
- * metrics, the optimizer with its slots (Adam's m and v) and its step count.
+ * metrics, the optimizer with its slots (Adam's m and v, in shared memory beside the
+ * parameters) and its step count.
  */
-export class TrainingState {
+export class TrainingState implements OptimizerHandle {
   slots: Float32Array[];
   iterations = 0;
+  readonly module = OPTIMIZERS_MODULE;
 
   constructor(
     readonly optimizer: Optimizer,
@@ -18,6 +24,14 @@ export class TrainingState {
     paramCount: number,
   ) {
     this.slots = Array.from({ length: optimizer.slotCount }, () => sharedFloat32(paramCount));
+  }
+
+  get learningRate(): number {
+    return this.optimizer.learningRate;
+  }
+
+  spec(): { className: string; config: Record<string, number | boolean> } {
+    return { className: this.optimizer.className, config: this.optimizer.getConfig() };
   }
 
   /** One optimizer step from a gradient that sums `batchRows` examples' gradients. */

@@ -7,6 +7,8 @@ import { WorkerPool } from '../../src/parallel/pool.js';
 import { keyFromSeed } from '../../src/parallel/random.js';
 import { StepRunner } from '../../src/parallel/step.js';
 import { toInputColumns, toTargetColumn } from '../../src/train/data.js';
+import { sgd } from '../../src/train/optimizers.js';
+import { TrainingState } from '../../src/train/training-state.js';
 import { bitwiseEqual, classification, dropoutModel, flatWeights, maxRelativeDiff } from './helpers.js';
 
 const models: weft.Model[] = [];
@@ -82,8 +84,10 @@ describe('data-parallel fit', () => {
     let captured: Float32Array | null = null;
     const pool = new WorkerPool(3);
     try {
+      const optimizer = new TrainingState(sgd(), getLoss('categoricalCrossentropy'), [], model.countParams());
+      optimizer.applyGradients = (_p, g) => { captured = g.slice(); };
       const engine = new ParallelEngine(pool, model, { loss: 'categoricalCrossentropy', metrics: [] }, {
-        data: { xs, y: yc, rows: 40 }, runKey, applyUpdate: (g) => { captured = g.slice(); },
+        data: { xs, y: yc, rows: 40 }, runKey, optimizer,
       });
       await engine.trainBatch(0, null, 0, 40);
     } finally {

@@ -34,3 +34,15 @@ export function maxRelativeDiff(a: ArrayLike<number>, b: ArrayLike<number>): num
 export function bitwiseEqual(a: Float32Array, b: Float32Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
+
+/** Big enough (77,573 parameters) that fit shards the optimizer update over the workers. */
+export function wideModel(seed = 1): weft.Model {
+  const inputs = weft.input({ shape: [20] });
+  let h = weft.layers.dense({ units: 256, activation: 'relu' }).apply(inputs);
+  h = weft.layers.dropout({ rate: 0.2 }).apply(h);
+  h = weft.layers.dense({ units: 256, activation: 'relu' }).apply(h);
+  const outputs = weft.layers.dense({ units: 5, activation: 'softmax' }).apply(h);
+  const model = weft.model({ inputs, outputs, seed });
+  model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return model;
+}
