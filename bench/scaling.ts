@@ -24,6 +24,7 @@ const { values: args } = parseArgs({
     repeats: { type: 'string', default: '5' },
     steps: { type: 'string', default: '10' },
     'warmup-ms': { type: 'string', default: '2000' },
+    sharded: { type: 'string', default: 'auto' },
     batch: { type: 'string', default: '' },
     out: { type: 'string', default: '' },
     'no-peer': { type: 'boolean', default: false },
@@ -58,7 +59,7 @@ async function measure(bench: BenchModel, batch: number, workers: number): Promi
   const order = epochPermutation(runKey, 0, new Int32Array(rows));
   const pool = new WorkerPool(workers);
   const engine = new ParallelEngine(pool, model, { loss: 'sparseCategoricalCrossentropy', metrics: [] }, {
-    data, runKey, optimizer: state,
+    data, runKey, optimizer: state, shardedUpdate: args.sharded === 'auto' ? undefined : args.sharded === 'on',
   });
   try {
     const epoch = async (): Promise<number> => {
@@ -69,11 +70,19 @@ async function measure(bench: BenchModel, batch: number, workers: number): Promi
     // Warm-up by time, not by steps: fresh threads run wasm in V8's baseline tier until the
     // hot kernels are recompiled optimised, which takes a second or so of work.
     for (const t0 = performance.now(); performance.now() - t0 < warmupMs; ) await epoch();
+    // Each repeat trains whole passes over the rows for at least half a second, so a fast
+    // model's figure is not one scheduler hiccup.
     const rates: number[] = [];
     const timings: StepTiming[] = [];
     for (let r = 0; r < repeats; r++) {
-      rates.push((rows / (await epoch())) * 1000);
-      timings.push(engine.lastTiming as StepTiming);
+      let ms = 0;
+      let passes = 0;
+      while (ms < 500) {
+        ms += await epoch();
+        passes += 1;
+        timings.push(engine.lastTiming as StepTiming);
+      }
+      rates.push(((passes * rows) / ms) * 1000);
     }
     return { workers, samplesPerSec: summarize(rates), breakdown: medianTiming(timings) };
   } finally {

@@ -85,6 +85,8 @@ export class ParallelEngine {
   private orderEpoch = -1;
   private step = 0;
   lastTiming: StepTiming | null = null;
+  /** The slowest worker's time inside its last update task. */
+  updateWorkerMs = 0;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -197,7 +199,8 @@ export class ParallelEngine {
       kind: 'update', setup: this.setup as SessionSetup, rank, start, end, from: sets.current, ranks,
       iteration, learningRate: opt.learningRate, gradScale: 1 / batchRows, step: this.step, fault: this.train?.fault ?? null,
     }));
-    await this.runAll(tasks, `in the optimizer update ${where}`);
+    const timings = await this.runAll(tasks, `in the optimizer update ${where}`);
+    this.updateWorkerMs = Math.max(...timings.map((t) => t.computeMs));
     sets.current = 1 - sets.current;
     this.model.adoptParams(sets.params[sets.current], false);
     opt.slots = sets.slots[sets.current];

@@ -36,7 +36,11 @@ const MAX_SESSIONS = 4;
 /** The part of an optimizer the update round needs (src/train/optimizers' Optimizer). */
 interface UpdateRule {
   learningRate: number;
-  applyInPlace(params: Float32Array, grads: Float32Array, slots: readonly Float32Array[], t: number, gradScale: number, start: number, end: number): void;
+  applyFrom(buffers: {
+    from: { params: Float32Array; slots: readonly Float32Array[] };
+    to: { params: Float32Array; slots: readonly Float32Array[] };
+    grads: readonly Float32Array[];
+  }, t: number, gradScale: number, start: number, end: number): void;
 }
 
 async function openUpdate(update: ShardedUpdate | null): Promise<Session['update']> {
@@ -119,20 +123,16 @@ function predict(s: Session, task: EvaluateTask): void {
 function update(s: Session, task: UpdateTask): void {
   triggerFault(task.fault, task.step, task.rank, 'update');
   const { optimizer, slots } = s.update as NonNullable<Session['update']>;
-  const { start, end, from } = task;
+  const { from, start, end } = task;
   const to = 1 - from;
   const size = s.model.layout.size;
-  const grads = new Float32Array(task.setup.grads as SharedArrayBuffer);
-  // Reduce this range of the slots in rank order: bitwise what one thread summing all would get.
-  const base = task.ranks[0] * size;
-  for (const rank of task.ranks.slice(1)) {
-    const other = rank * size;
-    for (let i = start; i < end; i++) grads[base + i] += grads[other + i];
-  }
-  s.params[to].set(s.params[from].subarray(start, end), start);
-  slots[to].forEach((slot, k) => slot.set(slots[from][k].subarray(start, end), start));
+  const all = new Float32Array(task.setup.grads as SharedArrayBuffer);
+  // Reads the ranks' slots and buffer set `from`, writes set `to`: one pass over memory, and
+  // the sum in rank order is bitwise what reducing into one slot first would give.
+  const grads = task.ranks.map((r) => all.subarray(r * size, (r + 1) * size));
   optimizer.learningRate = task.learningRate;
-  optimizer.applyInPlace(s.params[to], grads.subarray(base, base + size), slots[to], task.iteration, task.gradScale, start, end);
+  optimizer.applyFrom({ from: { params: s.params[from], slots: slots[from] }, to: { params: s.params[to], slots: slots[to] }, grads },
+    task.iteration, task.gradScale, start, end);
 }
 
 export default async function runTask(task: Task): Promise<TaskTiming> {
