@@ -1,7 +1,7 @@
 import type { GraphModel } from '../graph/model.js';
 import type { LossName } from '../graph/losses.js';
 import { shardRanges, type Column } from './batch.js';
-import type { Fault, SessionSetup, SharedColumn, ShardedUpdate, Task, TaskTiming } from './messages.js';
+import { MISSING_SESSION, type Fault, type SessionSetup, type SharedColumn, type ShardedUpdate, type Task, type TaskTiming } from './messages.js';
 import type { WorkerPool } from './pool.js';
 import type { Key } from './random.js';
 import { SharedMemoryReduction } from './reduce.js';
@@ -82,6 +82,9 @@ export class ParallelEngine {
   private readonly reduction: SharedMemoryReduction | null;
   private readonly order: Int32Array | null;
   private readonly sets: BufferSets | null = null;
+  /** Every session's setup by id, and the ids already sent to the workers. */
+  private readonly setups = new Map<number, SessionSetup>();
+  private readonly introduced = new Set<number>();
   private orderEpoch = -1;
   private step = 0;
   lastTiming: StepTiming | null = null;
@@ -123,16 +126,31 @@ export class ParallelEngine {
 
   private session(parts: Omit<SessionSetup, 'id' | 'spec' | 'params' | 'stats'>, params = [this.model.params]): SessionSetup {
     const width = 1 + parts.metrics.length;
-    return {
+    const setup = {
       ...parts, id: nextSession++, spec: this.model.toJSON(), params: params.map(bufferOf),
       stats: new SharedArrayBuffer(this.pool.size * width * 8),
     };
+    this.setups.set(setup.id, setup);
+    return setup;
+  }
+
+  /** Runs one task; a worker new to the session gets it again with the setup attached. */
+  private async runOne(task: Task): Promise<TaskTiming> {
+    const setup = this.introduced.has(task.session) ? null : this.setups.get(task.session) ?? null;
+    try {
+      return await this.pool.run(setup === null ? task : { ...task, setup });
+    } catch (err) {
+      if (!String((err as Error)?.message).startsWith(MISSING_SESSION)) throw err;
+      return this.pool.run({ ...task, setup: this.setups.get(task.session) ?? null });
+    }
   }
 
   /** Runs tasks, waits for all of them (never leaving one running), and throws the first failure. */
   private async runAll(tasks: Task[], what: string): Promise<TaskTiming[]> {
     this.pool.hold();
-    const settled = await Promise.allSettled(tasks.map((t) => this.pool.run(t)));
+    const settled = await Promise.allSettled(tasks.map((t) => this.runOne(t)));
+    // Every worker that ran a task of these sessions has them now; later tasks go without.
+    if (settled.every((r) => r.status === 'fulfilled')) for (const t of tasks) this.introduced.add(t.session);
     const failed = settled.findIndex((r) => r.status === 'rejected');
     if (failed >= 0) {
       const reason = (settled[failed] as PromiseRejectedResult).reason as Error;
@@ -161,7 +179,7 @@ export class ParallelEngine {
     const shards = shardRanges(end - start, this.pool.size).map(([a, b], rank) => ({ rank, start: start + a, end: start + b }))
       .filter((s) => s.end > s.start);
     const tasks: Task[] = shards.map((s) => ({
-      kind: 'train', setup, rank: s.rank, start: s.start, end: s.end, step, epoch, paramsIndex: this.sets?.current ?? 0,
+      kind: 'train', session: setup.id, setup: null, rank: s.rank, start: s.start, end: s.end, step, epoch, paramsIndex: this.sets?.current ?? 0,
       runKey: train.runKey, shuffled: order !== null, fault: train.fault ?? null,
     }));
     const where = `at step ${step} (epoch ${epoch + 1})`;
@@ -196,7 +214,7 @@ export class ParallelEngine {
     const opt = (this.train as TrainSpec).optimizer;
     const iteration = opt.iterations + 1;
     const tasks: Task[] = shardRanges(this.model.layout.size, this.pool.size).map(([start, end], rank) => ({
-      kind: 'update', setup: this.setup as SessionSetup, rank, start, end, from: sets.current, ranks,
+      kind: 'update', session: (this.setup as SessionSetup).id, setup: null, rank, start, end, from: sets.current, ranks,
       iteration, learningRate: opt.learningRate, gradScale: 1 / batchRows, step: this.step, fault: this.train?.fault ?? null,
     }));
     const timings = await this.runAll(tasks, `in the optimizer update ${where}`);
@@ -209,7 +227,7 @@ export class ParallelEngine {
 
   /** Contiguous ranges of `rows`, one per rank, as inference tasks. */
   private inferenceTasks(kind: 'evaluate' | 'predict', setup: SessionSetup, rows: number, batchSize: number): Task[] {
-    return shardRanges(rows, this.pool.size).map(([start, end], rank) => ({ kind, setup, rank, start, end, batchSize }))
+    return shardRanges(rows, this.pool.size).map(([start, end], rank) => ({ kind, session: setup.id, setup: null, rank, start, end, batchSize }))
       .filter((t) => t.end > t.start);
   }
 

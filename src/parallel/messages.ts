@@ -10,10 +10,13 @@ export interface SharedColumn {
   readonly rows: number;
 }
 
+/** What a worker throws for a task naming a session it has not been given. */
+export const MISSING_SESSION = 'weft: worker has no session';
+
 /**
  * Everything a worker needs to run steps for one fit/evaluate/predict call. It travels with
- * every task (a few KB: SharedArrayBuffers are shared, not copied); a worker builds its
- * session once per id and reuses it for every later task.
+ * the first tasks of a session (a few KB: SharedArrayBuffers are shared, not copied); a worker
+ * builds its session once per id and reuses it for every later task.
  */
 export interface SessionSetup {
   readonly id: number;
@@ -62,7 +65,13 @@ export interface Fault {
 }
 
 interface TaskBase {
-  readonly setup: SessionSetup;
+  readonly session: number;
+  /**
+   * The session's setup, sent only until the workers know it: a step's messages are then a
+   * few numbers. A worker that has not seen the session answers MISSING_SESSION and the
+   * coordinator resends that task with the setup.
+   */
+  readonly setup: SessionSetup | null;
   readonly rank: number;
   /** Rows [start, end) of the epoch order (train) or of the dataset (evaluate, predict). */
   readonly start: number;

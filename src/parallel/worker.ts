@@ -11,12 +11,13 @@ import { GraphModel } from '../graph/model.js';
 import { graphFromSpec } from '../graph/spec.js';
 import { gatherRows, type Column } from './batch.js';
 import { triggerFault } from './faults.js';
-import type { EvaluateTask, SessionSetup, ShardedUpdate, Task, TaskTiming, TrainTask, UpdateTask } from './messages.js';
+import { MISSING_SESSION, type EvaluateTask, type SessionSetup, type ShardedUpdate, type Task, type TaskTiming, type TrainTask, type UpdateTask } from './messages.js';
 import { columnView } from './shared.js';
 import { StepRunner, type Batch } from './step.js';
 
 interface Session {
   readonly id: number;
+  readonly setup: SessionSetup;
   readonly model: GraphModel;
   readonly runner: StepRunner;
   /** Views of setup.params; inference sessions have one, sharded training two. */
@@ -49,9 +50,11 @@ async function openUpdate(update: ShardedUpdate | null): Promise<Session['update
   return { optimizer: optimizerFromSpec(update.spec), slots: update.slots.map((set) => set.map((b) => new Float32Array(b))) };
 }
 
-async function openSession(setup: SessionSetup): Promise<Session> {
-  const known = sessions.get(setup.id);
+async function openSession(task: Task): Promise<Session> {
+  const known = sessions.get(task.session);
   if (known !== undefined) return known;
+  const setup = task.setup;
+  if (setup === null) throw new Error(`${MISSING_SESSION} ${task.session}`);
   const model = new GraphModel(graphFromSpec(setup.spec));
   const params = setup.params.map((b) => new Float32Array(b));
   model.adoptParams(params[0], false);
@@ -61,7 +64,7 @@ async function openSession(setup: SessionSetup): Promise<Session> {
   const xs = setup.xs.map(columnView);
   const y = setup.y === null ? null : columnView(setup.y);
   const session: Session = {
-    id: setup.id, model, runner: new StepRunner(model, loss, metrics), params, update: await openUpdate(setup.update), xs, y,
+    id: setup.id, setup, model, runner: new StepRunner(model, loss, metrics), params, update: await openUpdate(setup.update), xs, y,
     order: setup.order === null ? null : new Int32Array(setup.order),
     scratch: { xs: [], y: null, rows: 0 },
   };
@@ -94,7 +97,7 @@ function rowsOf(s: Session, order: Int32Array | null, start: number, end: number
 
 function train(s: Session, task: TrainTask): void {
   triggerFault(task.fault, task.step, task.rank, 'gradients');
-  const setup = task.setup;
+  const setup = s.setup;
   const size = s.model.layout.size;
   const grads = new Float32Array(setup.grads as SharedArrayBuffer, task.rank * size * 4, size);
   const batch = rowsOf(s, task.shuffled ? s.order : null, task.start, task.end);
@@ -103,17 +106,17 @@ function train(s: Session, task: TrainTask): void {
 }
 
 function evaluate(s: Session, task: EvaluateTask): void {
-  const width = 1 + task.setup.metrics.length;
+  const width = 1 + s.setup.metrics.length;
   const sums = new Float64Array(width);
   for (let start = task.start; start < task.end; start += task.batchSize) {
     const stats = s.runner.evaluate(s.params[0], rowsOf(s, null, start, Math.min(task.end, start + task.batchSize)));
     stats.forEach((v, i) => (sums[i] += v));
   }
-  new Float64Array(task.setup.stats as SharedArrayBuffer, task.rank * width * 8, width).set(sums);
+  new Float64Array(s.setup.stats as SharedArrayBuffer, task.rank * width * 8, width).set(sums);
 }
 
 function predict(s: Session, task: EvaluateTask): void {
-  const outs = task.setup.outputs.map((b) => new Float32Array(b));
+  const outs = s.setup.outputs.map((b) => new Float32Array(b));
   for (let start = task.start; start < task.end; start += task.batchSize) {
     const end = Math.min(task.end, start + task.batchSize);
     s.runner.predict(s.params[0], rowsOf(s, null, start, end)).forEach((p, i) => outs[i].set(p, start * (p.length / (end - start))));
@@ -126,7 +129,7 @@ function update(s: Session, task: UpdateTask): void {
   const { from, start, end } = task;
   const to = 1 - from;
   const size = s.model.layout.size;
-  const all = new Float32Array(task.setup.grads as SharedArrayBuffer);
+  const all = new Float32Array(s.setup.grads as SharedArrayBuffer);
   // Reads the ranks' slots and buffer set `from`, writes set `to`: one pass over memory, and
   // the sum in rank order is bitwise what reducing into one slot first would give.
   const grads = task.ranks.map((r) => all.subarray(r * size, (r + 1) * size));
@@ -138,7 +141,7 @@ function update(s: Session, task: UpdateTask): void {
 export default async function runTask(task: Task): Promise<TaskTiming> {
   await ready;
   const began = performance.now();
-  const s = await openSession(task.setup);
+  const s = await openSession(task);
   if (task.kind === 'train') train(s, task);
   else if (task.kind === 'update') update(s, task);
   else if (task.kind === 'evaluate') evaluate(s, task);

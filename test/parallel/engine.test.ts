@@ -97,6 +97,31 @@ describe('data-parallel fit', () => {
     expect(maxRelativeDiff(captured as unknown as Float32Array, reference)).toBeLessThan(1e-5);
   });
 
+  it('sends the session setup only until the workers have it: later steps carry a few numbers', async () => {
+    const { x, y } = classification(64);
+    const model = track(dropoutModel(2));
+    const loss = getLoss('categoricalCrossentropy');
+    const data = { xs: toInputColumns(model, x), y: toTargetColumn(model, loss, y, 64), rows: 64 };
+    const pool = new WorkerPool(2);
+    const sent: { step: number; withSetup: boolean; bytes: number }[] = [];
+    const run = pool.run.bind(pool);
+    pool.run = (task) => {
+      const { setup, ...rest } = task;
+      sent.push({ step: (task as { step?: number }).step ?? -1, withSetup: setup !== null, bytes: JSON.stringify(rest).length });
+      return run(task);
+    };
+    try {
+      const optimizer = new TrainingState(sgd(), loss, [], model.countParams());
+      const engine = new ParallelEngine(pool, model, { loss: loss.name, metrics: [] }, { data, runKey: keyFromSeed(1), optimizer });
+      for (let s = 0; s < 4; s++) await engine.trainBatch(0, null, s * 16, (s + 1) * 16);
+    } finally {
+      await pool.destroy();
+    }
+    const later = sent.filter((t) => t.step >= 2);
+    expect(later.length).toBeGreaterThanOrEqual(4);
+    expect(later.every((t) => !t.withSetup && t.bytes < 300)).toBe(true);
+  });
+
   it('evaluates and predicts in parallel as in one thread', async () => {
     const { x, y } = classification(77);
     const model = track(dropoutModel(4));
