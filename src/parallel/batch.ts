@@ -5,6 +5,12 @@ export interface Column {
   readonly rows: number;
 }
 
+/** Rows [start, end) of a column, as a view (no copy). */
+export function sliceRows(column: Column, start: number, end: number): Column {
+  const { data, rowSize } = column;
+  return { data: data.subarray(start * rowSize, end * rowSize), rowSize, rows: end - start };
+}
+
 /**
  * Copies the rows named by order[start, end) into `out`, contiguous: the step's batch buffer.
  * With no `order`, rows start..end are taken in place (a subarray, no copy).

@@ -5,6 +5,8 @@ import type { Key } from './random.js';
 /** A column of the dataset in shared memory: every worker reads its rows in place. */
 export interface SharedColumn {
   readonly buffer: SharedArrayBuffer;
+  /** Where the column starts in the buffer, in elements (a validation split is a view). */
+  readonly offset: number;
   readonly dtype: 'float32' | 'int32';
   readonly rowSize: number;
   readonly rows: number;

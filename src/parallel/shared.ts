@@ -6,19 +6,21 @@ export function sharedFloat32(length: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(length * 4));
 }
 
-/** The column itself when it already lives in shared memory, else one copy into it. */
+/** The column itself when it already lives in shared memory (a view is fine), else one copy into it. */
 export function shareColumn(column: Column): SharedColumn {
   const { data, rowSize, rows } = column;
-  let buffer = data.buffer;
-  if (!(buffer instanceof SharedArrayBuffer) || data.byteOffset !== 0 || data.byteLength !== buffer.byteLength) {
-    buffer = new SharedArrayBuffer(data.byteLength);
-    new Uint8Array(buffer).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  const dtype = data instanceof Int32Array ? 'int32' : 'float32';
+  if (data.buffer instanceof SharedArrayBuffer) {
+    return { buffer: data.buffer, offset: data.byteOffset / 4, dtype, rowSize, rows };
   }
-  return { buffer: buffer as SharedArrayBuffer, dtype: data instanceof Int32Array ? 'int32' : 'float32', rowSize, rows };
+  const buffer = new SharedArrayBuffer(data.byteLength);
+  new Uint8Array(buffer).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return { buffer, offset: 0, dtype, rowSize, rows };
 }
 
 /** The typed view a worker reads a shared column through. */
 export function columnView(c: SharedColumn): Column {
-  const data = c.dtype === 'int32' ? new Int32Array(c.buffer) : new Float32Array(c.buffer);
+  const length = c.rows * c.rowSize;
+  const data = c.dtype === 'int32' ? new Int32Array(c.buffer, c.offset * 4, length) : new Float32Array(c.buffer, c.offset * 4, length);
   return { data, rowSize: c.rowSize, rows: c.rows };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidType, ShapeError, StateError } from '../errors.js';
+import { invalidArgument, invalidType, ShapeError, StateError } from '../errors.js';
 import { getLoss } from '../graph/losses.js';
 import { getMetric } from '../graph/metrics.js';
 import { GraphModel, type GraphModelConfig } from '../graph/model.js';
@@ -8,15 +8,17 @@ import { takeFault } from '../parallel/faults.js';
 import { WorkerPool } from '../parallel/pool.js';
 import { keyFromSeed, randomSeed } from '../parallel/random.js';
 import { sharedFloat32 } from '../parallel/shared.js';
-import { epochPermutation } from '../parallel/shuffle.js';
-import type { Column } from '../parallel/batch.js';
+import { sliceRows, type Column } from '../parallel/batch.js';
 import type { Dataset, Engine } from './engine.js';
 import { toInputColumns, toTargetColumn } from './data.js';
-import { History, formatLogs } from './history.js';
+import { isModelAware, type TrainingTarget } from './callbacks/callback.js';
+import { runEpochs } from './fit-loop.js';
+import type { History } from './history.js';
+import { progressCallback } from './progress.js';
 import { initializeParams } from './initialize.js';
 import { LocalEngine } from './local-engine.js';
 import { getOptimizer, type Optimizer } from './optimizers.js';
-import { checkBatchSize, checkVerbose, checkWorkers, resolveFitArgs, type FitArgs } from './options.js';
+import { checkBatchSize, checkVerbose, checkWorkers, resolveFitArgs, type FitArgs, type ResolvedFitArgs } from './options.js';
 import { TrainingState } from './training-state.js';
 
 export interface ModelConfig extends GraphModelConfig {
@@ -41,6 +43,8 @@ export interface EvaluateArgs {
 export class Model extends GraphModel {
   private state: TrainingState | null = null;
   private pool: WorkerPool | null = null;
+  /** Set by a callback to end fit after the current batch (Keras's stop_training). */
+  stopTraining = false;
 
   constructor(config: ModelConfig) {
     super(config);
@@ -101,34 +105,47 @@ export class Model extends GraphModel {
   async fit(x: unknown, y: unknown, args?: FitArgs): Promise<History> {
     const state = this.compiled('fit');
     const opts = resolveFitArgs(args);
-    const data = this.toDataset(x, y, state);
+    const { train, validation } = this.splitValidation(this.toDataset(x, y, state), opts, state);
     const runKey = keyFromSeed(opts.seed);
-    const engine = new ParallelEngine(await this.poolOf(opts.workers), this, { loss: state.loss.name, metrics: state.metrics.map((m) => m.key) }, {
-      data: { xs: data.xs, y: data.y as Column, rows: data.rows },
-      runKey,
-      optimizer: state,
-      fault: takeFault(),
+    const objective = { loss: state.loss.name, metrics: state.metrics.map((m) => m.key) };
+    const engine = new ParallelEngine(await this.poolOf(opts.workers), this, objective, {
+      data: { xs: train.xs, y: train.y as Column, rows: train.rows }, runKey, optimizer: state, fault: takeFault(),
     });
-    const history = new History();
-    const order = opts.shuffle ? new Int32Array(data.rows) : null;
-    await this.withEngine(engine, async () => {
-      for (let epoch = 0; epoch < opts.epochs; epoch++) {
-        const began = performance.now();
-        if (order !== null) epochPermutation(runKey, epoch, order);
-        const sums = new Float64Array(state.logKeys.length);
-        for (let start = 0; start < data.rows; start += opts.batchSize) {
-          const stats = await engine.trainBatch(epoch, order, start, Math.min(data.rows, start + opts.batchSize));
-          stats.forEach((v, i) => (sums[i] += v));
-        }
-        const logs = Object.fromEntries(state.logKeys.map((k, i) => [k, sums[i] / data.rows]));
-        history.record(epoch, logs);
-        if (opts.verbose > 0) {
-          const secs = ((performance.now() - began) / 1000).toFixed(2);
-          console.log(`Epoch ${epoch + 1}/${opts.epochs} - ${secs}s - ${formatLogs(logs)}`);
-        }
-      }
+    const callbacks = [...opts.callbacks];
+    for (const c of callbacks) if (isModelAware(c)) c.setModel(this.trainingTarget(state));
+    if (opts.verbose > 0) {
+      const steps = Math.ceil(train.rows / opts.batchSize);
+      callbacks.push(progressCallback({ epochs: opts.epochs, steps, verbose: opts.verbose as 1 | 2 }));
+    }
+    const plan = { ...opts, runKey, callbacks, validation, logKeys: state.logKeys };
+    return this.withEngine(engine, () => runEpochs(engine, train, plan, this));
+  }
+
+  /** Keras's validation_split takes the last rows, before any shuffling; validationData wins. */
+  private splitValidation(data: Dataset, opts: ResolvedFitArgs, state: TrainingState): { train: Dataset; validation: Dataset | null } {
+    if (opts.validationData !== null) return { train: data, validation: this.toDataset(...opts.validationData, state) };
+    if (opts.validationSplit === 0) return { train: data, validation: null };
+    const at = Math.floor(data.rows * (1 - opts.validationSplit));
+    if (at === 0 || at === data.rows) {
+      throw invalidArgument('validationSplit', `a fraction that leaves examples on both sides of ${data.rows} rows`, opts.validationSplit);
+    }
+    const part = (a: number, b: number): Dataset => ({
+      xs: data.xs.map((c) => sliceRows(c, a, b)), y: data.y === null ? null : sliceRows(data.y, a, b), rows: b - a,
     });
-    return history;
+    return { train: part(0, at), validation: part(at, data.rows) };
+  }
+
+  /** What built-in callbacks may touch: the stop flag, the weights and the learning rate. */
+  private trainingTarget(state: TrainingState): TrainingTarget {
+    const model = this;
+    return {
+      get stopTraining() { return model.stopTraining; },
+      set stopTraining(v: boolean) { model.stopTraining = v; },
+      getWeightValues: () => model.params.slice(),
+      setWeightValues: (values) => model.params.set(values),
+      get learningRate() { return state.optimizer.learningRate; },
+      set learningRate(v: number) { state.optimizer.learningRate = v; },
+    };
   }
 
   /** The pool when asked for or already running (after fit), else this thread: no threads spawned to predict one row. */

@@ -1,4 +1,5 @@
-import { checkInteger, invalidArgument, invalidType } from '../errors.js';
+import { checkInteger, checkNumberInRange, invalidArgument, invalidType } from '../errors.js';
+import type { Callback } from './callbacks/callback.js';
 import { availableParallelism } from 'node:os';
 import { randomSeed } from '../parallel/random.js';
 
@@ -8,9 +9,19 @@ export interface FitArgs {
   shuffle?: boolean;
   /** Seeds the shuffle and every dropout mask; the same seed gives the same run. */
   seed?: number;
+  /** 0 silent, 1 a progress bar (one line per epoch when not on a TTY), 2 one line per epoch. */
   verbose?: 0 | 1 | 2;
   /** Worker threads to spread each batch over (default: os.availableParallelism()). */
   workers?: number;
+  /** The last fraction of x and y, held out and evaluated after each epoch (Keras: before shuffling). */
+  validationSplit?: number;
+  /** [xVal, yVal] evaluated after each epoch; takes precedence over validationSplit. */
+  validationData?: [unknown, unknown];
+  /** The epoch to start from (resuming a run): epochs counts from 0, as in Keras. */
+  initialEpoch?: number;
+  callbacks?: Callback | Callback[];
+  /** Stops training at the next step boundary; fit then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface ResolvedFitArgs {
@@ -20,6 +31,11 @@ export interface ResolvedFitArgs {
   seed: number;
   verbose: 0 | 1 | 2;
   workers: number;
+  validationSplit: number;
+  validationData: [unknown, unknown] | null;
+  initialEpoch: number;
+  callbacks: Callback[];
+  signal: AbortSignal | undefined;
 }
 
 /** More threads than this is a typo, not a machine. */
@@ -40,22 +56,48 @@ export function checkWorkers(value: unknown): number {
   return n;
 }
 
+const FIT_OPTIONS = [
+  'epochs', 'batchSize', 'shuffle', 'seed', 'verbose', 'workers', 'validationSplit', 'validationData',
+  'initialEpoch', 'callbacks', 'signal',
+];
+
+function checkCallbacks(value: unknown): Callback[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  list.forEach((c, i) => {
+    if (c === null || typeof c !== 'object') throw invalidType(`callbacks[${i}]`, 'an object with onEpochEnd, onBatchEnd, ... methods', c);
+  });
+  return list as Callback[];
+}
+
 /** Validates fit's options once, before any work, with Keras's defaults. */
 export function resolveFitArgs(args: FitArgs | undefined): ResolvedFitArgs {
   if (args !== undefined && (args === null || typeof args !== 'object')) throw invalidType('args', 'an options object', args);
   const a = args ?? {};
-  const known = new Set(['epochs', 'batchSize', 'shuffle', 'seed', 'verbose', 'workers']);
   for (const key of Object.keys(a)) {
-    if (!known.has(key)) throw invalidArgument('args', `only the options ${[...known].join(', ')}`, key);
+    if (!FIT_OPTIONS.includes(key)) throw invalidArgument('args', `only the options ${FIT_OPTIONS.join(', ')}`, key);
   }
   if (a.shuffle !== undefined && typeof a.shuffle !== 'boolean') throw invalidType('shuffle', 'a boolean', a.shuffle);
   if (a.seed !== undefined && !(Number.isSafeInteger(a.seed) && a.seed >= 0)) throw invalidArgument('seed', 'a non-negative integer', a.seed);
+  const epochs = a.epochs === undefined ? 1 : checkInteger('epochs', a.epochs, 1);
+  const initialEpoch = a.initialEpoch === undefined ? 0 : checkInteger('initialEpoch', a.initialEpoch, 0);
+  if (initialEpoch >= epochs) throw invalidArgument('initialEpoch', `an integer < epochs (${epochs})`, initialEpoch);
+  const validationSplit = a.validationSplit === undefined ? 0 : checkNumberInRange('validationSplit', a.validationSplit, 0, 1, true);
+  if (a.validationData !== undefined && !(Array.isArray(a.validationData) && a.validationData.length === 2)) {
+    throw invalidType('validationData', 'an array [xVal, yVal]', a.validationData);
+  }
+  if (a.signal !== undefined && !(a.signal instanceof AbortSignal)) throw invalidType('signal', 'an AbortSignal', a.signal);
   return {
-    epochs: a.epochs === undefined ? 1 : checkInteger('epochs', a.epochs, 1),
+    epochs,
     batchSize: a.batchSize === undefined ? 32 : checkBatchSize(a.batchSize),
     shuffle: a.shuffle ?? true,
     seed: a.seed ?? randomSeed(),
     verbose: a.verbose === undefined ? 1 : checkVerbose(a.verbose),
     workers: a.workers === undefined ? availableParallelism() : checkWorkers(a.workers),
+    validationSplit,
+    validationData: a.validationData ?? null,
+    initialEpoch,
+    callbacks: checkCallbacks(a.callbacks),
+    signal: a.signal,
   };
 }

@@ -1,0 +1,42 @@
+/** Keras's `logs`: 'loss', each metric by the name the user gave it, and 'val_' versions. */
+export type Logs = Record<string, number>;
+
+/**
+ * A callback as tfjs-layers and Keras define it: a plain object with any of these hooks. Each
+ * may return a promise, which the loop awaits before going on.
+ */
+export interface Callback {
+  onTrainBegin?(logs?: Logs): void | Promise<void>;
+  onTrainEnd?(logs?: Logs): void | Promise<void>;
+  onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
+  onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
+  onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
+}
+
+/** What a built-in callback may touch: the model's stop flag, weights and optimizer. */
+export interface TrainingTarget {
+  stopTraining: boolean;
+  getWeightValues(): Float32Array;
+  setWeightValues(values: Float32Array): void;
+  learningRate: number;
+}
+
+/** A callback that needs the model it trains; the loop binds it before onTrainBegin. */
+export interface ModelAwareCallback extends Callback {
+  setModel(model: TrainingTarget): void;
+}
+
+export function isModelAware(c: Callback): c is ModelAwareCallback {
+  return typeof (c as Partial<ModelAwareCallback>).setModel === 'function';
+}
+
+type Hook = keyof Callback;
+
+/** Runs one hook on every callback, in order, awaiting each. */
+export async function dispatch<H extends Hook>(callbacks: readonly Callback[], hook: H, ...args: Parameters<NonNullable<Callback[H]>>): Promise<void> {
+  for (const c of callbacks) {
+    const fn = c[hook] as ((...a: unknown[]) => void | Promise<void>) | undefined;
+    if (fn !== undefined) await fn.apply(c, args);
+  }
+}
