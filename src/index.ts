@@ -24,6 +24,8 @@ export { ShapeError, StateError } from './errors.js';
 export type { ModelSpec } from './graph/spec.js';
 export type { Optimizer } from './train/optimizers.js';
 export { loadDigits } from './train/datasets/digits.js';
+export { loadFashionMnist, loadFashionMnistSplit, FASHION_MNIST_CLASSES } from './train/datasets/fashion-mnist.js';
+export type { Callback, Logs } from './train/callbacks/callback.js';
 
 /** A symbolic input: the shape of one example (no batch axis) and its dtype. */
 export function input(config: InputConfig): SymbolicTensor {

@@ -1,0 +1,229 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+/** Where the Debian/Ubuntu package `dataset-fashion-mnist` installs the four gzip'd IDX files. */
+export const FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
+/** The environment variable naming a directory that holds the four IDX files. */
+export const FASHION_MNIST_ENV = 'WEFT_FASHION_MNIST';
+/** Label i of Fashion-MNIST is FASHION_MNIST_CLASSES[i]. */
+export const FASHION_MNIST_CLASSES = [
+  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+] as const;
+/** Pixels per image (28 x 28). */
+export const FASHION_MNIST_FEATURES = 784;
+
+const HOME_PAGE = 'https://github.com/zalandoresearch/fashion-mnist';
+const IMAGES_MAGIC = 0x00000803; // unsigned bytes, 3 dimensions
+const LABELS_MAGIC = 0x00000801; // unsigned bytes, 1 dimension
+const SIDE = 28;
+
+export type FashionMnistSplitName = 'train' | 'test';
+
+export interface FashionMnistSplit {
+  /** [rows * 784] pixel intensities scaled to [0, 1], each image 28x28 row-major. */
+  x: Float32Array;
+  /** [rows] class labels 0..9 (names in FASHION_MNIST_CLASSES). */
+  labels: Int32Array;
+  rows: number;
+}
+
+export interface FashionMnist {
+  /** 60,000 images in the real data set. */
+  train: FashionMnistSplit;
+  /** 10,000 images in the real data set. */
+  test: FashionMnistSplit;
+  /** The directory the files were read from. */
+  source: string;
+}
+
+export interface FashionMnistOptions {
+  /** A directory holding the IDX files; tried first. */
+  path?: string | URL;
+  /** Back `x` and `labels` with SharedArrayBuffers (for weft's worker pool). Default false. */
+  shared?: boolean;
+  /**
+   * Directories tried after `path` and $WEFT_FASHION_MNIST, in order.
+   * Default: [FASHION_MNIST_DEBIAN_DIR].
+   */
+  fallbackDirs?: readonly string[];
+}
+
+/** The base names of one split's files; each may end in `.gz` or not, and use `-idx` or `.idx`. */
+const FILES: Record<FashionMnistSplitName, { images: string; labels: string }> = {
+  train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
+  test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
+};
+
+function candidateNames(base: string): string[] {
+  const dotted = base.replace('-idx', '.idx'); // the spelling some mirrors (e.g. Kaggle) use
+  return [`${base}.gz`, base, `${dotted}.gz`, dotted];
+}
+
+interface Location {
+  dir: string;
+  origin: string;
+}
+
+/** The locations searched, in order, with where each came from (for the not-found message). */
+function locations(options: FashionMnistOptions): { tried: Location[]; notes: string[] } {
+  const tried: Location[] = [];
+  const notes: string[] = [];
+  if (options.path !== undefined) {
+    const p = options.path instanceof URL ? fileURLToPath(options.path) : options.path;
+    tried.push({ dir: resolve(p), origin: 'the `path` option' });
+  }
+  const env = process.env[FASHION_MNIST_ENV];
+  if (env) tried.push({ dir: resolve(env), origin: `$${FASHION_MNIST_ENV}` });
+  else notes.push(`$${FASHION_MNIST_ENV} is not set`);
+  for (const dir of options.fallbackDirs ?? [FASHION_MNIST_DEBIAN_DIR]) {
+    tried.push({
+      dir: resolve(dir),
+      origin: dir === FASHION_MNIST_DEBIAN_DIR ? 'the Debian dataset-fashion-mnist package location' : 'a fallback directory',
+    });
+  }
+  return { tried, notes };
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The first location holding every file in `bases`, with the path found for each; or an Error
+ * naming every location looked in, what was missing there, and how to get the data.
+ */
+function resolveFiles(bases: string[], options: FashionMnistOptions): { dir: string; files: string[] } {
+  const { tried, notes } = locations(options);
+  const reasons: string[] = [];
+  for (const { dir, origin } of tried) {
+    if (!isDirectory(dir)) {
+      reasons.push(`  - ${dir} (${origin}): ${existsSync(dir) ? 'not a directory' : 'does not exist'}`);
+      continue;
+    }
+    const files = bases.map((base) => candidateNames(base).map((n) => join(dir, n)).find((f) => existsSync(f)));
+    const missing = bases.filter((_, i) => files[i] === undefined);
+    if (missing.length === 0) return { dir, files: files as string[] };
+    reasons.push(`  - ${dir} (${origin}): missing ${missing.map((b) => `${b}.gz`).join(', ')}`);
+  }
+  throw new Error(
+    `fashion-mnist: could not find ${bases.map((b) => `${b}.gz`).join(', ')}. Looked in:\n` +
+      reasons.join('\n') +
+      (notes.length ? `\n  (${notes.join('; ')})` : '') +
+      `\nTo get the data: on Debian/Ubuntu run \`sudo apt-get install dataset-fashion-mnist\` ` +
+      `(installs to ${FASHION_MNIST_DEBIAN_DIR}); elsewhere download the four .gz files ` +
+      `(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) ` +
+      `from ${HOME_PAGE} and pass { path: '<dir>' } or set ${FASHION_MNIST_ENV}=<dir>.`,
+  );
+}
+
+/** The file's bytes, gunzipped when they start with the gzip magic (whatever the name says). */
+function readBytes(file: string): Buffer {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(file);
+  } catch (e) {
+    throw new Error(`fashion-mnist: cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
+    try {
+      return gunzipSync(raw);
+    } catch (e) {
+      throw new Error(`fashion-mnist: ${file} is not a valid gzip file (truncated or corrupt?): ${(e as Error).message}`);
+    }
+  }
+  return raw;
+}
+
+/** Checks an IDX header's magic and size; returns the dimensions. */
+function readHeader(file: string, bytes: Buffer, magic: number, ndim: number): number[] {
+  const headerBytes = 4 + 4 * ndim;
+  if (bytes.length < headerBytes) {
+    throw new Error(`fashion-mnist: ${file} is truncated: ${bytes.length} bytes, shorter than the ${headerBytes}-byte IDX header`);
+  }
+  const got = bytes.readUInt32BE(0);
+  if (got !== magic) {
+    const hex = (v: number) => '0x' + v.toString(16).padStart(8, '0');
+    throw new Error(
+      `fashion-mnist: ${file} has IDX magic number ${hex(got)}, expected ${hex(magic)} ` +
+        `(${ndim === 3 ? 'unsigned-byte images, 3 dimensions' : 'unsigned-byte labels, 1 dimension'})`,
+    );
+  }
+  const dims = Array.from({ length: ndim }, (_, i) => bytes.readUInt32BE(4 + 4 * i));
+  const expected = headerBytes + dims.reduce((a, b) => a * b, 1);
+  if (bytes.length !== expected) {
+    throw new Error(
+      `fashion-mnist: ${file} has ${bytes.length} bytes, expected ${expected} for dimensions [${dims.join(', ')}] ` +
+        `(${bytes.length < expected ? 'truncated' : 'trailing data'})`,
+    );
+  }
+  return dims;
+}
+
+/** [0..255] → [0, 1] as float32, looked up rather than divided per pixel. */
+const SCALE = new Float32Array(256).map((_, i) => i / 255);
+
+function floats(n: number, shared: boolean): Float32Array {
+  return shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n);
+}
+function ints(n: number, shared: boolean): Int32Array {
+  return shared ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n);
+}
+
+function decodeSplit(imagesFile: string, labelsFile: string, shared: boolean): FashionMnistSplit {
+  const img = readBytes(imagesFile);
+  const [rows, height, width] = readHeader(imagesFile, img, IMAGES_MAGIC, 3);
+  if (height !== SIDE || width !== SIDE) {
+    throw new Error(`fashion-mnist: ${imagesFile} holds ${height}x${width} images, expected ${SIDE}x${SIDE}`);
+  }
+  const lab = readBytes(labelsFile);
+  const [count] = readHeader(labelsFile, lab, LABELS_MAGIC, 1);
+  if (count !== rows) {
+    throw new Error(`fashion-mnist: ${imagesFile} holds ${rows} images but ${labelsFile} holds ${count} labels`);
+  }
+
+  const labels = ints(rows, shared);
+  for (let i = 0; i < rows; i++) {
+    const v = lab[8 + i];
+    if (v > 9) throw new Error(`fashion-mnist: ${labelsFile} has label ${v} at index ${i}, expected 0..9`);
+    labels[i] = v;
+  }
+  const n = rows * FASHION_MNIST_FEATURES;
+  const x = floats(n, shared);
+  for (let i = 0, j = 16; i < n; i++, j++) x[i] = SCALE[img[j]];
+  return { x, labels, rows };
+}
+
+/**
+ * Zalando Research's Fashion-MNIST (MIT license): 28x28 grey images of 10 clothing classes, read
+ * from the four IDX files (gzip'd or not). The directory is, in order of precedence: `path`,
+ * $WEFT_FASHION_MNIST, then `fallbackDirs` (default: where Debian's dataset-fashion-mnist package
+ * installs them, /usr/share/datasets/fashion-mnist); the first holding all four files is used.
+ * Pixels are scaled to [0, 1]; throws, naming the file, on a malformed file.
+ */
+export function loadFashionMnist(options: FashionMnistOptions = {}): FashionMnist {
+  const { train, test } = FILES;
+  const { dir, files } = resolveFiles([train.images, train.labels, test.images, test.labels], options);
+  const shared = options.shared ?? false;
+  return {
+    train: decodeSplit(files[0], files[1], shared),
+    test: decodeSplit(files[2], files[3], shared),
+    source: dir,
+  };
+}
+
+/** One split of Fashion-MNIST; only that split's two files need to be present. */
+export function loadFashionMnistSplit(
+  split: FashionMnistSplitName,
+  options: FashionMnistOptions = {},
+): FashionMnistSplit & { source: string } {
+  if (!Object.hasOwn(FILES, split)) throw new RangeError(`fashion-mnist: unknown split '${String(split)}', expected 'train' or 'test'`);
+  const names = FILES[split];
+  const { dir, files } = resolveFiles([names.images, names.labels], options);
+  return { ...decodeSplit(files[0], files[1], options.shared ?? false), source: dir };
+}

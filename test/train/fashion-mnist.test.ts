@@ -1,0 +1,274 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  FASHION_MNIST_DEBIAN_DIR,
+  FASHION_MNIST_ENV,
+  loadFashionMnist,
+  loadFashionMnistSplit,
+} from '../../src/train/datasets/fashion-mnist.js';
+
+const root = mkdtempSync(join(tmpdir(), 'weft-fmnist-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let dirCount = 0;
+const newDir = () => {
+  const d = join(root, `d${dirCount++}`);
+  mkdirSync(d);
+  return d;
+};
+
+/** An IDX file: big-endian magic, big-endian dims, then the unsigned bytes. */
+function idx(magic: number, dims: number[], data: ArrayLike<number>): Buffer {
+  const header = Buffer.alloc(4 + 4 * dims.length);
+  header.writeUInt32BE(magic, 0);
+  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([header, Buffer.from(Uint8Array.from(data))]);
+}
+const images = (pixels: number[]) => idx(0x803, [pixels.length / 784, 28, 28], pixels);
+const labelsIdx = (labels: number[]) => idx(0x801, [labels.length], labels);
+
+/** n images: image r has pixel j = (r * 7 + j) % 256. */
+function pixelsFor(n: number, offset = 0): number[] {
+  return Array.from({ length: n * 784 }, (_, i) => (Math.floor(i / 784) * 7 + (i % 784) + offset) % 256);
+}
+
+interface Fixture {
+  trainImages?: Buffer;
+  trainLabels?: Buffer;
+  testImages?: Buffer;
+  testLabels?: Buffer;
+}
+/** Writes a split set into dir, gzip'd (the original names) or raw (the names without .gz). */
+function writeSet(dir: string, f: Fixture, gzip = true): string {
+  const put = (base: string, buf: Buffer | undefined) => {
+    if (buf) writeFileSync(join(dir, gzip ? `${base}.gz` : base), gzip ? gzipSync(buf) : buf);
+  };
+  put('train-images-idx3-ubyte', f.trainImages);
+  put('train-labels-idx1-ubyte', f.trainLabels);
+  put('t10k-images-idx3-ubyte', f.testImages);
+  put('t10k-labels-idx1-ubyte', f.testLabels);
+  return dir;
+}
+/** A complete small set: 3 train images, 2 test images; `tag` goes into the first train label. */
+function goodSet(dir: string, tag = 4, gzip = true): string {
+  return writeSet(
+    dir,
+    {
+      trainImages: images(pixelsFor(3)),
+      trainLabels: labelsIdx([tag, 0, 9]),
+      testImages: images(pixelsFor(2, 100)),
+      testLabels: labelsIdx([1, 2]),
+    },
+    gzip,
+  );
+}
+
+// Every test controls the environment variable and never falls back to a real installation.
+const none = [join(root, 'no-such-fallback')];
+beforeEach(() => vi.stubEnv(FASHION_MNIST_ENV, ''));
+afterEach(() => vi.unstubAllEnvs());
+
+describe('loadFashionMnist on synthetic IDX files', () => {
+  it('decodes gzip\'d files: shapes, [0,1] float32 scaling, int32 labels', () => {
+    const dir = goodSet(newDir());
+    const data = loadFashionMnist({ path: dir, fallbackDirs: none });
+    expect(data.source).toBe(dir);
+    expect(data.train.rows).toBe(3);
+    expect(data.test.rows).toBe(2);
+    expect(data.train.x).toBeInstanceOf(Float32Array);
+    expect(data.train.labels).toBeInstanceOf(Int32Array);
+    expect(data.train.x.length).toBe(3 * 784);
+    expect(data.test.x.length).toBe(2 * 784);
+    expect(Array.from(data.train.labels)).toEqual([4, 0, 9]);
+    expect(Array.from(data.test.labels)).toEqual([1, 2]);
+    const want = pixelsFor(3);
+    for (let i = 0; i < want.length; i++) {
+      if (data.train.x[i] !== Math.fround(want[i] / 255)) throw new Error(`pixel ${i}: ${data.train.x[i]} vs ${want[i]}/255`);
+    }
+    expect(data.train.x[255]).toBe(1); // pixel value 255
+    expect(data.train.x[0]).toBe(0);
+    expect(data.train.x[51]).toBe(Math.fround(0.2));
+    expect(data.test.x[0]).toBe(Math.fround(100 / 255));
+    expect(Math.min(...data.train.x)).toBe(0);
+    expect(Math.max(...data.train.x)).toBe(1);
+    expect(data.train.x.buffer).toBeInstanceOf(ArrayBuffer);
+  });
+
+  it('reads uncompressed files and the dotted names, and accepts a file: URL', () => {
+    const raw = goodSet(newDir(), 4, false);
+    expect(Array.from(loadFashionMnist({ path: raw, fallbackDirs: none }).train.labels)).toEqual([4, 0, 9]);
+    expect(loadFashionMnist({ path: pathToFileURL(raw), fallbackDirs: none }).source).toBe(raw);
+
+    const dotted = newDir();
+    writeFileSync(join(dotted, 'train-images.idx3-ubyte'), images(pixelsFor(1)));
+    writeFileSync(join(dotted, 'train-labels.idx1-ubyte'), labelsIdx([7]));
+    writeFileSync(join(dotted, 't10k-images.idx3-ubyte.gz'), gzipSync(images(pixelsFor(1))));
+    writeFileSync(join(dotted, 't10k-labels.idx1-ubyte.gz'), gzipSync(labelsIdx([3])));
+    const d = loadFashionMnist({ path: dotted, fallbackDirs: none });
+    expect([d.train.labels[0], d.test.labels[0]]).toEqual([7, 3]);
+  });
+
+  it('decompresses by content, not by name', () => {
+    const dir = goodSet(newDir(), 4, false);
+    // An uncompressed file under the .gz name is read as it is.
+    writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), labelsIdx([5, 5, 5]));
+    expect(Array.from(loadFashionMnist({ path: dir, fallbackDirs: none }).train.labels)).toEqual([5, 5, 5]);
+  });
+
+  it('backs the arrays with SharedArrayBuffer when asked', () => {
+    const dir = goodSet(newDir());
+    const data = loadFashionMnist({ path: dir, shared: true, fallbackDirs: none });
+    for (const s of [data.train, data.test]) {
+      expect(s.x.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(s.labels.buffer).toBeInstanceOf(SharedArrayBuffer);
+    }
+    expect(Array.from(data.train.labels)).toEqual([4, 0, 9]);
+    expect(data.train.x[255]).toBe(1);
+  });
+
+  it('loadFashionMnistSplit needs only that split\'s two files', () => {
+    const dir = writeSet(newDir(), { testImages: images(pixelsFor(2)), testLabels: labelsIdx([8, 6]) });
+    const test = loadFashionMnistSplit('test', { path: dir, fallbackDirs: none });
+    expect(test.rows).toBe(2);
+    expect(test.source).toBe(dir);
+    expect(Array.from(test.labels)).toEqual([8, 6]);
+    expect(() => loadFashionMnistSplit('train', { path: dir, fallbackDirs: none })).toThrow(/train-images-idx3-ubyte\.gz/);
+    expect(() => loadFashionMnist({ path: dir, fallbackDirs: none })).toThrow(/missing train-images-idx3-ubyte\.gz, train-labels-idx1-ubyte\.gz/);
+    expect(() => loadFashionMnistSplit('valid' as 'test', { path: dir })).toThrow(/unknown split 'valid'/);
+  });
+});
+
+describe('loadFashionMnist errors name the file', () => {
+  const base = () => ({
+    trainImages: images(pixelsFor(3)),
+    trainLabels: labelsIdx([1, 2, 3]),
+    testImages: images(pixelsFor(1)),
+    testLabels: labelsIdx([0]),
+  });
+  const load = (dir: string) => () => loadFashionMnist({ path: dir, fallbackDirs: none });
+
+  it('bad magic number', () => {
+    const dir = writeSet(newDir(), { ...base(), trainImages: idx(0x801, [3 * 784], pixelsFor(3)) });
+    expect(load(dir)).toThrow(/train-images-idx3-ubyte\.gz has IDX magic number 0x00000801, expected 0x00000803/);
+    const dir2 = writeSet(newDir(), { ...base(), testLabels: idx(0x803, [1, 1, 1], [0]) });
+    expect(load(dir2)).toThrow(/t10k-labels-idx1-ubyte\.gz has IDX magic number 0x00000803, expected 0x00000801/);
+  });
+
+  it('image and label counts differ', () => {
+    const dir = writeSet(newDir(), { ...base(), trainLabels: labelsIdx([1, 2]) });
+    expect(load(dir)).toThrow(/train-images-idx3-ubyte\.gz holds 3 images but .*train-labels-idx1-ubyte\.gz holds 2 labels/);
+  });
+
+  it('truncated data, truncated header, truncated gzip stream, trailing bytes', () => {
+    const short = base().trainImages.subarray(0, 16 + 2 * 784 + 10);
+    expect(load(writeSet(newDir(), { ...base(), trainImages: short }))).toThrow(
+      /train-images-idx3-ubyte\.gz has 1594 bytes, expected 2368 .*\(truncated\)/,
+    );
+    expect(load(writeSet(newDir(), { ...base(), testLabels: Buffer.from([0, 0, 8, 1, 0]) }))).toThrow(
+      /t10k-labels-idx1-ubyte\.gz is truncated: 5 bytes, shorter than the 8-byte IDX header/,
+    );
+    const long = Buffer.concat([base().testLabels, Buffer.from([0])]);
+    expect(load(writeSet(newDir(), { ...base(), testLabels: long }))).toThrow(/t10k-labels-idx1-ubyte\.gz has 10 bytes, expected 9 .*trailing data/);
+
+    const dir = writeSet(newDir(), base());
+    const gz = gzipSync(base().trainImages);
+    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gz.subarray(0, gz.length >> 1));
+    expect(load(dir)).toThrow(/train-images-idx3-ubyte\.gz is not a valid gzip file/);
+  });
+
+  it('label out of range and wrong image size', () => {
+    expect(load(writeSet(newDir(), { ...base(), trainLabels: labelsIdx([1, 10, 3]) }))).toThrow(
+      /train-labels-idx1-ubyte\.gz has label 10 at index 1, expected 0\.\.9/,
+    );
+    expect(load(writeSet(newDir(), { ...base(), testImages: idx(0x803, [1, 8, 8], new Array(64).fill(0)) }))).toThrow(
+      /t10k-images-idx3-ubyte\.gz holds 8x8 images, expected 28x28/,
+    );
+  });
+
+  it('no location has the files: lists every place searched and how to get the data', () => {
+    const missing = join(root, 'absent-path');
+    const envDir = join(root, 'absent-env');
+    const partial = writeSet(newDir(), { trainImages: images(pixelsFor(1)) });
+    const fallback = join(root, 'absent-fallback');
+    vi.stubEnv(FASHION_MNIST_ENV, envDir);
+    let message = '';
+    try {
+      loadFashionMnist({ path: missing, fallbackDirs: [partial, fallback] });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain(`${missing} (the \`path\` option): does not exist`);
+    expect(message).toContain(`${envDir} ($WEFT_FASHION_MNIST): does not exist`);
+    expect(message).toContain(`${partial} (a fallback directory): missing train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz`);
+    expect(message).toContain(`${fallback} (a fallback directory): does not exist`);
+    expect(message).toContain('apt-get install dataset-fashion-mnist');
+    expect(message).toContain('github.com/zalandoresearch/fashion-mnist');
+    expect(message).toContain('WEFT_FASHION_MNIST=<dir>');
+    expect(message).toContain("{ path: '<dir>' }");
+    // The order searched is the order listed.
+    expect(message.indexOf(missing)).toBeLessThan(message.indexOf(envDir));
+    expect(message.indexOf(envDir)).toBeLessThan(message.indexOf(partial));
+
+    // A file where a directory is expected; an unset env var is mentioned.
+    vi.stubEnv(FASHION_MNIST_ENV, '');
+    const file = join(partial, 'train-images-idx3-ubyte.gz');
+    expect(() => loadFashionMnist({ path: file, fallbackDirs: [] })).toThrow(/\(the `path` option\): not a directory[\s\S]*WEFT_FASHION_MNIST is not set/);
+  });
+});
+
+describe('loadFashionMnist search order', () => {
+  it('path, then $WEFT_FASHION_MNIST, then the fallback directories', () => {
+    const fromPath = goodSet(newDir(), 1);
+    const fromEnv = goodSet(newDir(), 2);
+    const fromFallback = goodSet(newDir(), 3);
+    const tag = (d: { train: { labels: Int32Array } }) => d.train.labels[0];
+
+    vi.stubEnv(FASHION_MNIST_ENV, fromEnv);
+    const a = loadFashionMnist({ path: fromPath, fallbackDirs: [fromFallback] });
+    expect([tag(a), a.source]).toEqual([1, fromPath]);
+    const b = loadFashionMnist({ fallbackDirs: [fromFallback] });
+    expect([tag(b), b.source]).toEqual([2, fromEnv]);
+    // A path without the files falls through to the next location.
+    const c = loadFashionMnist({ path: join(root, 'nowhere'), fallbackDirs: [fromFallback] });
+    expect([tag(c), c.source]).toEqual([2, fromEnv]);
+    expect(loadFashionMnistSplit('train', { fallbackDirs: [fromFallback] }).source).toBe(fromEnv);
+
+    vi.stubEnv(FASHION_MNIST_ENV, '');
+    const d = loadFashionMnist({ fallbackDirs: [join(root, 'nowhere'), fromFallback] });
+    expect([tag(d), d.source]).toEqual([3, fromFallback]);
+    vi.stubEnv(FASHION_MNIST_ENV, join(root, 'nowhere-env'));
+    expect(loadFashionMnist({ fallbackDirs: [fromFallback] }).source).toBe(fromFallback);
+  });
+});
+
+// The only test allowed to skip: it needs `apt-get install dataset-fashion-mnist`.
+const debianImages = join(FASHION_MNIST_DEBIAN_DIR, 'train-images-idx3-ubyte.gz');
+describe('the real Fashion-MNIST from the Debian package', () => {
+  it.skipIf(!existsSync(debianImages))('loads 60,000 + 10,000 balanced, scaled images from the default location', () => {
+    const data = loadFashionMnist();
+    expect(data.source).toBe(FASHION_MNIST_DEBIAN_DIR);
+    expect(data.train.rows).toBe(60_000);
+    expect(data.test.rows).toBe(10_000);
+    expect(data.train.x.length).toBe(60_000 * 784);
+    expect(data.test.x.length).toBe(10_000 * 784);
+    const histogram = (labels: Int32Array) => {
+      const h = new Array(10).fill(0);
+      for (const l of labels) h[l]++;
+      return h;
+    };
+    expect(histogram(data.train.labels)).toEqual(new Array(10).fill(6000));
+    expect(histogram(data.test.labels)).toEqual(new Array(10).fill(1000));
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of data.train.x) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    expect([lo, hi]).toEqual([0, 1]);
+    // The first training image is an ankle boot (label 9) in the published data.
+    expect(data.train.labels[0]).toBe(9);
+  });
+});
