@@ -252,8 +252,19 @@ export class ParallelEngine {
     return outputs.map((b) => new Float32Array(b));
   }
 
-  /** Lets the process exit while the pool idles; the pool itself belongs to the model. */
+  /**
+   * Lets the process exit while the pool idles (the pool belongs to the model), and leaves the
+   * weights and optimizer state in the buffers they were in before fit, so a reference to
+   * model.params taken before training still sees the trained weights.
+   */
   async dispose(): Promise<void> {
     this.pool.release();
+    const sets = this.sets;
+    if (sets === null || sets.current === 0) return;
+    sets.params[0].set(sets.params[1]);
+    sets.slots[0].forEach((slot, k) => slot.set(sets.slots[1][k]));
+    sets.current = 0;
+    this.model.adoptParams(sets.params[0], false);
+    (this.train as TrainSpec).optimizer.slots = sets.slots[0];
   }
 }

@@ -71,3 +71,17 @@ describe('the sharded optimizer update', () => {
     await model.dispose();
   });
 });
+
+describe('after a sharded fit', () => {
+  it('leaves the trained weights in the buffer model.params was before fit', async () => {
+    const { x, y } = classification(48);
+    const model = wideModel(6);
+    const before = model.params;
+    await model.fit(x, y, { epochs: 1, batchSize: 16, seed: 1, workers: 2, verbose: 0 }); // 3 steps: ends on the other set
+    expect(model.params).toBe(before);
+    const reference = wideModel(6);
+    await reference.fit(x, y, { epochs: 1, batchSize: 16, seed: 1, workers: 1, verbose: 0 });
+    expect(maxRelativeDiff(before, flatWeights(reference))).toBeLessThan(1e-5);
+    await Promise.all([model.dispose(), reference.dispose()]);
+  });
+});
