@@ -168,7 +168,7 @@ export class ParallelEngine {
     return out;
   }
 
-  async trainBatch(epoch: number, order: Int32Array | null, start: number, end: number): Promise<Float64Array> {
+  async trainBatch(epoch: number, order: Int32Array | null, start: number, end: number, firstExample = start): Promise<Float64Array> {
     const train = this.train as TrainSpec;
     const setup = this.setup as SessionSetup;
     if (order !== null && this.orderEpoch !== epoch) {
@@ -179,7 +179,7 @@ export class ParallelEngine {
     const shards = shardRanges(end - start, this.pool.size).map(([a, b], rank) => ({ rank, start: start + a, end: start + b }))
       .filter((s) => s.end > s.start);
     const tasks: Task[] = shards.map((s) => ({
-      kind: 'train', session: setup.id, setup: null, rank: s.rank, start: s.start, end: s.end, step, epoch, paramsIndex: this.sets?.current ?? 0,
+      kind: 'train', session: setup.id, setup: null, rank: s.rank, start: s.start, end: s.end, firstExample: firstExample + s.start - start, step, epoch, paramsIndex: this.sets?.current ?? 0,
       runKey: train.runKey, shuffled: order !== null, fault: train.fault ?? null,
     }));
     const where = `at step ${step} (epoch ${epoch + 1})`;

@@ -84,6 +84,8 @@ export interface TrainTask extends TaskBase {
   readonly kind: 'train';
   /** Which of setup.params holds the current weights. */
   readonly paramsIndex: number;
+  /** Index within the epoch of row `start`: the dropout key of its examples. */
+  readonly firstExample: number;
   readonly step: number;
   readonly epoch: number;
   readonly runKey: Key;

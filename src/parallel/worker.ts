@@ -85,13 +85,13 @@ function scratchFor(s: Session, rows: number): Session['scratch'] {
   return s.scratch;
 }
 
-function rowsOf(s: Session, order: Int32Array | null, start: number, end: number): Batch {
+function rowsOf(s: Session, order: Int32Array | null, start: number, end: number, firstExample = start): Batch {
   const scratch = scratchFor(s, end - start);
   return {
     xs: s.xs.map((c, i) => gatherRows(c, order, start, end, scratch.xs[i])),
     y: s.y === null ? null : gatherRows(s.y, order, start, end, scratch.y as Float32Array),
     rows: end - start,
-    firstExample: start,
+    firstExample,
   };
 }
 
@@ -100,7 +100,7 @@ function train(s: Session, task: TrainTask): void {
   const setup = s.setup;
   const size = s.model.layout.size;
   const grads = new Float32Array(setup.grads as SharedArrayBuffer, task.rank * size * 4, size);
-  const batch = rowsOf(s, task.shuffled ? s.order : null, task.start, task.end);
+  const batch = rowsOf(s, task.shuffled ? s.order : null, task.start, task.end, task.firstExample);
   const stats = s.runner.train(s.params[task.paramsIndex], batch, { runKey: task.runKey, epoch: task.epoch }, grads);
   new Float64Array(setup.stats as SharedArrayBuffer, task.rank * stats.length * 8, stats.length).set(stats);
 }

@@ -7,21 +7,24 @@ export interface Dataset {
   readonly rows: number;
 }
 
-/**
- * Where the steps run. The fit loop decides what to train on and when; an engine computes.
- * The local engine runs in the calling thread; the parallel one spreads each batch over a pool
- * of workers. Both apply the same optimizer to the same flat parameters, so they are
- * interchangeable up to float summation order.
- */
-export interface Engine {
-  /**
-   * One optimizer step on the examples order[start, end) of `epoch` (order null: in place).
-   * Resolves to the sums over those examples: [loss, metric 1, ...].
-   */
-  trainBatch(epoch: number, order: Int32Array | null, start: number, end: number): Promise<Float64Array>;
+/** Where inference runs: the calling thread (LocalEngine) or the model's pool (ParallelEngine). */
+export interface InferenceEngine {
   /** Inference-mode sums [loss, metrics...] over every example of `data`. */
   evaluate(data: Dataset, batchSize: number): Promise<Float64Array>;
   /** Inference-mode outputs, one row-major array per model output. */
   predict(xs: readonly Column[], rows: number, batchSize: number): Promise<Float32Array[]>;
   dispose(): Promise<void>;
+}
+
+/**
+ * Where training steps run. The fit loop decides what to train on and when; the engine
+ * computes and applies the optimizer to the model's flat parameters.
+ */
+export interface Engine extends InferenceEngine {
+  /**
+   * One optimizer step on the rows order[start, end) of the engine's data (order null: in
+   * place). `firstExample` is the index within the epoch of the first row, the dropout key of
+   * each example (default `start`). Resolves to the sums over those rows: [loss, metric...].
+   */
+  trainBatch(epoch: number, order: Int32Array | null, start: number, end: number, firstExample?: number): Promise<Float64Array>;
 }

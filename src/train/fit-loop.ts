@@ -4,13 +4,33 @@ import { dispatch, type Callback, type Logs } from './callbacks/callback.js';
 import type { Dataset, Engine } from './engine.js';
 import { History } from './history.js';
 
+/** One step the loop is about to run: its size, and the call that runs it. */
+export interface PendingStep {
+  readonly size: number;
+  run(): Promise<Float64Array>;
+}
+
+/** The steps of one epoch, in order: from arrays (arraySteps) or from a stream (fitDataset). */
+export type EpochSteps = (epoch: number) => AsyncIterable<PendingStep>;
+
+/** Batches of `batchSize` rows of in-memory data, in a seeded per-epoch shuffle or in place. */
+export function arraySteps(engine: Engine, rows: number, batchSize: number, shuffle: boolean, runKey: Key): EpochSteps {
+  const order = shuffle ? new Int32Array(rows) : null;
+  return async function* (epoch) {
+    if (order !== null) epochPermutation(runKey, epoch, order);
+    for (let start = 0; start < rows; start += batchSize) {
+      const end = Math.min(rows, start + batchSize);
+      yield { size: end - start, run: () => engine.trainBatch(epoch, order, start, end) };
+    }
+  };
+}
+
 /** Everything fit decided before the first step. */
 export interface FitPlan {
   readonly epochs: number;
   readonly initialEpoch: number;
+  /** Batch size for evaluating the validation data. */
   readonly batchSize: number;
-  readonly shuffle: boolean;
-  readonly runKey: Key;
   readonly callbacks: readonly Callback[];
   readonly signal: AbortSignal | undefined;
   readonly validation: Dataset | null;
@@ -37,32 +57,32 @@ function checkAbort(signal: AbortSignal | undefined): void {
  * the callbacks with Keras's logs (batch logs are running means over the epoch so far), runs
  * validation after each epoch and stops on request.
  */
-export async function runEpochs(engine: Engine, data: Dataset, plan: FitPlan, model: Stoppable): Promise<History> {
+export async function runEpochs(engine: Engine, steps: EpochSteps, plan: FitPlan, model: Stoppable): Promise<History> {
   const history = new History();
-  const { callbacks, batchSize, logKeys } = plan;
-  const order = plan.shuffle ? new Int32Array(data.rows) : null;
+  const { callbacks, logKeys } = plan;
   let last: Logs = {};
   model.stopTraining = false;
   await dispatch(callbacks, 'onTrainBegin', {});
   for (let epoch = plan.initialEpoch; epoch < plan.epochs && !model.stopTraining; epoch++) {
     checkAbort(plan.signal);
     await dispatch(callbacks, 'onEpochBegin', epoch, {});
-    if (order !== null) epochPermutation(plan.runKey, epoch, order);
     const sums = new Float64Array(logKeys.length);
     let seen = 0;
-    for (let start = 0, batch = 0; start < data.rows; start += batchSize, batch++) {
+    let batch = 0;
+    for await (const step of steps(epoch)) {
       checkAbort(plan.signal);
-      const end = Math.min(data.rows, start + batchSize);
-      await dispatch(callbacks, 'onBatchBegin', batch, { batch, size: end - start });
-      const stats = await engine.trainBatch(epoch, order, start, end);
+      await dispatch(callbacks, 'onBatchBegin', batch, { batch, size: step.size });
+      const stats = await step.run();
       stats.forEach((v, i) => (sums[i] += v));
-      seen += end - start;
-      await dispatch(callbacks, 'onBatchEnd', batch, { batch, size: end - start, ...toLogs(logKeys, sums, seen) });
+      seen += step.size;
+      await dispatch(callbacks, 'onBatchEnd', batch, { batch, size: step.size, ...toLogs(logKeys, sums, seen) });
+      batch += 1;
       if (model.stopTraining) break;
     }
+    if (seen === 0) break; // a stream that ran dry: nothing more to train on
     last = toLogs(logKeys, sums, seen);
     if (plan.validation !== null) {
-      const v = await engine.evaluate(plan.validation, batchSize);
+      const v = await engine.evaluate(plan.validation, plan.batchSize);
       Object.assign(last, toLogs(logKeys, v, plan.validation.rows, 'val_'));
     }
     history.record(epoch, last);

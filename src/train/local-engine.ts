@@ -1,61 +1,39 @@
 import type { GraphModel } from '../graph/model.js';
-import { gatherRows, type Column } from '../parallel/batch.js';
-import type { Key } from '../parallel/random.js';
+import { sliceRows, type Column } from '../parallel/batch.js';
 import { StepRunner, type Batch } from '../parallel/step.js';
-import type { Dataset, Engine } from './engine.js';
+import type { Dataset, InferenceEngine } from './engine.js';
 import type { TrainingState } from './training-state.js';
 
-/** Scratch buffers for one batch of a column, allocated once per fit. */
-function scratchFor(column: Column, rows: number): Float32Array | Int32Array {
-  return column.data instanceof Int32Array ? new Int32Array(rows * column.rowSize) : new Float32Array(rows * column.rowSize);
-}
-
 function sliceBatch(data: Dataset, start: number, end: number): Batch {
-  const take = (c: Column) => gatherRows(c, null, start, end, c.data);
-  return { xs: data.xs.map(take), y: data.y === null ? null : take(data.y), rows: end - start, firstExample: start };
+  return {
+    xs: data.xs.map((c) => sliceRows(c, start, end).data),
+    y: data.y === null ? null : sliceRows(data.y, start, end).data,
+    rows: end - start,
+    firstExample: start,
+  };
 }
 
-/** Every step in the calling thread: the reference the parallel engine is checked against. */
-export class LocalEngine implements Engine {
+/**
+ * Inference in the calling thread, for a model that has no worker pool: predicting a few rows
+ * should not start threads. Runs the same StepRunner the workers run.
+ */
+export class LocalEngine implements InferenceEngine {
   private readonly runner: StepRunner;
-  private readonly grads: Float32Array;
-  private readonly xScratch: (Float32Array | Int32Array)[];
-  private readonly yScratch: Float32Array | Int32Array | null;
 
   constructor(
     private readonly model: GraphModel,
-    private readonly state: TrainingState,
-    private readonly data: Dataset | null,
-    private readonly runKey: Key,
-    batchSize: number,
+    state: TrainingState,
   ) {
     this.runner = new StepRunner(model, state.loss, state.metrics);
-    this.grads = new Float32Array(model.layout.size);
-    this.xScratch = data?.xs.map((c) => scratchFor(c, batchSize)) ?? [];
-    this.yScratch = data?.y ? scratchFor(data.y, batchSize) : null;
-  }
-
-  async trainBatch(epoch: number, order: Int32Array | null, start: number, end: number): Promise<Float64Array> {
-    const data = this.data as Dataset;
-    const batch: Batch = {
-      xs: data.xs.map((c, i) => gatherRows(c, order, start, end, this.xScratch[i])),
-      y: gatherRows(data.y as Column, order, start, end, this.yScratch as Float32Array),
-      rows: end - start,
-      firstExample: start,
-    };
-    const stats = this.runner.train(this.model.params, batch, { runKey: this.runKey, epoch }, this.grads);
-    this.state.applyGradients(this.model.params, this.grads, end - start);
-    return stats;
   }
 
   async evaluate(data: Dataset, batchSize: number): Promise<Float64Array> {
-    let sums: Float64Array | null = null;
+    const sums = new Float64Array(1 + this.runner.metrics.length);
     for (let start = 0; start < data.rows; start += batchSize) {
       const s = this.runner.evaluate(this.model.params, sliceBatch(data, start, Math.min(data.rows, start + batchSize)));
-      if (sums === null) sums = s;
-      else s.forEach((v, i) => ((sums as Float64Array)[i] += v));
+      s.forEach((v, i) => (sums[i] += v));
     }
-    return sums as Float64Array;
+    return sums;
   }
 
   async predict(xs: readonly Column[], rows: number, batchSize: number): Promise<Float32Array[]> {

@@ -9,16 +9,17 @@ import { WorkerPool } from '../parallel/pool.js';
 import { keyFromSeed, randomSeed } from '../parallel/random.js';
 import { sharedFloat32 } from '../parallel/shared.js';
 import { sliceRows, type Column } from '../parallel/batch.js';
-import type { Dataset, Engine } from './engine.js';
+import type { Dataset, InferenceEngine } from './engine.js';
 import { toInputColumns, toTargetColumn } from './data.js';
-import { isModelAware, type TrainingTarget } from './callbacks/callback.js';
-import { runEpochs } from './fit-loop.js';
+import { isModelAware, type Callback, type TrainingTarget } from './callbacks/callback.js';
+import { arraySteps, runEpochs } from './fit-loop.js';
 import type { History } from './history.js';
 import { progressCallback } from './progress.js';
 import { initializeParams } from './initialize.js';
 import { LocalEngine } from './local-engine.js';
 import { getOptimizer, type Optimizer } from './optimizers.js';
-import { checkBatchSize, checkVerbose, checkWorkers, resolveFitArgs, type FitArgs, type ResolvedFitArgs } from './options.js';
+import { checkBatchSize, checkVerbose, checkWorkers, resolveFitArgs, resolveFitDatasetArgs, type FitArgs, type FitDatasetArgs, type ResolvedFitArgs } from './options.js';
+import { convertBatch, openIterator, stagingFor, streamSteps, type BatchSource } from './stream.js';
 import { TrainingState } from './training-state.js';
 
 export interface ModelConfig extends GraphModelConfig {
@@ -68,7 +69,7 @@ export class Model extends GraphModel {
   }
 
   /** A failed call closes the pool (its threads may be dead or mid-task) and rethrows. */
-  private async withEngine<T>(engine: Engine, body: (e: Engine) => Promise<T>): Promise<T> {
+  private async withEngine<E extends InferenceEngine, T>(engine: E, body: (e: E) => Promise<T>): Promise<T> {
     try {
       return await body(engine);
     } catch (err) {
@@ -111,14 +112,43 @@ export class Model extends GraphModel {
     const engine = new ParallelEngine(await this.poolOf(opts.workers), this, objective, {
       data: { xs: train.xs, y: train.y as Column, rows: train.rows }, runKey, optimizer: state, fault: takeFault(),
     });
+    const callbacks = this.callbacksFor(opts, state, Math.ceil(train.rows / opts.batchSize));
+    const plan = { ...opts, callbacks, validation, logKeys: state.logKeys };
+    const steps = arraySteps(engine, train.rows, opts.batchSize, opts.shuffle, runKey);
+    return this.withEngine(engine, () => runEpochs(engine, steps, plan, this));
+  }
+
+  /**
+   * tfjs-layers' fitDataset: trains on a stream of {xs, ys} batches (an async iterable, a
+   * generator, a tf.data Dataset) through the same shared-memory step as fit, holding one
+   * batch at a time.
+   */
+  async fitDataset(dataset: BatchSource, args?: FitDatasetArgs): Promise<History> {
+    const state = this.compiled('fitDataset');
+    const opts = resolveFitDatasetArgs(args);
+    const iterator = await openIterator(dataset);
+    const head = await iterator.next();
+    if (head.done) throw invalidArgument('dataset', 'at least one {xs, ys} batch', 'an empty dataset');
+    const convert = (batch: unknown, index: number) => convertBatch(this, state.loss, batch, index);
+    const first = convert(head.value, 0);
+    const staging = stagingFor(first, first.rows);
+    const validation = opts.validationData === null ? null : this.toDataset(...opts.validationData, state);
+    const objective = { loss: state.loss.name, metrics: state.metrics.map((m) => m.key) };
+    const engine = new ParallelEngine(await this.poolOf(opts.workers), this, objective, {
+      data: { xs: staging.xs, y: staging.y as Column, rows: staging.rows }, runKey: keyFromSeed(opts.seed), optimizer: state, fault: takeFault(),
+    });
+    const callbacks = this.callbacksFor(opts, state, opts.batchesPerEpoch);
+    const plan = { ...opts, callbacks, validation, logKeys: state.logKeys };
+    const steps = streamSteps(engine, staging, first, dataset, iterator, convert, opts.batchesPerEpoch);
+    return this.withEngine(engine, () => runEpochs(engine, steps, plan, this));
+  }
+
+  /** The user's callbacks bound to this model, then the progress display for `verbose`. */
+  private callbacksFor(opts: ResolvedFitArgs, state: TrainingState, steps: number | undefined): Callback[] {
     const callbacks = [...opts.callbacks];
     for (const c of callbacks) if (isModelAware(c)) c.setModel(this.trainingTarget(state));
-    if (opts.verbose > 0) {
-      const steps = Math.ceil(train.rows / opts.batchSize);
-      callbacks.push(progressCallback({ epochs: opts.epochs, steps, verbose: opts.verbose as 1 | 2 }));
-    }
-    const plan = { ...opts, runKey, callbacks, validation, logKeys: state.logKeys };
-    return this.withEngine(engine, () => runEpochs(engine, train, plan, this));
+    if (opts.verbose > 0) callbacks.push(progressCallback({ epochs: opts.epochs, steps, verbose: opts.verbose as 1 | 2 }));
+    return callbacks;
   }
 
   /** Keras's validation_split takes the last rows, before any shuffling; validationData wins. */
@@ -149,8 +179,8 @@ export class Model extends GraphModel {
   }
 
   /** The pool when asked for or already running (after fit), else this thread: no threads spawned to predict one row. */
-  private async inferenceEngine(state: TrainingState, batchSize: number, workers: number | undefined): Promise<Engine> {
-    if (workers === undefined && this.pool === null) return new LocalEngine(this, state, null, keyFromSeed(0), batchSize);
+  private async inferenceEngine(state: TrainingState, workers: number | undefined): Promise<InferenceEngine> {
+    if (workers === undefined && this.pool === null) return new LocalEngine(this, state);
     const pool = await this.poolOf(workers === undefined ? (this.pool as WorkerPool).size : checkWorkers(workers));
     return new ParallelEngine(pool, this, { loss: state.loss.name, metrics: state.metrics.map((m) => m.key) }, null);
   }
@@ -161,7 +191,7 @@ export class Model extends GraphModel {
     const batchSize = args.batchSize === undefined ? 32 : checkBatchSize(args.batchSize);
     if (args.verbose !== undefined) checkVerbose(args.verbose);
     const data = this.toDataset(x, y, state);
-    const engine = await this.inferenceEngine(state, batchSize, args.workers);
+    const engine = await this.inferenceEngine(state, args.workers);
     const sums = await this.withEngine(engine, (e) => e.evaluate(data, batchSize));
     const scalars = Array.from(sums, (s) => tf.scalar(s / data.rows));
     return scalars.length === 1 ? scalars[0] : scalars;
@@ -172,7 +202,7 @@ export class Model extends GraphModel {
     const batchSize = args.batchSize === undefined ? 32 : checkBatchSize(args.batchSize);
     const xs = toInputColumns(this, x);
     const rows = xs[0].rows;
-    const engine = await this.inferenceEngine(this.state ?? placeholderState(this), batchSize, args.workers);
+    const engine = await this.inferenceEngine(this.state ?? placeholderState(this), args.workers);
     const outs = await this.withEngine(engine, (e) => e.predict(xs, rows, batchSize));
     const tensors = outs.map((o, i) => tf.tensor(o, [rows, ...(this.outputs[i].shape.slice(1) as number[])]));
     return tensors.length === 1 ? tensors[0] : tensors;

@@ -101,3 +101,20 @@ export function resolveFitArgs(args: FitArgs | undefined): ResolvedFitArgs {
     signal: a.signal,
   };
 }
+
+/** fitDataset's options: fit's, less those the dataset decides, plus batchesPerEpoch. */
+export interface FitDatasetArgs extends Omit<FitArgs, 'batchSize' | 'shuffle' | 'validationSplit'> {
+  /** Batches per epoch, drawn from one iterator across epochs; default: iterate the dataset to its end each epoch. */
+  batchesPerEpoch?: number;
+  /** Batch size for the validation data (default 32). */
+  validationBatchSize?: number;
+}
+
+export function resolveFitDatasetArgs(args: FitDatasetArgs | undefined): ResolvedFitArgs & { batchesPerEpoch: number | undefined } {
+  const { batchesPerEpoch, validationBatchSize, ...rest } = args ?? {};
+  for (const key of ['batchSize', 'shuffle', 'validationSplit']) {
+    if (key in rest) throw invalidArgument('args', 'fitDataset options without batchSize, shuffle or validationSplit (the dataset decides those)', key);
+  }
+  const base = resolveFitArgs({ ...rest, batchSize: validationBatchSize });
+  return { ...base, batchesPerEpoch: batchesPerEpoch === undefined ? undefined : checkInteger('batchesPerEpoch', batchesPerEpoch, 1) };
+}

@@ -17,9 +17,10 @@ const seconds = (ms: number) => (ms >= 10_000 ? `${Math.round(ms / 1000)}s` : `$
  * ETA, running loss/metrics and samples/s; elsewhere (CI, a log file) one plain line per epoch.
  * verbose 2 always prints the plain lines; verbose 0 uses no progress at all.
  */
-export function progressCallback(opts: { epochs: number; steps: number; verbose: 1 | 2; stream?: ProgressStream }): Callback {
+export function progressCallback(opts: { epochs: number; steps: number | undefined; verbose: 1 | 2; stream?: ProgressStream }): Callback {
   const stream = opts.stream ?? process.stdout;
-  const live = opts.verbose === 1 && stream.isTTY === true;
+  // A bar needs a known step count (a stream without batchesPerEpoch has none).
+  const live = opts.verbose === 1 && stream.isTTY === true && opts.steps !== undefined;
   let bar: SingleBar | null = null;
   let began = 0;
   let samples = 0;
@@ -36,7 +37,7 @@ export function progressCallback(opts: { epochs: number; steps: number; verbose:
         barCompleteChar: '=', barIncompleteChar: '.', barsize: 30, hideCursor: false, clearOnComplete: false,
         noTTYOutput: false, etaBuffer: 20, fps: 10,
       });
-      bar.start(opts.steps, 0, { logs: '', rate: '', elapsed: '0.0s' });
+      bar.start(opts.steps as number, 0, { logs: '', rate: '', elapsed: '0.0s' });
     },
     onBatchEnd(_batch, logs = {}) {
       samples += logs.size ?? 0;
@@ -45,7 +46,7 @@ export function progressCallback(opts: { epochs: number; steps: number; verbose:
     onEpochEnd(epoch, logs = {}) {
       const elapsed = seconds(performance.now() - began);
       if (bar !== null) {
-        bar.update(opts.steps, { logs: fmt(logs), rate: rate(), elapsed });
+        bar.update(opts.steps as number, { logs: fmt(logs), rate: rate(), elapsed });
         bar.stop();
         bar = null;
         return;

@@ -1,0 +1,91 @@
+import { invalidArgument, invalidType } from '../errors.js';
+import type { GraphModel } from '../graph/model.js';
+import type { Loss } from '../graph/losses.js';
+import type { Column } from '../parallel/batch.js';
+import { toInputColumns, toTargetColumn } from './data.js';
+import type { Dataset, Engine } from './engine.js';
+import type { EpochSteps } from './fit-loop.js';
+
+/** One batch as tfjs-layers' fitDataset takes it: inputs and targets. */
+export interface DatasetBatch {
+  xs: unknown;
+  ys: unknown;
+}
+
+/**
+ * What fitDataset accepts: an async (or sync) iterable of batches — a generator reading a file,
+ * a queue — or a tf.data-style dataset with `iterator()`. A new iteration starts each epoch
+ * unless batchesPerEpoch is given, in which case one iterator runs across epochs.
+ */
+export type BatchSource =
+  | AsyncIterable<DatasetBatch>
+  | Iterable<DatasetBatch>
+  | { iterator(): Promise<{ next(): Promise<IteratorResult<DatasetBatch>> }> };
+
+type BatchIterator = { next(): Promise<IteratorResult<DatasetBatch>> | IteratorResult<DatasetBatch> };
+
+export async function openIterator(source: BatchSource): Promise<BatchIterator> {
+  if (source !== null && typeof source === 'object') {
+    if (Symbol.asyncIterator in source) return (source as AsyncIterable<DatasetBatch>)[Symbol.asyncIterator]();
+    if (Symbol.iterator in source) return (source as Iterable<DatasetBatch>)[Symbol.iterator]();
+    if (typeof (source as { iterator?: unknown }).iterator === 'function') return (source as { iterator(): Promise<BatchIterator> }).iterator();
+  }
+  throw invalidType('dataset', 'an async iterable of {xs, ys} batches or a tf.data Dataset', source);
+}
+
+/** Converts one streamed batch, with the same checks as fit's arrays. */
+export function convertBatch(model: GraphModel, loss: Loss, batch: unknown, index: number): Dataset {
+  if (batch === null || typeof batch !== 'object' || !('xs' in batch) || !('ys' in batch)) {
+    throw invalidType(`dataset batch ${index}`, 'an object {xs, ys}', batch);
+  }
+  const { xs, ys } = batch as DatasetBatch;
+  const columns = toInputColumns(model, xs);
+  const rows = columns[0].rows;
+  return { xs: columns, y: toTargetColumn(model, loss, ys, rows), rows };
+}
+
+/** Staging columns shaped like `batch`, able to hold `capacity` rows: what the workers read. */
+export function stagingFor(batch: Dataset, capacity: number): Dataset {
+  const grow = (c: Column): Column => {
+    const buffer = new SharedArrayBuffer(capacity * c.rowSize * 4);
+    return { data: c.data instanceof Int32Array ? new Int32Array(buffer) : new Float32Array(buffer), rowSize: c.rowSize, rows: capacity };
+  };
+  return { xs: batch.xs.map(grow), y: grow(batch.y as Column), rows: capacity };
+}
+
+/**
+ * The steps of a streamed epoch: each batch is converted, copied into the staging columns the
+ * engine's workers read, and trained as one step. Only one batch is held at a time. Dropout
+ * keys count examples from the start of the epoch, as with in-memory data.
+ */
+export function streamSteps(
+  engine: Engine, staging: Dataset, first: Dataset, source: BatchSource, firstIterator: BatchIterator,
+  convert: (batch: unknown, index: number) => Dataset, batchesPerEpoch: number | undefined,
+): EpochSteps {
+  let iterator: BatchIterator | null = firstIterator;
+  let pending: Dataset | null = first;
+  return async function* (epoch) {
+    if (iterator === null) iterator = await openIterator(source);
+    let seen = 0;
+    for (let b = 0; batchesPerEpoch === undefined || b < batchesPerEpoch; b++) {
+      let batch = pending;
+      pending = null;
+      if (batch === null) {
+        const next = await iterator.next();
+        if (next.done) break;
+        batch = convert(next.value, b);
+      }
+      if (batch.rows > staging.rows) {
+        throw invalidArgument(`dataset batch ${b}`, `at most ${staging.rows} rows (the first batch's size sizes fitDataset's buffers)`, `${batch.rows} rows`);
+      }
+      batch.xs.forEach((c, i) => staging.xs[i].data.set(c.data));
+      (staging.y as Column).data.set((batch.y as Column).data);
+      const rows = batch.rows;
+      const firstExample = seen;
+      seen += rows;
+      yield { size: rows, run: () => engine.trainBatch(epoch, null, 0, rows, firstExample) };
+    }
+    if (batchesPerEpoch === undefined) iterator = null; // a fresh iteration next epoch
+    if (seen === 0) console.warn(`weft: the dataset yielded no batches in epoch ${epoch + 1}; training stops here`);
+  };
+}

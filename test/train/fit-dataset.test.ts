@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import * as weft from '../../src/index.js';
+import { bitwiseEqual, classification, dropoutModel, flatWeights } from '../parallel/helpers.js';
+
+const { tf } = weft;
+const models: weft.Model[] = [];
+afterEach(async () => {
+  await Promise.all(models.splice(0).map((m) => m.dispose()));
+});
+function track(m: weft.Model): weft.Model {
+  models.push(m);
+  return m;
+}
+
+/** Batches of `size` rows of x/y, in order, as an async generator. */
+async function* batches(x: weft.tf.Tensor2D, y: weft.tf.Tensor2D, size: number) {
+  for (let start = 0; start < x.shape[0]; start += size) {
+    const n = Math.min(size, x.shape[0] - start);
+    yield { xs: tf.slice(x, [start, 0], [n, -1]), ys: tf.slice(y, [start, 0], [n, -1]) };
+  }
+}
+
+describe('fitDataset', () => {
+  it('trains exactly as fit on the same batches in the same order', async () => {
+    const { x, y } = classification(50);
+    const a = track(dropoutModel(3));
+    const b = track(dropoutModel(3));
+    await a.fit(x, y, { epochs: 2, batchSize: 16, shuffle: false, seed: 4, workers: 2, verbose: 0 });
+    const reiterable = { [Symbol.asyncIterator]: () => batches(x, y, 16) };
+    const h = await b.fitDataset(reiterable, { epochs: 2, seed: 4, workers: 2, verbose: 0 });
+    expect(h.epoch).toEqual([0, 1]);
+    expect(bitwiseEqual(flatWeights(b), flatWeights(a))).toBe(true);
+  });
+
+  it('draws batchesPerEpoch batches per epoch from one generator, and reports validation', async () => {
+    const { x, y } = classification(64);
+    const model = track(dropoutModel(5));
+    const seen: number[] = [];
+    const h = await model.fitDataset(batches(x, y, 8), {
+      epochs: 2, batchesPerEpoch: 3, seed: 1, workers: 1, verbose: 0, validationData: [x, y],
+      callbacks: { onBatchEnd: (_b, logs) => { seen.push(logs?.size ?? -1); } },
+    });
+    expect(seen).toEqual([8, 8, 8, 8, 8, 8]);
+    expect(Object.keys(h.history).sort()).toEqual(['acc', 'loss', 'val_acc', 'val_loss'].sort().map((k) => k.replace('acc', 'accuracy')));
+  });
+
+  it('stops when a one-shot generator runs dry instead of training on nothing', async () => {
+    const { x, y } = classification(32);
+    const model = track(dropoutModel(5));
+    const h = await model.fitDataset(batches(x, y, 16), { epochs: 3, workers: 1, verbose: 0 });
+    expect(h.epoch).toEqual([0]);
+  });
+
+  it('accepts a tf.data-style dataset with iterator()', async () => {
+    const { x, y } = classification(24);
+    const model = track(dropoutModel(5));
+    const dataset = { iterator: async () => batches(x, y, 12) };
+    const h = await model.fitDataset(dataset, { epochs: 2, workers: 1, verbose: 0 });
+    expect(h.history.loss).toHaveLength(2);
+  });
+
+  it('rejects an empty dataset, a malformed batch and a batch larger than the first', async () => {
+    const { x, y } = classification(40);
+    const model = track(dropoutModel(5));
+    await expect(model.fitDataset([], { verbose: 0, workers: 1 })).rejects.toThrow(/`dataset`.*at least one \{xs, ys\} batch/);
+    await expect(model.fitDataset([{ xs: x }] as never, { verbose: 0, workers: 1 })).rejects.toThrow(/dataset batch 0.*\{xs, ys\}/);
+    const growing = [{ xs: tf.slice(x, [0, 0], [8, -1]), ys: tf.slice(y, [0, 0], [8, -1]) }, { xs: x, ys: y }];
+    await expect(model.fitDataset(growing, { verbose: 0, workers: 1 })).rejects.toThrow(/at most 8 rows.*40 rows/);
+    await expect(model.fitDataset(growing, { batchSize: 8 } as never)).rejects.toThrow(/batchSize/);
+  });
+});
