@@ -10,6 +10,7 @@ import type { SymbolicTensor } from './graph/symbolic.js';
 import { graphFromSpec, type ModelSpec } from './graph/spec.js';
 import { Model, type ModelConfig } from './train/model.js';
 import { adam, rmsprop, sgd } from './train/optimizers.js';
+import { loadModelSpec } from './train/save.js';
 
 await initBackend();
 
@@ -34,6 +35,19 @@ export function input(config: InputConfig): SymbolicTensor {
 
 export function model(config: ModelConfig): Model {
   return new Model(config);
+}
+
+/**
+ * Loads a model saved by `model.save` or by tfjs-layers (`file://dir/model.json`, the
+ * directory, or a path). A checkpoint comes back compiled, with its optimizer state, and
+ * `model.resumeFrom` holds the {initialEpoch, seed} that continue the run exactly.
+ */
+export async function loadModel(url: string): Promise<Model> {
+  const { spec, weights, training } = await loadModelSpec(url);
+  const loaded = new Model({ ...graphFromSpec(spec), seed: 0 });
+  loaded.params.set(weights);
+  if (training !== null) loaded.restoreTraining(training);
+  return loaded;
 }
 
 /** Rebuilds a model from `model.toJSON()` (topology and configs; weights are fresh). */

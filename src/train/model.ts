@@ -17,7 +17,8 @@ import type { History } from './history.js';
 import { progressCallback } from './progress.js';
 import { initializeParams } from './initialize.js';
 import { LocalEngine } from './local-engine.js';
-import { getOptimizer, type Optimizer } from './optimizers.js';
+import { getOptimizer, optimizerFromSpec, type Optimizer } from './optimizers.js';
+import { saveModel, type TrainingSnapshot } from './save.js';
 import { checkBatchSize, checkVerbose, checkWorkers, resolveFitArgs, resolveFitDatasetArgs, type FitArgs, type FitDatasetArgs, type ResolvedFitArgs } from './options.js';
 import { convertBatch, openIterator, stagingFor, streamSteps, type BatchSource } from './stream.js';
 import { TrainingState } from './training-state.js';
@@ -80,6 +81,12 @@ export class Model extends GraphModel {
     }
   }
 
+  /** Where the last fit stood after its last completed epoch (what a checkpoint records). */
+  private position: { epoch: number; seed: number } | null = null;
+
+  /** Set by weft.loadModel for a checkpoint: pass these to fit to resume the run exactly. */
+  resumeFrom: { initialEpoch: number; seed: number } | null = null;
+
   compile(args: CompileArgs): void {
     if (args === null || typeof args !== 'object') throw invalidType('args', '{optimizer, loss, metrics?}', args);
     const optimizer = getOptimizer(args.optimizer);
@@ -90,6 +97,41 @@ export class Model extends GraphModel {
     const metricNames = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
     const metrics = metricNames.map((m) => getMetric(m, loss, out.shape[1] as number));
     this.state = new TrainingState(optimizer, loss, metrics, this.layout.size);
+    this.trainingConfig = { loss: args.loss, metrics: metricNames };
+  }
+
+  private trainingConfig: { loss: string; metrics: string[] } | null = null;
+
+  /**
+   * Saves in the TensorFlow.js layers format (model.json + weights.bin) to `file://dir` or a
+   * path. With includeOptimizer, a checkpoint: the compile config, the optimizer state and the
+   * run's position are saved too, atomically, and weft.loadModel restores them all.
+   */
+  async save(url: string, options: { includeOptimizer?: boolean } = {}): Promise<{ modelJsonPath: string; weightsPath: string }> {
+    if (!options.includeOptimizer) return saveModel(this, url);
+    const state = this.compiled('save');
+    const config = this.trainingConfig as { loss: string; metrics: string[] };
+    const { className, config: optimizerConfig } = state.spec();
+    return saveModel(this, url, {
+      config: { ...config, optimizer_config: { class_name: className, config: optimizerConfig } },
+      slots: state.slots.map((s) => s.slice()),
+      position: { epoch: this.position?.epoch ?? 0, seed: this.position?.seed ?? 0, iterations: state.iterations },
+    });
+  }
+
+  /** Restores a checkpoint's optimizer state and position (weft.loadModel calls this). */
+  restoreTraining(snapshot: TrainingSnapshot): void {
+    const { config, slots, position } = snapshot;
+    this.compile({
+      optimizer: optimizerFromSpec({ className: config.optimizer_config.class_name, config: config.optimizer_config.config }),
+      loss: config.loss, metrics: config.metrics,
+    });
+    const state = this.state as TrainingState;
+    if (slots.length !== state.slots.length) throw invalidArgument('optimizer weights', `${state.slots.length} slots`, slots.length);
+    slots.forEach((s, i) => state.slots[i].set(s));
+    state.iterations = position.iterations;
+    this.position = { epoch: position.epoch, seed: position.seed };
+    this.resumeFrom = { initialEpoch: position.epoch, seed: position.seed };
   }
 
   private compiled(call: string): TrainingState {
@@ -145,7 +187,9 @@ export class Model extends GraphModel {
 
   /** The user's callbacks bound to this model, then the progress display for `verbose`. */
   private callbacksFor(opts: ResolvedFitArgs, state: TrainingState, steps: number | undefined): Callback[] {
-    const callbacks = [...opts.callbacks];
+    // First, so a checkpoint saved by a later callback at the same epoch end records it.
+    const track: Callback = { onEpochEnd: (epoch) => { this.position = { epoch: epoch + 1, seed: opts.seed }; } };
+    const callbacks = [track, ...opts.callbacks];
     for (const c of callbacks) if (isModelAware(c)) c.setModel(this.trainingTarget(state));
     if (opts.verbose > 0) callbacks.push(progressCallback({ epochs: opts.epochs, steps, verbose: opts.verbose as 1 | 2 }));
     return callbacks;
@@ -175,6 +219,7 @@ export class Model extends GraphModel {
       setWeightValues: (values) => model.params.set(values),
       get learningRate() { return state.optimizer.learningRate; },
       set learningRate(v: number) { state.optimizer.learningRate = v; },
+      save: (path: string) => model.save(path, { includeOptimizer: true }),
     };
   }
 

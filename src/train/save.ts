@@ -5,7 +5,7 @@
  * `loadModelSpec` reads what tfjs-layers saves (its weights may be sharded over several files).
  */
 import { randomBytes } from 'node:crypto';
-import { open, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { open, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,32 @@ export interface ModelJSON {
   convertedBy: null;
   modelTopology: object;
   weightsManifest: WeightsManifestGroup[];
+  /** tfjs-layers' field for the compile() arguments, written with the optimizer state. */
+  trainingConfig?: TrainingConfig;
+  /** weft's own: where the run stood, so fit({initialEpoch: epoch, seed}) resumes it exactly. */
+  weftTrainingState?: RunPosition;
+}
+
+/** compile()'s arguments as tfjs-layers stores them. */
+export interface TrainingConfig {
+  loss: string;
+  metrics: string[];
+  optimizer_config: { class_name: string; config: Record<string, number | boolean> };
+}
+
+/** A run's position: epochs completed, its seed, and the optimizer's step count. */
+export interface RunPosition {
+  epoch: number;
+  seed: number;
+  iterations: number;
+}
+
+/** What a checkpoint adds to a saved model: how to compile it and where training stood. */
+export interface TrainingSnapshot {
+  config: TrainingConfig;
+  /** The optimizer's slots (Adam's m and v), each params.length long. */
+  slots: readonly Float32Array[];
+  position: RunPosition;
 }
 
 /**
@@ -122,12 +148,20 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** File names a checkpoint versions, so model.json can switch to a new set in one rename. */
+const VERSIONED = /^(weights|optimizer)\.[0-9a-f]+\.bin$/;
+
 /**
  * Saves `model` to the directory `url` (`file://path/dir` or a path; created if absent) in the
- * TensorFlow.js layers format: `model.json` and `weights.bin`, each written atomically.
- * `weights.bin` is written first, so a `model.json` that exists has its weights beside it.
+ * TensorFlow.js layers format: `model.json` and `weights.bin`. With a training snapshot (a
+ * checkpoint) it also stores the optimizer state as an 'optimizer' weight group and the compile
+ * config, and names the binary files by version: they are written and flushed first, then one
+ * atomic rename of model.json switches to them, then the old ones are removed. A process killed
+ * at any moment leaves a model.json whose files are all there.
  */
-export async function saveModel(model: GraphModel, url: string | URL): Promise<{ modelJsonPath: string; weightsPath: string }> {
+export async function saveModel(
+  model: GraphModel, url: string | URL, training?: TrainingSnapshot,
+): Promise<{ modelJsonPath: string; weightsPath: string }> {
   if (!(model instanceof GraphModel)) throw invalidType('model', 'a weft model', model);
   const dir = resolve(pathFromUrl(url));
   const existing = await stat(dir).catch(() => null);
@@ -135,27 +169,44 @@ export async function saveModel(model: GraphModel, url: string | URL): Promise<{
     throw invalidArgument('url', `a directory to save model.json and weights.bin in ('${dir}' is a file)`, String(url));
   }
   await mkdir(dir, { recursive: true });
+  const version = training === undefined ? null : randomBytes(8).toString('hex');
+  const weightsFile = version === null ? WEIGHTS_BIN : `weights.${version}.bin`;
   // A snapshot of the weights: the live buffer may be shared with worker threads.
-  const params = model.params.slice();
   const manifest: ModelJSON = {
     format: 'layers-model',
     generatedBy: 'weft',
     convertedBy: null,
     modelTopology: toLayersTopology(model),
     weightsManifest: [{
-      paths: [WEIGHTS_BIN],
+      paths: [weightsFile],
       weights: model.layout.entries.map((e) => ({ name: e.name, shape: [...e.shape], dtype: 'float32' })),
     }],
   };
+  const weightsPath = join(dir, weightsFile);
+  await writeAtomic(weightsPath, float32ToLE(model.params.slice()));
+  if (training !== undefined) {
+    const optimizerFile = `optimizer.${version}.bin`;
+    const slots = new Float32Array(training.slots.reduce((n, s) => n + s.length, 0));
+    training.slots.reduce((at, s) => (slots.set(s, at), at + s.length), 0);
+    await writeAtomic(join(dir, optimizerFile), float32ToLE(slots));
+    manifest.weightsManifest.push({
+      paths: [optimizerFile],
+      weights: training.slots.map((s, k) => ({ name: `optimizer/slot_${k}`, shape: [s.length], dtype: 'float32', group: 'optimizer' })),
+    });
+    manifest.trainingConfig = training.config;
+    manifest.weftTrainingState = training.position;
+  }
   const modelJsonPath = join(dir, MODEL_JSON);
-  const weightsPath = join(dir, WEIGHTS_BIN);
-  await writeAtomic(weightsPath, float32ToLE(params));
   await writeAtomic(modelJsonPath, JSON.stringify(manifest));
   await syncDir(dir);
+  // Only now, with model.json pointing at the new files, may the old versions go.
+  const referenced = new Set(manifest.weightsManifest.flatMap((g) => g.paths));
+  for (const name of await readdir(dir)) {
+    if (VERSIONED.test(name) && !referenced.has(name)) await rm(join(dir, name), { force: true });
+  }
   return { modelJsonPath, weightsPath };
 }
 
-/** `model.json` itself, or the directory holding it. */
 async function modelJsonPathOf(url: string | URL): Promise<string> {
   const path = resolve(pathFromUrl(url));
   const st = await stat(path).catch(() => null);
@@ -186,7 +237,21 @@ function inFile(path: string, err: unknown): unknown {
  * tfjs-layers does; every mismatch (a missing file, bad JSON, a file of the wrong size, a layer
  * weft lacks, a dtype other than float32) is an error naming the file and what is wrong.
  */
-export async function loadModelSpec(url: string | URL): Promise<{ spec: ModelSpec; weights: Float32Array }> {
+export async function loadModelSpec(url: string | URL): Promise<{ spec: ModelSpec; weights: Float32Array; training: TrainingSnapshot | null }> {
+  // A checkpoint being replaced while we read may remove the files the model.json we read
+  // names (they are deleted only after the new model.json is in place): read it again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await loadOnce(url);
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string } };
+      const vanished = e.cause?.code === 'ENOENT' && /weights file/.test(e.message);
+      if (!vanished || attempt === 3) throw err;
+    }
+  }
+}
+
+async function loadOnce(url: string | URL): Promise<{ spec: ModelSpec; weights: Float32Array; training: TrainingSnapshot | null }> {
   const path = await modelJsonPathOf(url);
   const text = (await readOrExplain(path, 'model.json')).toString('utf8');
   let json: unknown;
@@ -208,10 +273,26 @@ export async function loadModelSpec(url: string | URL): Promise<{ spec: ModelSpe
     const manifest = checkManifest(mj.weightsManifest ?? []);
     const byName = await readWeights(dirname(path), manifest);
     const weights = weightsInLayoutOrder(spec, byName);
-    return { spec, weights };
+    return { spec, weights, training: trainingSnapshotOf(mj, byName, weights.length) };
   } catch (err) {
     throw inFile(path, err);
   }
+}
+
+/** A checkpoint's compile config, optimizer slots and position; null for a plain model. */
+function trainingSnapshotOf(
+  mj: Record<string, unknown>, byName: Map<string, { spec: WeightSpec; values: Float32Array }>, paramCount: number,
+): TrainingSnapshot | null {
+  const config = mj.trainingConfig as TrainingConfig | undefined;
+  const position = mj.weftTrainingState as RunPosition | undefined;
+  if (config === undefined || position === undefined) return null;
+  const slots = [...byName.values()].filter((w) => w.spec.group === 'optimizer').map((w) => w.values);
+  if (slots.some((s) => s.length !== paramCount)) {
+    throw invalidArgument('optimizer weights', `slots of ${paramCount} values (one per parameter)`, slots.map((s) => s.length));
+  }
+  const ok = [position.epoch, position.seed, position.iterations].every((n) => Number.isSafeInteger(n) && n >= 0);
+  if (!ok) throw invalidArgument('weftTrainingState', '{epoch, seed, iterations} as non-negative integers', JSON.stringify(position));
+  return { config, slots, position };
 }
 
 function checkManifest(value: unknown): WeightsManifestGroup[] {

@@ -20,6 +20,8 @@ export interface TrainingTarget {
   getWeightValues(): Float32Array;
   setWeightValues(values: Float32Array): void;
   learningRate: number;
+  /** Saves a checkpoint (weights, optimizer state, position) to `path`. */
+  save(path: string): Promise<unknown>;
 }
 
 /** A callback that needs the model it trains; the loop binds it before onTrainBegin. */
