@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { dispatch } from '../../src/train/callbacks/callback.js';
+import { progressCallback, type ProgressStream } from '../../src/train/progress.js';
+import { classification, dropoutModel } from '../parallel/helpers.js';
+
+/** A stream that records what it was sent; a TTY when asked (with a width, as a terminal has). */
+function fakeStream(isTTY: boolean): ProgressStream & { text: string; columns: number } {
+  return { isTTY, columns: 160, text: '', write(chunk: string) { this.text += chunk; return true; } };
+}
+
+/** Drives the progress callback through `epochs` epochs of `steps` batches, as fit does. */
+async function drive(stream: ProgressStream, verbose: 1 | 2, steps: number | undefined, epochs = 2): Promise<void> {
+  const cb = progressCallback({ epochs, steps, verbose, stream });
+  for (let e = 0; e < epochs; e++) {
+    await dispatch([cb], 'onEpochBegin', e, {});
+    for (let b = 0; b < 3; b++) await dispatch([cb], 'onBatchEnd', b, { batch: b, size: 32, loss: 1 / (b + 1), acc: 0.5 });
+    await dispatch([cb], 'onEpochEnd', e, { loss: 0.25, acc: 0.75 });
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('progress output', () => {
+  it('on a TTY draws a Keras-style bar per epoch: header, steps, ETA, running logs, samples/s', async () => {
+    const stream = fakeStream(true);
+    await drive(stream, 1, 3);
+    expect(stream.text).toContain('Epoch 1/2\n');
+    expect(stream.text).toContain('Epoch 2/2\n');
+    expect(stream.text).toMatch(/3\/3 \[=+\] - \d+\.\ds - ETA: \S+ - loss: 0\.2500 - acc: 0\.7500 - [\d,]+ samples\/s/);
+    expect(stream.text).toMatch(/0\/3 \[\.+\]/); // the bar's first frame
+  });
+
+  it('off a TTY (CI, a log file) prints one plain line per epoch and nothing per batch', async () => {
+    const stream = fakeStream(false);
+    await drive(stream, 1, 3);
+    const lines = stream.text.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^Epoch 1\/2 - \d+\.\ds - loss: 0\.2500 - acc: 0\.7500 - [\d,]+ samples\/s$/);
+    expect(stream.text).not.toContain('\x1B');
+  });
+
+  it('verbose 2, or a stream of unknown length, prints plain lines even on a TTY', async () => {
+    for (const [verbose, steps] of [[2, 3], [1, undefined]] as const) {
+      const stream = fakeStream(true);
+      await drive(stream, verbose, steps);
+      expect(stream.text.trimEnd().split('\n')).toHaveLength(2);
+      expect(stream.text).not.toContain('[=');
+    }
+  });
+
+  it('verbose 0 prints nothing during fit, verbose 2 one line per epoch on stdout', async () => {
+    const { x, y } = classification(24);
+    const model = dropoutModel(1);
+    const writes: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { writes.push(String(chunk)); return true; });
+    await model.fit(x, y, { epochs: 2, batchSize: 8, workers: 1, verbose: 0 });
+    expect(writes.join('')).toBe('');
+    await model.fit(x, y, { epochs: 2, batchSize: 8, workers: 1, verbose: 2 });
+    vi.restoreAllMocks();
+    expect(writes.join('').match(/^Epoch \d\/2 - .*loss: .*accuracy: .*samples\/s$/gm)).toHaveLength(2);
+    await model.dispose();
+  });
+});
