@@ -38,6 +38,8 @@ export interface OptimizerHandle {
   readonly module: string;
   readonly learningRate: number;
   spec(): ShardedUpdate['spec'];
+  /** True when the update needs the whole gradient at once (clipping by norm): no sharding. */
+  readonly needsWholeGradient: boolean;
   /** The slots, in shared memory; a sharded update swaps in its other buffer set. */
   slots: Float32Array[];
   iterations: number;
@@ -108,7 +110,7 @@ export class ParallelEngine {
     this.reduction = new SharedMemoryReduction(grads, size);
     this.order = new Int32Array(new SharedArrayBuffer(train.data.rows * 4));
     const opt = train.optimizer;
-    if (train.shardedUpdate ?? (pool.size > 1 && size >= SHARDED_UPDATE_MIN_PARAMS)) {
+    if (!opt.needsWholeGradient && (train.shardedUpdate ?? (pool.size > 1 && size >= SHARDED_UPDATE_MIN_PARAMS))) {
       const copy = (a: Float32Array) => {
         const b = sharedFloat32(a.length);
         b.set(a);

@@ -96,7 +96,7 @@ export class Model extends GraphModel {
     if (out.shape.length !== 2) throw new ShapeError(`weft trains models whose output has shape (batch, units); received ${JSON.stringify(out.shape)}`);
     const metricNames = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
     const metrics = metricNames.map((m) => getMetric(m, loss, out.shape[1] as number));
-    this.state = new TrainingState(optimizer, loss, metrics, this.layout.size);
+    this.state = new TrainingState(optimizer, loss, metrics, this.layout);
     this.trainingConfig = { loss: args.loss, metrics: metricNames };
   }
 

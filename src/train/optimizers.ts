@@ -7,6 +7,7 @@
  * whole buffer gives. Formulas and defaults follow Keras 3 (keras/src/optimizers/*.py).
  */
 import { checkNumberInRange, invalidArgument, invalidType, unknownName } from '../errors.js';
+import { CLIP_KEYS, readClipping, type Clipping } from './clipping.js';
 
 export type OptimizerClassName = 'Adam' | 'SGD' | 'RMSprop';
 
@@ -22,6 +23,8 @@ export interface Optimizer {
   learningRate: number;
   /** How many Float32Arrays of params.length `applyInPlace` expects in `slots`, zero-filled at start. */
   readonly slotCount: number;
+  /** Keras's clipnorm / clipvalue / globalClipnorm, applied to the mean gradient before the update. */
+  readonly clipping: Clipping | null;
   /** tfjs camelCase names; `optimizerFromSpec({ className, config: getConfig() })` rebuilds it. */
   getConfig(): Record<string, number | boolean>;
   /**
@@ -73,15 +76,15 @@ function foldGradients(grads: readonly Float32Array[], start: number, end: numbe
   return [acc, null];
 }
 
-export type AdamConfig = { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number };
-export type SgdConfig = { learningRate?: number; momentum?: number; nesterov?: boolean };
+export type AdamConfig = { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number } & Clipping;
+export type SgdConfig = { learningRate?: number; momentum?: number; nesterov?: boolean } & Clipping;
 export type RmspropConfig = {
   learningRate?: number;
   rho?: number;
   momentum?: number;
   epsilon?: number;
   centered?: boolean;
-};
+} & Clipping;
 
 type RawConfig = Readonly<Record<string, unknown>>;
 
@@ -119,7 +122,8 @@ function checkBoolean(argument: string, value: unknown): boolean {
 }
 
 /** Rejects keys the optimizer does not know (a typo in a spec would otherwise pass silently). */
-function checkKeys(className: OptimizerClassName, config: RawConfig, known: readonly string[]): void {
+function checkKeys(className: OptimizerClassName, config: RawConfig, own: readonly string[]): void {
+  const known = [...own, ...CLIP_KEYS];
   for (const key of Object.keys(config)) {
     if (!known.includes(key)) throw unknownName(`${className} config key`, key, known);
   }
@@ -151,22 +155,25 @@ function checkStepArguments(slotCount: number, b: UpdateBuffers, t: number, grad
 
 function makeOptimizer(
   className: OptimizerClassName,
+  config: RawConfig,
   learningRate: number,
   hyperparameters: Readonly<Record<string, number | boolean>>,
   slotCount: number,
   kernel: Kernel,
 ): Optimizer {
   let lr = learningRate;
+  const clipping = readClipping(config);
   return {
     className,
     slotCount,
+    clipping,
     get learningRate(): number {
       return lr;
     },
     set learningRate(value: number) {
       lr = checkLearningRate(value);
     },
-    getConfig: () => ({ learningRate: lr, ...hyperparameters }),
+    getConfig: () => ({ learningRate: lr, ...hyperparameters, ...clipping }),
     applyInPlace(params, grads, slots, t, gradScale, start = 0, end = params.length) {
       this.applyFrom({ from: { params, slots }, to: { params, slots }, grads: [grads] }, t, gradScale, start, end);
     },
@@ -194,7 +201,7 @@ function buildAdam(config: RawConfig): Optimizer {
   const epsilon = checkEpsilon(option(config, 'epsilon', 1e-7));
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
-  return makeOptimizer('Adam', lr, { beta1, beta2, epsilon }, 2, ({ from, to }, g0, g1, rate, t, scale, start, end) => {
+  return makeOptimizer('Adam', config, lr, { beta1, beta2, epsilon }, 2, ({ from, to }, g0, g1, rate, t, scale, start, end) => {
     // Once per call, in float64: every range of the same step sees the same alpha.
     const alpha = (rate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
     const [m, v] = from.slots;
@@ -222,7 +229,7 @@ function buildSgd(config: RawConfig): Optimizer {
   const momentum = checkNumberInRange('momentum', option(config, 'momentum', 0), 0, 1);
   const nesterov = checkBoolean('nesterov', option(config, 'nesterov', false));
   const slotCount = momentum > 0 ? 1 : 0;
-  return makeOptimizer('SGD', lr, { momentum, nesterov }, slotCount, ({ from, to }, g0, g1, rate, _t, scale, start, end) => {
+  return makeOptimizer('SGD', config, lr, { momentum, nesterov }, slotCount, ({ from, to }, g0, g1, rate, _t, scale, start, end) => {
     const velocity = from.slots[0];
     const velocityOut = to.slots[0];
     const p = from.params;
@@ -256,7 +263,7 @@ function buildRmsprop(config: RawConfig): Optimizer {
   const slotCount = 1 + (momentum > 0 ? 1 : 0) + (centered ? 1 : 0);
   const c = 1 - rho;
   const hyperparameters = { rho, momentum, epsilon, centered };
-  return makeOptimizer('RMSprop', lr, hyperparameters, slotCount, ({ from, to }, g0, g1, rate, _t, scale, start, end) => {
+  return makeOptimizer('RMSprop', config, lr, hyperparameters, slotCount, ({ from, to }, g0, g1, rate, _t, scale, start, end) => {
     const [velocity, velocityOut] = [from.slots[0], to.slots[0]];
     const [mom, momOut] = momentum > 0 ? [from.slots[1], to.slots[1]] : [undefined, undefined];
     const [average, averageOut] = centered ? [from.slots[slotCount - 1], to.slots[slotCount - 1]] : [undefined, undefined];

@@ -227,7 +227,7 @@ describe('validation at construction', () => {
 
   it('rejects unknown config keys', () => {
     expect(() => optimizerFromSpec({ className: 'Adam', config: { beta_1: 0.9 } })).toThrow(
-      "Unknown Adam config key: 'beta_1'. Expected one of: 'learningRate', 'beta1', 'beta2', 'epsilon'.",
+      "Unknown Adam config key: 'beta_1'. Expected one of: 'learningRate', 'beta1', 'beta2', 'epsilon', 'clipnorm', 'clipvalue', 'globalClipnorm'.",
     );
   });
 });
