@@ -22,6 +22,7 @@ export { History } from './train/history.js';
 export { Layer } from './graph/layer.js';
 export { SymbolicTensor } from './graph/symbolic.js';
 export { ShapeError, StateError } from './errors.js';
+export { NonFiniteLossError, WorkerError } from './parallel/coordinator.js';
 export type { ModelSpec } from './graph/spec.js';
 export type { Optimizer } from './train/optimizers.js';
 export { loadDigits } from './train/datasets/digits.js';

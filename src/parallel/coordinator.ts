@@ -12,6 +12,20 @@ export class WorkerError extends Error {
   override name = 'WorkerError';
 }
 
+/**
+ * A step whose loss was NaN or infinite. Its update was not applied: the weights are those of
+ * the last finite step. `stats` are the step's sums, for the logs.
+ */
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError';
+  /** The fit's History up to and including the failing epoch, when fit raised it. */
+  history: unknown = null;
+
+  constructor(readonly stats: Float64Array, readonly step: number, readonly epoch: number, advice = 'the update was not applied') {
+    super(`The loss became ${stats[0]} at step ${step} (epoch ${epoch + 1}): ${advice}`);
+  }
+}
+
 /** Where one step's time went, for the benchmarks' breakdown. */
 export interface StepTiming {
   /** From dispatch until the last shard's result arrived. */
@@ -189,6 +203,9 @@ export class ParallelEngine {
     const timings = await this.runAll(tasks, where);
     const t1 = performance.now();
     const ranks = shards.map((s) => s.rank);
+    const stats = this.sumStats(setup, ranks);
+    // A non-finite loss means non-finite gradients: applying them would ruin every weight.
+    if (!Number.isFinite(stats[0])) throw new NonFiniteLossError(stats, step, epoch);
     let t2 = t1;
     if (this.sets === null) {
       const gradSum = (this.reduction as SharedMemoryReduction).sum(ranks);
@@ -204,7 +221,7 @@ export class ParallelEngine {
       dispatchAndWaitMs: t1 - t0, workerComputeMs: slowest.computeMs, copyInMs: slowest.copyInMs,
       exportMs: slowest.exportMs, reduceMs: t2 - t1, optimizerMs: t3 - t2,
     };
-    return this.sumStats(setup, ranks);
+    return stats;
   }
 
   /**

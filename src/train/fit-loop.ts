@@ -1,3 +1,4 @@
+import { NonFiniteLossError } from '../parallel/coordinator.js';
 import type { Key } from '../parallel/random.js';
 import { epochPermutation } from '../parallel/shuffle.js';
 import { dispatch, type Callback, type Logs } from './callbacks/callback.js';
@@ -57,6 +58,19 @@ function checkAbort(signal: AbortSignal | undefined): void {
  * the callbacks with Keras's logs (batch logs are running means over the epoch so far), runs
  * validation after each epoch and stops on request.
  */
+const NAN_ADVICE = 'the update was not applied, so the weights are those of the last finite step. Lower the learning rate, ' +
+  'check the data for NaN or Infinity, or add terminateOnNaN() to the callbacks to stop without an error';
+
+/** Runs a step; a non-finite loss comes back as data (its update was not applied) for the callbacks to see. */
+async function runStep(step: PendingStep): Promise<{ stats: Float64Array; finite: boolean }> {
+  try {
+    return { stats: await step.run(), finite: true };
+  } catch (err) {
+    if (err instanceof NonFiniteLossError) return { stats: err.stats, finite: false };
+    throw err;
+  }
+}
+
 export async function runEpochs(engine: Engine, steps: EpochSteps, plan: FitPlan, model: Stoppable): Promise<History> {
   const history = new History();
   const { callbacks, logKeys } = plan;
@@ -72,11 +86,17 @@ export async function runEpochs(engine: Engine, steps: EpochSteps, plan: FitPlan
     for await (const step of steps(epoch)) {
       checkAbort(plan.signal);
       await dispatch(callbacks, 'onBatchBegin', batch, { batch, size: step.size });
-      const stats = await step.run();
+      const { stats, finite } = await runStep(step);
       stats.forEach((v, i) => (sums[i] += v));
       seen += step.size;
       await dispatch(callbacks, 'onBatchEnd', batch, { batch, size: step.size, ...toLogs(logKeys, sums, seen) });
       batch += 1;
+      if (!finite && !model.stopTraining) {
+        history.record(epoch, toLogs(logKeys, sums, seen));
+        const error = new NonFiniteLossError(stats, batch - 1, epoch, NAN_ADVICE);
+        error.history = history;
+        throw error;
+      }
       if (model.stopTraining) break;
     }
     if (seen === 0) break; // a stream that ran dry: nothing more to train on
