@@ -11,6 +11,11 @@ import { graphFromSpec, type ModelSpec } from './graph/spec.js';
 import { Model, type ModelConfig } from './train/model.js';
 import { adam, rmsprop, sgd } from './train/optimizers.js';
 import { loadModelSpec } from './train/save.js';
+import { earlyStopping } from './train/callbacks/early-stopping.js';
+import { terminateOnNaN } from './train/callbacks/terminate-on-nan.js';
+import { learningRateScheduler } from './train/callbacks/lr-scheduler.js';
+import { reduceLROnPlateau } from './train/callbacks/reduce-lr-on-plateau.js';
+import { modelCheckpoint } from './train/callbacks/model-checkpoint.js';
 
 await initBackend();
 
@@ -76,3 +81,13 @@ export const layers = {
 };
 
 export const optimizers = { adam, sgd, rmsprop };
+
+/** Keras's built-in callbacks, in tfjs-layers' spelling: weft.callbacks.earlyStopping({...}). */
+export const callbacks = { earlyStopping, terminateOnNaN, learningRateScheduler, reduceLROnPlateau, modelCheckpoint };
+export { earlyStopping, terminateOnNaN, learningRateScheduler, reduceLROnPlateau, modelCheckpoint };
+export type { EarlyStoppingOptions } from './train/callbacks/early-stopping.js';
+export type { TerminateOnNaNOptions } from './train/callbacks/terminate-on-nan.js';
+export type { Schedule, LearningRateSchedulerOptions } from './train/callbacks/lr-scheduler.js';
+export type { ReduceLROnPlateauOptions } from './train/callbacks/reduce-lr-on-plateau.js';
+export type { ModelCheckpointOptions } from './train/callbacks/model-checkpoint.js';
+export type { TrainingTarget, ModelAwareCallback } from './train/callbacks/callback.js';

@@ -105,8 +105,9 @@ export async function runEpochs(engine: Engine, steps: EpochSteps, plan: FitPlan
       const v = await engine.evaluate(plan.validation, plan.batchSize);
       Object.assign(last, toLogs(logKeys, v, plan.validation.rows, 'val_'));
     }
-    history.record(epoch, last);
+    // After the callbacks, as Keras's History runs last: what they add (learning_rate) is kept.
     await dispatch(callbacks, 'onEpochEnd', epoch, last);
+    history.record(epoch, last);
   }
   await dispatch(callbacks, 'onTrainEnd', last);
   return history;

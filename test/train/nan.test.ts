@@ -39,4 +39,12 @@ describe('a NaN or infinite loss', () => {
     expect(h.epoch.length).toBeGreaterThan(0);
     await model.dispose();
   });
+
+  it('terminateOnNaN() stops fit with the last finite weights, and the History shows the loss', async () => {
+    const model = diverging();
+    const h = await model.fit(x, y, { epochs: 5, batchSize: 8, workers: 2, verbose: 0, shuffle: false, callbacks: [weft.callbacks.terminateOnNaN({ verbose: 0 })] });
+    expect(model.params.every(Number.isFinite)).toBe(true);
+    expect(Number.isFinite(h.history.loss[h.history.loss.length - 1])).toBe(false);
+    await model.dispose();
+  });
 });
