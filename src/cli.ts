@@ -1,0 +1,260 @@
+#!/usr/bin/env node
+/**
+ * The `weft` command: `weft train` (fit a named or saved model on digits or Fashion-MNIST,
+ * evaluate it on the test split, save it) and `weft bench` (the scaling benchmark).
+ * Bad flags exit 2 with one line on stderr; runtime failures exit 1; neither prints a stack.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { availableParallelism, constants } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Model } from './train/model.js';
+import { MAX_WORKERS } from './train/options.js';
+import type { ZooInput, ZooName } from './train/zoo.js';
+
+/** A bad command line: exit 2, one line on stderr ending with a pointer to --help. */
+export class UsageError extends Error {
+  constructor(command: string, flag: string, expected: string, received: string) {
+    const cmd = command === '' ? 'weft' : `weft ${command}`;
+    super(`${cmd}: ${flag}: expected ${expected}, received ${received}; see ${cmd} --help`);
+  }
+}
+
+interface Flag { name: string; value: string; default?: string; shown?: string; help: string; boolean?: true }
+const MODEL_INPUTS: Record<ZooName, ZooInput> = { seed1: 'features', seed2: 'features', seed3: 'sequences', mlp: 'features' };
+const MODELS = (Object.keys(MODEL_INPUTS) as ZooName[]).filter((m) => MODEL_INPUTS[m] === 'features').join(', ');
+const DATA = ['digits', 'fashion-mnist'];
+const cores = availableParallelism();
+
+const TRAIN_FLAGS: Flag[] = [
+  { name: 'model', value: 'NAME|PATH', default: 'seed1', help: `${MODELS} (built for the data's feature count), or a model.json saved by model.save or tfjs-layers, or its directory` },
+  { name: 'data', value: 'NAME|DIR', default: 'digits', help: 'digits (embedded 8x8 digits; a fixed fifth is the test split), fashion-mnist ($WEFT_FASHION_MNIST, else /usr/share/datasets/fashion-mnist), or a directory holding the 4 Fashion-MNIST IDX files' },
+  { name: 'epochs', value: 'N', default: '20', help: 'passes over the training data' },
+  { name: 'batch-size', value: 'N', default: '32', help: 'examples per step, split over the workers' },
+  { name: 'workers', value: 'N', default: String(cores), shown: `the available cores, ${cores}`, help: 'worker threads' },
+  { name: 'seed', value: 'N', shown: 'random, printed', help: 'seeds the initial weights, the shuffling and the dropout masks' },
+  { name: 'validation-split', value: 'F', default: '0.1', help: 'fraction of the training data held out and evaluated after each epoch, in [0, 1)' },
+  { name: 'out', value: 'DIR', shown: 'not saved', help: 'save the trained model there (model.json + weights.bin, the TensorFlow.js layers format)' },
+  { name: 'verbose', value: '0|1|2', default: '1', help: '0 results only, 1 a progress bar (a line per epoch when not on a TTY), 2 a line per epoch' },
+];
+/** bench/scaling.ts's options, checked here so that a typo fails before the benchmark starts. */
+const BENCH_FLAGS: Flag[] = [
+  { name: 'workers', value: 'N,N,...', shown: `1,2,...,${cores}`, help: 'worker counts to measure' },
+  { name: 'models', value: 'A,B,...', default: 'mlp,seed1,seed3', help: 'benchmark models, of mlp, seed1, seed3' },
+  { name: 'repeats', value: 'N', default: '5', help: 'timed repeats per point' },
+  { name: 'steps', value: 'N', default: '10', help: 'steps per timed pass' },
+  { name: 'warmup-ms', value: 'MS', default: '2000', help: 'warm-up time per point' },
+  { name: 'sharded', value: 'auto|on|off', default: 'auto', help: 'sharded optimizer update' },
+  { name: 'batch', value: 'N', shown: "each model's own", help: 'global batch size' },
+  { name: 'out', value: 'FILE', shown: 'not written', help: 'write the results there as JSON' },
+  { name: 'no-peer', value: '', boolean: true, shown: 'false', help: 'skip the tfjs-layers baseline' },
+];
+const COMMANDS: Record<string, { flags: Flag[]; summary: string }> = {
+  train: { flags: TRAIN_FLAGS, summary: 'Train a model on a dataset, evaluate it on the test split, optionally save it' },
+  bench: { flags: BENCH_FLAGS, summary: 'Measure data-parallel scaling: samples/s at 1..N workers (bench/scaling)' },
+};
+const HELP: Flag = { name: 'help', value: '', boolean: true, help: 'print this help' };
+
+/** `text` in lines of at most 100 columns, continued at column `indent`. */
+const wrap = (text: string, indent: number) => text.replace(new RegExp(`(.{1,${99 - indent}})(?: |$)`, 'g'), (_, line: string) => `${line}\n${' '.repeat(indent)}`).trimEnd();
+
+/** The top-level help, or a command's: every flag with its default. */
+export function usage(command?: string): string {
+  if (command === undefined) {
+    const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)}${c.summary}`);
+    return `Usage: weft <command> [flags]\n\nCommands:\n${lines.join('\n')}\n\nRun weft <command> --help for its flags.\n`;
+  }
+  const rows = [...COMMANDS[command].flags, HELP].map((f) => {
+    const head = `  ${f === HELP ? '-h, ' : ''}--${f.name}${f.value ? ` ${f.value}` : ''}`.padEnd(28);
+    const dflt = f.shown ?? f.default;
+    return head + wrap(`${f.help}${dflt === undefined ? '' : ` (default: ${dflt})`}`, 28);
+  });
+  return `Usage: weft ${command} [flags]\n\n${COMMANDS[command].summary}.\n\nFlags:\n${rows.join('\n')}\n`;
+}
+
+/** node:util parseArgs, strict, its errors reworded into one UsageError line. */
+function parseFlags(command: string, argv: string[]): Record<string, string | boolean | undefined> {
+  const flags = COMMANDS[command].flags;
+  const options = Object.fromEntries(flags.map((f) => [f.name, f.boolean ? { type: 'boolean' as const } : { type: 'string' as const, default: f.default }]));
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    const { code, message } = err as { code?: string; message: string };
+    const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
+    const all = [...flags, HELP].map((f) => `--${f.name}`).join(', ');
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(command, 'unknown flag', `one of ${all}`, `'${quoted}'`);
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(command, 'unexpected argument', `flags only (${all})`, `'${quoted}'`);
+    const flag = /--[\w-]+/.exec(quoted)?.[0] ?? quoted;
+    const f = flags.find((x) => `--${x.name}` === flag);
+    if (f === undefined || f.boolean) throw new UsageError(command, flag, 'no value', 'a value');
+    const next = message.includes('ambiguous') ? argv[argv.indexOf(flag) + 1] : '--';
+    throw new UsageError(command, flag, `a value (${f.value})`, next.startsWith('--') ? 'nothing' : `'${next}' (write ${flag}=${next} for a value starting with '-')`);
+  }
+}
+
+function integer(flag: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(raw);
+  if (/^\d+$/.test(raw) && n >= min && n <= max) return n;
+  throw new UsageError('train', `--${flag}`, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`, `'${raw}'`);
+}
+
+/** Exactly one of model (a zoo name) and modelPath (a model.json), and of data and dataDir (a Fashion-MNIST IDX directory), is set. */
+export interface TrainOptions {
+  model: ZooName | null; modelPath: string | null; data: 'digits' | 'fashion-mnist' | null; dataDir: string | null;
+  epochs: number; batchSize: number; workers: number; validationSplit: number; out: string | null; verbose: 0 | 1 | 2; help: boolean;
+  /** undefined: the run draws one at random and prints it. */
+  seed: number | undefined;
+}
+
+const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
+
+/**
+ * `weft train`'s flags, checked, with their defaults; throws a UsageError naming the flag.
+ * Prints nothing and changes nothing; it only looks whether the --model and --data paths exist.
+ */
+export function parseTrainArgs(argv: string[]): TrainOptions {
+  const v = parseFlags('train', argv) as Record<string, string> & { help?: boolean; seed?: string; out?: string };
+  const { model, data } = v;
+  let modelPath: string | null = null;
+  if (MODEL_INPUTS[model as ZooName] === 'sequences') {
+    throw new UsageError('train', '--model', `${MODELS} or a model.json path (${model} reads int token sequences; every --data is images)`, `'${model}'`);
+  } else if (!Object.hasOwn(MODEL_INPUTS, model)) {
+    modelPath = isDir(model) ? join(resolve(model), 'model.json') : resolve(model);
+    if (!existsSync(modelPath) || isDir(modelPath)) {
+      throw new UsageError('train', '--model', `${MODELS} or the path of a model.json or its directory`, `'${model}' (no such model or file)`);
+    }
+  }
+  const named = DATA.includes(data);
+  if (!named && !isDir(data)) {
+    throw new UsageError('train', '--data', `${DATA.join(', ')} or a directory holding the 4 Fashion-MNIST IDX files`, `'${data}' (no such dataset or directory)`);
+  }
+  const split = v['validation-split'];
+  const validationSplit = split.trim() === '' ? NaN : Number(split);
+  if (!(validationSplit >= 0 && validationSplit < 1)) throw new UsageError('train', '--validation-split', 'a number in [0, 1)', `'${split}'`);
+  if (!['0', '1', '2'].includes(v.verbose)) throw new UsageError('train', '--verbose', '0, 1 or 2', `'${v.verbose}'`);
+  if (v.out === '') throw new UsageError('train', '--out', 'a directory path', "''");
+  return {
+    model: modelPath === null ? (model as ZooName) : null, modelPath,
+    data: named ? (data as 'digits' | 'fashion-mnist') : null, dataDir: named ? null : resolve(data),
+    epochs: integer('epochs', v.epochs, 1), batchSize: integer('batch-size', v['batch-size'], 1),
+    workers: integer('workers', v.workers, 1, MAX_WORKERS), seed: v.seed === undefined ? undefined : integer('seed', v.seed, 0),
+    validationSplit, out: v.out === undefined ? null : resolve(v.out), verbose: Number(v.verbose) as 0 | 1 | 2, help: v.help === true,
+  };
+}
+
+interface Split { x: Float32Array; labels: Int32Array; rows: number }
+
+/** The training and test splits: the embedded digits, or Fashion-MNIST's own two. */
+async function loadData(o: TrainOptions): Promise<{ name: string; features: number; train: Split; test: Split }> {
+  const [weft, { epochPermutation }, { keyFromSeed }] = await Promise.all([import('./index.js'), import('./parallel/shuffle.js'), import('./parallel/random.js')]);
+  if (o.data === 'digits') {
+    const all = weft.loadDigits();
+    // The held-out fifth of examples/train-digits.ts (seed 42), whatever --seed is.
+    const order = epochPermutation(keyFromSeed(42), 0, new Int32Array(all.rows));
+    const take = (idx: Int32Array): Split => {
+      const x = new Float32Array(idx.length * 64);
+      idx.forEach((r, i) => x.set(all.x.subarray(r * 64, r * 64 + 64), i * 64));
+      return { x, labels: Int32Array.from(idx, (r) => all.labels[r]), rows: idx.length };
+    };
+    const nTest = Math.floor(all.rows / 5);
+    return { name: 'digits', features: 64, train: take(order.subarray(nTest)), test: take(order.subarray(0, nTest)) };
+  }
+  // A directory given with --data is the only place looked in: no fallback to $WEFT_FASHION_MNIST.
+  const env = process.env.WEFT_FASHION_MNIST;
+  if (o.dataDir !== null) delete process.env.WEFT_FASHION_MNIST;
+  try {
+    const fm = weft.loadFashionMnist(o.dataDir === null ? {} : { path: o.dataDir, fallbackDirs: [] });
+    return { name: `fashion-mnist (${fm.source})`, features: 784, train: fm.train, test: fm.test };
+  } finally {
+    if (env !== undefined) process.env.WEFT_FASHION_MNIST = env;
+  }
+}
+
+async function train(o: TrainOptions): Promise<void> {
+  const [weft, zoo, { randomSeed }] = await Promise.all([import('./index.js'), import('./train/zoo.js'), import('./parallel/random.js')]);
+  const { tf } = weft;
+  const data = await loadData(o);
+  const seed = o.seed ?? randomSeed();
+  const compile = (m: Model) => m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  let model: Model;
+  let sparse = true;
+  if (o.modelPath === null) {
+    model = zoo.buildNamed(o.model as ZooName, { features: data.features, input: 'features' }, seed);
+    compile(model);
+  } else {
+    model = await weft.loadModel(o.modelPath);
+    const [inp, outs] = [model.inputs.map((t) => t.shape), model.outputs.map((t) => t.shape)];
+    if (inp.length !== 1 || `${inp[0]}` !== `,${data.features}` || model.inputs[0].dtype !== 'float32' || outs.length !== 1 || `${outs[0]}` !== ',10') {
+      const got = `inputs ${JSON.stringify(inp)}${model.inputs.some((t) => t.dtype !== 'float32') ? ' (int32)' : ''}, outputs ${JSON.stringify(outs)}`;
+      throw new UsageError('train', '--model', `one float32 input of shape [null,${data.features}] and 10 outputs for --data ${data.name}`, `${o.modelPath} with ${got}`);
+    }
+    // A checkpoint comes back compiled with its own loss (its labels one-hot unless sparse).
+    const config = (JSON.parse(readFileSync(o.modelPath, 'utf8')) as { trainingConfig?: { loss: string } }).trainingConfig;
+    if (config === undefined) compile(model);
+    else sparse = /sparse/i.test(config.loss);
+  }
+  const log = (line: string) => o.verbose > 0 && console.log(line);
+  const held = data.train.rows - Math.floor(data.train.rows * (1 - o.validationSplit));
+  log(`weft train: ${o.model ?? o.modelPath} on ${data.name}: ${data.train.rows} training examples (${held} held out for validation), ${data.test.rows} test`);
+  log(`  ${o.epochs} epochs, batch size ${o.batchSize}, ${o.workers} worker${o.workers === 1 ? '' : 's'}, seed ${seed}${o.seed === undefined ? ` (random: pass --seed ${seed} to repeat the run)` : ''}`);
+  if (o.verbose > 0) model.summary();
+  const tensors = (s: Split) => {
+    const labels = tf.tensor1d(s.labels, 'int32');
+    return { x: tf.tensor2d(s.x, [s.rows, data.features]), y: sparse ? labels : tf.oneHot(labels, 10) };
+  };
+  const [trainT, testT] = [tensors(data.train), tensors(data.test)];
+  try {
+    const started = performance.now();
+    await model.fit(trainT.x, trainT.y, { epochs: o.epochs, batchSize: o.batchSize, workers: o.workers, seed, validationSplit: o.validationSplit, verbose: o.verbose });
+    log(`Trained in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+    const result = await model.evaluate(testT.x, testT.y, { batchSize: 256 });
+    const [loss, acc] = (Array.isArray(result) ? result : [result]).map((s) => s.dataSync()[0]);
+    console.log(`Test on ${data.test.rows} examples: loss ${loss.toFixed(4)}${acc === undefined ? '' : `, accuracy ${(100 * acc).toFixed(2)}%`}`);
+    if (o.out !== null) console.log(`Saved the model to ${(await model.save(o.out)).modelJsonPath}`);
+  } finally {
+    tf.dispose([trainT.x, trainT.y, testT.x, testT.y]);
+    await model.dispose();
+  }
+}
+
+/** Runs the compiled benchmark next to the compiled CLI (dist/bench/scaling.js), or bench/scaling.ts from sources. */
+function bench(argv: string[]): Promise<number> {
+  parseFlags('bench', argv);
+  const script = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../bench/scaling.ts' : '../bench/scaling.js', import.meta.url));
+  if (!existsSync(script)) throw new Error(`the benchmark is not part of this install (no ${script}); run it from a checkout of weft after npm run build`);
+  const child = spawn(process.execPath, [...process.execArgv, script, ...argv], { stdio: 'inherit' });
+  return new Promise((done, fail) => {
+    child.on('error', fail);
+    child.on('exit', (code, signal) => done(code ?? 128 + (signal === null ? 0 : constants.signals[signal])));
+  });
+}
+
+/** Runs a command line (the arguments after `weft`); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command = '', ...rest] = argv;
+  try {
+    if (command === '' || command === '--help' || command === '-h') {
+      (command === '' ? process.stderr : process.stdout).write(usage());
+      return command === '' ? 2 : 0;
+    }
+    if (!Object.hasOwn(COMMANDS, command)) throw new UsageError('', 'unknown command', Object.keys(COMMANDS).join(' or '), `'${command}'`);
+    if (parseFlags(command, rest).help === true) {
+      process.stdout.write(usage(command));
+      return 0;
+    }
+    if (command === 'bench') return await bench(rest);
+    await train(parseTrainArgs(rest));
+    return 0;
+  } catch (err) {
+    const message = err instanceof UsageError ? err.message : `weft ${command}: ${err instanceof Error ? err.message : String(err)}`;
+    const stack = !(err instanceof UsageError) && process.env.WEFT_DEBUG && err instanceof Error ? `${err.stack}\n` : '';
+    process.stderr.write(`${message}\n${stack}`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+// Run as a program (node dist/src/cli.js, the npm bin link, tsx), not when a test imports it.
+const real = (p: string) => (existsSync(p) ? realpathSync(p) : p);
+if (process.argv[1] !== undefined && real(process.argv[1]) === real(fileURLToPath(import.meta.url))) process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,299 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as weft from '../src/index.js';
+import { main, parseTrainArgs, usage, UsageError } from '../src/cli.js';
+import { buildNamed, seed1, seed2, seed3, mlp } from '../src/train/zoo.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const tmp = mkdtempSync(join(tmpdir(), 'weft-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let dirs = 0;
+const freshDir = () => {
+  const d = join(tmp, `d${dirs++}`);
+  mkdirSync(d);
+  return d;
+};
+
+/** A tiny Fashion-MNIST look-alike: the four raw IDX files, `train` and `test` images. */
+function fakeFashionMnist(train: number, test: number): string {
+  const dir = freshDir();
+  const idx = (magic: number, dims: number[], n: number, value: (i: number) => number) => {
+    const header = Buffer.alloc(4 + 4 * dims.length);
+    header.writeUInt32BE(magic, 0);
+    dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+    return Buffer.concat([header, Buffer.from(Uint8Array.from({ length: n }, (_, i) => value(i)))]);
+  };
+  const write = (prefix: string, rows: number) => {
+    writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), idx(0x803, [rows, 28, 28], rows * 784, (i) => (Math.floor(i / 784) * 31 + i) % 256));
+    writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte`), idx(0x801, [rows], rows, (i) => i % 10));
+  };
+  write('train', train);
+  write('t10k', test);
+  return dir;
+}
+
+/** Runs main() in this process, collecting what it prints. */
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ') + '\n'));
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (err.push(String(chunk)), true));
+  try {
+    const code = await main(argv);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    log.mockRestore();
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+/** Spawns the CLI from its TypeScript sources, as a user of a checkout would. */
+const spawnCli = (args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+
+const errorOf = (argv: string[]): string => {
+  try {
+    parseTrainArgs(argv);
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    return (e as Error).message;
+  }
+  throw new Error(`parseTrainArgs(${JSON.stringify(argv)}) did not throw`);
+};
+
+describe('parseTrainArgs', () => {
+  it('has defaults for every flag', () => {
+    expect(parseTrainArgs([])).toEqual({
+      model: 'seed1', modelPath: null, data: 'digits', dataDir: null, epochs: 20, batchSize: 32,
+      workers: availableParallelism(), seed: undefined, validationSplit: 0.1, out: null, verbose: 1, help: false,
+    });
+  });
+
+  it('reads each flag, in both --flag value and --flag=value forms', () => {
+    const o = parseTrainArgs([
+      '--model', 'seed2', '--data=fashion-mnist', '--epochs', '5', '--batch-size', '64', '--workers=3',
+      '--seed', '0', '--validation-split', '0.25', '--out', 'some/dir', '--verbose', '2',
+    ]);
+    expect(o).toEqual({
+      model: 'seed2', modelPath: null, data: 'fashion-mnist', dataDir: null, epochs: 5, batchSize: 64, workers: 3,
+      seed: 0, validationSplit: 0.25, out: resolve('some/dir'), verbose: 2, help: false,
+    });
+    expect(parseTrainArgs(['--model', 'mlp']).model).toBe('mlp');
+    expect(parseTrainArgs(['--seed', '9007199254740991']).seed).toBe(Number.MAX_SAFE_INTEGER);
+    expect(parseTrainArgs(['--validation-split', '0']).validationSplit).toBe(0);
+    expect(parseTrainArgs(['--verbose', '0']).verbose).toBe(0);
+    expect(parseTrainArgs(['-h']).help).toBe(true);
+    expect(parseTrainArgs(['--help']).help).toBe(true);
+  });
+
+  it('takes a model.json path or its directory, and a directory of IDX files', () => {
+    const dir = freshDir();
+    writeFileSync(join(dir, 'model.json'), '{}');
+    expect(parseTrainArgs(['--model', join(dir, 'model.json')])).toMatchObject({ model: null, modelPath: join(dir, 'model.json') });
+    expect(parseTrainArgs(['--model', dir])).toMatchObject({ model: null, modelPath: join(dir, 'model.json') });
+    expect(parseTrainArgs(['--data', dir])).toMatchObject({ data: null, dataDir: dir });
+  });
+
+  const see = '; see weft train --help';
+  it.each([
+    [['--epoch', '3'], "weft train: unknown flag: expected one of --model, --data, --epochs, --batch-size, --workers, --seed, --validation-split, --out, --verbose, --help, received '--epoch'"],
+    [['-x'], "weft train: unknown flag: expected one of --model, --data, --epochs, --batch-size, --workers, --seed, --validation-split, --out, --verbose, --help, received '-x'"],
+    [['digits'], "weft train: unexpected argument: expected flags only (--model, --data, --epochs, --batch-size, --workers, --seed, --validation-split, --out, --verbose, --help), received 'digits'"],
+    [['--epochs'], 'weft train: --epochs: expected a value (N), received nothing'],
+    [['--epochs', '--workers', '2'], 'weft train: --epochs: expected a value (N), received nothing'],
+    [['--seed', '-1'], "weft train: --seed: expected a value (N), received '-1' (write --seed=-1 for a value starting with '-')"],
+    [['--help=yes'], 'weft train: --help: expected no value, received a value'],
+    [['--epochs', '2.5'], "weft train: --epochs: expected an integer >= 1, received '2.5'"],
+    [['--epochs', 'ten'], "weft train: --epochs: expected an integer >= 1, received 'ten'"],
+    [['--epochs', '0'], "weft train: --epochs: expected an integer >= 1, received '0'"],
+    [['--epochs', '1e3'], "weft train: --epochs: expected an integer >= 1, received '1e3'"],
+    [['--batch-size', '0'], "weft train: --batch-size: expected an integer >= 1, received '0'"],
+    [['--workers', '0'], "weft train: --workers: expected an integer in [1, 256], received '0'"],
+    [['--workers', '257'], "weft train: --workers: expected an integer in [1, 256], received '257'"],
+    [['--seed=-1'], "weft train: --seed: expected an integer >= 0, received '-1'"],
+    [['--seed', '1.5'], "weft train: --seed: expected an integer >= 0, received '1.5'"],
+    [['--seed', '9007199254740992'], "weft train: --seed: expected an integer >= 0, received '9007199254740992'"],
+    [['--validation-split', '1'], "weft train: --validation-split: expected a number in [0, 1), received '1'"],
+    [['--validation-split=-0.1'], "weft train: --validation-split: expected a number in [0, 1), received '-0.1'"],
+    [['--validation-split', 'half'], "weft train: --validation-split: expected a number in [0, 1), received 'half'"],
+    [['--validation-split', ''], "weft train: --validation-split: expected a number in [0, 1), received ''"],
+    [['--verbose', '3'], "weft train: --verbose: expected 0, 1 or 2, received '3'"],
+    [['--out', ''], "weft train: --out: expected a directory path, received ''"],
+    [['--model', 'seed9'], "weft train: --model: expected seed1, seed2, mlp or the path of a model.json or its directory, received 'seed9' (no such model or file)"],
+    [['--model', 'seed3'], "weft train: --model: expected seed1, seed2, mlp or a model.json path (seed3 reads int token sequences; every --data is images), received 'seed3'"],
+    [['--data', 'mnist'], "weft train: --data: expected digits, fashion-mnist or a directory holding the 4 Fashion-MNIST IDX files, received 'mnist' (no such dataset or directory)"],
+  ])('%j: %s', (argv, message) => {
+    expect(errorOf(argv)).toBe(message + see);
+  });
+});
+
+describe('main', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('--help lists the commands; no command prints it to stderr with exit 2', async () => {
+    const help = await run(['--help']);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toMatch(/Usage: weft <command>/);
+    expect(help.stdout).toMatch(/^ {2}train /m);
+    expect(help.stdout).toMatch(/^ {2}bench /m);
+    expect(await run(['-h'])).toMatchObject({ code: 0, stdout: help.stdout });
+    expect(await run([])).toMatchObject({ code: 2, stdout: '', stderr: help.stdout });
+  });
+
+  it('train --help lists every flag with its default', async () => {
+    const { code, stdout } = await run(['train', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(usage('train'));
+    const flat = stdout.replace(/\n {28}/g, ' '); // one line per flag
+    for (const [flag, dflt] of [
+      ['--model NAME|PATH', 'seed1'], ['--data NAME|DIR', 'digits'], ['--epochs N', '20'], ['--batch-size N', '32'],
+      ['--workers N', `the available cores, ${availableParallelism()}`], ['--seed N', 'random, printed'],
+      ['--validation-split F', '0.1'], ['--out DIR', 'not saved'], ['--verbose 0|1|2', '1'],
+    ]) {
+      expect(flat).toMatch(new RegExp(`^ {2}${flag.replace(/[|]/g, '\\|')} .*\\(default: ${dflt}\\)`, 'm'));
+    }
+    expect(stdout).toMatch(/^ {2}-h, --help /m);
+    for (const line of stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    expect((await run(['train', '-h'])).stdout).toBe(stdout);
+  });
+
+  it('bench --help lists every flag of bench/scaling with its default', async () => {
+    const { code, stdout } = await run(['bench', '--help']);
+    expect(code).toBe(0);
+    for (const flag of ['--workers', '--models', '--repeats', '--steps', '--warmup-ms', '--sharded', '--batch', '--out', '--no-peer', '--help']) {
+      expect(stdout).toMatch(new RegExp(`^ {2}(-h, )?${flag} .*`, 'm'));
+    }
+    expect(stdout.replace(/\n {28}/g, ' ')).toMatch(/--models A,B,\.\.\. .*\(default: mlp,seed1,seed3\)/);
+  });
+
+  it('an unknown command or flag exits 2 with one line on stderr', async () => {
+    expect(await run(['trian'])).toEqual({ code: 2, stdout: '', stderr: "weft: unknown command: expected train or bench, received 'trian'; see weft --help\n" });
+    const bench = await run(['bench', '--worker', '2']);
+    expect(bench.code).toBe(2);
+    expect(bench.stderr).toBe(
+      "weft bench: unknown flag: expected one of --workers, --models, --repeats, --steps, --warmup-ms, --sharded, --batch, --out, --no-peer, --help, received '--worker'; see weft bench --help\n",
+    );
+    const train = await run(['train', '--epochs', '2.5']);
+    expect(train).toEqual({ code: 2, stdout: '', stderr: "weft train: --epochs: expected an integer >= 1, received '2.5'; see weft train --help\n" });
+  });
+
+  it('a directory without the IDX files exits 1 with the loader message and no stack', async () => {
+    const { code, stdout, stderr } = await run(['train', '--data', freshDir(), '--verbose', '0']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^weft train: fashion-mnist: could not find train-images-idx3-ubyte\.gz/);
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('trains mlp on a directory of IDX files, evaluating on its test split', async () => {
+    const dir = fakeFashionMnist(40, 20);
+    const { code, stdout, stderr } = await run(['train', '--model', 'mlp', '--data', dir, '--epochs', '1', '--workers', '1', '--verbose', '0', '--seed', '3']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Test on 20 examples: loss \d+\.\d{4}, accuracy \d+\.\d{2}%\n$/);
+  });
+
+  describe('a saved model as --model', () => {
+    let uncompiled: string;
+    beforeAll(async () => {
+      uncompiled = freshDir();
+      await seed1(64, 1).save(uncompiled);
+    });
+
+    it('an uncompiled model.json is compiled with adam + sparseCategoricalCrossentropy + accuracy', async () => {
+      const { code, stdout, stderr } = await run(['train', '--model', join(uncompiled, 'model.json'), '--epochs', '1', '--workers', '1', '--verbose', '0']);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Test on 359 examples: loss \d+\.\d{4}, accuracy \d+\.\d{2}%\n$/);
+    });
+
+    it('a checkpoint keeps its own compile config (categorical crossentropy: one-hot labels)', async () => {
+      const dir = freshDir();
+      const model = seed2(64, 2);
+      model.compile({ optimizer: 'sgd', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
+      await model.save(dir, { includeOptimizer: true });
+      const { code, stdout, stderr } = await run(['train', '--model', dir, '--epochs', '1', '--workers', '1', '--verbose', '0']);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Test on 359 examples: loss \d+\.\d{4}, accuracy \d+\.\d{2}%\n$/);
+    });
+
+    it("a model whose input does not fit the data exits 2 naming --model", async () => {
+      const { code, stderr } = await run(['train', '--model', uncompiled, '--data', fakeFashionMnist(2, 2), '--verbose', '0']);
+      expect(code).toBe(2);
+      expect(stderr).toBe(
+        `weft train: --model: expected one float32 input of shape [null,784] and 10 outputs for --data fashion-mnist (${tmp}/d${dirs - 1}), ` +
+          `received ${join(uncompiled, 'model.json')} with inputs [[null,64]], outputs [[null,10]]; see weft train --help\n`,
+      );
+    });
+
+    it('an int32-input model (seed3) is refused before training', async () => {
+      const dir = freshDir();
+      await seed3({ sequenceLength: 64 }).save(dir);
+      const { code, stderr } = await run(['train', '--model', dir, '--verbose', '0']);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/^weft train: --model: expected one float32 input of shape \[null,64\] .* with inputs \[\[null,64\]\] \(int32\), outputs \[\[null,10\]\]; see weft train --help\n$/);
+    });
+  });
+});
+
+describe('zoo', () => {
+  it('sizes seed1, seed2 and mlp to the feature count; seed3 reads int sequences', () => {
+    expect(seed1(64).inputs[0].shape).toEqual([null, 64]);
+    expect(seed1(64).countParams()).toBe(64 * 128 + 128 + 128 * 10 + 10);
+    expect(seed2(784).inputs[0].shape).toEqual([null, 784]);
+    expect(mlp(64, [32]).countParams()).toBe(64 * 32 + 32 + 32 * 10 + 10);
+    expect(seed3().inputs[0]).toMatchObject({ shape: [null, 50], dtype: 'int32' });
+    for (const m of [seed1(8), seed2(8), seed3(), mlp(8)]) expect(m.outputs[0].shape).toEqual([null, 10]);
+  });
+
+  it('buildNamed rejects seed3 for image data and an unknown name', () => {
+    expect(buildNamed('seed2', { features: 64, input: 'features' }).inputs[0].shape).toEqual([null, 64]);
+    expect(() => buildNamed('seed3', { features: 64, input: 'features' })).toThrow(
+      'seed3 reads int32 token sequences (an Embedding input), but the data holds images (float features)',
+    );
+    expect(() => buildNamed('resnet' as never, { features: 64, input: 'features' })).toThrow("Unknown model: 'resnet'");
+    expect(() => seed1(0)).toThrow('seed1: inputFeatures must be an integer >= 1; received 0');
+  });
+});
+
+describe('the CLI as a process (from sources)', () => {
+  it('trains seed1 on digits, prints the test accuracy and saves a model weft.loadModel reads', async () => {
+    const out = join(freshDir(), 'saved');
+    const r = spawnCli(['train', '--epochs', '2', '--workers', '1', '--verbose', '2', '--seed', '7', '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^weft train: seed1 on digits: 1438 training examples \(144 held out for validation\), 359 test$/m);
+    expect(r.stdout).toMatch(/^Epoch 2\/2 - .*val_accuracy: /m);
+    expect(r.stdout).toMatch(/^Test on 359 examples: loss \d+\.\d{4}, accuracy \d+\.\d{2}%$/m);
+    expect(r.stdout).toContain(`Saved the model to ${join(out, 'model.json')}`);
+    expect(existsSync(join(out, 'weights.bin'))).toBe(true);
+    const model = await weft.loadModel(join(out, 'model.json'));
+    expect(model.inputs[0].shape).toEqual([null, 64]);
+    expect(model.countParams()).toBe(9610);
+    const y = (await model.predict(weft.tf.zeros([3, 64]))) as weft.tf.Tensor;
+    expect(y.shape).toEqual([3, 10]);
+    const sums = (await weft.tf.sum(y, 1).data()) as Float32Array;
+    for (const s of sums) expect(s).toBeCloseTo(1, 5);
+  });
+
+  it('a bad flag exits 2 with the message on stderr and nothing on stdout', () => {
+    const r = spawnCli(['train', '--validation-split', '1.5']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("weft train: --validation-split: expected a number in [0, 1), received '1.5'; see weft train --help\n");
+  });
+
+  it('bench runs bench/scaling.ts with the arguments given', () => {
+    const r = spawnCli(['bench', '--models', 'seed1', '--workers', '1', '--repeats', '1', '--steps', '2', '--warmup-ms', '0', '--no-peer']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/seed example 1 .*global batch 256/);
+    expect(r.stdout).toMatch(/N=1: [\d,]+ samples\/s/);
+  });
+});
