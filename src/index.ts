@@ -24,6 +24,8 @@ export { Model } from './train/model.js';
 export type { CompileArgs, EvaluateArgs, ModelConfig } from './train/model.js';
 export type { FitArgs } from './train/options.js';
 export { History } from './train/history.js';
+export { trainer, Trainer } from './train/trainer.js';
+export type { TrainerCompileArgs, TrainerOptions } from './train/trainer.js';
 export { Layer } from './graph/layer.js';
 export { SymbolicTensor } from './graph/symbolic.js';
 export { ShapeError, StateError } from './errors.js';

@@ -1,0 +1,167 @@
+/**
+ * The trainer thread: a weft Model rebuilt from the host's spec around the host's parameter
+ * buffer, exposed through Comlink. It runs the coordinator (fit loop, reduction, optimizer step)
+ * and owns the Piscina pool, so none of that runs on the host's event loop.
+ */
+import { setPriority } from 'node:os';
+import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import * as Comlink from 'comlink';
+// weft's entry readies the wasm backend in this thread before the model is rebuilt.
+import * as weft from '../index.js';
+import { StateError } from '../errors.js';
+import type { Callback, TrainingTarget } from './callbacks/callback.js';
+import type { EvaluateArgs, Model } from './model.js';
+import { optimizerFromSpec } from './optimizers.js';
+import {
+  nodeEndpoint, type HostCallbacks, type Hook, type TrainerThreadApi, type WireArray, type WireCompileArgs, type WireFit, type WireResult,
+} from './trainer.js';
+
+if (parentPort === null) throw new Error('weft: trainer-thread is the entry of a worker thread, not a module to import');
+
+let model: Model | null = null;
+/** The host's parameter array: the model's own between calls, and what host callbacks read. */
+let hostParams: Float32Array | null = null;
+let current: { id: number; controller: AbortController } | null = null;
+
+function ready(): Model {
+  if (model === null) throw new StateError('the trainer thread has no model yet');
+  return model;
+}
+
+/** A tensor over the host's shared data (tfjs copies it into its own heap; freed after the call). */
+const tensor = (a: WireArray): tf.Tensor => tf.tensor(a.data, a.shape, a.dtype);
+const inputsOf = (xs: WireArray[]): tf.Tensor | tf.Tensor[] => (xs.length === 1 ? tensor(xs[0]) : xs.map(tensor));
+
+/**
+ * The one callback the thread's fit runs for the host: each hook the host has is a round trip
+ * that hands the host the current weights (in its buffer, which the sharded update may have
+ * flipped away from) and applies what the host asked for before the loop goes on.
+ */
+function forwarder(m: Model, params: Float32Array, hooks: readonly Hook[], host: Comlink.Remote<HostCallbacks>): Callback {
+  let target: TrainingTarget | null = null;
+  const forward = async (hook: Hook, args: unknown[]): Promise<void> => {
+    if (m.params !== params) params.set(m.params);
+    const control = await host.call(hook, args, target?.learningRate ?? Number.NaN);
+    if (m.params !== params) m.params.set(params);
+    if (target !== null && control.learningRate !== target.learningRate && !Number.isNaN(control.learningRate)) {
+      target.learningRate = control.learningRate;
+    }
+    if (control.stopTraining) m.stopTraining = true;
+    // What the host callbacks wrote into the logs, for the thread's later callbacks (progress).
+    const logs = args[args.length - 1];
+    if (control.logs !== null && logs !== null && typeof logs === 'object') {
+      for (const key of Object.keys(logs)) if (!(key in control.logs)) delete (logs as Record<string, number>)[key];
+      Object.assign(logs, control.logs);
+    }
+  };
+  const callback: Callback & { setModel(t: TrainingTarget): void } = {
+    setModel(t: TrainingTarget) {
+      target = t;
+    },
+  };
+  for (const hook of hooks) {
+    (callback as Record<Hook, (...args: unknown[]) => Promise<void>>)[hook] = (...args: unknown[]) => forward(hook, args);
+  }
+  return callback;
+}
+
+const api: TrainerThreadApi = {
+  init({ spec, params, compile, priority }: { spec: weft.ModelSpec; params: Float32Array; compile: WireCompileArgs | null; priority: number }) {
+    // On Linux a nice value is per thread: this sets the trainer thread's, and the pool's threads,
+    // started from here later, inherit it. Elsewhere it would be the whole process's: skipped.
+    if (priority !== 0 && process.platform === 'linux') setPriority(priority);
+    const m = weft.modelFromJSON(spec, 0);
+    m.adoptParams(params, false);
+    if (compile !== null) {
+      const optimizer = typeof compile.optimizer === 'string' ? compile.optimizer : optimizerFromSpec(compile.optimizer);
+      m.compile({ optimizer, loss: compile.loss, metrics: compile.metrics });
+    }
+    model = m;
+    hostParams = params;
+  },
+
+  async fit(call: WireFit) {
+    const m = ready();
+    const controller = new AbortController();
+    current = { id: call.id, controller };
+    if (call.aborted) controller.abort();
+    const host = call.callbacks === null ? null : Comlink.wrap<HostCallbacks>(nodeEndpoint(call.callbacks as never));
+    const tensors: tf.Tensor[] = [];
+    const track = <T extends tf.Tensor | tf.Tensor[]>(t: T): T => {
+      tensors.push(...(Array.isArray(t) ? t : [t]));
+      return t;
+    };
+    try {
+      const x = track(inputsOf(call.xs));
+      const y = track(tensor(call.y));
+      const validationData = call.validationData === null ? undefined
+        : [track(inputsOf(call.validationData[0])), track(tensor(call.validationData[1]))] as [unknown, unknown];
+      const callbacks = host === null ? [] : [forwarder(m, hostParams as Float32Array, call.hooks, host)];
+      const history = await m.fit(x, y, { ...call.args, callbacks, signal: controller.signal, ...(validationData ? { validationData } : {}) });
+      return { epoch: history.epoch, history: history.history };
+    } finally {
+      current = null;
+      tf.dispose(tensors);
+      if (host !== null) host[Comlink.releaseProxy]();
+      call.callbacks?.close();
+    }
+  },
+
+  abort(id: number) {
+    if (current?.id === id) current.controller.abort();
+  },
+
+  save(url: string, options: { includeOptimizer?: boolean }) {
+    return ready().save(url, options);
+  },
+
+  async evaluate(xs: WireArray[], y: WireArray, args: EvaluateArgs) {
+    const m = ready();
+    const x = inputsOf(xs);
+    const target = tensor(y);
+    try {
+      const result = await m.evaluate(x, target, args);
+      const scalars = Array.isArray(result) ? result : [result];
+      const values = scalars.map((s) => s.dataSync()[0]);
+      tf.dispose(scalars);
+      return values;
+    } finally {
+      tf.dispose([...(Array.isArray(x) ? x : [x]), target]);
+    }
+  },
+
+  async predict(xs: WireArray[], args: { batchSize?: number; workers?: number }) {
+    const m = ready();
+    const x = inputsOf(xs);
+    try {
+      const result = await m.predict(x, args);
+      const outs = Array.isArray(result) ? result : [result];
+      const wire: WireResult[] = outs.map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape }));
+      tf.dispose(outs);
+      return Comlink.transfer(wire, wire.map((w) => w.data.buffer as ArrayBuffer));
+    } finally {
+      tf.dispose(Array.isArray(x) ? x : [x]);
+    }
+  },
+
+  allocate(bytes: number[]) {
+    // Touched here so that the host's copy into them runs at memcpy speed, without page faults.
+    return bytes.map((n) => {
+      const buffer = new SharedArrayBuffer(n);
+      new Uint8Array(buffer).fill(0);
+      return buffer;
+    });
+  },
+
+  inspect() {
+    return { poolOpen: (model as unknown as { pool: unknown } | null)?.pool != null, tensors: tf.memory().numTensors };
+  },
+
+  async dispose() {
+    current?.controller.abort();
+    await model?.dispose();
+  },
+};
+
+Comlink.expose(api, nodeEndpoint(parentPort as never));

@@ -1,0 +1,516 @@
+/**
+ * `weft.trainer(model, compileArgs)`: the coordinator (fit loop, optimizer step, worker pool) in a
+ * dedicated worker thread, driven through Comlink, so the host's event loop stays free while a
+ * model trains (a server keeps answering, a job runner keeps its heartbeats).
+ *
+ * What crosses the thread boundary, and how:
+ * - the weights do not: the thread's model adopts the host model's parameter SharedArrayBuffer,
+ *   so they exist once and the host model reads the trained weights as they are;
+ * - data reaches the thread in SharedArrayBuffers, not cloned: a tensor's values are copied
+ *   once, straight off the host's wasm heap, into memory the thread allocated (model.fit then
+ *   checks them in the thread, with its usual errors); nested arrays are converted and checked
+ *   on the host, as model.fit would (that part of the work cannot leave the host's heap);
+ * - callbacks stay on the host: the thread calls one Comlink proxy per fit, which runs the
+ *   hooks (awaited) and reports back what they asked for (model.stopTraining, a new learning
+ *   rate, entries added to the logs); model.params there are the current weights;
+ * - an AbortSignal stays on the host: aborting it calls trainer.abort in the thread, whose own
+ *   AbortController the fit loop checks at every step boundary.
+ */
+import { createRequire } from 'node:module';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import * as Comlink from 'comlink';
+import { ShapeError, StateError, checkInteger, invalidArgument, invalidType } from '../errors.js';
+import { getLoss } from '../graph/losses.js';
+import type { ModelSpec } from '../graph/spec.js';
+import type { Column } from '../parallel/batch.js';
+import { isModelAware, type Callback, type Logs, type TrainingTarget } from './callbacks/callback.js';
+import { readTensor } from '../graph/tensor-io.js';
+import { toInputColumns, toTargetColumn } from './data.js';
+import { History } from './history.js';
+import type { EvaluateArgs, Model } from './model.js';
+import type { Optimizer, OptimizerSpec } from './optimizers.js';
+import { resolveFitArgs, type FitArgs } from './options.js';
+
+/** Comlink's adapter from Node's EventEmitter-style ports to the DOM-style endpoint it speaks. */
+interface NodeEndpoint {
+  postMessage(message: unknown, transfer?: readonly unknown[]): void;
+  on(type: 'message', listener: (data: unknown) => void): void;
+  off(type: 'message', listener: (data: unknown) => void): void;
+  start?: () => void;
+}
+// The UMD build is CommonJS: loaded with require so that both tsx and compiled dist/ find it
+// (the ESM build's .mjs has no .d.mts next to it for NodeNext to type).
+const nodeEndpointImpl = createRequire(import.meta.url)('comlink/dist/umd/node-adapter.js') as (nep: unknown) => Comlink.Endpoint;
+export const nodeEndpoint = (nep: NodeEndpoint): Comlink.Endpoint => nodeEndpointImpl(nep);
+
+/**
+ * The compile arguments the thread compiles its model with. Functions cannot cross threads, so
+ * the optimizer is a name ('adam'), an optimizer built by weft.optimizers (sent as its
+ * className and config) or such a spec itself.
+ */
+export interface TrainerCompileArgs {
+  optimizer: string | Optimizer | OptimizerSpec;
+  loss: string;
+  metrics?: string | string[];
+}
+
+export interface TrainerOptions {
+  /**
+   * The nice value (os.setPriority's scale: -20 highest to 19 lowest; default 0, unchanged) of
+   * the trainer thread and of the pool threads it starts, which inherit it. On a machine with
+   * as many busy workers as cores, a positive value (e.g. 10) lets the host's thread preempt
+   * training at once. Linux only, where a nice value belongs to a thread; ignored elsewhere,
+   * where it would apply to the whole process. Negative values need privileges.
+   */
+  priority?: number;
+}
+
+/** The compile args as they travel: plain data. */
+export interface WireCompileArgs {
+  optimizer: string | OptimizerSpec;
+  loss: string;
+  metrics?: string | string[];
+}
+
+/**
+ * One input or target array, in shared memory (it reaches the thread without a copy), with the
+ * shape and dtype the thread rebuilds a tensor with.
+ */
+export interface WireArray {
+  data: Float32Array | Int32Array | Uint8Array;
+  shape: number[];
+  dtype: 'float32' | 'int32' | 'bool';
+}
+
+/** fit's options once checked on the host, less what cannot cross threads. */
+export type WireFitArgs = Omit<FitArgs, 'callbacks' | 'signal' | 'validationData'>;
+
+export type Hook = keyof Callback;
+export const HOOKS: readonly Hook[] = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'];
+
+/** What a host hook may have asked for, applied by the thread before the loop goes on. */
+export interface HookControl {
+  stopTraining: boolean;
+  learningRate: number;
+  /** The hook's logs as the host callbacks left them (Keras callbacks may add entries). */
+  logs: Logs | null;
+}
+
+/** The host side of a fit's callbacks, called by the thread through a Comlink proxy. */
+export interface HostCallbacks {
+  call(hook: Hook, args: unknown[], learningRate: number): Promise<HookControl>;
+}
+
+export interface WireFit {
+  id: number;
+  xs: WireArray[];
+  y: WireArray;
+  validationData: [WireArray[], WireArray] | null;
+  args: WireFitArgs;
+  /** The hooks some host callback has: only these are forwarded (a round trip each). */
+  hooks: Hook[];
+  /** A MessagePort exposing HostCallbacks, when `hooks` is not empty. */
+  callbacks: MessagePort | null;
+  /** The host's signal was already aborted when the call was sent. */
+  aborted: boolean;
+}
+
+export interface WireResult {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** What the trainer thread exposes. */
+export interface TrainerThreadApi {
+  init(init: { spec: ModelSpec; params: Float32Array; compile: WireCompileArgs | null; priority: number }): void;
+  fit(call: WireFit): Promise<{ epoch: number[]; history: Record<string, number[]> }>;
+  abort(id: number): void;
+  /** model.save in the thread, which holds the optimizer state a checkpoint records. */
+  save(url: string, options: { includeOptimizer?: boolean }): Promise<{ modelJsonPath: string; weightsPath: string }>;
+  evaluate(xs: WireArray[], y: WireArray, args: EvaluateArgs): Promise<number[]>;
+  predict(xs: WireArray[], args: { batchSize?: number; workers?: number }): Promise<WireResult[]>;
+  dispose(): Promise<void>;
+  /** For tests: whether the thread's model has a worker pool, and its live tfjs tensors. */
+  inspect(): { poolOpen: boolean; tensors: number };
+  /** Shared buffers of these byte sizes, already touched (page-faulted) by the thread. */
+  allocate(bytes: number[]): SharedArrayBuffer[];
+}
+
+/** The thread's module: compiled JS next to this one in dist/, or a shim that runs the .ts through tsx. */
+function threadEntry(): URL {
+  const here = import.meta.url;
+  return new URL(here.endsWith('.ts') ? './tsx-trainer-thread.mjs' : './trainer-thread.js', here);
+}
+
+const wire = (c: Column, exampleShape: readonly number[]): WireArray => ({
+  data: c.data, shape: [c.rows, ...exampleShape], dtype: c.data instanceof Int32Array ? 'int32' : 'float32',
+});
+
+const usable = (t: unknown): t is tf.Tensor =>
+  t instanceof tf.Tensor && !t.isDisposed && (t.dtype === 'float32' || t.dtype === 'int32' || t.dtype === 'bool');
+
+/**
+ * An input or target on its way to the thread: already in shared memory (nested arrays, converted
+ * and checked on the host), or a tensor whose values are copied when the call runs.
+ */
+type Staged = WireArray | tf.Tensor;
+
+/**
+ * Copies a tensor's values into `buffer`: straight from the wasm heap (readTensor), at memcpy
+ * speed, into memory the thread has already touched, so the host pays neither dataSync's copy
+ * nor the first-touch page faults of fresh memory (together ~0.2 s per 32 MB here).
+ */
+function copyTensor(t: tf.Tensor, buffer: SharedArrayBuffer): WireArray {
+  const dtype = t.dtype as WireArray['dtype'];
+  const data = dtype === 'int32' ? new Int32Array(buffer) : dtype === 'bool' ? new Uint8Array(buffer) : new Float32Array(buffer);
+  data.set(dtype === 'bool' ? t.dataSync() : readTensor(t));
+  return { data, shape: t.shape, dtype };
+}
+
+/** Errors crossing Comlink arrive as plain Errors carrying name, message and stack: give weft's own back their class. */
+function reviveError(err: unknown): unknown {
+  if (!(err instanceof Error) || err.constructor !== Error) return err;
+  const make: Record<string, (m: string) => Error> = {
+    ShapeError: (m) => new ShapeError(m), StateError: (m) => new StateError(m), RangeError: (m) => new RangeError(m),
+    TypeError: (m) => new TypeError(m), AbortError: (m) => new DOMException(m, 'AbortError'),
+  };
+  const revived = Object.hasOwn(make, err.name) ? make[err.name](err.message) : err;
+  if (revived !== err && err.stack !== undefined) {
+    try {
+      Object.defineProperty(revived, 'stack', { value: err.stack, configurable: true, writable: true });
+    } catch {
+      // A DOMException's stack may not be redefinable; the message is what matters.
+    }
+  }
+  return revived;
+}
+
+function toWireCompile(args: TrainerCompileArgs): WireCompileArgs {
+  if (args === null || typeof args !== 'object') throw invalidType('compileArgs', '{optimizer, loss, metrics?}', args);
+  const opt = args.optimizer;
+  let optimizer: string | OptimizerSpec;
+  if (typeof opt === 'string') optimizer = opt;
+  else if (opt !== null && typeof opt === 'object' && typeof (opt as Optimizer).getConfig === 'function') {
+    optimizer = { className: (opt as Optimizer).className, config: (opt as Optimizer).getConfig() };
+  } else if (opt !== null && typeof opt === 'object' && typeof (opt as OptimizerSpec).className === 'string') {
+    optimizer = { className: (opt as OptimizerSpec).className, config: { ...(opt as OptimizerSpec).config } };
+  } else {
+    throw invalidType('optimizer', "an optimizer name ('adam', 'sgd', 'rmsprop'), a weft.optimizers.* optimizer or {className, config}", opt);
+  }
+  return { optimizer, loss: args.loss, ...(args.metrics === undefined ? {} : { metrics: args.metrics }) };
+}
+
+/**
+ * A model trained in its own thread. The host model stays the one to read weights from (they
+ * are shared); while a trainer exists, train it only through the trainer. Calls run one at a
+ * time, in the order they were made.
+ */
+export class Trainer {
+  private readonly remote: Comlink.Remote<TrainerThreadApi>;
+  private queue: Promise<unknown> = Promise.resolve();
+  private busy = 0;
+  private disposed = false;
+  /** Set when dispose is called: later calls are refused, and dispose returns it again. */
+  private closed: Promise<void> | null = null;
+  private nextFit = 1;
+  /** The fit running in the thread, which dispose aborts rather than waits for. */
+  private activeFit: number | null = null;
+  /** Rejects (and stays rejected) when the thread dies: every pending call races it. */
+  private readonly died: Promise<never>;
+
+  private constructor(
+    /** The host model: its `params` are the weights the thread trains. */
+    readonly model: Model,
+    private readonly worker: Worker,
+    private readonly compileArgs: WireCompileArgs | null,
+  ) {
+    this.remote = Comlink.wrap<TrainerThreadApi>(nodeEndpoint(worker as unknown as NodeEndpoint));
+    this.died = new Promise<never>((_, reject) => {
+      worker.once('error', (err) => reject(err));
+      worker.once('exit', (code) => reject(new StateError(`the weft trainer thread exited (code ${code})${this.disposed ? ': the trainer was disposed' : ''}`)));
+    });
+    this.died.catch(() => undefined);
+  }
+
+  /** Starts the thread and rebuilds the model there around the host model's weights. */
+  static async create(model: Model, compileArgs?: TrainerCompileArgs, options: TrainerOptions = {}): Promise<Trainer> {
+    if (model === null || typeof model !== 'object' || typeof model.toJSON !== 'function' || !(model.params instanceof Float32Array)) {
+      throw invalidType('model', 'a weft Model', model);
+    }
+    if (options === null || typeof options !== 'object') throw invalidType('options', '{ priority? }', options);
+    const priority = options.priority === undefined ? 0 : checkInteger('priority', options.priority, -20);
+    if (priority > 19) throw invalidArgument('priority', 'an integer in [-20, 19] (a nice value)', priority);
+    const compile = compileArgs === undefined ? null : toWireCompile(compileArgs);
+    // Check the compile args here, where the error is most useful (and keeps its class).
+    if (compile !== null) getLoss(compile.loss);
+    if (!(model.params.buffer instanceof SharedArrayBuffer)) {
+      const shared = new Float32Array(new SharedArrayBuffer(model.params.byteLength));
+      model.adoptParams(shared, true);
+    }
+    const worker = new Worker(threadEntry());
+    const trainer = new Trainer(model, worker, compile);
+    try {
+      await trainer.call(() => trainer.remote.init({ spec: model.toJSON(), params: model.params, compile, priority }));
+    } catch (err) {
+      await worker.terminate();
+      throw err;
+    }
+    return trainer;
+  }
+
+  /** Runs one remote call after the previous ones, holding the process open only meanwhile. */
+  private call<T>(body: () => Promise<T>): Promise<T> {
+    if (this.closed !== null) return Promise.reject(new StateError('This trainer was disposed: create a new one with weft.trainer(model, compileArgs)'));
+    return this.enqueue(body);
+  }
+
+  private enqueue<T>(body: () => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      this.busy += 1;
+      this.worker.ref();
+      try {
+        return await Promise.race([body(), this.died]);
+      } finally {
+        this.busy -= 1;
+        if (this.busy === 0 && !this.disposed) this.worker.unref();
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private compiled(call: string): void {
+    if (this.compileArgs === null) {
+      throw new StateError(`You must pass compile args before ${call}(): weft.trainer(model, { optimizer, loss, metrics }) (the trainer cannot read them from the model)`);
+    }
+  }
+
+  /**
+   * Model inputs for the thread: tensors as they are (their checks run in the thread, in
+   * model.fit, with the same errors), anything else converted and checked here.
+   */
+  private inputs(x: unknown): Staged[] {
+    const n = this.model.inputs.length;
+    // The same reading of `x` as model.fit's: one input may be given bare.
+    const list = n === 1 && !(Array.isArray(x) && x.length === 1 && x[0] instanceof tf.Tensor) ? [x] : x;
+    if (Array.isArray(list) && list.length === n && list.every(usable)) return list;
+    return toInputColumns(this.model, x).map((c, i) => wire(c, this.model.inputs[i].shape.slice(1) as number[]));
+  }
+
+  private dataset(x: unknown, y: unknown): Staged[] {
+    const xs = this.inputs(x);
+    if (usable(y)) return [...xs, y];
+    const loss = getLoss((this.compileArgs as WireCompileArgs).loss);
+    const column = toTargetColumn(this.model, loss, y, xs[0].shape[0]);
+    const out = this.model.outputs[0].shape.slice(1) as number[];
+    return [...xs, wire(column, loss.sparseTargets ? [] : out)];
+  }
+
+  /** The staged tensors copied into shared memory the thread allocates (and touches) for them. */
+  private async materialize(items: Staged[]): Promise<WireArray[]> {
+    const tensors = items.filter((i): i is tf.Tensor => i instanceof tf.Tensor);
+    if (tensors.length === 0) return items as WireArray[];
+    const buffers = await this.remote.allocate(tensors.map((t) => t.size * (t.dtype === 'bool' ? 1 : 4)));
+    let k = 0;
+    return items.map((item) => {
+      if (!(item instanceof tf.Tensor)) return item;
+      if (item.isDisposed) throw invalidArgument('x', 'a live tensor until the call starts', 'a disposed tensor');
+      return copyTensor(item, buffers[k++]);
+    });
+  }
+
+  /**
+   * model.fit, run in the trainer thread. Resolves to a History; rejects with the signal's
+   * reason when `args.signal` aborts (at the next step boundary: the weights are those after the
+   * last whole step, and the thread's pool is closed, as with model.fit).
+   */
+  async fit(x: unknown, y: unknown, args?: FitArgs): Promise<History> {
+    this.compiled('fit');
+    const opts = resolveFitArgs(args);
+    const train = this.dataset(x, y);
+    const validation = opts.validationData === null ? [] : this.dataset(...opts.validationData);
+    // The options as given (checked above), less what cannot cross; the seed as resolved here.
+    const { callbacks: _c, signal: _s, validationData: _v, ...rest } = args ?? {};
+    const wireArgs: WireFitArgs = { ...rest, seed: opts.seed };
+    const host = new HostCallbackRunner(this.model, opts.callbacks, (path) => this.remote.save(path, { includeOptimizer: true }));
+    const id = this.nextFit++;
+    const signal = opts.signal;
+    const onAbort = () => {
+      this.remote.abort(id).catch(() => undefined);
+    };
+    try {
+      const result = await this.call(async () => {
+        this.activeFit = id;
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const data = await this.materialize([...train, ...validation]);
+        const xs = data.slice(0, train.length - 1);
+        const v = data.slice(train.length);
+        const port = host.open();
+        const call: WireFit = {
+          id, xs, y: data[train.length - 1], validationData: v.length === 0 ? null : [v.slice(0, -1), v[v.length - 1]],
+          args: wireArgs, hooks: host.hooks, callbacks: port, aborted: signal?.aborted ?? false,
+        };
+        return this.remote.fit(port === null ? call : Comlink.transfer(call, [port] as never));
+      });
+      const history = new History();
+      result.epoch.forEach((epoch, i) => history.record(epoch, Object.fromEntries(Object.entries(result.history).map(([k, v]) => [k, v[i]]))));
+      return history;
+    } catch (err) {
+      if (host.error !== undefined) throw host.error;
+      if (signal?.aborted) throw signal.reason ?? new DOMException('fit was aborted', 'AbortError');
+      throw reviveError(err);
+    } finally {
+      if (this.activeFit === id) this.activeFit = null;
+      signal?.removeEventListener('abort', onAbort);
+      host.close();
+    }
+  }
+
+  /** model.evaluate in the thread: a Scalar, or [loss, ...metrics] when compiled with metrics. */
+  async evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<tf.Scalar | tf.Scalar[]> {
+    this.compiled('evaluate');
+    const staged = this.dataset(x, y);
+    try {
+      const values = await this.call(async () => {
+        const data = await this.materialize(staged);
+        return this.remote.evaluate(data.slice(0, -1), data[data.length - 1], args);
+      });
+      const scalars = values.map((v) => tf.scalar(v));
+      return scalars.length === 1 ? scalars[0] : scalars;
+    } catch (err) {
+      throw reviveError(err);
+    }
+  }
+
+  /** model.predict in the thread: a Tensor (an array of Tensors for a multi-output model). */
+  async predict(x: unknown, args: { batchSize?: number; workers?: number } = {}): Promise<tf.Tensor | tf.Tensor[]> {
+    const staged = this.inputs(x);
+    try {
+      const outs = await this.call(async () => this.remote.predict(await this.materialize(staged), args));
+      const tensors = outs.map((o) => tf.tensor(o.data, o.shape));
+      return tensors.length === 1 ? tensors[0] : tensors;
+    } catch (err) {
+      throw reviveError(err);
+    }
+  }
+
+  /**
+   * model.save, run in the thread: with includeOptimizer, a checkpoint that holds the trainer's
+   * optimizer state and position (the host model has neither).
+   */
+  async save(url: string, options: { includeOptimizer?: boolean } = {}): Promise<{ modelJsonPath: string; weightsPath: string }> {
+    try {
+      return await this.call(() => this.remote.save(url, options));
+    } catch (err) {
+      throw reviveError(err);
+    }
+  }
+
+  /** @internal For tests: whether the thread's pool is open and how many tfjs tensors it holds. */
+  inspect(): Promise<{ poolOpen: boolean; tensors: number }> {
+    return this.call(() => this.remote.inspect());
+  }
+
+  /**
+   * Closes the thread's worker pool and ends the thread; the host model keeps the trained
+   * weights. Calls made before it still run; a fit in progress stops at its next step boundary
+   * (rejecting with an AbortError). Later calls reject with a StateError.
+   */
+  dispose(): Promise<void> {
+    if (this.closed !== null) return this.closed;
+    if (this.activeFit !== null) this.remote.abort(this.activeFit).catch(() => undefined);
+    this.closed = (async () => {
+      try {
+        await this.enqueue(() => this.remote.dispose());
+      } catch {
+        // A thread that already died has nothing left to close.
+      } finally {
+        this.disposed = true;
+        await this.worker.terminate();
+      }
+    })();
+    return this.closed;
+  }
+}
+
+/**
+ * Runs a fit's callbacks on the host when the thread asks, through one MessagePort it owns and
+ * closes after the fit. Model-aware callbacks get a target whose stop flag and learning rate
+ * are reported back to the thread after each hook, and whose weights are the shared ones.
+ */
+class HostCallbackRunner implements HostCallbacks {
+  readonly hooks: Hook[];
+  /** The first error a callback threw: fit rejects with it, as model.fit would. */
+  error: unknown = undefined;
+  private port: MessagePort | null = null;
+  private stop = false;
+  private learningRate = Number.NaN;
+
+  constructor(
+    private readonly model: Model,
+    private readonly callbacks: readonly Callback[],
+    /** A checkpoint is saved by the thread, which holds the optimizer state (a direct call: fit holds the queue). */
+    save: (path: string) => Promise<unknown>,
+  ) {
+    this.hooks = HOOKS.filter((h) => callbacks.some((c) => typeof c[h] === 'function'));
+    const runner = this;
+    const target: TrainingTarget = {
+      get stopTraining() { return runner.stop || model.stopTraining; },
+      set stopTraining(v: boolean) { runner.stop = v; model.stopTraining = v; },
+      getWeightValues: () => model.params.slice(),
+      setWeightValues: (values) => model.params.set(values),
+      get learningRate() { return runner.learningRate; },
+      set learningRate(v: number) { runner.learningRate = v; },
+      save,
+    };
+    for (const c of callbacks) if (isModelAware(c)) c.setModel(target);
+  }
+
+  /** The port the thread calls back on, or null when no callback has a hook. */
+  open(): MessagePort | null {
+    if (this.hooks.length === 0) return null;
+    const { port1, port2 } = new MessageChannel();
+    Comlink.expose(this, nodeEndpoint(port1 as unknown as NodeEndpoint));
+    this.port = port1;
+    this.stop = false;
+    this.model.stopTraining = false;
+    return port2;
+  }
+
+  close(): void {
+    this.port?.close();
+    this.port = null;
+  }
+
+  async call(hook: Hook, args: unknown[], learningRate: number): Promise<HookControl> {
+    // The stop flag is cleared once per fit (open), as fit clears model.stopTraining: a flag set
+    // between hooks, e.g. from a timer, is reported at the next hook.
+    this.learningRate = learningRate;
+    try {
+      for (const c of this.callbacks) {
+        const fn = c[hook] as ((...a: unknown[]) => void | Promise<void>) | undefined;
+        if (fn !== undefined) await fn.apply(c, args as [number, Logs]);
+      }
+    } catch (err) {
+      this.error ??= err;
+      throw err;
+    }
+    const logs = args[args.length - 1];
+    return {
+      stopTraining: this.stop || this.model.stopTraining,
+      learningRate: this.learningRate,
+      logs: logs !== null && typeof logs === 'object' ? (logs as Logs) : null,
+    };
+  }
+}
+
+/**
+ * Starts a trainer thread for `model`, whose weights it trains in place (shared memory). Pass
+ * the compile args the thread compiles its copy of the model with (they cannot be read back
+ * from a compiled model, and functions cannot cross threads); without them only predict works.
+ */
+export function trainer(model: Model, compileArgs?: TrainerCompileArgs, options?: TrainerOptions): Promise<Trainer> {
+  return Trainer.create(model, compileArgs, options);
+}
