@@ -15,7 +15,7 @@ import type { EvaluateArgs, Model } from './model.js';
 import { optimizerFromSpec } from './optimizers.js';
 import {
   nodeEndpoint, type HostCallbacks, type Hook, type TrainerThreadApi, type WireArray, type WireCompileArgs, type WireFit, type WireResult,
-} from './trainer.js';
+} from './trainer-wire.js';
 
 if (parentPort === null) throw new Error('weft: trainer-thread is the entry of a worker thread, not a module to import');
 

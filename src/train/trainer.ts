@@ -16,126 +16,25 @@
  * - an AbortSignal stays on the host: aborting it calls trainer.abort in the thread, whose own
  *   AbortController the fit loop checks at every step boundary.
  */
-import { createRequire } from 'node:module';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import * as Comlink from 'comlink';
 import { ShapeError, StateError, checkInteger, invalidArgument, invalidType } from '../errors.js';
 import { getLoss } from '../graph/losses.js';
-import type { ModelSpec } from '../graph/spec.js';
 import type { Column } from '../parallel/batch.js';
-import { isModelAware, type Callback, type Logs, type TrainingTarget } from './callbacks/callback.js';
 import { readTensor } from '../graph/tensor-io.js';
 import { toInputColumns, toTargetColumn } from './data.js';
 import { History } from './history.js';
 import type { EvaluateArgs, Model } from './model.js';
 import type { Optimizer, OptimizerSpec } from './optimizers.js';
 import { resolveFitArgs, type FitArgs } from './options.js';
+import { HostCallbackRunner } from './trainer-callbacks.js';
+import {
+  nodeEndpoint, type NodeEndpoint, type TrainerCompileArgs, type TrainerOptions, type TrainerThreadApi, type WireArray,
+  type WireCompileArgs, type WireFit, type WireFitArgs,
+} from './trainer-wire.js';
 
-/** Comlink's adapter from Node's EventEmitter-style ports to the DOM-style endpoint it speaks. */
-interface NodeEndpoint {
-  postMessage(message: unknown, transfer?: readonly unknown[]): void;
-  on(type: 'message', listener: (data: unknown) => void): void;
-  off(type: 'message', listener: (data: unknown) => void): void;
-  start?: () => void;
-}
-// The UMD build is CommonJS: loaded with require so that both tsx and compiled dist/ find it
-// (the ESM build's .mjs has no .d.mts next to it for NodeNext to type).
-const nodeEndpointImpl = createRequire(import.meta.url)('comlink/dist/umd/node-adapter.js') as (nep: unknown) => Comlink.Endpoint;
-export const nodeEndpoint = (nep: NodeEndpoint): Comlink.Endpoint => nodeEndpointImpl(nep);
-
-/**
- * The compile arguments the thread compiles its model with. Functions cannot cross threads, so
- * the optimizer is a name ('adam'), an optimizer built by weft.optimizers (sent as its
- * className and config) or such a spec itself.
- */
-export interface TrainerCompileArgs {
-  optimizer: string | Optimizer | OptimizerSpec;
-  loss: string;
-  metrics?: string | string[];
-}
-
-export interface TrainerOptions {
-  /**
-   * The nice value (os.setPriority's scale: -20 highest to 19 lowest; default 0, unchanged) of
-   * the trainer thread and of the pool threads it starts, which inherit it. On a machine with
-   * as many busy workers as cores, a positive value (e.g. 10) lets the host's thread preempt
-   * training at once. Linux only, where a nice value belongs to a thread; ignored elsewhere,
-   * where it would apply to the whole process. Negative values need privileges.
-   */
-  priority?: number;
-}
-
-/** The compile args as they travel: plain data. */
-export interface WireCompileArgs {
-  optimizer: string | OptimizerSpec;
-  loss: string;
-  metrics?: string | string[];
-}
-
-/**
- * One input or target array, in shared memory (it reaches the thread without a copy), with the
- * shape and dtype the thread rebuilds a tensor with.
- */
-export interface WireArray {
-  data: Float32Array | Int32Array | Uint8Array;
-  shape: number[];
-  dtype: 'float32' | 'int32' | 'bool';
-}
-
-/** fit's options once checked on the host, less what cannot cross threads. */
-export type WireFitArgs = Omit<FitArgs, 'callbacks' | 'signal' | 'validationData'>;
-
-export type Hook = keyof Callback;
-export const HOOKS: readonly Hook[] = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'];
-
-/** What a host hook may have asked for, applied by the thread before the loop goes on. */
-export interface HookControl {
-  stopTraining: boolean;
-  learningRate: number;
-  /** The hook's logs as the host callbacks left them (Keras callbacks may add entries). */
-  logs: Logs | null;
-}
-
-/** The host side of a fit's callbacks, called by the thread through a Comlink proxy. */
-export interface HostCallbacks {
-  call(hook: Hook, args: unknown[], learningRate: number): Promise<HookControl>;
-}
-
-export interface WireFit {
-  id: number;
-  xs: WireArray[];
-  y: WireArray;
-  validationData: [WireArray[], WireArray] | null;
-  args: WireFitArgs;
-  /** The hooks some host callback has: only these are forwarded (a round trip each). */
-  hooks: Hook[];
-  /** A MessagePort exposing HostCallbacks, when `hooks` is not empty. */
-  callbacks: MessagePort | null;
-  /** The host's signal was already aborted when the call was sent. */
-  aborted: boolean;
-}
-
-export interface WireResult {
-  data: Float32Array;
-  shape: number[];
-}
-
-/** What the trainer thread exposes. */
-export interface TrainerThreadApi {
-  init(init: { spec: ModelSpec; params: Float32Array; compile: WireCompileArgs | null; priority: number }): void;
-  fit(call: WireFit): Promise<{ epoch: number[]; history: Record<string, number[]> }>;
-  abort(id: number): void;
-  /** model.save in the thread, which holds the optimizer state a checkpoint records. */
-  save(url: string, options: { includeOptimizer?: boolean }): Promise<{ modelJsonPath: string; weightsPath: string }>;
-  evaluate(xs: WireArray[], y: WireArray, args: EvaluateArgs): Promise<number[]>;
-  predict(xs: WireArray[], args: { batchSize?: number; workers?: number }): Promise<WireResult[]>;
-  dispose(): Promise<void>;
-  /** For tests: whether the thread's model has a worker pool, and its live tfjs tensors. */
-  inspect(): { poolOpen: boolean; tensors: number };
-  /** Shared buffers of these byte sizes, already touched (page-faulted) by the thread. */
-  allocate(bytes: number[]): SharedArrayBuffer[];
-}
+export type { TrainerCompileArgs, TrainerOptions } from './trainer-wire.js';
 
 /** The thread's module: compiled JS next to this one in dist/, or a shim that runs the .ts through tsx. */
 function threadEntry(): URL {
@@ -432,77 +331,6 @@ export class Trainer {
       }
     })();
     return this.closed;
-  }
-}
-
-/**
- * Runs a fit's callbacks on the host when the thread asks, through one MessagePort it owns and
- * closes after the fit. Model-aware callbacks get a target whose stop flag and learning rate
- * are reported back to the thread after each hook, and whose weights are the shared ones.
- */
-class HostCallbackRunner implements HostCallbacks {
-  readonly hooks: Hook[];
-  /** The first error a callback threw: fit rejects with it, as model.fit would. */
-  error: unknown = undefined;
-  private port: MessagePort | null = null;
-  private stop = false;
-  private learningRate = Number.NaN;
-
-  constructor(
-    private readonly model: Model,
-    private readonly callbacks: readonly Callback[],
-    /** A checkpoint is saved by the thread, which holds the optimizer state (a direct call: fit holds the queue). */
-    save: (path: string) => Promise<unknown>,
-  ) {
-    this.hooks = HOOKS.filter((h) => callbacks.some((c) => typeof c[h] === 'function'));
-    const runner = this;
-    const target: TrainingTarget = {
-      get stopTraining() { return runner.stop || model.stopTraining; },
-      set stopTraining(v: boolean) { runner.stop = v; model.stopTraining = v; },
-      getWeightValues: () => model.params.slice(),
-      setWeightValues: (values) => model.params.set(values),
-      get learningRate() { return runner.learningRate; },
-      set learningRate(v: number) { runner.learningRate = v; },
-      save,
-    };
-    for (const c of callbacks) if (isModelAware(c)) c.setModel(target);
-  }
-
-  /** The port the thread calls back on, or null when no callback has a hook. */
-  open(): MessagePort | null {
-    if (this.hooks.length === 0) return null;
-    const { port1, port2 } = new MessageChannel();
-    Comlink.expose(this, nodeEndpoint(port1 as unknown as NodeEndpoint));
-    this.port = port1;
-    this.stop = false;
-    this.model.stopTraining = false;
-    return port2;
-  }
-
-  close(): void {
-    this.port?.close();
-    this.port = null;
-  }
-
-  async call(hook: Hook, args: unknown[], learningRate: number): Promise<HookControl> {
-    // The stop flag is cleared once per fit (open), as fit clears model.stopTraining: a flag set
-    // between hooks, e.g. from a timer, is reported at the next hook.
-    this.learningRate = learningRate;
-    try {
-      for (const c of this.callbacks) {
-        const fn = c[hook] as ((...a: unknown[]) => void | Promise<void>) | undefined;
-        if (fn !== undefined) await fn.apply(c, args as [number, Logs]);
-      }
-    } catch (err) {
-      this.error ??= err;
-      throw err;
-    }
-    const logs = args[args.length - 1];
-    return {
-      stopTraining: this.stop || this.model.stopTraining,
-      learningRate: this.learningRate,
-      logs: logs !== null && typeof logs === 'object' ? (logs as Logs) : null,
-    };
   }
 }
 
