@@ -106,6 +106,8 @@ export class ParallelEngine {
   lastTiming: StepTiming | null = null;
   /** The slowest worker's time inside its last update task. */
   updateWorkerMs = 0;
+  /** Live tfjs tensors in each worker that ran the last step, by rank (leak checks). */
+  workerTensors: number[] = [];
 
   constructor(
     private readonly pool: WorkerPool,
@@ -216,6 +218,7 @@ export class ParallelEngine {
     }
     const t3 = performance.now();
     this.step += 1;
+    this.workerTensors = timings.map((t) => t.tensors);
     const slowest = timings.reduce((a, b) => (b.computeMs > a.computeMs ? b : a));
     this.lastTiming = {
       dispatchAndWaitMs: t1 - t0, workerComputeMs: slowest.computeMs, copyInMs: slowest.copyInMs,

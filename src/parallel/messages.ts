@@ -126,4 +126,6 @@ export interface TaskTiming {
   readonly copyInMs: number;
   /** Of which: gradients copied out of the backend into the rank's slot. */
   readonly exportMs: number;
+  /** Live tfjs tensors in the worker after the task: constant from step to step, or a leak. */
+  readonly tensors: number;
 }

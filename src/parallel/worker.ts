@@ -4,6 +4,7 @@
  * worker gathers them, runs the step and writes its gradient sum into its own slot — nothing
  * large crosses the message channel.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../graph/backend.js';
 import { getLoss } from '../graph/losses.js';
 import { getMetric } from '../graph/metrics.js';
@@ -147,5 +148,5 @@ export default async function runTask(task: Task): Promise<TaskTiming> {
   else if (task.kind === 'evaluate') evaluate(s, task);
   else predict(s, task);
   const { copyInMs, exportMs } = s.runner.timing;
-  return { rank: task.rank, computeMs: performance.now() - began, copyInMs, exportMs };
+  return { rank: task.rank, computeMs: performance.now() - began, copyInMs, exportMs, tensors: tf.memory().numTensors };
 }

@@ -146,3 +146,25 @@ describe('data-parallel fit', () => {
     expect(maxRelativeDiff(pred.dataSync(), host.dataSync())).toBeLessThan(1e-5);
   });
 });
+
+describe('worker resources', () => {
+  it('leaves no tfjs tensor behind in a worker from one step to the next', async () => {
+    const { x, y } = classification(64);
+    const model = dropoutModel(2);
+    const loss = getLoss('categoricalCrossentropy');
+    const data = { xs: toInputColumns(model, x), y: toTargetColumn(model, loss, y, 64), rows: 64 };
+    const pool = new WorkerPool(1);
+    try {
+      const engine = new ParallelEngine(pool, model, { loss: loss.name, metrics: [] }, {
+        data, runKey: keyFromSeed(1), optimizer: new TrainingState(sgd(), loss, [], model.countParams()),
+      });
+      await engine.trainBatch(0, null, 0, 16);
+      const first = engine.workerTensors[0];
+      for (let s = 1; s < 4; s++) await engine.trainBatch(0, null, s * 16, (s + 1) * 16);
+      expect(engine.workerTensors[0]).toBe(first);
+    } finally {
+      await pool.destroy();
+      await model.dispose();
+    }
+  });
+});
