@@ -21,5 +21,9 @@ export function takeFault(): Fault | null {
 export function triggerFault(fault: Fault | null, step: number, rank: number, phase: 'gradients' | 'update'): void {
   if (fault === null || fault.step !== step || fault.rank !== rank || (fault.phase ?? 'gradients') !== phase) return;
   if (fault.kind === 'exit') process.exit(3);
+  if (fault.kind === 'oom') {
+    const hoard: number[][] = [];
+    for (;;) hoard.push(new Array<number>(1 << 20).fill(step));
+  }
   throw new Error(`injected fault at step ${step} on rank ${rank} (${phase})`);
 }

@@ -61,7 +61,8 @@ export interface ShardedUpdate {
 export interface Fault {
   readonly step: number;
   readonly rank: number;
-  readonly kind: 'throw' | 'exit';
+  /** throw an Error, exit the thread, or allocate until the thread's memory limit kills it. */
+  readonly kind: 'throw' | 'exit' | 'oom';
   /** The step's gradient round (default) or its sharded optimizer update. */
   readonly phase?: 'gradients' | 'update';
 }

@@ -1,3 +1,4 @@
+import type { ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Task, TaskTiming } from './messages.js';
 
@@ -19,13 +20,18 @@ export class WorkerPool {
   private readonly piscina: Piscina;
   private destroyed = false;
 
-  constructor(readonly size: number) {
+  constructor(
+    readonly size: number,
+    /** Node's Worker resourceLimits for each thread: a thread over them dies, the fit fails cleanly. */
+    resourceLimits?: ResourceLimits,
+  ) {
     this.piscina = new Piscina({
       filename: workerEntry(),
       minThreads: size,
       maxThreads: size,
       idleTimeout: Infinity,
       concurrentTasksPerWorker: 1,
+      resourceLimits,
     });
   }
 

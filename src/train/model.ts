@@ -1,3 +1,4 @@
+import type { ResourceLimits } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, invalidType, ShapeError, StateError } from '../errors.js';
 import { getLoss } from '../graph/losses.js';
@@ -26,6 +27,12 @@ import { TrainingState } from './training-state.js';
 export interface ModelConfig extends GraphModelConfig {
   /** Seeds the initial weights (weft's addition; Keras draws them from its global seed). */
   seed?: number;
+  /**
+   * Memory caps for each worker thread (Node's Worker resourceLimits, e.g.
+   * {maxOldGenerationSizeMb: 512}): a worker over them dies and fit rejects with the cause,
+   * leaving the weights of the last complete step, instead of the process running out.
+   */
+  resourceLimits?: ResourceLimits;
 }
 
 export interface CompileArgs {
@@ -48,8 +55,11 @@ export class Model extends GraphModel {
   /** Set by a callback to end fit after the current batch (Keras's stop_training). */
   stopTraining = false;
 
+  private readonly resourceLimits: ResourceLimits | undefined;
+
   constructor(config: ModelConfig) {
     super(config);
+    this.resourceLimits = config.resourceLimits;
     // The weights live in shared memory from the start: workers read this very buffer.
     this.adoptParams(sharedFloat32(this.layout.size), false);
     initializeParams(this, config.seed ?? randomSeed());
@@ -58,7 +68,7 @@ export class Model extends GraphModel {
   /** The model's pool of `workers` threads, created on first use and kept across calls. */
   private async poolOf(workers: number): Promise<WorkerPool> {
     if (this.pool !== null && this.pool.size !== workers) await this.dispose();
-    this.pool ??= new WorkerPool(workers);
+    this.pool ??= new WorkerPool(workers, this.resourceLimits);
     return this.pool;
   }
 

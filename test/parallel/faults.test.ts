@@ -73,3 +73,39 @@ describe('process lifetime', () => {
     expect(result.status).toBe(0);
   });
 });
+
+describe('a worker out of memory', () => {
+  it('ends fit with the cause, keeps the last complete step, and the next fit works', async () => {
+    const { x, y } = classification(40);
+    const build = () => {
+      const inputs = weft.input({ shape: [20] });
+      let h = weft.layers.dense({ units: 32, activation: 'relu' }).apply(inputs);
+      h = weft.layers.dropout({ rate: 0.3 }).apply(h);
+      const outputs = weft.layers.dense({ units: 5, activation: 'softmax' }).apply(h);
+      const m = weft.model({ inputs, outputs, seed: 21, resourceLimits: { maxOldGenerationSizeMb: 48 } });
+      m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      return m;
+    };
+    const model = build();
+    injectFault({ step: 2, rank: 1, kind: 'oom' });
+    const error = await model.fit(x, y, { epochs: 1, batchSize: 8, shuffle: false, seed: 3, workers: 2, verbose: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerError);
+    expect((error as Error).message).toMatch(/rank 1 failed at step 2.*(memory|heap)/i);
+    expect(bitwiseEqual(flatWeights(model), await weightsAfter(2, 2))).toBe(true);
+    const h = await model.fit(x, y, { epochs: 1, batchSize: 8, seed: 3, workers: 2, verbose: 0 });
+    expect(Number.isFinite(h.history.loss[0])).toBe(true);
+    await model.dispose();
+  });
+});
+
+describe('two models in one process', () => {
+  it('train concurrently, each with its own pool, exactly as each would alone', async () => {
+    const { x, y } = classification(48);
+    const alone = [dropoutModel(31), dropoutModel(32)];
+    for (const m of alone) await m.fit(x, y, { epochs: 2, batchSize: 8, seed: 9, workers: 2, verbose: 0 });
+    const together = [dropoutModel(31), dropoutModel(32)];
+    await Promise.all(together.map((m) => m.fit(x, y, { epochs: 2, batchSize: 8, seed: 9, workers: 2, verbose: 0 })));
+    together.forEach((m, i) => expect(bitwiseEqual(flatWeights(m), flatWeights(alone[i]))).toBe(true));
+    await Promise.all([...alone, ...together].map((m) => m.dispose()));
+  });
+});
