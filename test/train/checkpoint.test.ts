@@ -47,7 +47,7 @@ describe('checkpoints', () => {
     await model.dispose();
   });
 
-  it('a process killed while saving leaves the previous checkpoint loadable', async () => {
+  it('a process killed at random moments while saving (50 times) always leaves a whole, loadable checkpoint', async () => {
     const dir = tempDir();
     const script = join(dir, 'saver.mts');
     const index = new URL('../../src/index.ts', import.meta.url).pathname;
@@ -59,11 +59,11 @@ describe('checkpoints', () => {
       `model.compile({ optimizer: 'adam', loss: 'mse' });`,
       `for (let i = 1; ; i++) { model.params.fill(i); await model.save(${JSON.stringify(join(dir, 'ckpt'))}, { includeOptimizer: true }); if (i === 2) console.log('saving'); }`,
     ].join('\n'));
-    for (let round = 0; round < 4; round++) {
+    for (let round = 0; round < 50; round++) {
       // node itself, not the tsx CLI: SIGKILL must hit the process that writes.
       const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'], cwd: new URL('../..', import.meta.url).pathname });
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-      await new Promise((r) => setTimeout(r, 20 + Math.random() * 200));
+      await new Promise((r) => setTimeout(r, Math.random() * 150));
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
       const loaded = await weft.loadModel(join(dir, 'ckpt'));
@@ -71,5 +71,5 @@ describe('checkpoints', () => {
       // Every weight of a save holds the same value i: a torn save would mix two of them.
       expect(values.every((v) => v === values[0] && v >= 1)).toBe(true);
     }
-  }, 60_000);
+  }, 300_000);
 });
