@@ -1,5 +1,6 @@
 /** The benchmark models, built once here so every benchmark measures the same thing. */
-import * as weft from '../src/index.js';
+import type * as weft from '../src/index.js';
+import * as zoo from '../src/train/zoo.js';
 
 export interface BenchModel {
   readonly name: string;
@@ -13,34 +14,13 @@ function labels(n: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => (i * 7) % 10);
 }
 
+/** The benchmark MLP: 784 → hidden (relu, dropout after each) → 10 softmax; weights seeded. */
 export function mlp(hidden = [512, 512], dropout = 0.2): weft.Model {
-  const inputs = weft.input({ shape: [784] });
-  let h = inputs;
-  for (const units of hidden) {
-    h = weft.layers.dense({ units, activation: 'relu' }).apply(h);
-    if (dropout > 0) h = weft.layers.dropout({ rate: dropout }).apply(h);
-  }
-  const outputs = weft.layers.dense({ units: 10, activation: 'softmax' }).apply(h);
-  return weft.model({ inputs, outputs, seed: 1 });
+  return zoo.mlp(784, hidden, dropout, 1);
 }
 
-export function seed1(): weft.Model {
-  const inputs = weft.input({ shape: [100] });
-  let x = weft.layers.dense({ units: 128, activation: 'relu' }).apply(inputs);
-  x = weft.layers.dropout({ rate: 0.5 }).apply(x);
-  const outputs = weft.layers.dense({ units: 10, activation: 'softmax' }).apply(x);
-  return weft.model({ inputs, outputs, seed: 1 });
-}
-
-export function seed3(): weft.Model {
-  const inputs = weft.input({ shape: [50], dtype: 'int32' });
-  let x = weft.layers.embedding({ inputDim: 1000, outputDim: 64 }).apply(inputs);
-  x = weft.layers.flatten().apply(x);
-  x = weft.layers.dense({ units: 256, activation: 'relu' }).apply(x);
-  x = weft.layers.dropout({ rate: 0.25 }).apply(x);
-  const outputs = weft.layers.dense({ units: 10, activation: 'softmax' }).apply(x);
-  return weft.model({ inputs, outputs, seed: 1 });
-}
+export const seed1 = (): weft.Model => zoo.seed1(100, 1);
+export const seed3 = (): weft.Model => zoo.seed3({ seed: 1 });
 
 const floatRows = (features: number) => (n: number) => ({
   x: new Float32Array(n * features).map((_, i) => ((i * 2654435761) % 255) / 255),
