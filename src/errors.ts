@@ -11,7 +11,24 @@ export function describeValue(value: unknown): string {
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<number>).length})`;
   if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
   const name = (value as object).constructor?.name;
-  return name && name !== 'Object' ? name : JSON.stringify(value);
+  if (name && name !== 'Object') return name;
+  // A plain object: its keys and the kinds of their values, never a dump of internals.
+  const fields = Object.entries(value as object).map(([k, v]) => `${k}: ${v === null ? 'null' : typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v}`);
+  return `{${fields.join(', ')}}`;
+}
+
+/**
+ * Checks that `value` is an options object whose keys are all in `known` (a typo in an option
+ * name is an error, not a silently ignored field). Returns it typed.
+ */
+export function checkOptions<T extends object>(argument: string, value: unknown, known: readonly string[]): T {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidType(argument, `an options object {${known.join(', ')}}`, value);
+  }
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) throw invalidArgument(argument, `only the options ${known.join(', ')}`, key);
+  }
+  return value as T;
 }
 
 /** A value of the right type outside its allowed range or set. */

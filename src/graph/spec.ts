@@ -40,6 +40,27 @@ export function toSpec(model: GraphModel): ModelSpec {
   return { name: model.name, layers, inputs: model.inputs.map(ref), outputs: model.outputs.map(ref) };
 }
 
+const isRef = (r: unknown): boolean => Array.isArray(r) && r.length === 2 && typeof r[0] === 'string' && Number.isInteger(r[1]);
+
+/** The shape of a spec, checked field by field so a hand-edited one fails with the field named. */
+function checkSpec(spec: ModelSpec): void {
+  spec.layers.forEach((ls: unknown, i) => {
+    const at = `spec.layers[${i}]`;
+    if (ls === null || typeof ls !== 'object') throw invalidType(at, 'an object {className, config, inboundNodes}', ls);
+    const { className, config, inboundNodes } = ls as Partial<LayerSpec>;
+    if (typeof className !== 'string') throw invalidType(`${at}.className`, 'a layer class name', className);
+    if (config === null || typeof config !== 'object') throw invalidType(`${at}.config`, 'a config object', config);
+    if (typeof config.name !== 'string') throw invalidType(`${at}.config.name`, 'the layer name (a string)', config.name);
+    if (!Array.isArray(inboundNodes) || !inboundNodes.every((n) => Array.isArray(n) && n.every(isRef))) {
+      throw invalidType(`${at}.inboundNodes`, 'an array of nodes, each an array of [layerName, nodeIndex]', inboundNodes);
+    }
+  });
+  for (const key of ['inputs', 'outputs'] as const) {
+    const refs: unknown = spec[key];
+    if (!Array.isArray(refs) || refs.length === 0 || !refs.every(isRef)) throw invalidType(`spec.${key}`, 'a non-empty array of [layerName, nodeIndex]', refs);
+  }
+}
+
 /**
  * Rebuilds the symbolic graph of a spec: every layer from its config, then every node once the
  * tensors it reads exist (Keras's from_config loop). Returns what a model constructor takes.
@@ -48,6 +69,7 @@ export function graphFromSpec(spec: ModelSpec): { inputs: SymbolicTensor[]; outp
   if (spec === null || typeof spec !== 'object' || !Array.isArray(spec.layers)) {
     throw invalidType('spec', 'a model spec {name, layers, inputs, outputs}', spec);
   }
+  checkSpec(spec);
   const layers = new Map<string, Layer>();
   const made = new Map<string, SymbolicTensor[]>();
   for (const ls of spec.layers) {

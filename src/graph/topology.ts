@@ -48,7 +48,9 @@ export function mapGraph(inputsArg: unknown, outputsArg: unknown): { inputs: Sym
   for (const node of order) {
     if (node.layer instanceof InputLayer && !inputs.includes(node.output)) {
       const consumer = order.find((n) => n.inputs.includes(node.output));
-      throw new ShapeError(`Graph disconnected: cannot obtain value for tensor '${node.layer.name}' at layer '${consumer?.layer.name}'. It is not in the model's \`inputs\`.`);
+      throw new ShapeError(consumer === undefined
+        ? `Graph disconnected: output '${node.layer.name}' is an input tensor that is not in the model's \`inputs\``
+        : `Graph disconnected: cannot obtain value for tensor '${node.layer.name}' at layer '${consumer.layer.name}'. It is not in the model's \`inputs\`.`);
     }
   }
   inputs.forEach((t) => {

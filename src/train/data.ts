@@ -49,6 +49,7 @@ function flattenNested(argument: string, value: unknown[], dtype: DType): Flat {
 function toFlat(argument: string, value: unknown, dtype: DType): Flat {
   if (value instanceof tf.Tensor) {
     if (value.isDisposed) throw invalidArgument(argument, 'a live tensor', 'a disposed tensor');
+    if (value.dtype === 'string' || value.dtype === 'complex64') throw invalidType(argument, 'a numeric tensor (float32, int32 or bool)', `a ${value.dtype} tensor`);
     const data = value.dataSync();
     if (dtype === 'int32' && value.dtype !== 'int32') {
       data.forEach((v, i) => {
@@ -105,39 +106,41 @@ function embeddingLimit(model: GraphModel, input: SymbolicTensor): number | null
 }
 
 /** Converts and checks the model inputs: one column per input, all with the same example count. */
-export function toInputColumns(model: GraphModel, x: unknown): Column[] {
+export function toInputColumns(model: GraphModel, x: unknown, name = 'x'): Column[] {
   const n = model.inputs.length;
   const list = n === 1 && !(Array.isArray(x) && x.length === 1 && x[0] instanceof tf.Tensor) ? [x] : x;
   if (!Array.isArray(list) || list.length !== n) {
     throw invalidArgument('x', `an array of ${n} inputs (one per model input)`, x);
   }
   const columns = model.inputs.map((t, i) => {
-    const argument = n === 1 ? 'x' : `x[${i}]`;
+    const argument = n === 1 ? name : `${name}[${i}]`;
     const column = toColumn(argument, list[i], t.shape.slice(1) as number[], t.dtype);
     const limit = embeddingLimit(model, t);
     if (limit !== null) checkRange(argument, column.data, limit, column.rowSize, `Embedding indices (integers)`);
     return column;
   });
   columns.forEach((c, i) => {
-    if (c.rows !== columns[0].rows) throw shapeMismatch('`x`', `every input to have ${columns[0].rows} examples`, `${c.rows} in x[${i}]`);
+    if (c.rows !== columns[0].rows) throw shapeMismatch(`\`${name}\``, `every input to have ${columns[0].rows} examples`, `${c.rows} in ${name}[${i}]`);
   });
   return columns;
 }
 
 /** Converts and checks the targets against the model's output and the loss. */
-export function toTargetColumn(model: GraphModel, loss: Loss, y: unknown, rows: number): Column {
+export function toTargetColumn(model: GraphModel, loss: Loss, y: unknown, rows: number, name = 'y', xName = 'x'): Column {
   const out = model.outputs[0];
   const units = out.shape[out.shape.length - 1] as number;
   let column: Column;
   if (loss.sparseTargets) {
-    const flat = toFlat('y', y, 'float32');
+    const flat = toFlat(name, y, 'float32');
     const ok = flat.shape.length === 1 || (flat.shape.length === 2 && flat.shape[1] === 1);
-    if (!ok) throw shapeMismatch('`y` (class indices for sparse crossentropy)', 'shape (None,) or (None, 1)', `shape ${formatShape(flat.shape)}`);
+    if (!ok) throw shapeMismatch(`\`${name}\` (class indices for sparse crossentropy)`, 'shape (None,) or (None, 1)', `shape ${formatShape(flat.shape)}`);
     column = { data: flat.values, rowSize: 1, rows: flat.shape[0] };
-    checkRange('y', column.data, units, 1, 'class indices (integers)');
+    checkRange(name, column.data, units, 1, 'class indices (integers)');
   } else {
-    column = toColumn('y', y, out.shape.slice(1) as number[], 'float32');
+    column = toColumn(name, y, out.shape.slice(1) as number[], 'float32');
   }
-  if (column.rows !== rows) throw shapeMismatch('`x` and `y`', 'the same number of examples', `${rows} in x and ${column.rows} in y`);
+  if (column.rows !== rows) {
+    throw shapeMismatch(`\`${xName}\` and \`${name}\``, 'the same number of examples', `${rows} in ${xName} and ${column.rows} in ${name}`);
+  }
   return column;
 }

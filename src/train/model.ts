@@ -1,6 +1,6 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument, invalidType, ShapeError, StateError } from '../errors.js';
+import { checkInteger, checkOptions, invalidArgument, ShapeError, StateError } from '../errors.js';
 import { getLoss } from '../graph/losses.js';
 import { getMetric } from '../graph/metrics.js';
 import { GraphModel, type GraphModelConfig } from '../graph/model.js';
@@ -58,7 +58,8 @@ export class Model extends GraphModel {
   private readonly resourceLimits: ResourceLimits | undefined;
 
   constructor(config: ModelConfig) {
-    super(config);
+    super(checkOptions<ModelConfig>('config', config, ['inputs', 'outputs', 'name', 'seed', 'resourceLimits']));
+    if (config.seed !== undefined) checkInteger('seed', config.seed, 0);
     this.resourceLimits = config.resourceLimits;
     // The weights live in shared memory from the start: workers read this very buffer.
     this.adoptParams(sharedFloat32(this.layout.size), false);
@@ -98,7 +99,7 @@ export class Model extends GraphModel {
   resumeFrom: { initialEpoch: number; seed: number } | null = null;
 
   compile(args: CompileArgs): void {
-    if (args === null || typeof args !== 'object') throw invalidType('args', '{optimizer, loss, metrics?}', args);
+    checkOptions('args', args, ['optimizer', 'loss', 'metrics']);
     const optimizer = getOptimizer(args.optimizer);
     const loss = getLoss(args.loss);
     if (this.outputs.length !== 1) throw new ShapeError(`weft trains models with one output; this model has ${this.outputs.length}`);
@@ -118,6 +119,7 @@ export class Model extends GraphModel {
    * run's position are saved too, atomically, and weft.loadModel restores them all.
    */
   async save(url: string, options: { includeOptimizer?: boolean } = {}): Promise<{ modelJsonPath: string; weightsPath: string }> {
+    checkOptions('options', options, ['includeOptimizer']);
     if (!options.includeOptimizer) return saveModel(this, url);
     const state = this.compiled('save');
     const config = this.trainingConfig as { loss: string; metrics: string[] };
@@ -149,13 +151,35 @@ export class Model extends GraphModel {
     return this.state;
   }
 
-  private toDataset(x: unknown, y: unknown, state: TrainingState): Dataset {
-    const xs = toInputColumns(this, x);
+  private toDataset(x: unknown, y: unknown, state: TrainingState, names = ['x', 'y']): Dataset {
+    const xs = toInputColumns(this, x, names[0]);
     const rows = xs[0].rows;
-    return { xs, y: toTargetColumn(this, state.loss, y, rows), rows };
+    return { xs, y: toTargetColumn(this, state.loss, y, rows, names[1], names[0]), rows };
   }
 
+  /** validationData, checked under its own name. */
+  private validationSet([x, y]: [unknown, unknown], state: TrainingState): Dataset {
+    return this.toDataset(x, y, state, ['validationData[0]', 'validationData[1]']);
+  }
+
+  /** One training call at a time per model: its optimizer state and pool serve one run. */
+  private async exclusive<T>(call: string, body: () => Promise<T>): Promise<T> {
+    if (this.training) throw new StateError(`${call}() was called while another fit() or fitDataset() is running on this model`);
+    this.training = true;
+    try {
+      return await body();
+    } finally {
+      this.training = false;
+    }
+  }
+
+  private training = false;
+
   async fit(x: unknown, y: unknown, args?: FitArgs): Promise<History> {
+    return this.exclusive('fit', () => this.fitArrays(x, y, args));
+  }
+
+  private async fitArrays(x: unknown, y: unknown, args?: FitArgs): Promise<History> {
     const state = this.compiled('fit');
     const opts = resolveFitArgs(args);
     const { train, validation } = this.splitValidation(this.toDataset(x, y, state), opts, state);
@@ -176,6 +200,10 @@ export class Model extends GraphModel {
    * batch at a time.
    */
   async fitDataset(dataset: BatchSource, args?: FitDatasetArgs): Promise<History> {
+    return this.exclusive('fitDataset', () => this.fitStream(dataset, args));
+  }
+
+  private async fitStream(dataset: BatchSource, args?: FitDatasetArgs): Promise<History> {
     const state = this.compiled('fitDataset');
     const opts = resolveFitDatasetArgs(args);
     const iterator = await openIterator(dataset);
@@ -184,7 +212,7 @@ export class Model extends GraphModel {
     const convert = (batch: unknown, index: number) => convertBatch(this, state.loss, batch, index);
     const first = convert(head.value, 0);
     const staging = stagingFor(first, first.rows);
-    const validation = opts.validationData === null ? null : this.toDataset(...opts.validationData, state);
+    const validation = opts.validationData === null ? null : this.validationSet(opts.validationData, state);
     const objective = { loss: state.loss.name, metrics: state.metrics.map((m) => m.key) };
     const engine = new ParallelEngine(await this.poolOf(opts.workers), this, objective, {
       data: { xs: staging.xs, y: staging.y as Column, rows: staging.rows }, runKey: keyFromSeed(opts.seed), optimizer: state, fault: takeFault(),
@@ -207,7 +235,7 @@ export class Model extends GraphModel {
 
   /** Keras's validation_split takes the last rows, before any shuffling; validationData wins. */
   private splitValidation(data: Dataset, opts: ResolvedFitArgs, state: TrainingState): { train: Dataset; validation: Dataset | null } {
-    if (opts.validationData !== null) return { train: data, validation: this.toDataset(...opts.validationData, state) };
+    if (opts.validationData !== null) return { train: data, validation: this.validationSet(opts.validationData, state) };
     if (opts.validationSplit === 0) return { train: data, validation: null };
     const at = Math.floor(data.rows * (1 - opts.validationSplit));
     if (at === 0 || at === data.rows) {
@@ -242,6 +270,7 @@ export class Model extends GraphModel {
 
   /** Loss (and metrics) in inference mode: a Scalar, or [loss, ...metrics] when compiled with metrics. */
   async evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<tf.Scalar | tf.Scalar[]> {
+    checkOptions('args', args, ['batchSize', 'verbose', 'workers']);
     const state = this.compiled('evaluate');
     const batchSize = args.batchSize === undefined ? 32 : checkBatchSize(args.batchSize);
     if (args.verbose !== undefined) checkVerbose(args.verbose);
@@ -254,6 +283,7 @@ export class Model extends GraphModel {
 
   /** Inference-mode outputs as a Tensor (an array of Tensors for a multi-output model). */
   async predict(x: unknown, args: { batchSize?: number; workers?: number } = {}): Promise<tf.Tensor | tf.Tensor[]> {
+    checkOptions('args', args, ['batchSize', 'workers']);
     const batchSize = args.batchSize === undefined ? 32 : checkBatchSize(args.batchSize);
     const xs = toInputColumns(this, x);
     const rows = xs[0].rows;

@@ -193,7 +193,8 @@ function makeOptimizer(
  * before that correction. tfjs and PyTorch add epsilon to sqrt(v̂) after it, so their updates
  * differ slightly while v is small. Slots: [m, v].
  */
-function buildAdam(config: RawConfig): Optimizer {
+function buildAdam(raw: RawConfig): Optimizer {
+  const config = configObject('Adam', raw);
   checkKeys('Adam', config, ['learningRate', 'beta1', 'beta2', 'epsilon']);
   const lr = checkLearningRate(option(config, 'learningRate', 0.001));
   const beta1 = checkNumberInRange('beta1', option(config, 'beta1', 0.9), 0, 1, true);
@@ -223,7 +224,8 @@ function buildAdam(config: RawConfig): Optimizer {
  * SGD with optional (Nesterov) momentum, as in Keras: velocity = momentum·velocity − lr·g, then
  * p += velocity, or p += momentum·velocity − lr·g with Nesterov. Slots: [velocity] if momentum > 0.
  */
-function buildSgd(config: RawConfig): Optimizer {
+function buildSgd(raw: RawConfig): Optimizer {
+  const config = configObject('SGD', raw);
   checkKeys('SGD', config, ['learningRate', 'momentum', 'nesterov']);
   const lr = checkLearningRate(option(config, 'learningRate', 0.01));
   const momentum = checkNumberInRange('momentum', option(config, 'momentum', 0), 0, 1);
@@ -253,7 +255,8 @@ function buildSgd(config: RawConfig): Optimizer {
  * and plain momentum on the increment. Slots, in Keras's build order: [velocity, momentum if
  * momentum > 0, average gradient if centered].
  */
-function buildRmsprop(config: RawConfig): Optimizer {
+function buildRmsprop(raw: RawConfig): Optimizer {
+  const config = configObject('RMSprop', raw);
   checkKeys('RMSprop', config, ['learningRate', 'rho', 'momentum', 'epsilon', 'centered']);
   const lr = checkLearningRate(option(config, 'learningRate', 0.001));
   const rho = checkNumberInRange('rho', option(config, 'rho', 0.9), 0, 1, true);
@@ -309,6 +312,14 @@ export function sgd(config: SgdConfig = {}): Optimizer {
 
 export function rmsprop(config: RmspropConfig = {}): Optimizer {
   return buildRmsprop(config);
+}
+
+/** A factory's config must be a plain object (null, a string or an array is a caller's slip). */
+function configObject(className: OptimizerClassName, config: unknown): RawConfig {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw invalidType('config', `an object of ${className} options`, config);
+  }
+  return config as RawConfig;
 }
 
 function builderFor(kind: string, name: string): (config: RawConfig) => Optimizer {

@@ -194,13 +194,15 @@ describe('loadFashionMnist errors name the file', () => {
     const partial = writeSet(newDir(), { trainImages: images(pixelsFor(1)) });
     const fallback = join(root, 'absent-fallback');
     vi.stubEnv(FASHION_MNIST_ENV, envDir);
+    // An explicit path is the only place looked in.
+    expect(() => loadFashionMnist({ path: missing, fallbackDirs: [partial, fallback] })).toThrow(`${missing} (the \`path\` option): does not exist`);
     let message = '';
     try {
-      loadFashionMnist({ path: missing, fallbackDirs: [partial, fallback] });
+      loadFashionMnist({ fallbackDirs: [partial, fallback] });
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toContain(`${missing} (the \`path\` option): does not exist`);
+    expect(message).not.toContain(missing);
     expect(message).toContain(`${envDir} ($WEFT_FASHION_MNIST): does not exist`);
     expect(message).toContain(`${partial} (a fallback directory): missing train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz`);
     expect(message).toContain(`${fallback} (a fallback directory): does not exist`);
@@ -209,18 +211,18 @@ describe('loadFashionMnist errors name the file', () => {
     expect(message).toContain('WEFT_FASHION_MNIST=<dir>');
     expect(message).toContain("{ path: '<dir>' }");
     // The order searched is the order listed.
-    expect(message.indexOf(missing)).toBeLessThan(message.indexOf(envDir));
     expect(message.indexOf(envDir)).toBeLessThan(message.indexOf(partial));
 
     // A file where a directory is expected; an unset env var is mentioned.
     vi.stubEnv(FASHION_MNIST_ENV, '');
     const file = join(partial, 'train-images-idx3-ubyte.gz');
-    expect(() => loadFashionMnist({ path: file, fallbackDirs: [] })).toThrow(/\(the `path` option\): not a directory[\s\S]*WEFT_FASHION_MNIST is not set/);
+    expect(() => loadFashionMnist({ path: file, fallbackDirs: [] })).toThrow(/\(the `path` option\): not a directory/);
+    expect(() => loadFashionMnist({ fallbackDirs: [file] })).toThrow(/WEFT_FASHION_MNIST is not set/);
   });
 });
 
 describe('loadFashionMnist search order', () => {
-  it('path, then $WEFT_FASHION_MNIST, then the fallback directories', () => {
+  it('path alone when given; else $WEFT_FASHION_MNIST, then the fallback directories', () => {
     const fromPath = goodSet(newDir(), 1);
     const fromEnv = goodSet(newDir(), 2);
     const fromFallback = goodSet(newDir(), 3);
@@ -231,9 +233,8 @@ describe('loadFashionMnist search order', () => {
     expect([tag(a), a.source]).toEqual([1, fromPath]);
     const b = loadFashionMnist({ fallbackDirs: [fromFallback] });
     expect([tag(b), b.source]).toEqual([2, fromEnv]);
-    // A path without the files falls through to the next location.
-    const c = loadFashionMnist({ path: join(root, 'nowhere'), fallbackDirs: [fromFallback] });
-    expect([tag(c), c.source]).toEqual([2, fromEnv]);
+    // A path without the files is an error: an explicit choice does not fall through.
+    expect(() => loadFashionMnist({ path: join(root, 'nowhere'), fallbackDirs: [fromFallback] })).toThrow(/the `path` option\): does not exist/);
     expect(loadFashionMnistSplit('train', { fallbackDirs: [fromFallback] }).source).toBe(fromEnv);
 
     vi.stubEnv(FASHION_MNIST_ENV, '');

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidType, ShapeError } from '../../errors.js';
+import { checkOptions, invalidType, ShapeError } from '../../errors.js';
 import { Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { formatShape, type Shape } from '../shape.js';
 
@@ -11,7 +11,7 @@ export class Concatenate extends Layer {
   protected override readonly maxInputs = Infinity;
 
   constructor(config: { axis?: number; name?: string } = {}) {
-    super(config?.name, 'concatenate');
+    super(checkOptions<{ name?: string }>('config', config, ['axis', 'name']).name, 'concatenate');
     if (config.axis !== undefined && !Number.isInteger(config.axis)) throw invalidType('axis', 'an integer', config.axis);
     this.axis = config.axis ?? -1;
   }

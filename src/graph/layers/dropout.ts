@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkNumberInRange, invalidArgument, invalidType } from '../../errors.js';
+import { checkInteger, invalidArgument, invalidType } from '../../errors.js';
 import { Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { formatShape, type Shape } from '../shape.js';
 
@@ -30,7 +30,7 @@ export class Dropout extends Layer {
     }
     this.rate = config.rate;
     this.noiseShape = config.noiseShape ?? null;
-    if (config.seed !== undefined) checkNumberInRange('seed', config.seed, 0, Number.MAX_SAFE_INTEGER);
+    if (config.seed !== undefined) checkInteger('seed', config.seed, 0);
     this.seed = config.seed;
   }
 

@@ -3,6 +3,8 @@ import { checkInteger, invalidType, ShapeError } from '../../errors.js';
 import { resolveInitializer, type InitializerSpec } from '../initializers.js';
 import { Layer, type CallContext, type Gradients, type ParamSpec, type Saved, type SparseGrad } from '../layer.js';
 import { formatShape, type Shape } from '../shape.js';
+import { SymbolicTensor } from '../symbolic.js';
+import { InputLayer } from './input.js';
 import { gatherRowsTensor, readTensor } from '../tensor-io.js';
 
 export interface EmbeddingConfig {
@@ -25,6 +27,17 @@ export class Embedding extends Layer {
     this.inputDim = checkInteger('inputDim', config.inputDim, 1);
     this.outputDim = checkInteger('outputDim', config.outputDim, 1);
     this.init = resolveInitializer('embeddingsInitializer', config.embeddingsInitializer ?? 'randomUniform');
+  }
+
+  /** Indices must be integers: an int32 tensor, or a float32 model input whose data is checked when it comes in. */
+  override apply(x: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor {
+    const input = Array.isArray(x) ? (x as SymbolicTensor[])[0] : (x as SymbolicTensor);
+    if (input instanceof SymbolicTensor && input.dtype !== 'int32' && !(input.node.layer instanceof InputLayer)) {
+      throw new ShapeError(
+        `Layer '${this.name}' (Embedding) needs integer indices: its input must be an int32 tensor or a model input; received the ${input.dtype} output of layer '${input.name}'`,
+      );
+    }
+    return super.apply(x);
   }
 
   protected build([shape]: readonly Shape[]): ParamSpec[] {

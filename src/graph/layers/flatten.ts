@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError } from '../../errors.js';
+import { checkOptions, ShapeError } from '../../errors.js';
 import { Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { formatShape, type Shape } from '../shape.js';
 
@@ -8,7 +8,7 @@ export class Flatten extends Layer {
   readonly className = 'Flatten';
 
   constructor(config: { name?: string } = {}) {
-    super(config?.name, 'flatten');
+    super(checkOptions<{ name?: string }>('config', config, ['name']).name, 'flatten');
   }
 
   protected build([shape]: readonly Shape[]): ParamSpec[] {

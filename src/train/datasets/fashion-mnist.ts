@@ -71,8 +71,9 @@ function locations(options: FashionMnistOptions): { tried: Location[]; notes: st
   const tried: Location[] = [];
   const notes: string[] = [];
   if (options.path !== undefined) {
+    // An explicit path is the only place looked in: falling back elsewhere would hide a typo.
     const p = options.path instanceof URL ? fileURLToPath(options.path) : options.path;
-    tried.push({ dir: resolve(p), origin: 'the `path` option' });
+    return { tried: [{ dir: resolve(p), origin: 'the `path` option' }], notes };
   }
   const env = process.env[FASHION_MNIST_ENV];
   if (env) tried.push({ dir: resolve(env), origin: `$${FASHION_MNIST_ENV}` });
