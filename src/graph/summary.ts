@@ -9,6 +9,7 @@
  * reads exactly like the one a Keras user already knows, so deviations are
  * limited to cases where Keras would loop forever or silently misbehave.
  */
+import { invalidArgument } from '../errors.js';
 import { formatShape } from './shape.js';
 
 export interface SummaryRow {
@@ -62,13 +63,11 @@ function pyStrList(items: readonly string[]): string {
 
 function resolvePositions(lineLength: number, positions: readonly number[], columns: number): number[] {
   if (positions.length !== columns) {
-    throw new RangeError(
-      `positions must have ${columns} entries (one column end per column); received ${positions.length}: [${positions.join(', ')}]`,
-    );
+    throw invalidArgument('positions', `${columns} entries (one column end per column)`, positions);
   }
   const validRaw = positions.every((p, i) => Number.isFinite(p) && p > 0 && (i === 0 || p > (positions[i - 1] as number)));
   if (!validRaw) {
-    throw new RangeError(`positions must be positive and strictly increasing; received [${positions.join(', ')}]`);
+    throw invalidArgument('positions', 'positive, strictly increasing column ends', positions);
   }
   // Same convention as Keras: if the last entry is <= 1 every entry is a fraction of lineLength.
   const absolute = (positions[positions.length - 1] as number) <= 1
@@ -77,10 +76,7 @@ function resolvePositions(lineLength: number, positions: readonly number[], colu
   // Fractions can collapse two columns onto one character (e.g. [.1, .11, 1] of 10); Keras would
   // then print garbage, so refuse instead.
   if (!absolute.every((p, i) => p > (i === 0 ? 0 : (absolute[i - 1] as number)))) {
-    throw new RangeError(
-      `positions must resolve to strictly increasing column ends >= 1 for lineLength ${lineLength}; ` +
-        `received [${positions.join(', ')}], which resolves to [${absolute.join(', ')}]`,
-    );
+    throw invalidArgument('positions', `fractions that resolve to strictly increasing column ends >= 1 for lineLength ${lineLength} (these resolve to [${absolute.join(', ')}])`, positions);
   }
   return absolute;
 }
@@ -135,7 +131,7 @@ export function formatSummary(
   const header = sequential ? SEQUENTIAL_HEADER : GRAPH_HEADER;
   const width = lineLength ?? defaults.lineLength;
   if (!Number.isInteger(width) || width <= 0) {
-    throw new RangeError(`lineLength must be a positive integer; received ${String(lineLength)}`);
+    throw invalidArgument('lineLength', 'a positive integer', lineLength);
   }
   const ends = resolvePositions(width, positions ?? defaults.positions, header.length);
 

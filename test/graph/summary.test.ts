@@ -186,20 +186,18 @@ describe('formatSummary', () => {
 
   it('validates lineLength and positions with RangeErrors naming the argument', () => {
     const t = totalsOf(model1);
-    expect(() => formatSummary('m', model1, t, 0)).toThrow(new RangeError('lineLength must be a positive integer; received 0'));
-    expect(() => formatSummary('m', model1, t, 64.5)).toThrow(/lineLength must be a positive integer; received 64.5/);
+    expect(() => formatSummary('m', model1, t, 0)).toThrow(new RangeError('Invalid value received for argument `lineLength`. Expected a positive integer. Received: lineLength=0'));
+    expect(() => formatSummary('m', model1, t, 64.5)).toThrow(/`lineLength`.*a positive integer.*lineLength=64.5/);
     expect(() => formatSummary('m', model1, t, Number.NaN)).toThrow(RangeError);
     expect(() => formatSummary('m', model1, t, undefined, [0.33, 0.55, 0.67, 1])).toThrow(
-      new RangeError('positions must have 3 entries (one column end per column); received 4: [0.33, 0.55, 0.67, 1]'),
+      new RangeError('Invalid value received for argument `positions`. Expected 3 entries (one column end per column). Received: positions=[0.33, 0.55, 0.67, 1]'),
     );
-    expect(() => formatSummary('m', model2, totalsOf(model2), undefined, [0.45, 0.85, 1])).toThrow(/positions must have 4 entries.*received 3/);
-    expect(() => formatSummary('m', model1, t, undefined, [])).toThrow(/positions must have 3 entries/);
-    expect(() => formatSummary('m', model1, t, undefined, [0.85, 0.45, 1])).toThrow(
-      new RangeError('positions must be positive and strictly increasing; received [0.85, 0.45, 1]'),
-    );
-    expect(() => formatSummary('m', model1, t, undefined, [0, 0.5, 1])).toThrow(/strictly increasing; received \[0, 0.5, 1\]/);
+    expect(() => formatSummary('m', model2, totalsOf(model2), undefined, [0.45, 0.85, 1])).toThrow(/`positions`.*4 entries.*positions=\[0.45, 0.85, 1\]/);
+    expect(() => formatSummary('m', model1, t, undefined, [])).toThrow(/`positions`.*3 entries/);
+    expect(() => formatSummary('m', model1, t, undefined, [0.85, 0.45, 1])).toThrow(/`positions`.*strictly increasing.*positions=\[0.85, 0.45, 1\]/);
+    expect(() => formatSummary('m', model1, t, undefined, [0, 0.5, 1])).toThrow(/strictly increasing.*positions=\[0, 0.5, 1\]/);
     expect(() => formatSummary('m', model1, t, 10, [0.1, 0.11, 1])).toThrow(
-      /lineLength 10; received \[0.1, 0.11, 1\], which resolves to \[1, 1, 10\]/,
+      /lineLength 10 \(these resolve to \[1, 1, 10\]\).*positions=\[0.1, 0.11, 1\]/,
     );
   });
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOptions, invalidType, ShapeError } from '../../errors.js';
+import { checkOptions, invalidArgument, invalidType, ShapeError } from '../../errors.js';
 import { Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { formatShape, type Shape } from '../shape.js';
 
@@ -12,7 +12,8 @@ export class Concatenate extends Layer {
 
   constructor(config: { axis?: number; name?: string } = {}) {
     super(checkOptions<{ name?: string }>('config', config, ['axis', 'name']).name, 'concatenate');
-    if (config.axis !== undefined && !Number.isInteger(config.axis)) throw invalidType('axis', 'an integer', config.axis);
+    if (config.axis !== undefined && typeof config.axis !== 'number') throw invalidType('axis', 'an integer', config.axis);
+    if (config.axis !== undefined && !Number.isInteger(config.axis)) throw invalidArgument('axis', 'an integer', config.axis);
     this.axis = config.axis ?? -1;
   }
 

@@ -25,9 +25,8 @@ export class Dropout extends Layer {
   constructor(config: DropoutConfig) {
     super(config?.name, 'dropout');
     if (config === null || typeof config !== 'object') throw invalidType('config', '{rate, noiseShape?, seed?}', config);
-    if (typeof config.rate !== 'number' || !(config.rate >= 0 && config.rate <= 1)) {
-      throw invalidArgument('rate', 'a float value between 0 and 1', config.rate);
-    }
+    if (typeof config.rate !== 'number') throw invalidType('rate', 'a float value between 0 and 1', config.rate);
+    if (!(config.rate >= 0 && config.rate <= 1)) throw invalidArgument('rate', 'a float value between 0 and 1', config.rate);
     this.rate = config.rate;
     this.noiseShape = config.noiseShape ?? null;
     if (config.seed !== undefined) checkInteger('seed', config.seed, 0);

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { checkInteger, invalidType, unknownName } from '../../errors.js';
+import { checkInteger, invalidArgument, invalidType, unknownName } from '../../errors.js';
 import { Layer, type Gradients, type ParamSpec } from '../layer.js';
 import { Node, type SymbolicTensor } from '../symbolic.js';
 import type { DType, Shape } from '../shape.js';
@@ -21,9 +21,9 @@ export class InputLayer extends Layer {
   constructor(config: InputConfig) {
     super(config?.name, 'input', true);
     if (config === null || typeof config !== 'object') throw invalidType('config', '{shape, dtype?, name?}', config);
-    if (!Array.isArray(config.shape) || config.shape.length === 0) {
-      throw invalidType('shape', 'a non-empty array of positive integers (the shape of one example)', config.shape);
-    }
+    const expected = 'a non-empty array of positive integers (the shape of one example)';
+    if (!Array.isArray(config.shape)) throw invalidType('shape', expected, config.shape);
+    if (config.shape.length === 0) throw invalidArgument('shape', expected, config.shape);
     config.shape.forEach((d, i) => checkInteger(`shape[${i}]`, d, 1));
     const dtype = config.dtype ?? 'float32';
     if (dtype !== 'float32' && dtype !== 'int32') throw unknownName('dtype', String(dtype), ['float32', 'int32']);
