@@ -81,11 +81,14 @@ export class Model extends GraphModel {
   }
 
   /** A failed call closes the pool (its threads may be dead or mid-task) and rethrows. */
-  private async withEngine<E extends InferenceEngine, T>(engine: E, body: (e: E) => Promise<T>): Promise<T> {
+  private async withEngine<E extends InferenceEngine, T>(engine: E, body: (e: E) => Promise<T>, signal?: AbortSignal): Promise<T> {
     try {
       return await body(engine);
     } catch (err) {
-      if (engine instanceof ParallelEngine) await this.dispose();
+      // An abort stops between steps and leaves every thread idle and sound: the pool is kept
+      // for the next call, as after a normal fit. Anything else may have broken a thread.
+      const aborted = signal?.aborted === true && err === signal.reason;
+      if (engine instanceof ParallelEngine && !aborted) await this.dispose();
       throw err;
     } finally {
       await engine.dispose();
@@ -191,7 +194,7 @@ export class Model extends GraphModel {
     const callbacks = this.callbacksFor(opts, state, Math.ceil(train.rows / opts.batchSize));
     const plan = { ...opts, callbacks, validation, logKeys: state.logKeys };
     const steps = arraySteps(engine, train.rows, opts.batchSize, opts.shuffle, runKey);
-    return this.withEngine(engine, () => runEpochs(engine, steps, plan, this));
+    return this.withEngine(engine, () => runEpochs(engine, steps, plan, this), opts.signal);
   }
 
   /**
@@ -220,7 +223,7 @@ export class Model extends GraphModel {
     const callbacks = this.callbacksFor(opts, state, opts.batchesPerEpoch);
     const plan = { ...opts, callbacks, validation, logKeys: state.logKeys };
     const steps = streamSteps(engine, staging, first, dataset, iterator, convert, opts.batchesPerEpoch);
-    return this.withEngine(engine, () => runEpochs(engine, steps, plan, this));
+    return this.withEngine(engine, () => runEpochs(engine, steps, plan, this), opts.signal);
   }
 
   /** The user's callbacks bound to this model, then the progress display for `verbose`. */

@@ -101,6 +101,8 @@ const api: TrainerThreadApi = {
       const history = await m.fit(x, y, { ...call.args, callbacks, signal: controller.signal, ...(validationData ? { validationData } : {}) });
       return { epoch: history.epoch, history: history.history };
     } finally {
+      // A cancelled trainer gives its threads back at once (model.fit keeps them for reuse).
+      if (controller.signal.aborted) await m.dispose();
       current = null;
       tf.dispose(tensors);
       if (host !== null) host[Comlink.releaseProxy]();
