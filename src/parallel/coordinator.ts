@@ -1,4 +1,5 @@
 import type { GraphModel } from '../graph/model.js';
+import { exampleSize } from '../graph/shape.js';
 import type { LossName } from '../graph/losses.js';
 import { shardRanges, type Column } from './batch.js';
 import { MISSING_SESSION, type Fault, type SessionSetup, type SharedColumn, type ShardedUpdate, type Task, type TaskTiming } from './messages.js';
@@ -265,8 +266,7 @@ export class ParallelEngine {
 
   async predict(xs: readonly Column[], rows: number, batchSize: number): Promise<Float32Array[]> {
     const outputs = this.model.outputs.map((o) => {
-      const width = (o.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
-      return new SharedArrayBuffer(rows * width * 4);
+      return new SharedArrayBuffer(rows * exampleSize(o.shape) * 4);
     });
     const shared: SharedColumn[] = xs.map(shareColumn);
     const setup = this.session({ loss: null, metrics: [], xs: shared, y: null, grads: null, order: null, outputs, update: null });

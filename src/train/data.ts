@@ -3,7 +3,7 @@ import { invalidArgument, invalidType, shapeMismatch } from '../errors.js';
 import { Embedding } from '../graph/layers/embedding.js';
 import type { Loss } from '../graph/losses.js';
 import type { GraphModel } from '../graph/model.js';
-import { formatShape, type DType } from '../graph/shape.js';
+import { formatShape, sizeOf, type DType } from '../graph/shape.js';
 import type { SymbolicTensor } from '../graph/symbolic.js';
 import type { Column } from '../parallel/batch.js';
 
@@ -27,7 +27,7 @@ function sharedArray(dtype: DType, size: number): Float32Array | Int32Array {
 function flattenNested(argument: string, value: unknown[], dtype: DType): Flat {
   const shape: number[] = [];
   for (let v: unknown = value; Array.isArray(v); v = v[0]) shape.push(v.length);
-  const size = shape.reduce((a, b) => a * b, 1);
+  const size = sizeOf(shape);
   const values = sharedArray(dtype, size);
   let k = 0;
   const walk = (v: unknown, depth: number, path: number[]): void => {
@@ -90,13 +90,12 @@ function toColumn(argument: string, value: unknown, exampleShape: number[], dtyp
   if (shape.length !== expected.length || shape.some((d, i) => i > 0 && d !== expected[i])) {
     throw shapeMismatch(`\`${argument}\``, `shape ${formatShape(expected)}`, `shape ${formatShape(shape)}`);
   }
-  const rowSize = exampleSize(exampleShape);
+  const rowSize = sizeOf(exampleShape);
   if (shape[0] === 0) throw invalidArgument(argument, 'at least one example', 'an empty array');
   checkFinite(argument, values, rowSize);
   return { data: values, rowSize, rows: shape[0] };
 }
 
-const exampleSize = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** The smallest inputDim of the Embedding layers an input feeds directly, if any. */
 function embeddingLimit(model: GraphModel, input: SymbolicTensor): number | null {

@@ -1,4 +1,5 @@
 import type { GraphModel } from '../graph/model.js';
+import { exampleSize } from '../graph/shape.js';
 import { sliceRows, type Column } from '../parallel/batch.js';
 import { StepRunner, type Batch } from '../parallel/step.js';
 import type { Dataset, InferenceEngine } from './engine.js';
@@ -37,7 +38,7 @@ export class LocalEngine implements InferenceEngine {
   }
 
   async predict(xs: readonly Column[], rows: number, batchSize: number): Promise<Float32Array[]> {
-    const outs = this.model.outputs.map((o) => new Float32Array(rows * (o.shape.slice(1) as number[]).reduce((a, b) => a * b, 1)));
+    const outs = this.model.outputs.map((o) => new Float32Array(rows * exampleSize(o.shape)));
     for (let start = 0; start < rows; start += batchSize) {
       const end = Math.min(rows, start + batchSize);
       const parts = this.runner.predict(this.model.params, sliceBatch({ xs, y: null, rows }, start, end));

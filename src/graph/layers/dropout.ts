@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, invalidArgument, invalidType } from '../../errors.js';
 import { Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
-import { formatShape, type Shape } from '../shape.js';
+import { formatShape, sizeOf, type Shape } from '../shape.js';
 
 export interface DropoutConfig {
   rate: number;
@@ -56,7 +56,7 @@ export class Dropout extends Layer {
     if (!ctx.training || this.rate === 0) return { output: x, cache: null };
     if (this.rate === 1) return { output: tf.zerosLike(x), cache: tf.zerosLike(x) };
     const perExample = this.maskShape(x);
-    const rowSize = perExample.reduce((a, b) => a * b, 1);
+    const rowSize = sizeOf(perExample);
     const mask = tf.tensor(ctx.dropoutMask(this.rate, rowSize, x.shape[0], this.seed), [x.shape[0], ...perExample]);
     return { output: tf.mul(x, mask), cache: mask };
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOptions, ShapeError } from '../../errors.js';
 import { Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
-import { formatShape, type Shape } from '../shape.js';
+import { exampleSize, formatShape, type Shape } from '../shape.js';
 
 /** Folds every axis but the batch one into one: (None, 50, 64) becomes (None, 3200). */
 export class Flatten extends Layer {
@@ -19,7 +19,7 @@ export class Flatten extends Layer {
   }
 
   computeOutputShape([shape]: readonly Shape[]): Shape {
-    return [shape[0], shape.slice(1).reduce((a: number, b) => a * (b as number), 1)];
+    return [shape[0], exampleSize(shape)];
   }
 
   forward([x]: readonly tf.Tensor[]): { output: tf.Tensor } {
