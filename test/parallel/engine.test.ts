@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as weft from '../../src/index.js';
 import { getLoss } from '../../src/graph/losses.js';
 import { gatherRows } from '../../src/parallel/batch.js';
@@ -10,15 +10,10 @@ import { toInputColumns, toTargetColumn } from '../../src/train/data.js';
 import { sgd } from '../../src/train/optimizers.js';
 import { TrainingState } from '../../src/train/training-state.js';
 import { bitwiseEqual, classification, dropoutModel, flatWeights, maxRelativeDiff } from './helpers.js';
+import { disposeAfterEach } from '../support/dispose.js';
 
-const models: weft.Model[] = [];
-function track(m: weft.Model): weft.Model {
-  models.push(m);
-  return m;
-}
-afterEach(async () => {
-  await Promise.all(models.splice(0).map((m) => m.dispose()));
-});
+const track = disposeAfterEach();
+
 
 describe('data-parallel fit', () => {
   it('trains the same model with 1, 2, 3 and 4 workers: losses and weights within 1e-5', async () => {

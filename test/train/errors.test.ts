@@ -1,19 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as weft from '../../src/index.js';
 import { tf } from '../../src/index.js';
+import { disposeAfterEach } from '../support/dispose.js';
+
+const track = disposeAfterEach();
 
 // Every bad call names the layer or argument, what was expected and what was received, throws
 // a definite class, and leaves the model usable: the next correct call works.
 
 // fit starts a worker pool per model: close them all after each test.
-const models: weft.Model[] = [];
-afterEach(async () => {
-  await Promise.all(models.splice(0).map((m) => m.dispose()));
-});
-function track(m: weft.Model): weft.Model {
-  models.push(m);
-  return m;
-}
 
 function mlp(features = 4, classes = 3): weft.Model {
   const inputs = weft.input({ shape: [features] });

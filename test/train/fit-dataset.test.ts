@@ -1,16 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as weft from '../../src/index.js';
 import { bitwiseEqual, classification, dropoutModel, flatWeights } from '../parallel/helpers.js';
+import { disposeAfterEach } from '../support/dispose.js';
+
+const track = disposeAfterEach();
 
 const { tf } = weft;
-const models: weft.Model[] = [];
-afterEach(async () => {
-  await Promise.all(models.splice(0).map((m) => m.dispose()));
-});
-function track(m: weft.Model): weft.Model {
-  models.push(m);
-  return m;
-}
 
 /** Batches of `size` rows of x/y, in order, as an async generator. */
 async function* batches(x: weft.tf.Tensor2D, y: weft.tf.Tensor2D, size: number) {

@@ -1,19 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as weft from '../../src/index.js';
 import { tf } from '../../src/index.js';
 import { getLoss } from '../../src/graph/losses.js';
 import { keyFromSeed } from '../../src/parallel/random.js';
 import { StepRunner } from '../../src/parallel/step.js';
+import { disposeAfterEach } from '../support/dispose.js';
+
+const track = disposeAfterEach();
 
 // fit starts a worker pool per model: close them all after each test.
-const models: weft.Model[] = [];
-afterEach(async () => {
-  await Promise.all(models.splice(0).map((m) => m.dispose()));
-});
-function track(m: weft.Model): weft.Model {
-  models.push(m);
-  return m;
-}
 
 const num = (t: tf.Tensor | tf.Tensor[]): number => (t as tf.Tensor).dataSync()[0];
 const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as weft from '../../../src/index.js';
 import type { Callback, Logs } from '../../../src/train/callbacks/callback.js';
 import { earlyStopping } from '../../../src/train/callbacks/early-stopping.js';
@@ -9,13 +9,12 @@ import { learningRateScheduler } from '../../../src/train/callbacks/lr-scheduler
 import { modelCheckpoint } from '../../../src/train/callbacks/model-checkpoint.js';
 import { reduceLROnPlateau } from '../../../src/train/callbacks/reduce-lr-on-plateau.js';
 import { terminateOnNaN } from '../../../src/train/callbacks/terminate-on-nan.js';
+import { disposeAfterEach } from '../../support/dispose.js';
+
+const track = disposeAfterEach();
 
 // One run per built-in callback through the real model.fit (one worker, silent).
 
-const models: weft.Model[] = [];
-afterEach(async () => {
-  await Promise.all(models.splice(0).map((m) => m.dispose()));
-});
 
 /** Deterministic rows in [-1, 1). */
 const rows = (n: number, d: number, seed: number): number[][] =>
@@ -28,7 +27,7 @@ function classifier(learningRate: number, seed = 7): { model: weft.Model; optimi
   const inputs = weft.input({ shape: [4] });
   const h = weft.layers.dense({ units: 8, activation: 'relu' }).apply(inputs);
   const model = weft.model({ inputs, outputs: weft.layers.dense({ units: 3, activation: 'softmax' }).apply(h), seed });
-  models.push(model);
+  track(model);
   const optimizer = weft.optimizers.sgd({ learningRate });
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   return { model, optimizer };
@@ -68,7 +67,7 @@ describe('built-in callbacks through model.fit', () => {
   it('terminateOnNaN stops fit after the batch whose loss overflowed', async () => {
     const inputs = weft.input({ shape: [3] });
     const model = weft.model({ inputs, outputs: weft.layers.dense({ units: 1 }).apply(inputs), seed: 2 });
-    models.push(model);
+    track(model);
     model.compile({ optimizer: weft.optimizers.sgd({ learningRate: 1e30 }), loss: 'meanSquaredError' });
     const nan = terminateOnNaN({ verbose: 0 });
     const h = await model.fit(rows(16, 3, 4), rows(16, 1, 5), { ...fitArgs, batchSize: 4, shuffle: false, epochs: 5, callbacks: [nan] });
