@@ -19,7 +19,7 @@ interface Flat {
  * Data lands in shared memory straight away: the parallel engine's workers read it in place,
  * so a dataset is held once however many workers train on it.
  */
-function sharedArray(dtype: DType, size: number): Float32Array | Int32Array {
+export function sharedArray(dtype: DType, size: number): Float32Array | Int32Array {
   const buffer = new SharedArrayBuffer(size * 4);
   return dtype === 'int32' ? new Int32Array(buffer) : new Float32Array(buffer);
 }
