@@ -1,0 +1,127 @@
+/**
+ * The benchmark suite's result record (what `bench/results/<date>-<machine>.json` holds) and the
+ * pure computations over it: scaling efficiency and the ratios against peers. The Markdown table
+ * and the SVG plot are drawn from this record alone, so a committed JSON can be re-rendered.
+ */
+import type { Summary } from './stats.js';
+
+/** What the numbers were measured on. */
+export interface Machine {
+  /** Short name for file names: e.g. "amd-epyc-7b13-2c". */
+  readonly label: string;
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly os: string;
+  readonly node: string;
+  /** Library versions: weft, tfjs-core, tfjs-backend-wasm, tfjs-layers, torch (absent ones left out). */
+  readonly versions: Readonly<Record<string, string>>;
+}
+
+/** A benchmark model as every framework builds it: Dense-relu layers with dropout, 10 softmax outputs. */
+export interface Architecture {
+  /** Float feature vectors, or int token sequences read through an Embedding then flattened. */
+  readonly input:
+    | { readonly kind: 'features'; readonly size: number }
+    | { readonly kind: 'tokens'; readonly vocab: number; readonly length: number; readonly embed: number };
+  readonly hidden: readonly number[];
+  readonly dropout: number;
+  readonly classes: number;
+}
+
+export interface WeftPoint {
+  readonly workers: number;
+  readonly samplesPerSec: Summary;
+  /** rate(N) / (N × rate(1)), from the medians; 1 is ideal. */
+  readonly efficiency: number;
+  /** Median per-step times (ms): where a step's time goes. */
+  readonly breakdown?: Readonly<Record<string, number>>;
+}
+
+export type PeerName = 'tfjs-layers-wasm' | 'tfjs-layers-cpu' | 'pytorch';
+
+/** One peer at one thread count: a measured rate, or why there is none. */
+export interface PeerPoint {
+  readonly peer: PeerName;
+  readonly threads: number;
+  readonly samplesPerSec?: Summary;
+  readonly skipped?: string;
+}
+
+export interface ModelResult {
+  readonly key: string;
+  readonly name: string;
+  readonly batch: number;
+  readonly params: number;
+  readonly architecture: Architecture;
+  readonly weft: readonly WeftPoint[];
+  readonly peers: readonly PeerPoint[];
+}
+
+export interface SuiteResult {
+  readonly machine: Machine;
+  readonly date: string;
+  readonly command: string;
+  readonly quick: boolean;
+  readonly repeats: number;
+  readonly models: readonly ModelResult[];
+}
+
+/** Scaling efficiency of each point against the 1-worker point (or the fewest workers measured, scaled to per-worker). */
+export function withEfficiency(points: readonly Omit<WeftPoint, 'efficiency'>[]): WeftPoint[] {
+  if (points.length === 0) return [];
+  const base = points.reduce((a, b) => (b.workers < a.workers ? b : a));
+  const perWorker = base.samplesPerSec.median / base.workers;
+  return points.map((p) => ({ ...p, efficiency: p.samplesPerSec.median / (p.workers * perWorker) }));
+}
+
+/** The weft point with the highest median rate. */
+export function bestWeft(model: ModelResult): WeftPoint | undefined {
+  return model.weft.reduce<WeftPoint | undefined>((a, b) => (a === undefined || b.samplesPerSec.median > a.samplesPerSec.median ? b : a), undefined);
+}
+
+/** The measured rate of `peer` at `threads` threads (at its best thread count when `threads` is omitted). */
+export function peerRate(model: ModelResult, peer: PeerName, threads?: number): PeerPoint | undefined {
+  const measured = model.peers.filter((p) => p.peer === peer && p.samplesPerSec !== undefined && (threads === undefined || p.threads === threads));
+  return measured.reduce<PeerPoint | undefined>((a, b) => (a === undefined || b.samplesPerSec!.median > a.samplesPerSec!.median ? b : a), undefined);
+}
+
+export interface Ratio {
+  readonly label: string;
+  readonly value: number;
+}
+
+/**
+ * The comparisons a reader wants, each a ratio of medians from the same run: weft at 1 worker and
+ * at its best against each peer's one-thread and best rates, and weft at N against PyTorch at N
+ * threads for the largest N both measured.
+ */
+export function ratios(model: ModelResult): Ratio[] {
+  const out: Ratio[] = [];
+  const one = model.weft.find((p) => p.workers === 1);
+  const best = bestWeft(model);
+  if (best === undefined) return out;
+  const peers = [...new Set(model.peers.map((p) => p.peer))];
+  for (const peer of peers) {
+    const peerBest = peerRate(model, peer);
+    if (peerBest === undefined) continue;
+    const peerOne = peerRate(model, peer, 1);
+    if (one !== undefined && peerOne !== undefined) {
+      out.push({ label: `weft 1 worker / ${peer} 1 thread`, value: one.samplesPerSec.median / peerOne.samplesPerSec!.median });
+    }
+    out.push({
+      label: `weft best (${best.workers} workers) / ${peer} best (${peerBest.threads} thread${peerBest.threads === 1 ? '' : 's'})`,
+      value: best.samplesPerSec.median / peerBest.samplesPerSec!.median,
+    });
+    const shared = model.weft
+      .filter((w) => w.workers > 1 && peerRate(model, peer, w.workers) !== undefined)
+      .reduce<WeftPoint | undefined>((a, b) => (a === undefined || b.workers > a.workers ? b : a), undefined);
+    if (shared !== undefined) {
+      out.push({
+        label: `weft ${shared.workers} workers / ${peer} ${shared.workers} threads`,
+        value: shared.samplesPerSec.median / peerRate(model, peer, shared.workers)!.samplesPerSec!.median,
+      });
+    }
+  }
+  return out;
+}
