@@ -67,11 +67,20 @@ export interface SuiteResult {
   readonly models: readonly ModelResult[];
 }
 
+/**
+ * The slope of the ideal-scaling line: the median rate per worker at the 1-worker point (or at the
+ * fewest workers measured). Undefined when there are no points.
+ */
+export function idealPerWorker(points: readonly Pick<WeftPoint, 'workers' | 'samplesPerSec'>[]): number | undefined {
+  if (points.length === 0) return undefined;
+  const base = points.reduce((a, b) => (b.workers < a.workers ? b : a));
+  return base.samplesPerSec.median / base.workers;
+}
+
 /** Scaling efficiency of each point against the 1-worker point (or the fewest workers measured, scaled to per-worker). */
 export function withEfficiency(points: readonly Omit<WeftPoint, 'efficiency'>[]): WeftPoint[] {
-  if (points.length === 0) return [];
-  const base = points.reduce((a, b) => (b.workers < a.workers ? b : a));
-  const perWorker = base.samplesPerSec.median / base.workers;
+  const perWorker = idealPerWorker(points);
+  if (perWorker === undefined) return [];
   return points.map((p) => ({ ...p, efficiency: p.samplesPerSec.median / (p.workers * perWorker) }));
 }
 
