@@ -1,37 +1,73 @@
-/** The benchmark models, built once here so every benchmark measures the same thing. */
-import type * as weft from '../src/index.js';
-import * as zoo from '../src/train/zoo.js';
+/**
+ * The benchmark models. Each is an `Architecture` (bench/results.ts) that weft, tfjs-layers and
+ * PyTorch all build the same way, so every framework measures the same thing.
+ */
+import * as weft from '../src/index.js';
+import type { Architecture } from './results.js';
 
 export interface BenchModel {
   readonly name: string;
-  readonly build: () => weft.Model;
-  /** Synthetic rows: features for the model's input and a class label in [0, 10). */
-  readonly rows: (n: number) => { x: Float32Array | Int32Array; labels: Float32Array };
+  readonly architecture: Architecture;
+  /** The default global batch. */
   readonly batch: number;
+  /** A fresh weft model of the architecture, weights seeded. */
+  readonly build: () => weft.Model;
+  /** Synthetic rows: features for the model's input and a class label. */
+  readonly rows: (n: number) => { x: Float32Array | Int32Array; labels: Float32Array };
 }
 
-function labels(n: number): Float32Array {
-  return Float32Array.from({ length: n }, (_, i) => (i * 7) % 10);
-}
-
-/** The benchmark MLP: 784 → hidden (relu, dropout after each) → 10 softmax; weights seeded. */
-export function mlp(hidden = [512, 512], dropout = 0.2): weft.Model {
-  return zoo.mlp(784, hidden, dropout, 1);
-}
-
-export const seed1 = (): weft.Model => zoo.seed1(100, 1);
-export const seed3 = (): weft.Model => zoo.seed3({ seed: 1 });
-
-const floatRows = (features: number) => (n: number) => ({
-  x: new Float32Array(n * features).map((_, i) => ((i * 2654435761) % 255) / 255),
-  labels: labels(n),
+const bench = (name: string, architecture: Architecture, batch: number): BenchModel => ({
+  name, architecture, batch, build: () => buildWeft(architecture), rows: (n) => syntheticRows(architecture, n),
 });
 
-export const BENCH_MODELS: Record<string, BenchModel> = {
-  mlp: { name: 'MLP 784-512-512-10 (dropout 0.2)', build: () => mlp(), rows: floatRows(784), batch: 512 },
-  seed1: { name: 'seed example 1 (100-128-10, dropout 0.5)', build: seed1, rows: floatRows(100), batch: 256 },
-  seed3: {
-    name: 'seed example 3 (Embedding 1000x64, seq 50 → 256 → 10)', build: seed3, batch: 256,
-    rows: (n) => ({ x: new Int32Array(n * 50).map((_, i) => (i * 7919) % 1000), labels: labels(n) }),
-  },
+const features = (size: number, hidden: number[], dropout: number): Architecture => ({
+  input: { kind: 'features', size }, hidden, dropout, classes: 10,
+});
+
+export const BENCH_MODELS: Readonly<Record<string, BenchModel>> = {
+  mlp: bench('MLP 784-512-512-10 (dropout 0.2)', features(784, [512, 512], 0.2), 512),
+  seed1: bench('seed example 1 (100-128-10, dropout 0.5)', features(100, [128], 0.5), 256),
+  seed3: bench(
+    'seed example 3 (Embedding 1000x64, seq 50 → 256 → 10)',
+    { input: { kind: 'tokens', vocab: 1000, length: 50, embed: 64 }, hidden: [256], dropout: 0.25, classes: 10 },
+    256,
+  ),
+  wide: bench('wide MLP 784-2048-2048-10 (dropout 0.2)', features(784, [2048, 2048], 0.2), 512),
 };
+
+/** The weft model of `arch`: weights seeded, so every run starts from the same point. */
+export function buildWeft(arch: Architecture, seed = 1): weft.Model {
+  const { input } = arch;
+  const inputs = input.kind === 'features'
+    ? weft.input({ shape: [input.size] })
+    : weft.input({ shape: [input.length], dtype: 'int32' });
+  let h = inputs;
+  if (input.kind === 'tokens') {
+    h = weft.layers.embedding({ inputDim: input.vocab, outputDim: input.embed }).apply(h);
+    h = weft.layers.flatten().apply(h);
+  }
+  for (const units of arch.hidden) {
+    h = weft.layers.dense({ units, activation: 'relu' }).apply(h);
+    if (arch.dropout > 0) h = weft.layers.dropout({ rate: arch.dropout }).apply(h);
+  }
+  const outputs = weft.layers.dense({ units: arch.classes, activation: 'softmax' }).apply(h);
+  return weft.model({ inputs, outputs, seed });
+}
+
+/** Synthetic rows for `arch`: deterministic features in [0, 1) (or tokens in [0, vocab)) and labels in [0, classes). */
+export function syntheticRows(arch: Architecture, n: number): { x: Float32Array | Int32Array; labels: Float32Array } {
+  const labels = Float32Array.from({ length: n }, (_, i) => (i * 7) % arch.classes);
+  const { input } = arch;
+  if (input.kind === 'tokens') {
+    return { x: new Int32Array(n * input.length).map((_, i) => (i * 7919) % input.vocab), labels };
+  }
+  return { x: new Float32Array(n * input.size).map((_, i) => ((i * 2654435761) % 255) / 255), labels };
+}
+
+/** Features per row of `arch`'s input. */
+export const rowSize = (arch: Architecture): number => (arch.input.kind === 'features' ? arch.input.size : arch.input.length);
+
+/** The 784-512-512-10 benchmark MLP (or other widths), as weft builds it. */
+export const mlp = (hidden = [512, 512], dropout = 0.2): weft.Model => buildWeft(features(784, hidden, dropout));
+export const seed1 = (): weft.Model => buildWeft(BENCH_MODELS.seed1.architecture);
+export const seed3 = (): weft.Model => buildWeft(BENCH_MODELS.seed3.architecture);

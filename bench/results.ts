@@ -95,6 +95,8 @@ export function peerRate(model: ModelResult, peer: PeerName, threads?: number): 
   return measured.reduce<PeerPoint | undefined>((a, b) => (a === undefined || b.samplesPerSec!.median > a.samplesPerSec!.median ? b : a), undefined);
 }
 
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export interface Ratio {
   readonly label: string;
   readonly value: number;
@@ -118,10 +120,12 @@ export function ratios(model: ModelResult): Ratio[] {
     if (one !== undefined && peerOne !== undefined) {
       out.push({ label: `weft 1 worker / ${peer} 1 thread`, value: one.samplesPerSec.median / peerOne.samplesPerSec!.median });
     }
-    out.push({
-      label: `weft best (${best.workers} workers) / ${peer} best (${peerBest.threads} thread${peerBest.threads === 1 ? '' : 's'})`,
-      value: best.samplesPerSec.median / peerBest.samplesPerSec!.median,
-    });
+    if (best !== one || peerBest !== peerOne) {
+      out.push({
+        label: `weft best (${plural(best.workers, 'worker')}) / ${peer} best (${plural(peerBest.threads, 'thread')})`,
+        value: best.samplesPerSec.median / peerBest.samplesPerSec!.median,
+      });
+    }
     const shared = model.weft
       .filter((w) => w.workers > 1 && peerRate(model, peer, w.workers) !== undefined)
       .reduce<WeftPoint | undefined>((a, b) => (a === undefined || b.workers > a.workers ? b : a), undefined);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `weft` command: `weft train` (fit a named or saved model on digits or Fashion-MNIST,
- * evaluate it on the test split, save it) and `weft bench` (the scaling benchmark).
+ * evaluate it on the test split, save it) and `weft bench` (the benchmark suite).
  * Bad flags exit 2 with one line on stderr; runtime failures exit 1; neither prints a stack.
  */
 import { spawn } from 'node:child_process';
@@ -39,21 +39,22 @@ const TRAIN_FLAGS: Flag[] = [
   { name: 'out', value: 'DIR', shown: 'not saved', help: 'save the trained model there (model.json + weights.bin, the TensorFlow.js layers format)' },
   { name: 'verbose', value: '0|1|2', default: '1', help: '0 results only, 1 a progress bar (a line per epoch when not on a TTY), 2 a line per epoch' },
 ];
-/** bench/scaling.ts's options, checked here so that a typo fails before the benchmark starts. */
+/** bench/suite.ts's flags (it parses them with parseBenchFlags), so a typo fails before the benchmark starts. */
 const BENCH_FLAGS: Flag[] = [
-  { name: 'workers', value: 'N,N,...', shown: `1,2,...,${cores}`, help: 'worker counts to measure' },
-  { name: 'models', value: 'A,B,...', default: 'mlp,seed1,seed3', help: 'benchmark models, of mlp, seed1, seed3' },
-  { name: 'repeats', value: 'N', default: '5', help: 'timed repeats per point' },
+  { name: 'quick', value: '', boolean: true, shown: 'false', help: 'a one-minute smoke: mlp and seed1 at 1 and all workers, short timings' },
+  { name: 'models', value: 'A,B,...', shown: 'mlp@128,mlp@512,seed1,seed3,wide; quick: mlp,seed1', help: 'benchmark models of mlp, seed1, seed3, wide, each optionally @BATCH (global batch; else the model\'s own)' },
+  { name: 'workers', value: 'N,N,...', shown: `1,2,4,... and ${cores}; quick: 1,${cores}`, help: 'worker counts to measure (also the thread counts for PyTorch)' },
+  { name: 'peers', value: 'A,B,...|none', shown: 'tfjs-layers-wasm,tfjs-layers-cpu,pytorch', help: 'peers measured in the same run; an absent one is reported as skipped' },
+  { name: 'repeats', value: 'N', default: '5', help: 'timed repeats per point (each figure is their median, with min and max)' },
   { name: 'steps', value: 'N', default: '10', help: 'steps per timed pass' },
-  { name: 'warmup-ms', value: 'MS', default: '2000', help: 'warm-up time per point' },
+  { name: 'warmup-ms', value: 'MS', shown: '2000; quick: 500', help: 'warm-up time per point' },
   { name: 'sharded', value: 'auto|on|off', default: 'auto', help: 'sharded optimizer update' },
-  { name: 'batch', value: 'N', shown: "each model's own", help: 'global batch size' },
-  { name: 'out', value: 'FILE', shown: 'not written', help: 'write the results there as JSON' },
-  { name: 'no-peer', value: '', boolean: true, shown: 'false', help: 'skip the tfjs-layers baseline' },
+  { name: 'peer-budget-s', value: 'S', shown: '60; quick: 8', help: 'time allowed per peer measurement; a peer that would need longer is reported as too slow' },
+  { name: 'out', value: 'DIR|none', shown: 'bench/results', help: 'where <date>-<machine>.json, .md and .svg are written' },
 ];
 const COMMANDS: Record<string, { flags: Flag[]; summary: string }> = {
   train: { flags: TRAIN_FLAGS, summary: 'Train a model on a dataset, evaluate it on the test split, optionally save it' },
-  bench: { flags: BENCH_FLAGS, summary: 'Measure data-parallel scaling: samples/s at 1..N workers (bench/scaling)' },
+  bench: { flags: BENCH_FLAGS, summary: 'Measure samples/s at 1..N workers against tfjs-layers and PyTorch; write JSON, Markdown, SVG' },
 };
 const HELP: Flag = { name: 'help', value: '', boolean: true, help: 'print this help' };
 
@@ -219,10 +220,13 @@ async function train(o: TrainOptions): Promise<void> {
   }
 }
 
-/** Runs the compiled benchmark next to the compiled CLI (dist/bench/scaling.js), or bench/scaling.ts from sources. */
+/** `weft bench`'s flags, parsed and checked by the same table its help prints; throws a UsageError. */
+export const parseBenchFlags = (argv: string[]): Record<string, string | boolean | undefined> => parseFlags('bench', argv);
+
+/** Runs the compiled benchmark suite next to the compiled CLI (dist/bench/suite.js), or bench/suite.ts from sources. */
 function bench(argv: string[]): Promise<number> {
   parseFlags('bench', argv);
-  const script = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../bench/scaling.ts' : '../bench/scaling.js', import.meta.url));
+  const script = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../bench/suite.ts' : '../bench/suite.js', import.meta.url));
   if (!existsSync(script)) throw new Error(`the benchmark is not part of this install (no ${script}); run it from a checkout of weft after npm run build`);
   const child = spawn(process.execPath, [...process.execArgv, script, ...argv], { stdio: 'inherit' });
   return new Promise((done, fail) => {

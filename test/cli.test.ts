@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -162,13 +162,16 @@ describe('main', () => {
     expect((await run(['train', '-h'])).stdout).toBe(stdout);
   });
 
-  it('bench --help lists every flag of bench/scaling with its default', async () => {
+  it('bench --help lists every flag of bench/suite with its default', async () => {
     const { code, stdout } = await run(['bench', '--help']);
     expect(code).toBe(0);
-    for (const flag of ['--workers', '--models', '--repeats', '--steps', '--warmup-ms', '--sharded', '--batch', '--out', '--no-peer', '--help']) {
+    for (const flag of ['--quick', '--models', '--workers', '--peers', '--repeats', '--steps', '--warmup-ms', '--sharded', '--peer-budget-s', '--out', '--help']) {
       expect(stdout).toMatch(new RegExp(`^ {2}(-h, )?${flag} .*`, 'm'));
     }
-    expect(stdout.replace(/\n {28}/g, ' ')).toMatch(/--models A,B,\.\.\. .*\(default: mlp,seed1,seed3\)/);
+    const flat = stdout.replace(/\n {28}/g, ' ');
+    expect(flat).toMatch(/--models A,B,\.\.\. .*\(default: mlp@128,mlp@512,seed1,seed3,wide; quick: mlp,seed1\)/);
+    expect(flat).toMatch(/--peers A,B,\.\.\.\|none .*\(default: tfjs-layers-wasm,tfjs-layers-cpu,pytorch\)/);
+    for (const line of stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
   });
 
   it('an unknown command or flag exits 2 with one line on stderr', async () => {
@@ -176,7 +179,7 @@ describe('main', () => {
     const bench = await run(['bench', '--worker', '2']);
     expect(bench.code).toBe(2);
     expect(bench.stderr).toBe(
-      "weft bench: unknown flag: expected one of --workers, --models, --repeats, --steps, --warmup-ms, --sharded, --batch, --out, --no-peer, --help, received '--worker'; see weft bench --help\n",
+      "weft bench: unknown flag: expected one of --quick, --models, --workers, --peers, --repeats, --steps, --warmup-ms, --sharded, --peer-budget-s, --out, --help, received '--worker'; see weft bench --help\n",
     );
     const train = await run(['train', '--epochs', '2.5']);
     expect(train).toEqual({ code: 2, stdout: '', stderr: "weft train: --epochs: expected an integer >= 1, received '2.5'; see weft train --help\n" });
@@ -289,11 +292,29 @@ describe('the CLI as a process (from sources)', () => {
     expect(r.stderr).toBe("weft train: --validation-split: expected a number in [0, 1), received '1.5'; see weft train --help\n");
   });
 
-  it('bench runs bench/scaling.ts with the arguments given', () => {
-    const r = spawnCli(['bench', '--models', 'seed1', '--workers', '1', '--repeats', '1', '--steps', '2', '--warmup-ms', '0', '--no-peer']);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/seed example 1 .*global batch 256/);
-    expect(r.stdout).toMatch(/N=1: [\d,]+ samples\/s/);
+  it('bench runs the suite with the arguments given and writes its JSON, Markdown and SVG', () => {
+    const out = mkdtempSync(join(tmpdir(), 'weft-bench-'));
+    try {
+      const r = spawnCli(['bench', '--models', 'seed1@64', '--workers', '1', '--repeats', '1', '--steps', '2', '--warmup-ms', '0', '--peers', 'none', '--out', out]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/seed example 1 .*global batch 64/);
+      expect(r.stdout).toMatch(/weft N=1: [\d,]+ samples\/s/);
+      const files = readdirSync(out).sort();
+      expect(files.map((f) => f.replace(/^\d{4}-\d\d-\d\d-[a-z0-9-]+c\./, 'X.'))).toEqual(['X.json', 'X.md', 'X.svg']);
+      const json = JSON.parse(readFileSync(join(out, files[0]), 'utf8'));
+      expect(json.models[0].key).toBe('seed1@64');
+      expect(json.models[0].weft[0].samplesPerSec.median).toBeGreaterThan(0);
+      expect(json.models[0].peers).toEqual([]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('bench with a bad value exits 2 with one line naming the flag', () => {
+    const r = spawnCli(['bench', '--models', 'mpl', '--out', 'none']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^weft bench: --models: expected NAME or NAME@BATCH .* received 'mpl'\n$/);
   });
 });

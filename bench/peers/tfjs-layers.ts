@@ -23,6 +23,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-cpu';
+import type { Architecture } from '../results.js';
 import { summarize, type Summary } from '../stats.js';
 
 const require = createRequire(import.meta.url);
@@ -32,7 +33,7 @@ const PUBLIC_ID = 'weft:tfjs-core-public';
 let register: Promise<() => void> | undefined;
 
 /** Gradients a tfjs-layers Dense/Dropout/softmax/crossentropy/Adam step needs. */
-const NEEDED = ['BatchMatMul', 'Add', 'Relu', 'Softmax', 'Multiply', 'RealDiv', 'Sub', 'Neg', 'Log', 'Sum', 'Mean', 'ClipByValue', 'Reshape', 'Cast'];
+const NEEDED = ['GatherV2', 'BatchMatMul', 'Add', 'Relu', 'Softmax', 'Multiply', 'RealDiv', 'Sub', 'Neg', 'Log', 'Sum', 'Mean', 'ClipByValue', 'Reshape', 'Cast'];
 const missing = (): string[] => NEEDED.filter((k) => tf.getGradient(k) == null);
 
 /**
@@ -152,88 +153,110 @@ function exportedNames(file: string): string[] {
   return names;
 }
 
-export interface TfjsLayersMlpOptions {
-  backend: 'wasm' | 'cpu';
-  batch: number;
-  dropout: number;
-  repeats: number;
-  warmup: number;
-  /** Hidden layer widths; default [512, 512]. */
-  hidden?: number[];
+export interface TfjsLayersRateOptions {
+  readonly backend: 'wasm' | 'cpu';
+  readonly batch: number;
+  readonly repeats: number;
+  readonly warmup: number;
+  /**
+   * Wall-time budget for the whole measurement (ms). The first warm-up step is timed; when
+   * `warmup + repeats` steps of that length would overrun the budget, the peer is reported as
+   * unable to train the model in practical time (a `PeerTooSlow`) instead of stalling the suite.
+   */
+  readonly budgetMs?: number;
 }
 
-export interface TfjsLayersMlpRate {
-  samplesPerSec: number;
-  msPerStep: Summary;
+/** The peer cannot train the model within the suite's time budget. */
+export class PeerTooSlow extends Error {
+  override readonly name = 'PeerTooSlow';
 }
 
-const INPUT = 784;
-const CLASSES = 10;
+/** The tfjs-layers model of `arch`, built as bench/models.ts's buildWeft builds weft's. */
+function buildLayers(arch: Architecture): tfl.Sequential {
+  const model = tfl.sequential();
+  const { input } = arch;
+  if (input.kind === 'tokens') {
+    model.add(tfl.layers.embedding({ inputDim: input.vocab, outputDim: input.embed, inputLength: input.length }));
+    model.add(tfl.layers.flatten());
+  }
+  arch.hidden.forEach((units, i) => {
+    const first = i === 0 && input.kind === 'features';
+    model.add(tfl.layers.dense({ units, activation: 'relu', ...(first ? { inputShape: [input.size] } : {}) }));
+    if (arch.dropout > 0) model.add(tfl.layers.dropout({ rate: arch.dropout }));
+  });
+  const only = arch.hidden.length === 0 && input.kind === 'features';
+  model.add(tfl.layers.dense({ units: arch.classes, activation: 'softmax', ...(only ? { inputShape: [input.size] } : {}) }));
+  return model;
+}
 
-/** Samples/s of tfjs-layers training the 784-512-512-10 MLP (relu, Dropout(rate) after each hidden layer, softmax, adam, categoricalCrossentropy) on the tfjs `backend` ('wasm' | 'cpu'), batch `batch`, median over `repeats` timed trainOnBatch calls after `warmup` untimed ones. Restores the previously active backend before returning. */
-export async function tfjsLayersMlpRate(opts: TfjsLayersMlpOptions): Promise<TfjsLayersMlpRate> {
-  const { backend, batch, dropout, repeats, warmup } = opts;
-  const hidden = opts.hidden ?? [512, 512];
-  if (!Number.isInteger(batch) || batch < 1) throw new Error(`tfjsLayersMlpRate: batch must be a positive integer, got ${batch}`);
-  if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`tfjsLayersMlpRate: repeats must be a positive integer, got ${repeats}`);
-  if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`tfjsLayersMlpRate: warmup must be a non-negative integer, got ${warmup}`);
+/**
+ * Samples/s of tfjs-layers training `arch` (adam, categoricalCrossentropy on one-hot labels) on
+ * the tfjs `backend`, batch `batch`: median, min and max over `repeats` timed trainOnBatch calls
+ * after `warmup` untimed ones. Restores the previously active backend before returning.
+ */
+export async function tfjsLayersRate(arch: Architecture, opts: TfjsLayersRateOptions): Promise<Summary> {
+  const { backend, batch, repeats, warmup } = opts;
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`tfjsLayersRate: batch must be a positive integer, got ${batch}`);
+  if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`tfjsLayersRate: repeats must be a positive integer, got ${repeats}`);
+  if (!Number.isInteger(warmup) || warmup < 1) throw new Error(`tfjsLayersRate: warmup must be an integer >= 1, got ${warmup}`);
 
   await ensureTfjsGradients();
   const previous = tf.getBackend() as string | null; // null while no backend was ever set
-  if (!(await tf.setBackend(backend))) throw new Error(`tfjsLayersMlpRate: tf.setBackend('${backend}') returned false`);
+  if (!(await tf.setBackend(backend))) throw new Error(`tfjsLayersRate: tf.setBackend('${backend}') returned false`);
   await tf.ready();
+  // The cpu backend's first write prints a banner recommending tfjs-node into the suite's table.
+  if (backend === 'cpu') (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
 
   let model: tfl.Sequential | undefined;
-  let x: tf.Tensor2D | undefined;
+  let x: tf.Tensor | undefined;
   let y: tf.Tensor2D | undefined;
   try {
-    model = tfl.sequential();
-    hidden.forEach((units, i) => {
-      model!.add(tfl.layers.dense({ units, activation: 'relu', ...(i === 0 ? { inputShape: [INPUT] } : {}) }));
-      model!.add(tfl.layers.dropout({ rate: dropout }));
-    });
-    model.add(tfl.layers.dense({ units: CLASSES, activation: 'softmax', ...(hidden.length === 0 ? { inputShape: [INPUT] } : {}) }));
+    model = buildLayers(arch);
     model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
 
-    // A fixed synthetic batch (pixels in [0, 1), one-hot labels), from a seeded LCG.
+    // A fixed synthetic batch (pixels in [0, 1) or token ids, one-hot labels), from a seeded LCG.
     let s = 12345;
     const rnd = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-    const xs = new Float32Array(batch * INPUT);
-    for (let i = 0; i < xs.length; i++) xs[i] = rnd();
-    const ys = new Float32Array(batch * CLASSES);
-    for (let r = 0; r < batch; r++) ys[r * CLASSES + Math.floor(rnd() * CLASSES)] = 1;
-    x = tf.tensor2d(xs, [batch, INPUT]);
-    y = tf.tensor2d(ys, [batch, CLASSES]);
+    const { input } = arch;
+    x = input.kind === 'features'
+      ? tf.tensor2d(Float32Array.from({ length: batch * input.size }, rnd), [batch, input.size])
+      : tf.tensor2d(Int32Array.from({ length: batch * input.length }, () => Math.floor(rnd() * input.vocab)), [batch, input.length], 'int32');
+    const ys = new Float32Array(batch * arch.classes);
+    for (let r = 0; r < batch; r++) ys[r * arch.classes + Math.floor(rnd() * arch.classes)] = 1;
+    y = tf.tensor2d(ys, [batch, arch.classes]);
 
     const lastKernel = (): Float32Array => model!.layers[model!.layers.length - 1].getWeights()[0].dataSync().slice() as Float32Array;
     const before = lastKernel();
     const losses: number[] = [];
-    const step = async (): Promise<void> => {
+    const step = async (): Promise<number> => {
+      const t0 = performance.now();
       losses.push((await model!.trainOnBatch(x!, y!)) as number);
+      return performance.now() - t0;
     };
 
-    for (let i = 0; i < warmup; i++) await step();
-    const samples: number[] = [];
-    for (let i = 0; i < repeats; i++) {
-      const t0 = performance.now();
-      await step();
-      samples.push(performance.now() - t0);
+    const first = await step();
+    const projected = first * (warmup + repeats);
+    if (opts.budgetMs !== undefined && projected > opts.budgetMs) {
+      throw new PeerTooSlow(
+        `one step takes ${(first / 1000).toFixed(1)} s, so ${warmup + repeats} steps would take ~${(projected / 1000).toFixed(0)} s, over the ${(opts.budgetMs / 1000).toFixed(0)} s budget`,
+      );
     }
+    for (let i = 1; i < warmup; i++) await step();
+    const rates: number[] = [];
+    for (let i = 0; i < repeats; i++) rates.push((batch / (await step())) * 1000);
 
     // The steps really trained: finite losses, and the output layer's kernel moved.
-    if (!losses.every(Number.isFinite)) throw new Error(`tfjsLayersMlpRate: non-finite loss ${losses.join(', ')}`);
+    if (!losses.every(Number.isFinite)) throw new Error(`tfjsLayersRate: non-finite loss ${losses.join(', ')}`);
     const after = lastKernel();
-    if (after.every((v, i) => v === before[i])) throw new Error('tfjsLayersMlpRate: the weights did not change: no training happened');
-    if (losses.length > 1 && losses.every((l) => l === losses[0])) throw new Error('tfjsLayersMlpRate: the loss did not change between steps');
-
-    const msPerStep = summarize(samples);
-    return { samplesPerSec: batch / (msPerStep.median / 1000), msPerStep };
+    if (after.every((v, i) => v === before[i])) throw new Error('tfjsLayersRate: the weights did not change: no training happened');
+    if (losses.length > 1 && losses.every((l) => l === losses[0])) throw new Error('tfjsLayersRate: the loss did not change between steps');
+    return summarize(rates);
   } finally {
     model?.dispose(); // also disposes the optimizer it created from 'adam'
     x?.dispose();
     y?.dispose();
     if (previous != null && previous !== backend) {
-      if (!(await tf.setBackend(previous))) throw new Error(`tfjsLayersMlpRate: could not restore backend '${previous}'`);
+      if (!(await tf.setBackend(previous))) throw new Error(`tfjsLayersRate: could not restore backend '${previous}'`);
       await tf.ready();
     }
   }

@@ -100,4 +100,12 @@ describe('ratios', () => {
     expect(ratios(onlySkipped)).toEqual([]);
     expect(ratios(mlpResult({ weft: [] }))).toEqual([]);
   });
+  it('does not repeat the 1-vs-1 ratio as best-vs-best when both bests are the single-thread points', () => {
+    const single = mlpResult({
+      weft: withEfficiency([{ workers: 1, samplesPerSec: around(10_000) }, { workers: 2, samplesPerSec: around(8_000) }]),
+      peers: [{ peer: 'tfjs-layers-wasm', threads: 1, samplesPerSec: around(500) }],
+    });
+    expect(ratios(single).map((r) => r.label)).toEqual(['weft 1 worker / tfjs-layers-wasm 1 thread']);
+    expect(ratios(single)[0].value).toBeCloseTo(20, 10);
+  });
 });

@@ -1,0 +1,128 @@
+/**
+ * Fashion-MNIST time-to-accuracy, `npm run bench:fashion`: the 784-512-512-10 MLP with Dropout
+ * 0.2, Adam, batch 128 on all cores; test accuracy after each epoch and the training time to reach
+ * the target (88%), against PyTorch (same model, batch, epochs and threads) in the same run when
+ * `python3 -c "import torch"` works.
+ *   npm run bench:fashion -- [--epochs 10] [--workers N] [--target 0.88] [--data DIR] [--out DIR|none] [--no-peer]
+ * Training time excludes the per-epoch test evaluation on both sides; wall time includes it.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as weft from '../src/index.js';
+import { loadFashionMnist } from '../src/train/datasets/fashion-mnist.js';
+import { probeMachine } from './machine.js';
+import { BENCH_MODELS, buildWeft } from './models.js';
+import { probeTorch, torchFashion } from './peers/pytorch.js';
+import { timeToTarget, type EpochRecord } from './time-to-target.js';
+
+const { values: args } = parseArgs({
+  options: {
+    epochs: { type: 'string', default: '10' },
+    workers: { type: 'string', default: String(availableParallelism()) },
+    batch: { type: 'string', default: '128' },
+    target: { type: 'string', default: '0.88' },
+    data: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    out: { type: 'string' },
+    'no-peer': { type: 'boolean', default: false },
+  },
+});
+const epochs = Number(args.epochs);
+const workers = Number(args.workers);
+const batch = Number(args.batch);
+const target = Number(args.target);
+const seed = Number(args.seed);
+for (const [flag, v] of Object.entries({ epochs, workers, batch, seed })) {
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`--${flag}: expected a positive integer, received '${String(args[flag as keyof typeof args])}'`);
+}
+if (!(target > 0 && target < 1)) throw new RangeError(`--target: expected a fraction in (0, 1), received '${args.target}'`);
+
+const arch = BENCH_MODELS.mlp.architecture;
+const data = loadFashionMnist(args.data === undefined ? {} : { path: args.data });
+console.log(`Fashion-MNIST from ${data.source}: ${data.train.rows} train, ${data.test.rows} test; MLP 784-512-512-10, dropout 0.2, adam, batch ${batch}, ${epochs} epochs`);
+
+/** weft's run: fit with the test split as validation data; per-epoch training time read off the batch callbacks. */
+async function weftRun(): Promise<EpochRecord[]> {
+  const { tf } = weft;
+  const model = buildWeft(arch, seed);
+  model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const x = tf.tensor2d(data.train.x, [data.train.rows, 784]);
+  const y = tf.tensor1d(data.train.labels, 'int32');
+  const xt = tf.tensor2d(data.test.x, [data.test.rows, 784]);
+  const yt = tf.tensor1d(data.test.labels, 'int32');
+  const records: EpochRecord[] = [];
+  const started = performance.now();
+  let trainMs = 0;
+  let epochStart = 0;
+  let lastBatchEnd = 0;
+  try {
+    await model.fit(x, y, {
+      epochs, batchSize: batch, workers, seed, verbose: 0, validationData: [xt, yt],
+      callbacks: [{
+        onEpochBegin: () => { epochStart = performance.now(); },
+        onBatchEnd: () => { lastBatchEnd = performance.now(); },
+        onEpochEnd: (epoch: number, logs?: Record<string, number>) => {
+          trainMs += lastBatchEnd - epochStart;
+          const record = { epoch: epoch + 1, trainSeconds: trainMs / 1000, wallSeconds: (performance.now() - started) / 1000, testAccuracy: logs!.val_accuracy, loss: logs!.loss };
+          records.push(record);
+          console.log(`  weft epoch ${record.epoch}: test accuracy ${(100 * record.testAccuracy).toFixed(2)}%, training ${record.trainSeconds.toFixed(1)} s, wall ${record.wallSeconds.toFixed(1)} s`);
+        },
+      }],
+    });
+  } finally {
+    tf.dispose([x, y, xt, yt]);
+    await model.dispose();
+  }
+  return records;
+}
+
+console.log(`\nweft, ${workers} workers`);
+const weftEpochs = await weftRun();
+const weftHit = timeToTarget(weftEpochs, target);
+
+let torch: { version: string; threads: number; epochs: EpochRecord[] } | { skipped: string } | undefined;
+if (!args['no-peer']) {
+  const probe = probeTorch();
+  if (!probe.available) {
+    torch = { skipped: probe.reason };
+    console.log(`\nPyTorch: skipped: ${probe.reason}`);
+  } else {
+    console.log(`\nPyTorch ${probe.version}, ${workers} threads`);
+    const r = await torchFashion({ dataDir: data.source, hidden: arch.hidden, dropout: arch.dropout, batch, epochs, threads: workers, target, seed }, (e) => {
+      console.log(`  pytorch epoch ${e.epoch}: test accuracy ${(100 * e.testAccuracy).toFixed(2)}%, training ${e.trainSeconds.toFixed(1)} s, wall ${e.wallSeconds.toFixed(1)} s`);
+    });
+    torch = { version: r.version, threads: r.threads, epochs: [...r.epochs] };
+  }
+}
+
+const pct = (a: number): string => `${(100 * a).toFixed(2)}%`;
+const describe = (name: string, epochsRun: EpochRecord[]): string => {
+  const hit = timeToTarget(epochsRun, target);
+  const best = Math.max(...epochsRun.map((e) => e.testAccuracy));
+  return hit === undefined
+    ? `${name}: did not reach ${pct(target)} in ${epochsRun.length} epochs (best ${pct(best)})`
+    : `${name}: ${pct(target)} after epoch ${hit.epoch}, ${hit.trainSeconds.toFixed(1)} s of training (${hit.wallSeconds.toFixed(1)} s wall); best ${pct(best)}`;
+};
+console.log(`\n${describe('weft', weftEpochs)}`);
+let ratio: number | undefined;
+if (torch !== undefined && 'epochs' in torch) {
+  console.log(describe('PyTorch', torch.epochs));
+  const torchHit = timeToTarget(torch.epochs, target);
+  if (weftHit !== undefined && torchHit !== undefined) {
+    ratio = weftHit.trainSeconds / torchHit.trainSeconds;
+    console.log(`time to ${pct(target)}: weft / PyTorch = ${ratio.toFixed(2)} (training time; goal <= 2)`);
+  }
+}
+
+const machine = probeMachine(torch !== undefined && 'version' in torch ? { torch: torch.version } : {});
+if (args.out !== 'none') {
+  const dir = args.out ?? fileURLToPath(new URL(import.meta.url.includes('/dist/bench/') ? '../../bench/results/' : './results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${new Date().toISOString().slice(0, 10)}-${machine.label}-fashion.json`);
+  const record = { machine, date: new Date().toISOString(), command: `npm run bench:fashion -- ${process.argv.slice(2).join(' ')}`.trim(), batch, epochs, workers, target, weft: weftEpochs, pytorch: torch ?? { skipped: '--no-peer' }, timeToTargetRatio: ratio };
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+  console.log(`Wrote ${file}`);
+}

@@ -1,0 +1,73 @@
+/**
+ * Steady-state training throughput of weft: the parallel engine driven step by step over a warm
+ * pool, so the figure is the step itself (no per-fit set-up, no progress, no callbacks).
+ */
+import { getLoss } from '../src/graph/losses.js';
+import { ParallelEngine, type StepTiming } from '../src/parallel/coordinator.js';
+import { WorkerPool } from '../src/parallel/pool.js';
+import { keyFromSeed } from '../src/parallel/random.js';
+import { epochPermutation } from '../src/parallel/shuffle.js';
+import { adam } from '../src/train/optimizers.js';
+import { TrainingState } from '../src/train/training-state.js';
+import { buildWeft, rowSize, syntheticRows } from './models.js';
+import type { Architecture, WeftPoint } from './results.js';
+import { summarize } from './stats.js';
+
+export interface RateOptions {
+  readonly batch: number;
+  readonly workers: number;
+  readonly repeats: number;
+  /** Untimed training before the repeats: fresh threads run wasm in V8's baseline tier until the hot kernels are recompiled optimised. */
+  readonly warmupMs: number;
+  /** Each repeat trains whole passes for at least this long, so a fast model's figure is not one scheduler hiccup. */
+  readonly minRepeatMs: number;
+  /** Steps per pass over the synthetic rows. */
+  readonly steps?: number;
+  /** Force the sharded update on or off; default: the engine's own choice. */
+  readonly sharded?: boolean;
+}
+
+function medianTiming(timings: readonly StepTiming[]): Record<string, number> {
+  const keys = Object.keys(timings[0]) as (keyof StepTiming)[];
+  return Object.fromEntries(keys.map((k) => [k, summarize(timings.map((t) => t[k])).median]));
+}
+
+/** Samples/s (median, min, max over the repeats) and the median per-step breakdown. */
+export async function weftRate(arch: Architecture, opts: RateOptions): Promise<Omit<WeftPoint, 'efficiency'>> {
+  const { batch, workers, repeats, warmupMs, minRepeatMs } = opts;
+  const steps = opts.steps ?? 10;
+  const model = buildWeft(arch);
+  const rows = batch * steps;
+  const { x, labels } = syntheticRows(arch, rows);
+  const data = { xs: [{ data: x, rowSize: rowSize(arch), rows }], y: { data: labels, rowSize: 1, rows }, rows };
+  const state = new TrainingState(adam(), getLoss('sparseCategoricalCrossentropy'), [], model.countParams());
+  const runKey = keyFromSeed(1);
+  const order = epochPermutation(runKey, 0, new Int32Array(rows));
+  const pool = new WorkerPool(workers);
+  const engine = new ParallelEngine(pool, model, { loss: 'sparseCategoricalCrossentropy', metrics: [] }, {
+    data, runKey, optimizer: state, shardedUpdate: opts.sharded,
+  });
+  try {
+    const pass = async (): Promise<number> => {
+      const t0 = performance.now();
+      for (let s = 0; s < steps; s++) await engine.trainBatch(0, order, s * batch, (s + 1) * batch);
+      return performance.now() - t0;
+    };
+    for (const t0 = performance.now(); performance.now() - t0 < warmupMs; ) await pass();
+    const rates: number[] = [];
+    const timings: StepTiming[] = [];
+    for (let r = 0; r < repeats; r++) {
+      let ms = 0;
+      let passes = 0;
+      while (ms < minRepeatMs || passes === 0) {
+        ms += await pass();
+        passes += 1;
+        timings.push(engine.lastTiming as StepTiming);
+      }
+      rates.push(((passes * rows) / ms) * 1000);
+    }
+    return { workers, samplesPerSec: summarize(rates), breakdown: medianTiming(timings) };
+  } finally {
+    await pool.destroy();
+  }
+}

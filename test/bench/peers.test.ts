@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { measurePeers, probePeers } from '../../bench/peers/index.js';
+import type { Architecture } from '../../bench/results.js';
+
+const tiny: Architecture = { input: { kind: 'features', size: 20 }, hidden: [16], dropout: 0.1, classes: 10 };
+const base = { batch: 32, threads: [1, 2], repeats: 5, budgetMs: 60_000, warmupMs: 0, minRepeatMs: 1 };
+
+describe('bench peers', () => {
+  it('an absent PyTorch is probed once and reported as skipped at every thread count, with the reason', async () => {
+    const probe = await probePeers(['pytorch'], '/nonexistent/python3');
+    expect(probe.absent.get('pytorch')).toMatch(/nonexistent\/python3/);
+    expect(probe.versions.torch).toBeUndefined();
+    const lines: string[] = [];
+    const points = await measurePeers(tiny, { ...base, peers: ['pytorch'], probe, log: (l) => lines.push(l) });
+    expect(points).toEqual([
+      { peer: 'pytorch', threads: 1, skipped: probe.absent.get('pytorch') },
+      { peer: 'pytorch', threads: 2, skipped: probe.absent.get('pytorch') },
+    ]);
+    expect(lines[0]).toMatch(/^pytorch 1 thread: skipped: /);
+  });
+
+  it('tfjs-layers on wasm trains the model once, at one thread, with a median of the repeats', async () => {
+    const probe = await probePeers(['tfjs-layers-wasm']);
+    expect(probe.absent.size).toBe(0);
+    const [point, ...rest] = await measurePeers(tiny, { ...base, peers: ['tfjs-layers-wasm'], probe });
+    expect(rest).toEqual([]);
+    expect(point.peer).toBe('tfjs-layers-wasm');
+    expect(point.threads).toBe(1);
+    expect(point.skipped).toBeUndefined();
+    const r = point.samplesPerSec!;
+    expect(r.min).toBeGreaterThan(0);
+    expect(r.min).toBeLessThanOrEqual(r.median);
+    expect(r.median).toBeLessThanOrEqual(r.max);
+  });
+
+  it('tfjs-layers trains an Embedding model too', async () => {
+    const tokens: Architecture = { input: { kind: 'tokens', vocab: 50, length: 6, embed: 4 }, hidden: [8], dropout: 0, classes: 10 };
+    const [point] = await measurePeers(tokens, { ...base, peers: ['tfjs-layers-cpu'], probe: await probePeers(['tfjs-layers-cpu']) });
+    expect(point.skipped).toBeUndefined();
+    expect(point.samplesPerSec!.median).toBeGreaterThan(0);
+  });
+
+  it('a peer that would overrun the time budget is reported as too slow, not waited for', async () => {
+    const [point] = await measurePeers(tiny, { ...base, peers: ['tfjs-layers-cpu'], budgetMs: 0.001, probe: await probePeers(['tfjs-layers-cpu']) });
+    expect(point.samplesPerSec).toBeUndefined();
+    expect(point.skipped).toMatch(/^too slow: one step takes [\d.]+ s, so 6 steps would take .* over the 0 s budget/);
+  });
+});
