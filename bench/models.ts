@@ -71,3 +71,17 @@ export const rowSize = (arch: Architecture): number => (arch.input.kind === 'fea
 export const mlp = (hidden = [512, 512], dropout = 0.2): weft.Model => buildWeft(features(784, hidden, dropout));
 export const seed1 = (): weft.Model => buildWeft(BENCH_MODELS.seed1.architecture);
 export const seed3 = (): weft.Model => buildWeft(BENCH_MODELS.seed3.architecture);
+
+/** The [m, k, n] of every product a Dense stack's training step computes on `rows` rows. */
+export function stepProducts(arch: Architecture, rows: number): [number, number, number][] {
+  const first = arch.input.kind === 'features' ? arch.input.size : arch.input.length * arch.input.embed;
+  const dims = [first, ...arch.hidden, arch.classes];
+  const products: [number, number, number][] = [];
+  for (let l = 0; l + 1 < dims.length; l++) {
+    products.push([rows, dims[l], dims[l + 1]]); // forward
+    products.push([dims[l], rows, dims[l + 1]]); // kernel gradient
+    // The input gradient: every layer's but the first, unless an Embedding below needs it.
+    if (l > 0 || arch.input.kind === 'tokens') products.push([rows, dims[l + 1], dims[l]]);
+  }
+  return products;
+}

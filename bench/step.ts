@@ -8,7 +8,7 @@ import { getLoss } from '../src/graph/losses.js';
 import { StepRunner } from '../src/parallel/step.js';
 import { keyFromSeed } from '../src/parallel/random.js';
 import { adam } from '../src/train/optimizers.js';
-import { BENCH_MODELS, mlp, seed3 } from './models.js';
+import { BENCH_MODELS, stepProducts } from './models.js';
 import { timeIt } from './stats.js';
 
 const { tf } = weft;
@@ -23,23 +23,9 @@ interface Case {
   products: [number, number, number][];
 }
 
-function mlpCase(batch: number): Case {
-  const dims = [784, 512, 512, 10];
-  const products: [number, number, number][] = [];
-  for (let l = 0; l < 3; l++) {
-    products.push([batch, dims[l], dims[l + 1]]); // forward
-    products.push([dims[l], batch, dims[l + 1]]); // kernel gradient
-    if (l > 0) products.push([batch, dims[l + 1], dims[l]]); // input gradient
-  }
-  return { name: BENCH_MODELS.mlp.name, model: mlp(), batch, x: BENCH_MODELS.mlp.rows(batch).x, products };
-}
-
-function seed3Case(batch: number): Case {
-  const products: [number, number, number][] = [
-    [batch, 3200, 256], [3200, batch, 256], [batch, 256, 3200],
-    [batch, 256, 10], [256, batch, 10], [batch, 10, 256],
-  ];
-  return { name: BENCH_MODELS.seed3.name, model: seed3(), batch, x: BENCH_MODELS.seed3.rows(batch).x, products };
+function benchCase(key: 'mlp' | 'seed3', batch: number): Case {
+  const bench = BENCH_MODELS[key];
+  return { name: bench.name, model: bench.build(), batch, x: bench.rows(batch).x, products: stepProducts(bench.architecture, batch) };
 }
 
 async function run(c: Case): Promise<void> {
@@ -69,5 +55,5 @@ async function run(c: Case): Promise<void> {
   operands.forEach(([a, b]) => { a.dispose(); b.dispose(); });
 }
 
-await run(mlpCase(512));
-await run(seed3Case(256));
+await run(benchCase('mlp', 512));
+await run(benchCase('seed3', 256));

@@ -35,7 +35,8 @@ async function measureModel(plan: SuitePlan, key: string, batch: number, probe: 
     console.log(
       `  weft N=${workers}: ${fmt(p.samplesPerSec.median)} samples/s (min ${fmt(p.samplesPerSec.min)}, max ${fmt(p.samplesPerSec.max)})` +
       `  efficiency ${(100 * p.efficiency).toFixed(0)}%; step ${step.toFixed(2)} ms = worker ${b.workerComputeMs.toFixed(2)}` +
-      ` + dispatch/wait ${(b.dispatchAndWaitMs - b.workerComputeMs).toFixed(2)} + reduce ${b.reduceMs.toFixed(2)} + optimizer ${b.optimizerMs.toFixed(2)}`,
+      ` + dispatch/wait ${(b.dispatchAndWaitMs - b.workerComputeMs).toFixed(2)} + reduce ${b.reduceMs.toFixed(2)} + optimizer ${b.optimizerMs.toFixed(2)}` +
+      (b.updateWorkerMs > 0 ? ` (sharded: slowest worker ${b.updateWorkerMs.toFixed(2)})` : ''),
     );
   }
   const peers = await measurePeers(bench.architecture, {

@@ -27,8 +27,11 @@ export interface RateOptions {
   readonly sharded?: boolean;
 }
 
-function medianTiming(timings: readonly StepTiming[]): Record<string, number> {
-  const keys = Object.keys(timings[0]) as (keyof StepTiming)[];
+/** A step's timing plus the slowest worker's time inside the sharded update round (0 without one). */
+type Timing = StepTiming & { updateWorkerMs: number };
+
+function medianTiming(timings: readonly Timing[]): Record<string, number> {
+  const keys = Object.keys(timings[0]) as (keyof Timing)[];
   return Object.fromEntries(keys.map((k) => [k, summarize(timings.map((t) => t[k])).median]));
 }
 
@@ -55,14 +58,14 @@ export async function weftRate(arch: Architecture, opts: RateOptions): Promise<O
     };
     for (const t0 = performance.now(); performance.now() - t0 < warmupMs; ) await pass();
     const rates: number[] = [];
-    const timings: StepTiming[] = [];
+    const timings: Timing[] = [];
     for (let r = 0; r < repeats; r++) {
       let ms = 0;
       let passes = 0;
       while (ms < minRepeatMs || passes === 0) {
         ms += await pass();
         passes += 1;
-        timings.push(engine.lastTiming as StepTiming);
+        timings.push({ ...(engine.lastTiming as StepTiming), updateWorkerMs: engine.updateWorkerMs });
       }
       rates.push(((passes * rows) / ms) * 1000);
     }
