@@ -61,17 +61,19 @@ export interface UpdateBuffers {
 }
 
 /**
- * Folds grads[2..] into grads[1] over [start, end) in order, so kernels read at most two arrays
- * (a loop over an array of arrays per element runs ~3x slower in V8). Float32 rounding after
- * each addition keeps the sum bitwise equal to accumulating all of them in a Float32Array.
+ * Folds grads[0] and grads[2..] into grads[1] over [start, end), one array per pass, so kernels
+ * read at most two arrays (a loop over an array of arrays per element runs ~2-3x slower in V8).
+ * Each element still receives its additions in rank order, rounded to float32 by each store:
+ * bitwise what accumulating them all in a Float32Array gives.
  */
 function foldGradients(grads: readonly Float32Array[], start: number, end: number): [Float32Array, Float32Array | null] {
   if (grads.length <= 2) return [grads[0], grads[1] ?? null];
   const acc = grads[1];
-  for (let i = start; i < end; i++) {
-    let g = Math.fround(grads[0][i] + acc[i]);
-    for (let k = 2; k < grads.length; k++) g = Math.fround(g + grads[k][i]);
-    acc[i] = g;
+  const first = grads[0];
+  for (let i = start; i < end; i++) acc[i] = first[i] + acc[i];
+  for (let k = 2; k < grads.length; k++) {
+    const g = grads[k];
+    for (let i = start; i < end; i++) acc[i] += g[i];
   }
   return [acc, null];
 }

@@ -280,3 +280,23 @@ describe('construction by name', () => {
     expect(rebuilt.getConfig()).toEqual(opt.getConfig());
   });
 });
+
+describe('applyFrom with several gradient arrays', () => {
+  it('equals, bitwise, the in-place update of their sum accumulated in rank order in a Float32Array', () => {
+    for (const opt of [adam(), sgd({ momentum: 0.9 }), rmsprop()]) {
+      const ranks = Array.from({ length: 5 }, (_, k) => Float32Array.from({ length: N }, (_, i) => Math.sin(i * 3.1 + k * 0.7) * (k + 1) * 1e3));
+      const sum = new Float32Array(N);
+      for (const g of ranks) for (let i = 0; i < N; i++) sum[i] += g[i];
+      const expected = { params: initialParams(), slots: zeroSlots(opt) };
+      opt.applyInPlace(expected.params, sum, expected.slots, 1, 1 / BATCH);
+      const to = { params: new Float32Array(N), slots: zeroSlots(opt) };
+      const from = { params: initialParams(), slots: zeroSlots(opt) };
+      // Two ranges, as two workers of the sharded update would split it.
+      opt.applyFrom({ from, to, grads: ranks }, 1, 1 / BATCH, 0, 20);
+      opt.applyFrom({ from, to, grads: ranks }, 1, 1 / BATCH, 20, N);
+      expect(Buffer.from(to.params.buffer).equals(Buffer.from(expected.params.buffer))).toBe(true);
+      to.slots.forEach((s, i) => expect(Buffer.from(s.buffer).equals(Buffer.from(expected.slots[i].buffer))).toBe(true));
+      expect(from.params).toEqual(initialParams()); // the source set is only read
+    }
+  });
+});
