@@ -287,6 +287,17 @@ describe('gradient checks against float64 finite differences', () => {
       check({ model, loss: 'categoricalCrossentropy' });
     });
 
+    it.each([
+      ['few rows: computed as (W·dzᵀ)ᵀ', 2],
+      ['many rows: computed as dz·Wᵀ', 40],
+    ])('a wide hidden Dense passes the right input gradient down, %s', (_, rows) => {
+      const x = weft.input({ shape: [12] });
+      const h1 = layers.dense({ units: 12, activation: 'tanh' }).apply(x);
+      const h2 = layers.dense({ units: 12, activation: 'tanh' }).apply(h1);
+      const model = weft.model({ inputs: x, outputs: layers.dense({ units: 3, activation: 'linear' }).apply(h2), seed: 1 });
+      check({ model, loss: 'meanSquaredError', rows, scale: 0.5 });
+    });
+
     it('Dense without bias', () => {
       const x = weft.input({ shape: [5] });
       const h = layers.dense({ units: 4, activation: 'elu', useBias: false }).apply(x);
