@@ -12,7 +12,9 @@
  *  2.  A --epochs-epoch fit of the 784-512-512-10 MLP (dropout 0.2) on the first --rows images
  *      of Fashion-MNIST when weft.loadFashionMnistSplit finds it, else on synthetic rows.
  * Sampled after warm-up (the first 10% of fits; epoch 1) and at the end: resident memory, V8
- * heap (after a forced GC), external/ArrayBuffer memory, OS threads (/proc/self/status),
+ * heap (after a forced GC), external/ArrayBuffer memory, the V8 heap each isolate holds from the
+ * OS (this thread's after the GC; each worker's as it reports it after its last step), resident
+ * memory outside those heaps, OS threads (/proc/self/status),
  * open file descriptors (/proc/self/fd), active libuv resources by type
  * (process.getActiveResourcesInfo), host tfjs tensors, and the live tfjs tensors each worker
  * reports after its last step (ParallelEngine.workerTensors, read from the fits' own engines).
@@ -71,6 +73,8 @@ const gc: () => void = (() => {
 
 /** Live tfjs tensors per worker after the most recent training step of any fit in this process. */
 let lastWorkerTensors: number[] | null = null;
+/** Each worker's V8 heap after that step. */
+let lastWorkerHeap: ParallelEngine['workerHeap'] | null = null;
 let stepsSeen = 0;
 // model.fit builds its ParallelEngine internally; wrapping the method on the prototype reads
 // each engine's own workerTensors (what every worker reports with every task) without changing
@@ -79,6 +83,7 @@ const trainBatch = ParallelEngine.prototype.trainBatch;
 ParallelEngine.prototype.trainBatch = async function (this: ParallelEngine, ...args: Parameters<typeof trainBatch>) {
   const stats = await trainBatch.apply(this, args);
   lastWorkerTensors = [...this.workerTensors];
+  lastWorkerHeap = [...this.workerHeap];
   stepsSeen += 1;
   return stats;
 };
@@ -86,6 +91,8 @@ ParallelEngine.prototype.trainBatch = async function (this: ParallelEngine, ...a
 interface Sample {
   rss: number;
   heapUsed: number;
+  /** V8 heap committed by this thread (after the GC). */
+  heapTotal: number;
   external: number;
   arrayBuffers: number;
   threads: number | null;
@@ -93,7 +100,17 @@ interface Sample {
   resources: Record<string, number>;
   hostTensors: number;
   workerTensors: number[] | null;
+  /** V8 heap committed by each worker, by rank. */
+  workerHeap: number[] | null;
 }
+
+/**
+ * Resident memory outside every isolate's V8 heap: shared buffers, the workers' wasm heaps,
+ * malloc'd memory, code. V8 sizes its heaps by its own rules — each isolate's young generation
+ * doubles (to 32 MB) once enough objects have survived collections, however slowly — so the V8
+ * heap rows show that growth and this row what weft itself holds.
+ */
+const outsideHeaps = (s: Sample) => s.rss - s.heapTotal - (s.workerHeap ?? []).reduce((a, b) => a + b, 0);
 
 function procThreads(): number | null {
   try {
@@ -126,13 +143,15 @@ async function settle(ms = 20): Promise<void> {
   gc();
 }
 
-async function sample(settleMs?: number): Promise<Sample> {
+/** `workersLive`: false once the pool that reported the worker figures has been closed. */
+async function sample(settleMs?: number, workersLive = true): Promise<Sample> {
   await settle(settleMs);
   const m = process.memoryUsage();
   return {
-    rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers,
+    rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers,
     threads: procThreads(), fds: procFds(), resources: resourceCounts(),
     hostTensors: tf.memory().numTensors, workerTensors: lastWorkerTensors === null ? null : [...lastWorkerTensors],
+    workerHeap: lastWorkerHeap === null || !workersLive ? null : lastWorkerHeap.map((h) => h.committed),
   };
 }
 
@@ -166,9 +185,14 @@ function countRow(metric: string, warm: number | null, end: number | null): Row 
 
 /** The table rows; `countsOnly` leaves out memory and worker tensors (for comparisons with no pool running). */
 function rowsFor(a: Sample, b: Sample, countsOnly = false): Row[] {
+  const workerHeaps = countsOnly ? [] : Array.from({ length: Math.max(a.workerHeap?.length ?? 0, b.workerHeap?.length ?? 0) },
+    (_, r) => memoryRow(`worker ${r} V8 heap committed`, a.workerHeap?.[r] ?? NaN, b.workerHeap?.[r] ?? NaN));
   const rows = countsOnly ? [] : [
     memoryRow('RSS', a.rss, b.rss),
     memoryRow('V8 heap used', a.heapUsed, b.heapUsed),
+    memoryRow('V8 heap committed', a.heapTotal, b.heapTotal),
+    ...workerHeaps,
+    memoryRow('RSS outside the V8 heaps', outsideHeaps(a), outsideHeaps(b)),
     memoryRow('external (incl. ArrayBuffers)', a.external, b.external),
   ];
   rows.push(countRow('OS threads', a.threads, b.threads), countRow('open file descriptors', a.fds, b.fds));
@@ -297,7 +321,7 @@ async function freshModels(data: ReturnType<typeof smallData>, baseline: Sample)
     } finally {
       await model.dispose();
     }
-    if (at.has(i)) points.push({ at: i, s: await sample(100) });
+    if (at.has(i)) points.push({ at: i, s: await sample(100, false) });
   }
   const end = points[points.length - 1].s;
   console.log(`\nPart 1b: ${FRESH_FITS} fits, each on a new seed-1 model disposed after it (a pool of ${WORKERS} started and closed per fit), ` +

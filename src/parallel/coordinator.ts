@@ -2,11 +2,12 @@ import type { GraphModel } from '../graph/model.js';
 import { exampleSize } from '../graph/shape.js';
 import type { LossName } from '../graph/losses.js';
 import { shardRanges, type Column } from './batch.js';
+import { float32From, freshMemory, type SharedAllocator } from './memory.js';
 import { MISSING_SESSION, type Fault, type SessionSetup, type SharedColumn, type ShardedUpdate, type Task, type TaskTiming } from './messages.js';
 import type { WorkerPool } from './pool.js';
 import type { Key } from './random.js';
 import { SharedMemoryReduction } from './reduce.js';
-import { shareColumn, sharedFloat32 } from './shared.js';
+import { shareColumn } from './shared.js';
 
 /** A worker failed: the message names the rank, the step and the worker's own error. */
 export class WorkerError extends Error {
@@ -102,6 +103,8 @@ export class ParallelEngine {
   /** Every session's setup by id, and the ids already sent to the workers. */
   private readonly setups = new Map<number, SessionSetup>();
   private readonly introduced = new Set<number>();
+  /** The validation data's session, kept across epochs: fit evaluates the same data after each. */
+  private evaluation: { data: object; setup: SessionSetup } | null = null;
   private orderEpoch = -1;
   private step = 0;
   lastTiming: StepTiming | null = null;
@@ -109,12 +112,19 @@ export class ParallelEngine {
   updateWorkerMs = 0;
   /** Live tfjs tensors in each worker that ran the last step, by rank (leak checks). */
   workerTensors: number[] = [];
+  /** The V8 heap of each worker that ran the last step, by rank (the soak benchmark). */
+  workerHeap: TaskTiming['heap'][] = [];
 
   constructor(
     private readonly pool: WorkerPool,
     private readonly model: GraphModel,
     private readonly objective: Objective | null,
     private readonly train: TrainSpec | null,
+    /**
+     * Where the gradient slots, stats, order and buffer copies come from: the model's recycled
+     * memory (see memory.ts). The caller returns it only after dispose(), when no task runs.
+     */
+    private readonly memory: SharedAllocator = freshMemory,
   ) {
     const size = model.layout.size;
     if (train === null || objective === null) {
@@ -123,13 +133,13 @@ export class ParallelEngine {
       this.order = null;
       return;
     }
-    const grads = sharedFloat32(pool.size * size);
+    const grads = float32From(memory, pool.size * size);
     this.reduction = new SharedMemoryReduction(grads, size);
-    this.order = new Int32Array(new SharedArrayBuffer(train.data.rows * 4));
+    this.order = new Int32Array(memory.buffer(train.data.rows * 4));
     const opt = train.optimizer;
     if (!opt.needsWholeGradient && (train.shardedUpdate ?? (pool.size > 1 && size >= SHARDED_UPDATE_MIN_PARAMS))) {
       const copy = (a: Float32Array) => {
-        const b = sharedFloat32(a.length);
+        const b = float32From(memory, a.length);
         b.set(a);
         return b;
       };
@@ -137,7 +147,7 @@ export class ParallelEngine {
     }
     const sets = this.sets;
     this.setup = this.session({
-      loss: objective.loss, metrics: objective.metrics, xs: train.data.xs.map(shareColumn), y: shareColumn(train.data.y),
+      loss: objective.loss, metrics: objective.metrics, xs: train.data.xs.map((c) => shareColumn(c, memory)), y: shareColumn(train.data.y, memory),
       grads: grads.buffer as SharedArrayBuffer, order: this.order.buffer as SharedArrayBuffer, outputs: [],
       update: sets === null ? null : { module: opt.module, spec: opt.spec(), slots: sets.slots.map((set) => set.map(bufferOf)) },
     }, sets === null ? [model.params] : sets.params);
@@ -147,7 +157,7 @@ export class ParallelEngine {
     const width = 1 + parts.metrics.length;
     const setup = {
       ...parts, id: nextSession++, spec: this.model.toJSON(), params: params.map(bufferOf),
-      stats: new SharedArrayBuffer(this.pool.size * width * 8),
+      stats: this.memory.buffer(this.pool.size * width * 8),
     };
     this.setups.set(setup.id, setup);
     return setup;
@@ -220,6 +230,7 @@ export class ParallelEngine {
     const t3 = performance.now();
     this.step += 1;
     this.workerTensors = timings.map((t) => t.tensors);
+    this.workerHeap = timings.map((t) => t.heap);
     const slowest = timings.reduce((a, b) => (b.computeMs > a.computeMs ? b : a));
     this.lastTiming = {
       dispatchAndWaitMs: t1 - t0, workerComputeMs: slowest.computeMs, copyInMs: slowest.copyInMs,
@@ -255,23 +266,29 @@ export class ParallelEngine {
   }
 
   async evaluate(data: { xs: readonly Column[]; y: Column | null; rows: number }, batchSize: number): Promise<Float64Array> {
-    const { loss, metrics } = this.objective as Objective;
-    const setup = this.session({
-      loss, metrics, xs: data.xs.map(shareColumn), y: data.y === null ? null : shareColumn(data.y), grads: null, order: null, outputs: [], update: null,
-    });
+    const setup = this.evaluation?.data === data ? this.evaluation.setup : this.evaluationSession(data);
     const tasks = this.inferenceTasks('evaluate', setup, data.rows, batchSize);
     await this.runAll(tasks, 'in evaluate');
     return this.sumStats(setup, tasks.map((t) => t.rank));
   }
 
-  async predict(xs: readonly Column[], rows: number, batchSize: number): Promise<Float32Array[]> {
-    const outputs = this.model.outputs.map((o) => {
-      return new SharedArrayBuffer(rows * exampleSize(o.shape) * 4);
+  private evaluationSession(data: { xs: readonly Column[]; y: Column | null }): SessionSetup {
+    const { loss, metrics } = this.objective as Objective;
+    const share = (c: Column) => shareColumn(c, this.memory);
+    const setup = this.session({
+      loss, metrics, xs: data.xs.map(share), y: data.y === null ? null : share(data.y), grads: null, order: null, outputs: [], update: null,
     });
-    const shared: SharedColumn[] = xs.map(shareColumn);
+    this.evaluation = { data, setup };
+    return setup;
+  }
+
+  async predict(xs: readonly Column[], rows: number, batchSize: number): Promise<Float32Array[]> {
+    const outputs = this.model.outputs.map((o) => this.memory.buffer(rows * exampleSize(o.shape) * 4));
+    const shared: SharedColumn[] = xs.map((c) => shareColumn(c, this.memory));
     const setup = this.session({ loss: null, metrics: [], xs: shared, y: null, grads: null, order: null, outputs, update: null });
     await this.runAll(this.inferenceTasks('predict', setup, rows, batchSize), 'in predict');
-    return outputs.map((b) => new Float32Array(b));
+    // Copied out of shared memory: the caller keeps the result, the buffers go back for reuse.
+    return outputs.map((b) => new Float32Array(b).slice());
   }
 
   /**

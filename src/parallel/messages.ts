@@ -129,4 +129,10 @@ export interface TaskTiming {
   readonly exportMs: number;
   /** Live tfjs tensors in the worker after the task: constant from step to step, or a leak. */
   readonly tensors: number;
+  /**
+   * The worker's V8 heap after the task, in bytes: `used` counts garbage not yet collected,
+   * `committed` is what the heap holds from the OS (what resident memory sees). For the soak
+   * benchmark, which cannot otherwise look inside a worker.
+   */
+  readonly heap: { readonly used: number; readonly committed: number };
 }

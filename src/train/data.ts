@@ -6,6 +6,7 @@ import type { GraphModel } from '../graph/model.js';
 import { formatShape, sizeOf, type DType } from '../graph/shape.js';
 import type { SymbolicTensor } from '../graph/symbolic.js';
 import type { Column } from '../parallel/batch.js';
+import { freshMemory, type SharedAllocator } from '../parallel/memory.js';
 
 /** What fit/evaluate/predict accept for one array: a tfjs Tensor or nested number arrays. */
 export type TensorLike = tf.Tensor | number[] | number[][] | number[][][];
@@ -17,18 +18,19 @@ interface Flat {
 
 /**
  * Data lands in shared memory straight away: the parallel engine's workers read it in place,
- * so a dataset is held once however many workers train on it.
+ * so a dataset is held once however many workers train on it. A model passes its recycled
+ * memory (parallel/memory.ts), so fitting again on data of the same size allocates nothing.
  */
-export function sharedArray(dtype: DType, size: number): Float32Array | Int32Array {
-  const buffer = new SharedArrayBuffer(size * 4);
+export function sharedArray(dtype: DType, size: number, memory: SharedAllocator = freshMemory): Float32Array | Int32Array {
+  const buffer = memory.buffer(size * 4);
   return dtype === 'int32' ? new Int32Array(buffer) : new Float32Array(buffer);
 }
 
-function flattenNested(argument: string, value: unknown[], dtype: DType): Flat {
+function flattenNested(argument: string, value: unknown[], dtype: DType, memory: SharedAllocator): Flat {
   const shape: number[] = [];
   for (let v: unknown = value; Array.isArray(v); v = v[0]) shape.push(v.length);
   const size = sizeOf(shape);
-  const values = sharedArray(dtype, size);
+  const values = sharedArray(dtype, size, memory);
   let k = 0;
   const walk = (v: unknown, depth: number, path: number[]): void => {
     if (depth === shape.length) {
@@ -46,7 +48,7 @@ function flattenNested(argument: string, value: unknown[], dtype: DType): Flat {
   return { values, shape };
 }
 
-function toFlat(argument: string, value: unknown, dtype: DType): Flat {
+function toFlat(argument: string, value: unknown, dtype: DType, memory: SharedAllocator): Flat {
   if (value instanceof tf.Tensor) {
     if (value.isDisposed) throw invalidArgument(argument, 'a live tensor', 'a disposed tensor');
     if (value.dtype === 'string' || value.dtype === 'complex64') throw invalidType(argument, 'a numeric tensor (float32, int32 or bool)', `a ${value.dtype} tensor`);
@@ -56,13 +58,13 @@ function toFlat(argument: string, value: unknown, dtype: DType): Flat {
         if (!Number.isInteger(v)) throw invalidArgument(`${argument} (flat index ${i})`, 'an integer (the input is int32)', v);
       });
     }
-    const values = sharedArray(dtype, data.length);
+    const values = sharedArray(dtype, data.length, memory);
     values.set(data);
     return { values, shape: value.shape };
   }
   if (Array.isArray(value)) {
     if (value.length === 0) throw invalidArgument(argument, 'a non-empty array of examples', value);
-    return flattenNested(argument, value, dtype);
+    return flattenNested(argument, value, dtype, memory);
   }
   throw invalidType(argument, 'a tf.Tensor or a nested array of numbers', value);
 }
@@ -84,8 +86,8 @@ function checkRange(argument: string, values: Float32Array | Int32Array, hi: num
   }
 }
 
-function toColumn(argument: string, value: unknown, exampleShape: number[], dtype: DType): Column {
-  const { values, shape } = toFlat(argument, value, dtype);
+function toColumn(argument: string, value: unknown, exampleShape: number[], dtype: DType, memory: SharedAllocator): Column {
+  const { values, shape } = toFlat(argument, value, dtype, memory);
   const expected: (number | null)[] = [null, ...exampleShape];
   if (shape.length !== expected.length || shape.some((d, i) => i > 0 && d !== expected[i])) {
     throw shapeMismatch(`\`${argument}\``, `shape ${formatShape(expected)}`, `shape ${formatShape(shape)}`);
@@ -105,7 +107,7 @@ function embeddingLimit(model: GraphModel, input: SymbolicTensor): number | null
 }
 
 /** Converts and checks the model inputs: one column per input, all with the same example count. */
-export function toInputColumns(model: GraphModel, x: unknown, name = 'x'): Column[] {
+export function toInputColumns(model: GraphModel, x: unknown, name = 'x', memory: SharedAllocator = freshMemory): Column[] {
   const n = model.inputs.length;
   const list = n === 1 && !(Array.isArray(x) && x.length === 1 && x[0] instanceof tf.Tensor) ? [x] : x;
   if (!Array.isArray(list) || list.length !== n) {
@@ -113,7 +115,7 @@ export function toInputColumns(model: GraphModel, x: unknown, name = 'x'): Colum
   }
   const columns = model.inputs.map((t, i) => {
     const argument = n === 1 ? name : `${name}[${i}]`;
-    const column = toColumn(argument, list[i], t.shape.slice(1) as number[], t.dtype);
+    const column = toColumn(argument, list[i], t.shape.slice(1) as number[], t.dtype, memory);
     const limit = embeddingLimit(model, t);
     if (limit !== null) checkRange(argument, column.data, limit, column.rowSize, `Embedding indices (integers)`);
     return column;
@@ -125,18 +127,20 @@ export function toInputColumns(model: GraphModel, x: unknown, name = 'x'): Colum
 }
 
 /** Converts and checks the targets against the model's output and the loss. */
-export function toTargetColumn(model: GraphModel, loss: Loss, y: unknown, rows: number, name = 'y', xName = 'x'): Column {
+export function toTargetColumn(
+  model: GraphModel, loss: Loss, y: unknown, rows: number, name = 'y', xName = 'x', memory: SharedAllocator = freshMemory,
+): Column {
   const out = model.outputs[0];
   const units = out.shape[out.shape.length - 1] as number;
   let column: Column;
   if (loss.sparseTargets) {
-    const flat = toFlat(name, y, 'float32');
+    const flat = toFlat(name, y, 'float32', memory);
     const ok = flat.shape.length === 1 || (flat.shape.length === 2 && flat.shape[1] === 1);
     if (!ok) throw shapeMismatch(`\`${name}\` (class indices for sparse crossentropy)`, 'shape (None,) or (None, 1)', `shape ${formatShape(flat.shape)}`);
     column = { data: flat.values, rowSize: 1, rows: flat.shape[0] };
     checkRange(name, column.data, units, 1, 'class indices (integers)');
   } else {
-    column = toColumn(name, y, out.shape.slice(1) as number[], 'float32');
+    column = toColumn(name, y, out.shape.slice(1) as number[], 'float32', memory);
   }
   if (column.rows !== rows) {
     throw shapeMismatch(`\`${xName}\` and \`${name}\``, 'the same number of examples', `${rows} in ${xName} and ${column.rows} in ${name}`);

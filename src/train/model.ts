@@ -7,6 +7,7 @@ import { GraphModel, type GraphModelConfig } from '../graph/model.js';
 import { ParallelEngine } from '../parallel/coordinator.js';
 import { takeFault } from '../parallel/faults.js';
 import { WorkerPool } from '../parallel/pool.js';
+import { SharedBufferCache, type SharedAllocator } from '../parallel/memory.js';
 import { keyFromSeed, randomSeed } from '../parallel/random.js';
 import { sharedFloat32 } from '../parallel/shared.js';
 import { sliceRows, type Column } from '../parallel/batch.js';
@@ -52,6 +53,8 @@ export interface EvaluateArgs {
 export class Model extends GraphModel {
   private state: TrainingState | null = null;
   private pool: WorkerPool | null = null;
+  /** Shared buffers of finished calls, reused by the next (see parallel/memory.ts for why). */
+  private readonly memory = new SharedBufferCache();
   /** Set by a callback to end fit after the current batch (Keras's stop_training). */
   stopTraining = false;
 
@@ -73,11 +76,25 @@ export class Model extends GraphModel {
     return this.pool;
   }
 
-  /** Closes the worker pool. The model stays usable: the next call starts a new pool. */
+  /** Closes the worker pool and frees its recycled memory. The model stays usable: the next call starts a new pool. */
   async dispose(): Promise<void> {
     const pool = this.pool;
     this.pool = null;
+    this.memory.clear();
     await pool?.destroy();
+  }
+
+  /**
+   * Runs one public call with shared memory leased from the model's cache; the buffers go back
+   * when the call has settled, after its engine's dispose, when no task can touch them.
+   */
+  private async withMemory<T>(body: (memory: SharedAllocator) => Promise<T>): Promise<T> {
+    const lease = this.memory.lease();
+    try {
+      return await body(lease);
+    } finally {
+      lease.end();
+    }
   }
 
   /** A failed call closes the pool (its threads may be dead or mid-task) and rethrows. */
@@ -154,15 +171,15 @@ export class Model extends GraphModel {
     return this.state;
   }
 
-  private toDataset(x: unknown, y: unknown, state: TrainingState, names = ['x', 'y']): Dataset {
-    const xs = toInputColumns(this, x, names[0]);
+  private toDataset(x: unknown, y: unknown, state: TrainingState, memory: SharedAllocator, names = ['x', 'y']): Dataset {
+    const xs = toInputColumns(this, x, names[0], memory);
     const rows = xs[0].rows;
-    return { xs, y: toTargetColumn(this, state.loss, y, rows, names[1], names[0]), rows };
+    return { xs, y: toTargetColumn(this, state.loss, y, rows, names[1], names[0], memory), rows };
   }
 
   /** validationData, checked under its own name. */
-  private validationSet([x, y]: [unknown, unknown], state: TrainingState): Dataset {
-    return this.toDataset(x, y, state, ['validationData[0]', 'validationData[1]']);
+  private validationSet([x, y]: [unknown, unknown], state: TrainingState, memory: SharedAllocator): Dataset {
+    return this.toDataset(x, y, state, memory, ['validationData[0]', 'validationData[1]']);
   }
 
   /** One training call at a time per model: its optimizer state and pool serve one run. */
@@ -179,18 +196,18 @@ export class Model extends GraphModel {
   private training = false;
 
   async fit(x: unknown, y: unknown, args?: FitArgs): Promise<History> {
-    return this.exclusive('fit', () => this.fitArrays(x, y, args));
+    return this.exclusive('fit', () => this.withMemory((memory) => this.fitArrays(x, y, memory, args)));
   }
 
-  private async fitArrays(x: unknown, y: unknown, args?: FitArgs): Promise<History> {
+  private async fitArrays(x: unknown, y: unknown, memory: SharedAllocator, args?: FitArgs): Promise<History> {
     const state = this.compiled('fit');
     const opts = resolveFitArgs(args);
-    const { train, validation } = this.splitValidation(this.toDataset(x, y, state), opts, state);
+    const { train, validation } = this.splitValidation(this.toDataset(x, y, state, memory), opts, state, memory);
     const runKey = keyFromSeed(opts.seed);
     const objective = { loss: state.loss.name, metrics: state.metrics.map((m) => m.key) };
     const engine = new ParallelEngine(await this.poolOf(opts.workers), this, objective, {
       data: { xs: train.xs, y: train.y as Column, rows: train.rows }, runKey, optimizer: state, fault: takeFault(),
-    });
+    }, memory);
     const callbacks = this.callbacksFor(opts, state, Math.ceil(train.rows / opts.batchSize));
     const plan = { ...opts, callbacks, validation, logKeys: state.logKeys };
     const steps = arraySteps(engine, train.rows, opts.batchSize, opts.shuffle, runKey);
@@ -203,10 +220,10 @@ export class Model extends GraphModel {
    * batch at a time.
    */
   async fitDataset(dataset: BatchSource, args?: FitDatasetArgs): Promise<History> {
-    return this.exclusive('fitDataset', () => this.fitStream(dataset, args));
+    return this.exclusive('fitDataset', () => this.withMemory((memory) => this.fitStream(dataset, memory, args)));
   }
 
-  private async fitStream(dataset: BatchSource, args?: FitDatasetArgs): Promise<History> {
+  private async fitStream(dataset: BatchSource, memory: SharedAllocator, args?: FitDatasetArgs): Promise<History> {
     const state = this.compiled('fitDataset');
     const opts = resolveFitDatasetArgs(args);
     const iterator = await openIterator(dataset);
@@ -214,12 +231,12 @@ export class Model extends GraphModel {
     if (head.done) throw invalidArgument('dataset', 'at least one {xs, ys} batch', 'an empty dataset');
     const convert = (batch: unknown, index: number) => convertBatch(this, state.loss, batch, index);
     const first = convert(head.value, 0);
-    const staging = stagingFor(first, first.rows);
-    const validation = opts.validationData === null ? null : this.validationSet(opts.validationData, state);
+    const staging = stagingFor(first, first.rows, memory);
+    const validation = opts.validationData === null ? null : this.validationSet(opts.validationData, state, memory);
     const objective = { loss: state.loss.name, metrics: state.metrics.map((m) => m.key) };
     const engine = new ParallelEngine(await this.poolOf(opts.workers), this, objective, {
       data: { xs: staging.xs, y: staging.y as Column, rows: staging.rows }, runKey: keyFromSeed(opts.seed), optimizer: state, fault: takeFault(),
-    });
+    }, memory);
     const callbacks = this.callbacksFor(opts, state, opts.batchesPerEpoch);
     const plan = { ...opts, callbacks, validation, logKeys: state.logKeys };
     const steps = streamSteps(engine, staging, first, dataset, iterator, convert, opts.batchesPerEpoch);
@@ -237,8 +254,8 @@ export class Model extends GraphModel {
   }
 
   /** Keras's validation_split takes the last rows, before any shuffling; validationData wins. */
-  private splitValidation(data: Dataset, opts: ResolvedFitArgs, state: TrainingState): { train: Dataset; validation: Dataset | null } {
-    if (opts.validationData !== null) return { train: data, validation: this.validationSet(opts.validationData, state) };
+  private splitValidation(data: Dataset, opts: ResolvedFitArgs, state: TrainingState, memory: SharedAllocator): { train: Dataset; validation: Dataset | null } {
+    if (opts.validationData !== null) return { train: data, validation: this.validationSet(opts.validationData, state, memory) };
     if (opts.validationSplit === 0) return { train: data, validation: null };
     const at = Math.floor(data.rows * (1 - opts.validationSplit));
     if (at === 0 || at === data.rows) {
@@ -265,10 +282,10 @@ export class Model extends GraphModel {
   }
 
   /** The pool when asked for or already running (after fit), else this thread: no threads spawned to predict one row. */
-  private async inferenceEngine(state: TrainingState, workers: number | undefined): Promise<InferenceEngine> {
+  private async inferenceEngine(state: TrainingState, workers: number | undefined, memory: SharedAllocator): Promise<InferenceEngine> {
     if (workers === undefined && this.pool === null) return new LocalEngine(this, state);
     const pool = await this.poolOf(workers === undefined ? (this.pool as WorkerPool).size : checkWorkers(workers));
-    return new ParallelEngine(pool, this, { loss: state.loss.name, metrics: state.metrics.map((m) => m.key) }, null);
+    return new ParallelEngine(pool, this, { loss: state.loss.name, metrics: state.metrics.map((m) => m.key) }, null, memory);
   }
 
   /** Loss (and metrics) in inference mode: a Scalar, or [loss, ...metrics] when compiled with metrics. */
@@ -277,10 +294,12 @@ export class Model extends GraphModel {
     const state = this.compiled('evaluate');
     const batchSize = args.batchSize === undefined ? 32 : checkBatchSize(args.batchSize);
     if (args.verbose !== undefined) checkVerbose(args.verbose);
-    const data = this.toDataset(x, y, state);
-    const engine = await this.inferenceEngine(state, args.workers);
-    const sums = await this.withEngine(engine, (e) => e.evaluate(data, batchSize));
-    const scalars = Array.from(sums, (s) => tf.scalar(s / data.rows));
+    const { sums, rows } = await this.withMemory(async (memory) => {
+      const data = this.toDataset(x, y, state, memory);
+      const engine = await this.inferenceEngine(state, args.workers, memory);
+      return { sums: await this.withEngine(engine, (e) => e.evaluate(data, batchSize)), rows: data.rows };
+    });
+    const scalars = Array.from(sums, (s) => tf.scalar(s / rows));
     return scalars.length === 1 ? scalars[0] : scalars;
   }
 
@@ -288,10 +307,11 @@ export class Model extends GraphModel {
   async predict(x: unknown, args: { batchSize?: number; workers?: number } = {}): Promise<tf.Tensor | tf.Tensor[]> {
     checkOptions('args', args, ['batchSize', 'workers']);
     const batchSize = args.batchSize === undefined ? 32 : checkBatchSize(args.batchSize);
-    const xs = toInputColumns(this, x);
-    const rows = xs[0].rows;
-    const engine = await this.inferenceEngine(this.state ?? placeholderState(this), args.workers);
-    const outs = await this.withEngine(engine, (e) => e.predict(xs, rows, batchSize));
+    const { outs, rows } = await this.withMemory(async (memory) => {
+      const xs = toInputColumns(this, x, 'x', memory);
+      const engine = await this.inferenceEngine(this.state ?? placeholderState(this), args.workers, memory);
+      return { outs: await this.withEngine(engine, (e) => e.predict(xs, xs[0].rows, batchSize)), rows: xs[0].rows };
+    });
     const tensors = outs.map((o, i) => tf.tensor(o, [rows, ...(this.outputs[i].shape.slice(1) as number[])]));
     return tensors.length === 1 ? tensors[0] : tensors;
   }

@@ -2,6 +2,7 @@ import { invalidArgument, invalidType } from '../errors.js';
 import type { GraphModel } from '../graph/model.js';
 import type { Loss } from '../graph/losses.js';
 import type { Column } from '../parallel/batch.js';
+import type { SharedAllocator } from '../parallel/memory.js';
 import { sharedArray, toInputColumns, toTargetColumn } from './data.js';
 import type { Dataset, Engine } from './engine.js';
 import type { EpochSteps } from './fit-loop.js';
@@ -45,9 +46,9 @@ export function convertBatch(model: GraphModel, loss: Loss, batch: unknown, inde
 }
 
 /** Staging columns shaped like `batch`, able to hold `capacity` rows: what the workers read. */
-export function stagingFor(batch: Dataset, capacity: number): Dataset {
+export function stagingFor(batch: Dataset, capacity: number, memory?: SharedAllocator): Dataset {
   const grow = (c: Column): Column => ({
-    data: sharedArray(c.data instanceof Int32Array ? 'int32' : 'float32', capacity * c.rowSize), rowSize: c.rowSize, rows: capacity,
+    data: sharedArray(c.data instanceof Int32Array ? 'int32' : 'float32', capacity * c.rowSize, memory), rowSize: c.rowSize, rows: capacity,
   });
   return { xs: batch.xs.map(grow), y: grow(batch.y as Column), rows: capacity };
 }

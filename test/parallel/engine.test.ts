@@ -163,3 +163,26 @@ describe('worker resources', () => {
     }
   });
 });
+
+describe('worker-side reuse across calls', () => {
+  it('a worker reuses the graph it built only for the same spec, loss and metrics: a recompiled model trains as on a fresh pool', async () => {
+    const { x, y } = classification(40);
+    const opts = { epochs: 2, batchSize: 10, seed: 2, workers: 2, verbose: 0 as const, validationSplit: 0.25 };
+    const recompile = (m: weft.Model) => m.compile({ optimizer: 'adam', loss: 'meanSquaredError', metrics: ['mae'] });
+    const samePool = track(dropoutModel(8));
+    const newPool = track(dropoutModel(8));
+    await samePool.fit(x, y, opts);
+    await newPool.fit(x, y, opts);
+    recompile(samePool);
+    recompile(newPool);
+    await newPool.dispose();
+    const a = await samePool.fit(x, y, opts);
+    const b = await newPool.fit(x, y, opts);
+    expect(Object.keys(a.history)).toEqual(['loss', 'mae', 'val_loss', 'val_mae']);
+    expect(a.history).toEqual(b.history);
+    expect(bitwiseEqual(flatWeights(samePool), flatWeights(newPool))).toBe(true);
+    // And predict (a session without targets) after training sessions of the same graph.
+    const p = (await samePool.predict(x)) as weft.tf.Tensor;
+    expect(Array.from(p.dataSync())).toEqual(Array.from(((await newPool.predict(x)) as weft.tf.Tensor).dataSync()));
+  });
+});
