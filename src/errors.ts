@@ -59,6 +59,57 @@ export function shapeMismatch(where: string, expected: string, received: string)
   return new ShapeError(`${where}: expected ${expected}, received ${received}`);
 }
 
+/**
+ * A data or model file that is missing, unreadable, or not in the format its reader expects.
+ * `path` is the file or directory at fault (for a search, the first place looked in).
+ */
+export class DataFileError extends Error {
+  override name = 'DataFileError';
+
+  constructor(message: string, readonly path: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** A file or directory that is not there or cannot be read: `received` says what happened. */
+export function missingFile(what: string, path: string, expected: string, received: string, cause?: unknown): DataFileError {
+  return new DataFileError(`Cannot read ${what} '${path}'. Expected ${expected}. Received: ${received}`, path, cause === undefined ? undefined : { cause });
+}
+
+/** Why a file could not be read, in words: 'no such file', 'it is a directory', or the system's message. */
+export function readFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'it is a directory';
+  if (code === 'EACCES') return 'permission denied';
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** One place a search for data looked in, and what it found wrong there. */
+export interface PlaceLooked {
+  readonly path: string;
+  /** Where the place came from (an option, an environment variable), if not obvious. */
+  readonly origin?: string;
+  readonly finding: string;
+}
+
+/**
+ * Data searched for in several places and found in none: lists each place and what was wrong
+ * there, in the order searched, then `advice` on how to get the data.
+ */
+export function dataNotFound(what: string, expected: string, looked: readonly PlaceLooked[], advice: string): DataFileError {
+  const lines = looked.map((p) => `  - ${p.path}${p.origin === undefined ? '' : ` (${p.origin})`}: ${p.finding}`);
+  return new DataFileError(
+    `Cannot find ${what}. Expected ${expected}. Received, in the order looked in:\n${lines.join('\n')}\n${advice}`,
+    looked[0]?.path ?? '',
+  );
+}
+
+/** A file that was read but is not what its reader expects (a bad header, a wrong size, a value out of range). */
+export function malformedFile(what: string, path: string, expected: string, received: string, cause?: unknown): DataFileError {
+  return new DataFileError(`Invalid ${what} '${path}'. Expected ${expected}. Received: ${received}`, path, cause === undefined ? undefined : { cause });
+}
+
 /** A call made in the wrong order (fit before compile, a disposed model). */
 export class StateError extends Error {
   override name = 'StateError';

@@ -28,7 +28,7 @@ export { trainer, Trainer } from './train/trainer.js';
 export type { TrainerCompileArgs, TrainerOptions } from './train/trainer.js';
 export { Layer } from './graph/layer.js';
 export { SymbolicTensor } from './graph/symbolic.js';
-export { ShapeError, StateError } from './errors.js';
+export { DataFileError, ShapeError, StateError } from './errors.js';
 export { NonFiniteLossError, WorkerError } from './parallel/coordinator.js';
 export type { ModelSpec } from './graph/spec.js';
 export type { Optimizer } from './train/optimizers.js';

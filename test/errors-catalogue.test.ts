@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -103,7 +104,31 @@ beforeAll(async () => {
   });
   await writeFile(join(dir, 'malformed.json'), '{"format": "layers-model", "modelTopology": {');
   await writeFile(join(dir, 'array.json'), '[1, 2, 3]');
+  await writeFashion('fm-short', { trainImages: idx(0x803, [2, 28, 28], 784 + 100) });
+  await writeFashion('fm-magic', { trainLabels: idx(0x803, [2, 1, 1], 2) });
+  await writeFashion('fm-header', { testLabels: Buffer.from([0, 0, 8, 1, 0]) });
+  await writeFashion('fm-gzip', { testImages: gzipSync(idx(0x803, [1, 28, 28], 784)).subarray(0, 20) });
+  await writeFile(join(dir, 'digits-bad.csv.gz'), gzipSync(`${'0,'.repeat(64)}3\n${'0,'.repeat(63)}0\n`));
+  await writeFile(join(dir, 'digits-plain.csv'), `${'0,'.repeat(64)}3\n`);
 });
+/** An IDX file of `bytes` zero data bytes after its header (the header says `dims`). */
+function idx(magic: number, dims: number[], bytes: number): Buffer {
+  const header = Buffer.alloc(4 + 4 * dims.length);
+  header.writeUInt32BE(magic, 0);
+  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([header, Buffer.alloc(bytes)]);
+}
+/** A Fashion-MNIST directory of two train and one test image, with the files given replaced. */
+async function writeFashion(name: string, files: Partial<Record<'trainImages' | 'trainLabels' | 'testImages' | 'testLabels', Buffer>>): Promise<void> {
+  await mkdir(saved(name));
+  const all = {
+    trainImages: idx(0x803, [2, 28, 28], 2 * 784), trainLabels: idx(0x801, [2], 2),
+    testImages: idx(0x803, [1, 28, 28], 784), testLabels: idx(0x801, [1], 1), ...files,
+  };
+  const names = { trainImages: 'train-images-idx3-ubyte', trainLabels: 'train-labels-idx1-ubyte', testImages: 't10k-images-idx3-ubyte', testLabels: 't10k-labels-idx1-ubyte' };
+  for (const [k, base] of Object.entries(names)) await writeFile(join(saved(name), base), all[k as keyof typeof all]);
+}
+const fashion = (name: string) => () => weft.loadFashionMnist({ path: saved(name) });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
@@ -281,19 +306,19 @@ const rows: Row[] = [
   { name: 'fit: validationData not a pair', call: fit({ validationData: [X] }), error: TypeError, message: [/`validationData`/, /an array \[xVal, yVal\]/] },
 
   // ---- loading ----
-  { name: 'loadModel: a missing file', call: () => weft.loadModel(`file://${join(dir, 'nowhere', 'model.json')}`), error: Error, message: [/Cannot read model.json/, /nowhere/, /no such file/] },
+  { name: 'loadModel: a missing file', call: () => weft.loadModel(`file://${join(dir, 'nowhere', 'model.json')}`), error: weft.DataFileError, message: [/Cannot read model.json/, /nowhere/, /Expected a TensorFlow.js layers-model model.json/, /Received: no such file/] },
   { name: 'loadModel: malformed model.json', call: () => weft.loadModel(join(dir, 'malformed.json')), error: SyntaxError, message: [/malformed.json/, /is not valid JSON/, /layers-model model.json was expected/] },
   { name: 'loadModel: model.json not an object', call: () => weft.loadModel(join(dir, 'array.json')), error: TypeError, message: [/array.json/, /`model.json`/, /an object \{modelTopology, weightsManifest/, /model.json=\[1, 2, 3\]/] },
   { name: 'loadModel: weights.bin of the wrong size', call: () => weft.loadModel(saved('short-weights')), error: RangeError, message: [/short-weights/, /Weights file size mismatch/, /\d+ bytes, but 'weights.bin' holds 12 bytes/] },
   { name: 'loadModel: an unknown layer class', call: () => weft.loadModel(saved('unknown-class')), error: RangeError, message: [/unknown-class/, /Unknown layer class.*'Conv2D'/, /'Dense'/] },
   { name: 'loadModel: a graph model', call: () => weft.loadModel(saved('graph-model')), error: RangeError, message: [/`format`/, /'layers-model'/, /format='graph-model'/] },
   { name: 'loadModel: a weight of the wrong shape', call: () => weft.loadModel(saved('weight-shape')), error: weft.ShapeError, message: [/weight-shape/, /Weight '.*kernel'/, /the model expects shape \[4,8\]/, /manifest has shape \[8,4\]/] },
-  { name: 'loadModel: a missing weights file', call: () => weft.loadModel(saved('missing-weights')), error: Error, message: [/Cannot read weights file/, /absent.bin/, /no such file/] },
+  { name: 'loadModel: a missing weights file', call: () => weft.loadModel(saved('missing-weights')), error: weft.DataFileError, message: [/Cannot read weights file of weightsManifest\[0\]/, /absent.bin/, /Received: no such file/] },
   { name: 'loadModel: an http URL', call: () => weft.loadModel('http://example.com/model.json'), error: RangeError, message: [/`url`/, /'file:\/\/' URL or a filesystem path/, /url='http:\/\/example.com\/model.json'/] },
   { name: 'loadModel: url not a string', call: () => weft.loadModel(5 as never), error: TypeError, message: [/`url`/, /url=5/] },
   { name: 'loadModel: an empty url', call: () => weft.loadModel(''), error: TypeError, message: [/`url`/, /a 'file:\/\/' URL or a filesystem path/, /url=''/] },
   { name: 'loadModel: file:// with no path', call: () => weft.loadModel('file://'), error: RangeError, message: [/`url`/, /a path after it/, /url='file:\/\/'/] },
-  { name: 'loadModel: a directory without model.json', call: () => weft.loadModel(dir), error: Error, message: [/Cannot read model.json/, /weft-errors-.*model\.json/, /no such file/] },
+  { name: 'loadModel: a directory without model.json', call: () => weft.loadModel(dir), error: weft.DataFileError, message: [/Cannot read model.json/, /weft-errors-.*model\.json/, /Received: no such file/] },
   { name: 'loadModel: a bad layer config in model.json', call: () => weft.loadModel(saved('bad-units')), error: RangeError, message: [/bad-units/, /`units`/, /an integer >= 1/, /units=-1/] },
   { name: 'modelFromJSON: not a spec', call: () => weft.modelFromJSON(null as never), error: TypeError, message: [/`spec`/, /a model spec \{name, layers, inputs, outputs\}/, /spec=null/] },
   { name: 'modelFromJSON: an unknown layer class', call: () => weft.modelFromJSON({ name: 'm', layers: [{ className: 'Conv2D', config: { name: 'conv' }, inboundNodes: [] }], inputs: [['conv', 0]], outputs: [['conv', 0]] }), error: RangeError, message: [/Unknown layer class: 'Conv2D'/, /'Dense'/] },
@@ -322,7 +347,19 @@ const rows: Row[] = [
   { name: 'predict: a string tensor', call: () => compiled().predict(tf.tensor2d([['a', 'b', 'c', 'd']], undefined, 'string')), error: TypeError, message: [/`x`/, /a numeric tensor/, /string tensor/] },
   { name: 'fitDataset: a batch without ys', call: () => compiled().fitDataset(batches({ xs: tf.tensor2d(X) }), { verbose: 0, workers: 1 }), error: TypeError, message: [/dataset batch 0/, /\{xs, ys\}/, /\{xs: Tensor\}/] },
   { name: 'fit: two fits at once on one model', call: async () => { const m = compiled(); const first = m.fit(X, Y, quiet); try { await m.fit(X, Y, quiet); } finally { await first; } }, error: weft.StateError, message: [/fit\(\) was called while another fit\(\) or fitDataset\(\) is running/] },
-  { name: 'loadFashionMnist: an explicit path that does not exist', call: () => weft.loadFashionMnist({ path: join(dir, 'no-such-dir') }), error: Error, message: [/no-such-dir \(the `path` option\): does not exist/, /apt-get install dataset-fashion-mnist/] },
+  // ---- the data loaders ----
+  { name: 'loadFashionMnist: an explicit path that does not exist', call: () => weft.loadFashionMnist({ path: join(dir, 'no-such-dir') }), error: weft.DataFileError, message: [/Cannot find Fashion-MNIST/, /Expected one directory holding train-images-idx3-ubyte.gz/, /no-such-dir \(the `path` option\): does not exist/, /apt-get install dataset-fashion-mnist/] },
+  { name: 'loadFashionMnist: a directory without the label files', call: () => weft.loadFashionMnist({ path: saved('good') }), error: weft.DataFileError, message: [/Cannot find Fashion-MNIST/, /good \(the `path` option\): missing train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz/] },
+  { name: 'loadFashionMnist: a truncated IDX file', call: fashion('fm-short'), error: weft.DataFileError, message: [/Invalid Fashion-MNIST IDX file '.*fm-short\/train-images-idx3-ubyte'/, /Expected 1584 bytes for dimensions \[2, 28, 28\]/, /Received: 900 bytes \(truncated\)/] },
+  { name: 'loadFashionMnist: a wrong magic number', call: fashion('fm-magic'), error: weft.DataFileError, message: [/fm-magic\/train-labels-idx1-ubyte'/, /Expected IDX magic number 0x00000801 \(unsigned-byte labels, 1 dimension\)/, /Received: magic number 0x00000803/] },
+  { name: 'loadFashionMnist: a file shorter than its IDX header', call: fashion('fm-header'), error: weft.DataFileError, message: [/fm-header\/t10k-labels-idx1-ubyte'/, /Expected at least the 8-byte IDX header/, /Received: 5 bytes \(truncated\)/] },
+  { name: 'loadFashionMnist: a truncated gzip stream', call: fashion('fm-gzip'), error: weft.DataFileError, message: [/fm-gzip\/t10k-images-idx3-ubyte'/, /Expected a valid gzip stream/, /Received: a truncated or corrupt one/] },
+  { name: 'loadFashionMnist: an unknown option', call: () => weft.loadFashionMnist({ dir: '/tmp' } as never), error: RangeError, message: [/`options`/, /only the options path, shared, fallbackDirs/, /options='dir'/] },
+  { name: 'loadFashionMnist: path a number', call: () => weft.loadFashionMnist({ path: 3 as never }), error: TypeError, message: [/`options.path`/, /a directory path or a file: URL/, /options.path=3/] },
+  { name: 'loadFashionMnistSplit: an unknown split', call: () => weft.loadFashionMnistSplit('valid' as never), error: RangeError, message: [/Unknown Fashion-MNIST split: 'valid'/, /'train', 'test'/] },
+  { name: 'loadDigits: a missing file', call: () => weft.loadDigits(join(dir, 'no-digits.csv.gz')), error: weft.DataFileError, message: [/Cannot read digits data file '.*no-digits.csv.gz'/, /Expected a gzip'd CSV file/, /Received: no such file/] },
+  { name: 'loadDigits: a line of the wrong length', call: () => weft.loadDigits(join(dir, 'digits-bad.csv.gz')), error: weft.DataFileError, message: [/Invalid digits data file '.*digits-bad.csv.gz'/, /Expected lines of 65 comma-separated integers/, /Received: 64 values on line 2/] },
+  { name: 'loadDigits: not gzip\'d', call: () => weft.loadDigits(join(dir, 'digits-plain.csv')), error: weft.DataFileError, message: [/Invalid digits data file '.*digits-plain.csv'/, /Expected a gzip'd CSV file/, /Received: no valid gzip stream/] },
 ];
 
 describe('bad calls through the public API', () => {

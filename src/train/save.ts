@@ -9,7 +9,7 @@ import { open, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { endianness } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { invalidArgument, invalidType, ShapeError } from '../errors.js';
+import { invalidArgument, invalidType, missingFile, readFailure, ShapeError } from '../errors.js';
 import { GraphModel } from '../graph/model.js';
 import { graphFromSpec, type ModelSpec } from '../graph/spec.js';
 import { fromLayersTopology, toLayersTopology } from '../graph/tfjs-format.js';
@@ -213,13 +213,11 @@ async function modelJsonPathOf(url: string | URL): Promise<string> {
   return st?.isDirectory() ? join(path, MODEL_JSON) : path;
 }
 
-async function readOrExplain(path: string, what: string): Promise<Buffer> {
+async function readOrExplain(path: string, what: string, expected: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
-    throw new Error(`Cannot read ${what} '${path}': ${why}`, { cause: err });
+    throw missingFile(what, path, expected, readFailure(err), err);
   }
 }
 
@@ -253,7 +251,7 @@ export async function loadModelSpec(url: string | URL): Promise<{ spec: ModelSpe
 
 async function loadOnce(url: string | URL): Promise<{ spec: ModelSpec; weights: Float32Array; training: TrainingSnapshot | null }> {
   const path = await modelJsonPathOf(url);
-  const text = (await readOrExplain(path, 'model.json')).toString('utf8');
+  const text = (await readOrExplain(path, 'model.json', 'a TensorFlow.js layers-model model.json (what model.save writes)')).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -322,7 +320,7 @@ function checkManifest(value: unknown): WeightsManifestGroup[] {
 async function readWeights(dir: string, manifest: WeightsManifestGroup[]): Promise<Map<string, { spec: WeightSpec; values: Float32Array }>> {
   const byName = new Map<string, { spec: WeightSpec; values: Float32Array }>();
   for (const [g, group] of manifest.entries()) {
-    const files = await Promise.all(group.paths.map((p) => readOrExplain(join(dir, p), `weights file of weightsManifest[${g}]`)));
+    const files = await Promise.all(group.paths.map((p) => readOrExplain(join(dir, p), `weights file of weightsManifest[${g}]`, 'a file of float32 weights named by model.json')));
     const received = files.reduce((n, f) => n + f.byteLength, 0);
     const expected = group.weights.reduce((n, w) => n + sizeOf(w.shape) * 4, 0);
     if (received !== expected) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DataFileError } from '../../src/errors.js';
 import {
   FASHION_MNIST_DEBIAN_DIR,
   FASHION_MNIST_ENV,
@@ -137,55 +138,87 @@ describe('loadFashionMnist on synthetic IDX files', () => {
     expect(Array.from(test.labels)).toEqual([8, 6]);
     expect(() => loadFashionMnistSplit('train', { path: dir, fallbackDirs: none })).toThrow(/train-images-idx3-ubyte\.gz/);
     expect(() => loadFashionMnist({ path: dir, fallbackDirs: none })).toThrow(/missing train-images-idx3-ubyte\.gz, train-labels-idx1-ubyte\.gz/);
-    expect(() => loadFashionMnistSplit('valid' as 'test', { path: dir })).toThrow(/unknown split 'valid'/);
+    expect(() => loadFashionMnistSplit('valid' as 'test', { path: dir })).toThrow(/Unknown Fashion-MNIST split: 'valid'. Expected one of: 'train', 'test'/);
   });
 });
 
-describe('loadFashionMnist errors name the file', () => {
+describe('loadFashionMnist errors name the file, what was expected and what was found', () => {
   const base = () => ({
     trainImages: images(pixelsFor(3)),
     trainLabels: labelsIdx([1, 2, 3]),
     testImages: images(pixelsFor(1)),
     testLabels: labelsIdx([0]),
   });
-  const load = (dir: string) => () => loadFashionMnist({ path: dir, fallbackDirs: none });
+  /** The DataFileError loading `dir` raises, checked to name `file` in its message and its path. */
+  const failure = (dir: string, file: string): DataFileError => {
+    let error: unknown = null;
+    try {
+      loadFashionMnist({ path: dir, fallbackDirs: none });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DataFileError);
+    const e = error as DataFileError;
+    expect(e.path).toBe(join(dir, file));
+    expect(e.message).toContain(`Invalid Fashion-MNIST IDX file '${join(dir, file)}'.`);
+    return e;
+  };
 
   it('bad magic number', () => {
     const dir = writeSet(newDir(), { ...base(), trainImages: idx(0x801, [3 * 784], pixelsFor(3)) });
-    expect(load(dir)).toThrow(/train-images-idx3-ubyte\.gz has IDX magic number 0x00000801, expected 0x00000803/);
+    expect(failure(dir, 'train-images-idx3-ubyte.gz').message).toMatch(
+      /Expected IDX magic number 0x00000803 \(unsigned-byte images, 3 dimensions\)\. Received: magic number 0x00000801$/,
+    );
     const dir2 = writeSet(newDir(), { ...base(), testLabels: idx(0x803, [1, 1, 1], [0]) });
-    expect(load(dir2)).toThrow(/t10k-labels-idx1-ubyte\.gz has IDX magic number 0x00000803, expected 0x00000801/);
+    expect(failure(dir2, 't10k-labels-idx1-ubyte.gz').message).toMatch(
+      /Expected IDX magic number 0x00000801 \(unsigned-byte labels, 1 dimension\)\. Received: magic number 0x00000803$/,
+    );
   });
 
   it('image and label counts differ', () => {
     const dir = writeSet(newDir(), { ...base(), trainLabels: labelsIdx([1, 2]) });
-    expect(load(dir)).toThrow(/train-images-idx3-ubyte\.gz holds 3 images but .*train-labels-idx1-ubyte\.gz holds 2 labels/);
+    expect(failure(dir, 'train-labels-idx1-ubyte.gz').message).toMatch(
+      /Expected 3 labels, one per image of .*train-images-idx3-ubyte\.gz\. Received: 2 labels$/,
+    );
   });
 
   it('truncated data, truncated header, truncated gzip stream, trailing bytes', () => {
     const short = base().trainImages.subarray(0, 16 + 2 * 784 + 10);
-    expect(load(writeSet(newDir(), { ...base(), trainImages: short }))).toThrow(
-      /train-images-idx3-ubyte\.gz has 1594 bytes, expected 2368 .*\(truncated\)/,
+    expect(failure(writeSet(newDir(), { ...base(), trainImages: short }), 'train-images-idx3-ubyte.gz').message).toMatch(
+      /Expected 2368 bytes for dimensions \[3, 28, 28\]\. Received: 1594 bytes \(truncated\)$/,
     );
-    expect(load(writeSet(newDir(), { ...base(), testLabels: Buffer.from([0, 0, 8, 1, 0]) }))).toThrow(
-      /t10k-labels-idx1-ubyte\.gz is truncated: 5 bytes, shorter than the 8-byte IDX header/,
+    expect(failure(writeSet(newDir(), { ...base(), testLabels: Buffer.from([0, 0, 8, 1, 0]) }), 't10k-labels-idx1-ubyte.gz').message).toMatch(
+      /Expected at least the 8-byte IDX header\. Received: 5 bytes \(truncated\)$/,
     );
     const long = Buffer.concat([base().testLabels, Buffer.from([0])]);
-    expect(load(writeSet(newDir(), { ...base(), testLabels: long }))).toThrow(/t10k-labels-idx1-ubyte\.gz has 10 bytes, expected 9 .*trailing data/);
+    expect(failure(writeSet(newDir(), { ...base(), testLabels: long }), 't10k-labels-idx1-ubyte.gz').message).toMatch(
+      /Expected 9 bytes for dimensions \[1\]\. Received: 10 bytes \(trailing data\)$/,
+    );
 
     const dir = writeSet(newDir(), base());
     const gz = gzipSync(base().trainImages);
     writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gz.subarray(0, gz.length >> 1));
-    expect(load(dir)).toThrow(/train-images-idx3-ubyte\.gz is not a valid gzip file/);
+    const e = failure(dir, 'train-images-idx3-ubyte.gz');
+    expect(e.message).toMatch(/Expected a valid gzip stream\. Received: a truncated or corrupt one \(unexpected end of file\)$/);
+    expect(e.cause).toBeInstanceOf(Error);
   });
 
   it('label out of range and wrong image size', () => {
-    expect(load(writeSet(newDir(), { ...base(), trainLabels: labelsIdx([1, 10, 3]) }))).toThrow(
-      /train-labels-idx1-ubyte\.gz has label 10 at index 1, expected 0\.\.9/,
+    expect(failure(writeSet(newDir(), { ...base(), trainLabels: labelsIdx([1, 10, 3]) }), 'train-labels-idx1-ubyte.gz').message).toMatch(
+      /Expected labels 0\.\.9\. Received: label 10 at index 1$/,
     );
-    expect(load(writeSet(newDir(), { ...base(), testImages: idx(0x803, [1, 8, 8], new Array(64).fill(0)) }))).toThrow(
-      /t10k-images-idx3-ubyte\.gz holds 8x8 images, expected 28x28/,
+    expect(failure(writeSet(newDir(), { ...base(), testImages: idx(0x803, [1, 8, 8], new Array(64).fill(0)) }), 't10k-images-idx3-ubyte.gz').message).toMatch(
+      /Expected 28x28 images\. Received: 8x8 images$/,
     );
+  });
+
+  it('checks its options before touching a file', () => {
+    expect(() => loadFashionMnist({ path: 3 } as never)).toThrow(TypeError);
+    expect(() => loadFashionMnist({ path: 3 } as never)).toThrow(/`options.path`. Expected a directory path or a file: URL. Received: options.path=3/);
+    expect(() => loadFashionMnist({ shared: 'yes' } as never)).toThrow(/`options.shared`. Expected a boolean/);
+    expect(() => loadFashionMnist({ fallbackDirs: '/data' } as never)).toThrow(/`options.fallbackDirs`. Expected an array of directory paths/);
+    expect(() => loadFashionMnist({ dir: '/data' } as never)).toThrow(RangeError);
+    expect(() => loadFashionMnistSplit(1 as never)).toThrow(/`split`. Expected 'train' or 'test'. Received: split=1/);
   });
 
   it('no location has the files: lists every place searched and how to get the data', () => {
@@ -200,8 +233,11 @@ describe('loadFashionMnist errors name the file', () => {
     try {
       loadFashionMnist({ fallbackDirs: [partial, fallback] });
     } catch (e) {
+      expect(e).toBeInstanceOf(DataFileError);
+      expect((e as DataFileError).path).toBe(envDir);
       message = (e as Error).message;
     }
+    expect(message).toMatch(/^Cannot find Fashion-MNIST\. Expected one directory holding train-images-idx3-ubyte\.gz, train-labels-idx1-ubyte\.gz, t10k-images-idx3-ubyte\.gz, t10k-labels-idx1-ubyte\.gz \(gzip'd or not\)\. Received, in the order looked in:\n/);
     expect(message).not.toContain(missing);
     expect(message).toContain(`${envDir} ($WEFT_FASHION_MNIST): does not exist`);
     expect(message).toContain(`${partial} (a fallback directory): missing train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz`);

@@ -441,13 +441,21 @@ describe('loading errors name the file and what is wrong', () => {
 
   it('a missing model.json', async () => {
     const missing = join(root, 'no-such-dir', 'model.json');
-    await expect(loadModelSpec(`file://${missing}`)).rejects.toThrow(`Cannot read model.json '${missing}': no such file`);
+    const error = await loadModelSpec(`file://${missing}`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(weft.DataFileError);
+    expect((error as weft.DataFileError).path).toBe(missing);
+    expect((error as Error).message).toBe(
+      `Cannot read model.json '${missing}'. Expected a TensorFlow.js layers-model model.json (what model.save writes). Received: no such file`,
+    );
   });
 
   it('a missing weights file', async () => {
     const dir = await variant(goodJson);
     await rm(join(dir, 'weights.bin'));
-    await expect(loadModelSpec(dir)).rejects.toThrow(`Cannot read weights file of weightsManifest[0] '${join(dir, 'weights.bin')}': no such file`);
+    await expect(loadModelSpec(dir)).rejects.toThrow(
+      `Cannot read weights file of weightsManifest[0] '${join(dir, 'weights.bin')}'. Expected a file of float32 weights named by model.json. Received: no such file`,
+    );
+    await expect(loadModelSpec(dir)).rejects.toBeInstanceOf(weft.DataFileError);
   });
 
   it('malformed model.json', async () => {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { checkOptions, dataNotFound, invalidType, malformedFile, missingFile, readFailure, unknownName, type PlaceLooked } from '../../errors.js';
 
 /** Where the Debian/Ubuntu package `dataset-fashion-mnist` installs the four gzip'd IDX files. */
 export const FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
@@ -66,6 +67,19 @@ interface Location {
   origin: string;
 }
 
+/** What loadFashionMnist's options must be; checked before any file is touched. */
+function checkFashionOptions(options: unknown): FashionMnistOptions {
+  const o = checkOptions<FashionMnistOptions>('options', options, ['path', 'shared', 'fallbackDirs']);
+  if (o.path !== undefined && typeof o.path !== 'string' && !(o.path instanceof URL)) {
+    throw invalidType('options.path', 'a directory path or a file: URL', o.path);
+  }
+  if (o.shared !== undefined && typeof o.shared !== 'boolean') throw invalidType('options.shared', 'a boolean', o.shared);
+  if (o.fallbackDirs !== undefined && !(Array.isArray(o.fallbackDirs) && o.fallbackDirs.every((d) => typeof d === 'string'))) {
+    throw invalidType('options.fallbackDirs', 'an array of directory paths', o.fallbackDirs);
+  }
+  return o;
+}
+
 /** The locations searched, in order, with where each came from (for the not-found message). */
 function locations(options: FashionMnistOptions): { tried: Location[]; notes: string[] } {
   const tried: Location[] = [];
@@ -96,32 +110,36 @@ function isDirectory(dir: string): boolean {
 }
 
 /**
- * The first location holding every file in `bases`, with the path found for each; or an Error
- * naming every location looked in, what was missing there, and how to get the data.
+ * The first location holding every file in `bases`, with the path found for each; or a
+ * DataFileError naming every location looked in, what was missing there, and how to get the data.
  */
 function resolveFiles(bases: string[], options: FashionMnistOptions): { dir: string; files: string[] } {
   const { tried, notes } = locations(options);
-  const reasons: string[] = [];
+  const looked: PlaceLooked[] = [];
   for (const { dir, origin } of tried) {
     if (!isDirectory(dir)) {
-      reasons.push(`  - ${dir} (${origin}): ${existsSync(dir) ? 'not a directory' : 'does not exist'}`);
+      looked.push({ path: dir, origin, finding: existsSync(dir) ? 'not a directory' : 'does not exist' });
       continue;
     }
     const files = bases.map((base) => candidateNames(base).map((n) => join(dir, n)).find((f) => existsSync(f)));
     const missing = bases.filter((_, i) => files[i] === undefined);
     if (missing.length === 0) return { dir, files: files as string[] };
-    reasons.push(`  - ${dir} (${origin}): missing ${missing.map((b) => `${b}.gz`).join(', ')}`);
+    looked.push({ path: dir, origin, finding: `missing ${missing.map((b) => `${b}.gz`).join(', ')}` });
   }
-  throw new Error(
-    `fashion-mnist: could not find ${bases.map((b) => `${b}.gz`).join(', ')}. Looked in:\n` +
-      reasons.join('\n') +
-      (notes.length ? `\n  (${notes.join('; ')})` : '') +
-      `\nTo get the data: on Debian/Ubuntu run \`sudo apt-get install dataset-fashion-mnist\` ` +
+  throw dataNotFound(
+    'Fashion-MNIST',
+    `one directory holding ${bases.map((b) => `${b}.gz`).join(', ')} (gzip'd or not)`,
+    looked,
+    (notes.length ? `  (${notes.join('; ')})\n` : '') +
+      `To get the data: on Debian/Ubuntu run \`sudo apt-get install dataset-fashion-mnist\` ` +
       `(installs to ${FASHION_MNIST_DEBIAN_DIR}); elsewhere download the four .gz files ` +
       `(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) ` +
       `from ${HOME_PAGE} and pass { path: '<dir>' } or set ${FASHION_MNIST_ENV}=<dir>.`,
   );
 }
+
+/** What the errors call the files. */
+const IDX_FILE = 'Fashion-MNIST IDX file';
 
 /** The file's bytes, gunzipped when they start with the gzip magic (whatever the name says). */
 function readBytes(file: string): Buffer {
@@ -129,13 +147,13 @@ function readBytes(file: string): Buffer {
   try {
     raw = readFileSync(file);
   } catch (e) {
-    throw new Error(`fashion-mnist: cannot read ${file}: ${(e as Error).message}`);
+    throw missingFile(IDX_FILE, file, 'a readable file', readFailure(e), e);
   }
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
       return gunzipSync(raw);
     } catch (e) {
-      throw new Error(`fashion-mnist: ${file} is not a valid gzip file (truncated or corrupt?): ${(e as Error).message}`);
+      throw malformedFile(IDX_FILE, file, 'a valid gzip stream', `a truncated or corrupt one (${(e as Error).message})`, e);
     }
   }
   return raw;
@@ -145,23 +163,19 @@ function readBytes(file: string): Buffer {
 function readHeader(file: string, bytes: Buffer, magic: number, ndim: number): number[] {
   const headerBytes = 4 + 4 * ndim;
   if (bytes.length < headerBytes) {
-    throw new Error(`fashion-mnist: ${file} is truncated: ${bytes.length} bytes, shorter than the ${headerBytes}-byte IDX header`);
+    throw malformedFile(IDX_FILE, file, `at least the ${headerBytes}-byte IDX header`, `${bytes.length} bytes (truncated)`);
   }
   const got = bytes.readUInt32BE(0);
   if (got !== magic) {
     const hex = (v: number) => '0x' + v.toString(16).padStart(8, '0');
-    throw new Error(
-      `fashion-mnist: ${file} has IDX magic number ${hex(got)}, expected ${hex(magic)} ` +
-        `(${ndim === 3 ? 'unsigned-byte images, 3 dimensions' : 'unsigned-byte labels, 1 dimension'})`,
-    );
+    const kind = ndim === 3 ? 'unsigned-byte images, 3 dimensions' : 'unsigned-byte labels, 1 dimension';
+    throw malformedFile(IDX_FILE, file, `IDX magic number ${hex(magic)} (${kind})`, `magic number ${hex(got)}`);
   }
   const dims = Array.from({ length: ndim }, (_, i) => bytes.readUInt32BE(4 + 4 * i));
   const expected = headerBytes + dims.reduce((a, b) => a * b, 1);
   if (bytes.length !== expected) {
-    throw new Error(
-      `fashion-mnist: ${file} has ${bytes.length} bytes, expected ${expected} for dimensions [${dims.join(', ')}] ` +
-        `(${bytes.length < expected ? 'truncated' : 'trailing data'})`,
-    );
+    throw malformedFile(IDX_FILE, file, `${expected} bytes for dimensions [${dims.join(', ')}]`,
+      `${bytes.length} bytes (${bytes.length < expected ? 'truncated' : 'trailing data'})`);
   }
   return dims;
 }
@@ -180,18 +194,18 @@ function decodeSplit(imagesFile: string, labelsFile: string, shared: boolean): F
   const img = readBytes(imagesFile);
   const [rows, height, width] = readHeader(imagesFile, img, IMAGES_MAGIC, 3);
   if (height !== SIDE || width !== SIDE) {
-    throw new Error(`fashion-mnist: ${imagesFile} holds ${height}x${width} images, expected ${SIDE}x${SIDE}`);
+    throw malformedFile(IDX_FILE, imagesFile, `${SIDE}x${SIDE} images`, `${height}x${width} images`);
   }
   const lab = readBytes(labelsFile);
   const [count] = readHeader(labelsFile, lab, LABELS_MAGIC, 1);
   if (count !== rows) {
-    throw new Error(`fashion-mnist: ${imagesFile} holds ${rows} images but ${labelsFile} holds ${count} labels`);
+    throw malformedFile(IDX_FILE, labelsFile, `${rows} labels, one per image of ${imagesFile}`, `${count} labels`);
   }
 
   const labels = ints(rows, shared);
   for (let i = 0; i < rows; i++) {
     const v = lab[8 + i];
-    if (v > 9) throw new Error(`fashion-mnist: ${labelsFile} has label ${v} at index ${i}, expected 0..9`);
+    if (v > 9) throw malformedFile(IDX_FILE, labelsFile, 'labels 0..9', `label ${v} at index ${i}`);
     labels[i] = v;
   }
   const n = rows * FASHION_MNIST_FEATURES;
@@ -205,12 +219,14 @@ function decodeSplit(imagesFile: string, labelsFile: string, shared: boolean): F
  * from the four IDX files (gzip'd or not). The directory is, in order of precedence: `path`,
  * $WEFT_FASHION_MNIST, then `fallbackDirs` (default: where Debian's dataset-fashion-mnist package
  * installs them, /usr/share/datasets/fashion-mnist); the first holding all four files is used.
- * Pixels are scaled to [0, 1]; throws, naming the file, on a malformed file.
+ * Pixels are scaled to [0, 1]. A missing or malformed file is a DataFileError naming the file,
+ * what was expected and what was found.
  */
 export function loadFashionMnist(options: FashionMnistOptions = {}): FashionMnist {
+  const opts = checkFashionOptions(options);
   const { train, test } = FILES;
-  const { dir, files } = resolveFiles([train.images, train.labels, test.images, test.labels], options);
-  const shared = options.shared ?? false;
+  const { dir, files } = resolveFiles([train.images, train.labels, test.images, test.labels], opts);
+  const shared = opts.shared ?? false;
   return {
     train: decodeSplit(files[0], files[1], shared),
     test: decodeSplit(files[2], files[3], shared),
@@ -223,8 +239,10 @@ export function loadFashionMnistSplit(
   split: FashionMnistSplitName,
   options: FashionMnistOptions = {},
 ): FashionMnistSplit & { source: string } {
-  if (!Object.hasOwn(FILES, split)) throw new RangeError(`fashion-mnist: unknown split '${String(split)}', expected 'train' or 'test'`);
+  if (typeof split !== 'string') throw invalidType('split', "'train' or 'test'", split);
+  if (!Object.hasOwn(FILES, split)) throw unknownName('Fashion-MNIST split', split, Object.keys(FILES));
+  const opts = checkFashionOptions(options);
   const names = FILES[split];
-  const { dir, files } = resolveFiles([names.images, names.labels], options);
-  return { ...decodeSplit(files[0], files[1], options.shared ?? false), source: dir };
+  const { dir, files } = resolveFiles([names.images, names.labels], opts);
+  return { ...decodeSplit(files[0], files[1], opts.shared ?? false), source: dir };
 }
