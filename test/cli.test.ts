@@ -189,7 +189,8 @@ describe('main', () => {
     const { code, stdout, stderr } = await run(['train', '--data', freshDir(), '--verbose', '0']);
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/^weft train: fashion-mnist: could not find train-images-idx3-ubyte\.gz/);
+    expect(stderr).toMatch(/^weft train: Cannot find Fashion-MNIST\. Expected one directory holding train-images-idx3-ubyte\.gz/);
+    expect(stderr).toMatch(/\(the `path` option\): missing train-images-idx3-ubyte\.gz/);
     expect(stderr).not.toMatch(/^\s+at /m);
   });
 
