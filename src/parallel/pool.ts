@@ -12,6 +12,14 @@ function workerEntry(): string {
 }
 
 /**
+ * A worker's young generation capped at 24 MB (8 MB semi-spaces): V8 otherwise doubles it to
+ * 48 MB once, after a few hundred fits of steady garbage, and each thread's resident memory jumps
+ * by ~16 MB for good (bench:soak). Steps allocate little on the JS heap, so the cap costs nothing
+ * measurable; a caller's own resourceLimits override it.
+ */
+const DEFAULT_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 24 };
+
+/**
  * A fixed set of worker threads (minThreads = maxThreads: a thread never retires mid-fit and a
  * thread never runs two ranks of one step at once). Between calls the threads are unref'd, so
  * a script that trains and returns exits by itself; during a call they hold the process open.
@@ -31,7 +39,7 @@ export class WorkerPool {
       maxThreads: size,
       idleTimeout: Infinity,
       concurrentTasksPerWorker: 1,
-      resourceLimits,
+      resourceLimits: { ...DEFAULT_LIMITS, ...resourceLimits },
     });
   }
 
