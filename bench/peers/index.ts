@@ -4,8 +4,12 @@
  * CPU in a Python child where `python3 -c "import torch"` works. A peer that is absent, fails or
  * would take longer than the budget becomes a PeerPoint with the reason, never a crashed suite.
  */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import type { Architecture, PeerName, PeerPoint } from '../results.js';
+import type { Summary } from '../stats.js';
 import { probeTorch, torchRate } from './pytorch.js';
+import type { TfjsLayersRateOptions } from './tfjs-layers.js';
 
 export interface PeerProbe {
   /** Versions to record with the machine (tfjs-layers, torch), for the peers present. */
@@ -14,10 +18,7 @@ export interface PeerProbe {
   readonly absent: ReadonlyMap<PeerName, string>;
 }
 
-type TfjsLayersModule = typeof import('./tfjs-layers.js');
-
-let tfjsLayers: Promise<TfjsLayersModule> | undefined;
-const loadTfjsLayers = (): Promise<TfjsLayersModule> => (tfjsLayers ??= import('./tfjs-layers.js'));
+const require = createRequire(import.meta.url);
 
 /** Which of `peers` can run here; `python` is the interpreter tried for PyTorch. */
 export async function probePeers(peers: readonly PeerName[], python?: string): Promise<PeerProbe> {
@@ -25,9 +26,9 @@ export async function probePeers(peers: readonly PeerName[], python?: string): P
   const absent = new Map<PeerName, string>();
   if (peers.some((p) => p.startsWith('tfjs-layers'))) {
     try {
-      await loadTfjsLayers();
+      for (const pkg of ['@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu']) require.resolve(pkg);
     } catch (e) {
-      const reason = `@tensorflow/tfjs-layers could not be loaded (a devDependency: install with plain npm ci): ${(e as Error).message.split('\n')[0]}`;
+      const reason = `@tensorflow/tfjs-layers is not installed (a devDependency: install with plain npm ci): ${(e as Error).message.split('\n')[0]}`;
       for (const p of peers) if (p.startsWith('tfjs-layers')) absent.set(p, reason);
     }
   }
@@ -78,9 +79,8 @@ export async function measurePeers(arch: Architecture, opts: PeerRunOptions): Pr
           const r = await torchRate(arch, { batch: opts.batch, threads, repeats: opts.repeats, warmupMs: opts.warmupMs, minRepeatMs: opts.minRepeatMs, python: opts.python });
           record({ peer, threads, samplesPerSec: r.samplesPerSec });
         } else {
-          const { tfjsLayersRate } = await loadTfjsLayers();
           const backend = peer === 'tfjs-layers-wasm' ? 'wasm' : 'cpu';
-          const samplesPerSec = await tfjsLayersRate(arch, { backend, batch: opts.batch, repeats: opts.repeats, warmup: 1, budgetMs: opts.budgetMs });
+          const samplesPerSec = await inThread(arch, { backend, batch: opts.batch, repeats: opts.repeats, warmup: 1, budgetMs: opts.budgetMs });
           record({ peer, threads, samplesPerSec });
         }
       } catch (e) {
@@ -89,4 +89,37 @@ export async function measurePeers(arch: Architecture, opts: PeerRunOptions): Pr
     }
   }
   return points;
+}
+
+/** An Error named like the thread's, so measurePeers words it the same ('too slow' or 'failed'). */
+function named(name: string, message: string): Error {
+  const e = new Error(message);
+  e.name = name;
+  return e;
+}
+
+/**
+ * tfjsLayersRate in a thread of its own (bench/peers/tfjs-layers-thread), terminated when it
+ * overruns the budget: a tfjs step cannot be interrupted, a thread can.
+ */
+function inThread(arch: Architecture, opts: TfjsLayersRateOptions & { budgetMs: number }): Promise<Summary> {
+  const fromSources = import.meta.url.endsWith('.ts');
+  const entry = new URL(fromSources ? './tfjs-layers-thread.ts' : './tfjs-layers-thread.js', import.meta.url);
+  const worker = fromSources
+    ? new Worker(new URL('./tsx-thread.mjs', import.meta.url), { workerData: { entry: entry.href, arch, opts } })
+    : new Worker(entry, { workerData: { arch, opts } });
+  return new Promise<Summary>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(named('PeerTooSlow', `did not finish ${opts.warmup} + ${opts.repeats} steps within the ${(opts.budgetMs / 1000).toFixed(0)} s budget; stopped`));
+      void worker.terminate();
+    }, opts.budgetMs);
+    worker.once('message', (m: { ok?: Summary; error?: { name: string; message: string } }) => {
+      clearTimeout(timer);
+      void worker.terminate();
+      if (m.ok !== undefined) resolve(m.ok);
+      else reject(named(m.error!.name, m.error!.message));
+    });
+    worker.once('error', (e) => { clearTimeout(timer); reject(e); });
+    worker.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the tfjs-layers thread exited (code ${code}) before reporting`)); });
+  });
 }

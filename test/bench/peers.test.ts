@@ -40,9 +40,20 @@ describe('bench peers', () => {
     expect(point.samplesPerSec!.median).toBeGreaterThan(0);
   });
 
-  it('a peer that would overrun the time budget is reported as too slow, not waited for', async () => {
-    const [point] = await measurePeers(tiny, { ...base, peers: ['tfjs-layers-cpu'], budgetMs: 0.001, probe: await probePeers(['tfjs-layers-cpu']) });
+  it('a peer that overruns the time budget is stopped and reported as too slow, not waited for', async () => {
+    // One cpu-backend step of this model takes tens of seconds; the thread is terminated at 2 s.
+    const slow: Architecture = { input: { kind: 'features', size: 784 }, hidden: [2048, 2048], dropout: 0.2, classes: 10 };
+    const t0 = performance.now();
+    const [point] = await measurePeers(slow, { ...base, batch: 512, peers: ['tfjs-layers-cpu'], budgetMs: 2000, probe: await probePeers(['tfjs-layers-cpu']) });
+    expect(performance.now() - t0).toBeLessThan(8000);
     expect(point.samplesPerSec).toBeUndefined();
-    expect(point.skipped).toMatch(/^too slow: one step takes [\d.]+ s, so 6 steps would take .* over the 0 s budget/);
+    expect(point.skipped).toMatch(/^too slow: did not finish 1 \+ 5 steps within the 2 s budget; stopped$/);
+  });
+
+  it('tfjsLayersRate gives up after its first step when the steps it still needs would overrun the budget', async () => {
+    const { tfjsLayersRate, PeerTooSlow } = await import('../../bench/peers/tfjs-layers.js');
+    const run = tfjsLayersRate(tiny, { backend: 'cpu', batch: 32, repeats: 5, warmup: 1, budgetMs: 0.001 });
+    await expect(run).rejects.toBeInstanceOf(PeerTooSlow);
+    await expect(run).rejects.toThrow(/^one step takes [\d.]+ s, so 6 steps would take ~\d+ s, over the 0 s budget$/);
   });
 });
