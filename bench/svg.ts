@@ -222,7 +222,8 @@ export function suiteSvg(result: SuiteResult, opts: SvgOptions = {}): string {
   const cols = Math.min(2, Math.max(1, result.models.length));
   const rows = Math.ceil(result.models.length / cols);
   const m = result.machine;
-  const header = `weft scaling — ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node} — ${result.date}`;
+  // Short enough for one panel's width: the JSON beside the plot holds the rest.
+  const header = `weft — ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${result.date.slice(0, 10)}`;
   const body = [`<text x="12" y="24" font-size="14">${escapeXml(header)}</text>`];
   for (const [i, model] of result.models.entries()) {
     const [x, y] = [(i % cols) * width, SUITE_HEADER + Math.floor(i / cols) * height];
