@@ -4,7 +4,7 @@
  * counts where `python3 -c "import torch"` works) in the same run, and the record written as
  * JSON, a Markdown table and an SVG plot under bench/results/. Flags: `weft bench --help`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,7 +60,10 @@ async function main(argv: string[]): Promise<void> {
   const result: SuiteResult = { machine, date, command: `weft bench ${argv.join(' ')}`.trim(), quick: plan.quick, repeats: plan.repeats, models };
   if (plan.out !== null) {
     mkdirSync(plan.out, { recursive: true });
-    const base = join(plan.out, `${date.slice(0, 10)}-${machine.label}${plan.quick ? '-quick' : ''}`);
+    const stem = join(plan.out, `${date.slice(0, 10)}-${machine.label}${plan.quick ? '-quick' : ''}`);
+    // A second run the same day on the same machine gets -2, -3, ...: earlier records are kept.
+    let base = stem;
+    for (let n = 2; existsSync(`${base}.json`); n++) base = `${stem}-${n}`;
     writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(`${base}.md`, suiteMarkdown(result));
     writeFileSync(`${base}.svg`, suiteSvg(result));

@@ -293,7 +293,7 @@ describe('the CLI as a process (from sources)', () => {
     expect(r.stderr).toBe("weft train: --validation-split: expected a number in [0, 1), received '1.5'; see weft train --help\n");
   });
 
-  it('bench runs the suite with the arguments given and writes its JSON, Markdown and SVG', () => {
+  it('bench runs the suite with the arguments given and writes its JSON, Markdown and SVG, never over an earlier record', () => {
     const out = mkdtempSync(join(tmpdir(), 'weft-bench-'));
     try {
       const r = spawnCli(['bench', '--models', 'seed1@64', '--workers', '1', '--repeats', '1', '--steps', '2', '--warmup-ms', '0', '--peers', 'none', '--out', out]);
@@ -307,6 +307,12 @@ describe('the CLI as a process (from sources)', () => {
       expect(json.models[0].key).toBe('seed1@64');
       expect(json.models[0].weft[0].samplesPerSec.median).toBeGreaterThan(0);
       expect(json.models[0].peers).toEqual([]);
+      // A second run the same day keeps the first record and writes beside it.
+      expect(spawnCli(['bench', '--models', 'seed1@64', '--workers', '1', '--repeats', '1', '--steps', '2', '--warmup-ms', '0', '--peers', 'none', '--out', out]).status).toBe(0);
+      const again = readdirSync(out).sort();
+      expect(again.length).toBe(6);
+      expect(again.filter((f) => /-2\.(json|md|svg)$/.test(f)).length).toBe(3);
+      expect(readFileSync(join(out, files[0]), 'utf8')).toBe(JSON.stringify(json, null, 2) + '\n');
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
