@@ -8,33 +8,42 @@
  *   npm run bench:contention -- [--threads 1,2,4,...] [--rows 128] [--model mlp] [--timed-ms 3000]
  */
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { parseScriptArgs, runScript } from './args.js';
 import type { ContentionJob } from './contention-thread.js';
 import { BENCH_MODELS } from './models.js';
 import { defaultWorkerCounts } from './suite-options.js';
 import { summarize } from './stats.js';
 
-const { values: args } = parseArgs({
-  options: {
+/** The checked flags; a RangeError names the bad one. */
+function plan() {
+  const args = parseScriptArgs({
     threads: { type: 'string' },
     rows: { type: 'string', default: '128' },
     model: { type: 'string', default: 'mlp' },
     'warmup-ms': { type: 'string', default: '1500' },
     'timed-ms': { type: 'string', default: '3000' },
-  },
-});
-const threads = args.threads === undefined ? defaultWorkerCounts(availableParallelism()) : args.threads.split(',').map(Number);
-const bench = BENCH_MODELS[args.model];
-if (bench === undefined) throw new RangeError(`--model: expected one of ${Object.keys(BENCH_MODELS).join(', ')}, received '${args.model}'`);
-const rows = Number(args.rows);
+  });
+  const bench = BENCH_MODELS[String(args.model)];
+  if (bench === undefined) throw new RangeError(`--model: expected one of ${Object.keys(BENCH_MODELS).join(', ')}, received '${String(args.model)}'`);
+  const threads = typeof args.threads === 'string' ? args.threads.split(',').map(Number) : defaultWorkerCounts(availableParallelism());
+  if (!threads.every((n) => Number.isInteger(n) && n >= 1)) throw new RangeError(`--threads: expected positive integers separated by commas, received '${String(args.threads)}'`);
+  const number = (flag: string): number => {
+    const v = Number(args[flag]);
+    if (!(v > 0)) throw new RangeError(`--${flag}: expected a number > 0, received '${String(args[flag])}'`);
+    return v;
+  };
+  return { bench, threads, rows: number('rows'), warmupMs: number('warmup-ms'), timedMs: number('timed-ms') };
+}
+
+// Compiled only (npm run bench:contention builds first): the threads load dist's .js.
 const script = new URL('./contention-thread.js', import.meta.url);
 
 /** Per-thread rates (runs/s) of `n` threads running `work` together. */
-async function together(work: ContentionJob['work'], n: number): Promise<number[]> {
+async function together(p: ReturnType<typeof plan>, work: ContentionJob['work'], n: number): Promise<number[]> {
   const barrier = new SharedArrayBuffer(12);
   new Int32Array(barrier)[2] = n;
-  const job: ContentionJob = { work, architecture: bench.architecture, rows, warmupMs: Number(args['warmup-ms']), timedMs: Number(args['timed-ms']), barrier };
+  const job: ContentionJob = { work, architecture: p.bench.architecture, rows: p.rows, warmupMs: p.warmupMs, timedMs: p.timedMs, barrier };
   return Promise.all(Array.from({ length: n }, () => new Promise<number>((done, fail) => {
     const w = new Worker(script, { workerData: job });
     w.once('message', (rate: number) => { done(rate); void w.terminate(); });
@@ -42,14 +51,20 @@ async function together(work: ContentionJob['work'], n: number): Promise<number[
   })));
 }
 
-console.log(`${bench.name}: ${rows} rows per thread; per-thread rate relative to one thread alone`);
-for (const work of ['matmul', 'step'] as const) {
-  let solo = 0;
-  for (const n of threads) {
-    const rates = await together(work, n);
-    const s = summarize(rates);
-    if (n === threads[0]) solo = s.median;
-    const samples = rates.reduce((a, b) => a + b, 0) * rows;
-    console.log(`  ${work.padEnd(6)} N=${String(n).padStart(2)}: ${s.median.toFixed(1)} runs/s per thread (min ${s.min.toFixed(1)}, max ${s.max.toFixed(1)}) = ${(100 * s.median / solo).toFixed(0)}% of solo; ${Math.round(samples).toLocaleString('en-US')} samples/s together`);
+async function main(): Promise<void> {
+  const p = plan();
+  const base = p.threads[0];
+  console.log(`${p.bench.name}: ${p.rows} rows per thread; per-thread rate relative to ${base === 1 ? 'one thread alone' : `${base} threads together`}`);
+  for (const work of ['matmul', 'step'] as const) {
+    let first = 0;
+    for (const n of p.threads) {
+      const rates = await together(p, work, n);
+      const s = summarize(rates);
+      if (n === base) first = s.median;
+      const samples = rates.reduce((a, b) => a + b, 0) * p.rows;
+      console.log(`  ${work.padEnd(6)} N=${String(n).padStart(2)}: ${s.median.toFixed(1)} runs/s per thread (min ${s.min.toFixed(1)}, max ${s.max.toFixed(1)}) = ${(100 * s.median / first).toFixed(0)}% of N=${base}'s; ${Math.round(samples).toLocaleString('en-US')} samples/s together`);
+    }
   }
 }
+
+await runScript('bench:contention', main);

@@ -10,27 +10,25 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import * as weft from '../src/index.js';
 import { DataFileError } from '../src/errors.js';
 import { loadFashionMnist } from '../src/train/datasets/fashion-mnist.js';
+import { parseScriptArgs, runScript } from './args.js';
 import { probeMachine } from './machine.js';
 import { BENCH_MODELS, buildWeft } from './models.js';
 import { probeTorch, torchFashion } from './peers/pytorch.js';
 import { timeToTarget, type EpochRecord } from './time-to-target.js';
 
 async function main(): Promise<void> {
-  const { values: args } = parseArgs({
-    options: {
-      epochs: { type: 'string', default: '10' },
-      workers: { type: 'string', default: String(availableParallelism()) },
-      batch: { type: 'string', default: '128' },
-      target: { type: 'string', default: '0.88' },
-      data: { type: 'string' },
-      seed: { type: 'string', default: '1' },
-      out: { type: 'string' },
-      'no-peer': { type: 'boolean', default: false },
-    },
+  const args = parseScriptArgs({
+    epochs: { type: 'string', default: '10' },
+    workers: { type: 'string', default: String(availableParallelism()) },
+    batch: { type: 'string', default: '128' },
+    target: { type: 'string', default: '0.88' },
+    data: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    out: { type: 'string' },
+    'no-peer': { type: 'boolean', default: false },
   });
   const epochs = Number(args.epochs);
   const workers = Number(args.workers);
@@ -43,7 +41,7 @@ async function main(): Promise<void> {
   if (!(target > 0 && target < 1)) throw new RangeError(`--target: expected a fraction in (0, 1), received '${args.target}'`);
 
   const arch = BENCH_MODELS.mlp.architecture;
-  const data = loadFashionMnist(args.data === undefined ? {} : { path: args.data });
+  const data = loadFashionMnist(typeof args.data === 'string' ? { path: args.data } : {});
   console.log(`Fashion-MNIST from ${data.source}: ${data.train.rows} train, ${data.test.rows} test; MLP 784-512-512-10, dropout 0.2, adam, batch ${batch}, ${epochs} epochs`);
 
   /** weft's run: fit with the test split as validation data; per-epoch training time read off the batch callbacks. */
@@ -98,10 +96,15 @@ async function main(): Promise<void> {
       for (const threads of [...new Set([1, workers])]) {
         console.log(`\nPyTorch ${probe.version}, ${threads} thread${threads === 1 ? '' : 's'}`);
         // Same epochs as weft, no early stop at the target.
-        const r = await torchFashion({ dataDir: data.source, hidden: arch.hidden, dropout: arch.dropout, batch, epochs, threads, seed }, (e) => {
-          console.log(`  pytorch epoch ${e.epoch}: test accuracy ${(100 * e.testAccuracy).toFixed(2)}%, training ${e.trainSeconds.toFixed(1)} s, wall ${e.wallSeconds.toFixed(1)} s`);
-        });
-        torch.push({ version: r.version, threads: r.threads, epochs: [...r.epochs] });
+        try {
+          const r = await torchFashion({ dataDir: data.source, hidden: arch.hidden, dropout: arch.dropout, batch, epochs, threads, seed }, (e) => {
+            console.log(`  pytorch epoch ${e.epoch}: test accuracy ${(100 * e.testAccuracy).toFixed(2)}%, training ${e.trainSeconds.toFixed(1)} s, wall ${e.wallSeconds.toFixed(1)} s`);
+          });
+          torch.push({ version: r.version, threads: r.threads, epochs: [...r.epochs] });
+        } catch (e) {
+          // weft's run is done and worth keeping: a failing peer is reported, not fatal.
+          console.log(`  PyTorch failed: ${(e as Error).message.split('\n')[0]}`);
+        }
       }
     }
   }
@@ -128,7 +131,7 @@ async function main(): Promise<void> {
 
   const machine = probeMachine(Array.isArray(torch) && torch.length > 0 ? { torch: torch[0].version } : {});
   if (args.out !== 'none') {
-    const dir = args.out ?? fileURLToPath(new URL(import.meta.url.includes('/dist/bench/') ? '../../bench/results/' : './results/', import.meta.url));
+    const dir = typeof args.out === 'string' ? args.out : fileURLToPath(new URL(import.meta.url.includes('/dist/bench/') ? '../../bench/results/' : './results/', import.meta.url));
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${new Date().toISOString().slice(0, 10)}-${machine.label}-fashion.json`);
     const record = { machine, date: new Date().toISOString(), command: `npm run bench:fashion -- ${process.argv.slice(2).join(' ')}`.trim(), batch, epochs, workers, target, weft: weftEpochs, pytorch: torch ?? { skipped: '--no-peer' }, timeToTargetRatio: ratio };
@@ -137,14 +140,4 @@ async function main(): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (e) {
-  // A bad flag or missing data: one line naming it, not a stack (exit 2 for flags, 1 for data).
-  if (e instanceof RangeError || e instanceof DataFileError) {
-    process.stderr.write(`bench:fashion: ${e.message}\n`);
-    process.exitCode = e instanceof RangeError ? 2 : 1;
-  } else {
-    throw e;
-  }
-}
+await runScript('bench:fashion', main, [DataFileError]);

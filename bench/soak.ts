@@ -106,9 +106,9 @@ interface Sample {
 
 /**
  * Resident memory outside every isolate's V8 heap: shared buffers, the workers' wasm heaps,
- * malloc'd memory, code. V8 sizes its heaps by its own rules — each isolate's young generation
- * doubles (to 32 MB) once enough objects have survived collections, however slowly — so the V8
- * heap rows show that growth and this row what weft itself holds.
+ * malloc'd memory, code. V8 sizes its heaps by its own rules (an isolate's young generation
+ * grows once enough objects have survived collections, however slowly; weft caps a worker's at
+ * 24 MB), so the V8 heap rows show that growth and this row what weft itself holds.
  */
 const outsideHeaps = (s: Sample) => s.rss - s.heapTotal - (s.workerHeap ?? []).reduce((a, b) => a + b, 0);
 

@@ -39,11 +39,13 @@ const positiveInts = (flag: string, text: string): number[] =>
     return n;
   });
 
-function positive(flag: string, text: string, integer: boolean): number {
+type NumberKind = 'a positive integer' | 'a number >= 0' | 'a number > 0';
+
+function positive(flag: string, text: string, kind: NumberKind): number {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || (integer && (!Number.isInteger(n) || n < 1))) {
-    throw new RangeError(`--${flag}: expected a ${integer ? 'positive integer' : 'non-negative number'}, received '${text}'`);
-  }
+  const ok = text.trim() !== '' && Number.isFinite(n) &&
+    (kind === 'a positive integer' ? Number.isInteger(n) && n >= 1 : kind === 'a number > 0' ? n > 0 : n >= 0);
+  if (!ok) throw new RangeError(`--${flag}: expected ${kind}, received '${text}'`);
   return n;
 }
 
@@ -56,7 +58,7 @@ export function suitePlan(flags: Readonly<Record<string, string | boolean | unde
     if (!Object.hasOwn(BENCH_MODELS, key) || extra !== undefined) {
       throw new RangeError(`--models: expected NAME or NAME@BATCH with NAME one of ${Object.keys(BENCH_MODELS).join(', ')}, received '${spec}'`);
     }
-    return { key, batch: batch === undefined ? BENCH_MODELS[key].batch : positive('models', batch, true) };
+    return { key, batch: batch === undefined ? BENCH_MODELS[key].batch : positive('models', batch, 'a positive integer') };
   });
   const peerText = str('peers') ?? PEER_NAMES.join(',');
   const peers = peerText === 'none' ? [] : peerText.split(',').map((p) => {
@@ -71,12 +73,12 @@ export function suitePlan(flags: Readonly<Record<string, string | boolean | unde
     workers: str('workers') === undefined ? (quick ? [...new Set([1, cores])] : defaultWorkerCounts(cores)) : positiveInts('workers', str('workers')!),
     models,
     peers,
-    repeats: positive('repeats', str('repeats') ?? '5', true),
-    warmupMs: positive('warmup-ms', str('warmup-ms') ?? (quick ? '500' : '2000'), false),
+    repeats: positive('repeats', str('repeats') ?? '5', 'a positive integer'),
+    warmupMs: positive('warmup-ms', str('warmup-ms') ?? (quick ? '500' : '2000'), 'a number >= 0'),
     minRepeatMs: quick ? 150 : 500,
-    steps: positive('steps', str('steps') ?? '10', true),
+    steps: positive('steps', str('steps') ?? '10', 'a positive integer'),
     sharded: sharded === 'auto' ? undefined : sharded === 'on',
-    peerBudgetMs: 1000 * positive('peer-budget-s', str('peer-budget-s') ?? (quick ? '8' : '60'), false),
+    peerBudgetMs: 1000 * positive('peer-budget-s', str('peer-budget-s') ?? (quick ? '8' : '60'), 'a number > 0'),
     out: out === 'none' ? null : out ?? defaultOut,
   };
 }

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseBenchFlags, UsageError } from '../src/cli.js';
+import { parseBenchFlags, usage, UsageError } from '../src/cli.js';
 import { probeMachine } from './machine.js';
 import { suiteMarkdown } from './markdown.js';
 import { BENCH_MODELS } from './models.js';
@@ -34,7 +34,7 @@ async function measureModel(plan: SuitePlan, key: string, batch: number, probe: 
     const step = b.dispatchAndWaitMs + b.reduceMs + b.optimizerMs;
     console.log(
       `  weft N=${workers}: ${fmt(p.samplesPerSec.median)} samples/s (min ${fmt(p.samplesPerSec.min)}, max ${fmt(p.samplesPerSec.max)})` +
-      `  efficiency ${(100 * p.efficiency).toFixed(0)}%; step ${step.toFixed(2)} ms = worker ${b.workerComputeMs.toFixed(2)}` +
+      `  efficiency ${(100 * p.efficiency).toFixed(0)}%${raw[0].workers === 1 ? '' : ` (against N=${raw[0].workers})`}; step ${step.toFixed(2)} ms = worker ${b.workerComputeMs.toFixed(2)}` +
       ` + dispatch/wait ${(b.dispatchAndWaitMs - b.workerComputeMs).toFixed(2)} + reduce ${b.reduceMs.toFixed(2)} + optimizer ${b.optimizerMs.toFixed(2)}` +
       (b.updateWorkerMs > 0 ? ` (sharded: slowest worker ${b.updateWorkerMs.toFixed(2)})` : ''),
     );
@@ -49,7 +49,12 @@ async function measureModel(plan: SuitePlan, key: string, batch: number, probe: 
 }
 
 async function main(argv: string[]): Promise<void> {
-  const plan = suitePlan(parseBenchFlags(argv), availableParallelism(), RESULTS_DIR);
+  const flags = parseBenchFlags(argv);
+  if (flags.help === true) {
+    process.stdout.write(usage('bench'));
+    return;
+  }
+  const plan = suitePlan(flags, availableParallelism(), RESULTS_DIR);
   const probe = await probePeers(plan.peers);
   const machine = probeMachine(probe.versions);
   console.log(`${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; workers ${plan.workers.join(', ')}${plan.quick ? ' (quick)' : ''}`);

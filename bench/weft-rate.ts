@@ -47,10 +47,10 @@ export async function weftRate(arch: Architecture, opts: RateOptions): Promise<O
   const runKey = keyFromSeed(1);
   const order = epochPermutation(runKey, 0, new Int32Array(rows));
   const pool = new WorkerPool(workers);
-  const engine = new ParallelEngine(pool, model, { loss: 'sparseCategoricalCrossentropy', metrics: [] }, {
-    data, runKey, optimizer: state, shardedUpdate: opts.sharded,
-  });
   try {
+    const engine = new ParallelEngine(pool, model, { loss: 'sparseCategoricalCrossentropy', metrics: [] }, {
+      data, runKey, optimizer: state, shardedUpdate: opts.sharded,
+    });
     const pass = async (): Promise<number> => {
       const t0 = performance.now();
       for (let s = 0; s < steps; s++) await engine.trainBatch(0, order, s * batch, (s + 1) * batch);

@@ -76,7 +76,12 @@ export async function measurePeers(arch: Architecture, opts: PeerRunOptions): Pr
     for (const threads of threadCounts) {
       try {
         if (peer === 'pytorch') {
-          const r = await torchRate(arch, { batch: opts.batch, threads, repeats: opts.repeats, warmupMs: opts.warmupMs, minRepeatMs: opts.minRepeatMs, python: opts.python });
+          const signal = AbortSignal.timeout(opts.budgetMs);
+          const r = await torchRate(arch, { batch: opts.batch, threads, repeats: opts.repeats, warmupMs: opts.warmupMs, minRepeatMs: opts.minRepeatMs, python: opts.python, signal })
+            .catch((e: unknown) => {
+              if (!signal.aborted) throw e;
+              throw named('PeerTooSlow', `did not finish within the ${(opts.budgetMs / 1000).toFixed(0)} s budget; stopped`);
+            });
           record({ peer, threads, samplesPerSec: r.samplesPerSec });
         } else {
           const backend = peer === 'tfjs-layers-wasm' ? 'wasm' : 'cpu';

@@ -138,8 +138,10 @@ export class ParallelEngine {
     this.order = new Int32Array(memory.buffer(train.data.rows * 4));
     const opt = train.optimizer;
     if (!opt.needsWholeGradient && (train.shardedUpdate ?? (pool.size > 1 && size >= SHARDED_UPDATE_MIN_PARAMS))) {
+      // Fresh, not recycled: between steps model.params may be this second set, and a view a
+      // callback kept of it must not later become another call's scratch memory.
       const copy = (a: Float32Array) => {
-        const b = float32From(memory, a.length);
+        const b = float32From(freshMemory, a.length);
         b.set(a);
         return b;
       };

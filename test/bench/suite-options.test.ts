@@ -53,9 +53,15 @@ describe('bench suite plan', () => {
     [['--peers', 'torch'], /--peers: expected 'none' or some of tfjs-layers-wasm, tfjs-layers-cpu, pytorch, received 'torch'/],
     [['--repeats', '2.5'], /--repeats: expected a positive integer, received '2.5'/],
     [['--sharded', 'yes'], /--sharded: expected auto, on or off, received 'yes'/],
-    [['--warmup-ms=-1'], /--warmup-ms: expected a non-negative number, received '-1'/],
+    [['--warmup-ms=-1'], /--warmup-ms: expected a number >= 0, received '-1'/],
+    [['--peer-budget-s', '0'], /--peer-budget-s: expected a number > 0, received '0'/],
   ])('rejects %j', (argv, message) => {
     expect(() => plan(argv)).toThrow(message);
+  });
+
+  it('--help is a flag the plan leaves to the caller (the suite prints usage and measures nothing)', () => {
+    expect(parseBenchFlags(['--help']).help).toBe(true);
+    expect(parseBenchFlags(['-h']).help).toBe(true);
   });
 
   it('an unknown flag is a usage error naming the flags', () => {
