@@ -32,6 +32,19 @@ const DROPOUT_TAG = 0xd0;
 /** Blocks per bulk call: 4 KiB of words, reused, so sampling allocates nothing. */
 const CHUNK_BLOCKS = 256;
 const words = new Uint32Array(CHUNK_BLOCKS * 4);
+
+/**
+ * Element i of a fill of `n` reads word i%4 of counter (floor(i/4), stream, 0, tag): this walks
+ * the elements a chunk at a time, filling `words` and calling `each(base, m)` for elements
+ * [base, base + m) with element base + j in words[j].
+ */
+function forEachChunk(key: Key, stream: number, tag: number, n: number, each: (base: number, m: number) => void): void {
+  for (let base = 0; base < n; base += CHUNK_BLOCKS * 4) {
+    const m = Math.min(CHUNK_BLOCKS * 4, n - base);
+    philox4x32Blocks(base / 4, stream, 0, tag, key[0], key[1], (m + 3) >>> 2, words);
+    each(base, m);
+  }
+}
 const one = new Uint32Array(4);
 /** Dropout output by keep bit: [dropped, kept]; kept is set per call. */
 const pick = new Float32Array(2);
@@ -118,15 +131,12 @@ export function fillUniform(key: Key, out: Float32Array, lo: number, hi: number,
   const hiF = Math.fround(hi) < hi ? Math.fround(hi) : stepF32(Math.fround(hi), false);
   if (loF > hiF) fail('lo, hi', 'to enclose at least one float32', `${lo}, ${hi}`);
   const width = hi - lo;
-  const n = out.length;
-  for (let base = 0; base < n; base += CHUNK_BLOCKS * 4) {
-    const m = Math.min(CHUNK_BLOCKS * 4, n - base);
-    philox4x32Blocks(base / 4, stream, 0, 0, key[0], key[1], (m + 3) >>> 2, words);
+  forEachChunk(key, stream, 0, out.length, (base, m) => {
     for (let j = 0; j < m; j++) {
       const v = Math.fround(lo + width * ((words[j]! >>> 8) * TWO_M24));
       out[base + j] = v < loF ? loF : v > hiF ? hiF : v;
     }
-  }
+  });
 }
 
 /**
@@ -150,15 +160,12 @@ export function fillNormal(key: Key, out: Float32Array, mean: number, stddev: nu
   checkKey(key);
   checkUint32('stream', stream);
   checkMoments(mean, stddev);
-  const n = out.length;
-  for (let base = 0; base < n; base += CHUNK_BLOCKS * 4) {
-    const m = Math.min(CHUNK_BLOCKS * 4, n - base);
-    philox4x32Blocks(base / 4, stream, 0, NORMAL_TAG, key[0], key[1], (m + 3) >>> 2, words);
+  forEachChunk(key, stream, NORMAL_TAG, out.length, (base, m) => {
     for (let j = 0; j < m; j++) {
       const p = j & ~1;
       out[base + j] = mean + stddev * boxMuller(words[p]!, words[p + 1]!, (j & 1) === 1);
     }
-  }
+  });
 }
 
 /**
@@ -173,10 +180,7 @@ export function fillTruncatedNormal(
   checkKey(key);
   checkUint32('stream', stream);
   checkMoments(mean, stddev);
-  const n = out.length;
-  for (let base = 0; base < n; base += CHUNK_BLOCKS * 4) {
-    const m = Math.min(CHUNK_BLOCKS * 4, n - base);
-    philox4x32Blocks(base / 4, stream, 0, TRUNC_TAG, key[0], key[1], (m + 3) >>> 2, words);
+  forEachChunk(key, stream, TRUNC_TAG, out.length, (base, m) => {
     for (let j = 0; j < m; j++) {
       const p = j & ~1;
       const sine = (j & 1) === 1;
@@ -189,7 +193,7 @@ export function fillTruncatedNormal(
       }
       out[base + j] = mean + stddev * z;
     }
-  }
+  });
 }
 
 /**
