@@ -14,20 +14,9 @@ import type { Layer } from '../../src/graph/layer.js';
 import { keyFromSeed } from '../../src/parallel/random.js';
 import { StepRunner, type Batch, type StepKey } from '../../src/parallel/step.js';
 import { finiteDifferences, referenceLoss, stepDropoutMasks, type RefBatch, type Value } from './reference64.js';
+import { rng } from '../support/random-data.js';
 
 const { layers } = weft;
-
-/** mulberry32: a small deterministic generator for weights, inputs and targets. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function uniform(n: number, lo: number, hi: number, rand: () => number): Float32Array {
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * rand());

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as weft from '../../src/index.js';
 import { tf } from '../../src/index.js';
+import { floatRows } from '../support/random-data.js';
 
 // Keras's run_layer_test, in small: each case builds a model around one layer through the public
 // API and checks its output shape, its weights, and that the JSON spec rebuilds the same model.
@@ -9,13 +10,7 @@ type Sym = weft.SymbolicTensor;
 
 /** Deterministic values in [-1, 1) (mulberry32), so a failure reproduces. */
 function values(n: number, seed: number): number[] {
-  let a = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  });
+  return floatRows(1, n, seed)[0];
 }
 
 function summaryText(model: weft.Model): string {

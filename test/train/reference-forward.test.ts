@@ -4,6 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import * as weft from '../../src/index.js';
 import { tf } from '../../src/index.js';
+import { floatRows, indexRows, rng } from '../support/random-data.js';
 
 // The reference: the same architectures in @tensorflow/tfjs-layers, run on tfjs-core's cpu
 // backend with weft's weights copied in. weft itself must run with wasm active (its step reads
@@ -12,28 +13,6 @@ import { tf } from '../../src/index.js';
 
 const BATCH = 16;
 const CLASSES = 10;
-
-/** A small deterministic generator (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function floatRows(rows: number, cols: number, seed: number): number[][] {
-  const r = rng(seed);
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => r() * 2 - 1));
-}
-
-function indexRows(rows: number, cols: number, hi: number, seed: number): number[][] {
-  const r = rng(seed);
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => Math.floor(r() * hi)));
-}
 
 function oneHotRows(rows: number, seed: number): number[][] {
   const r = rng(seed);

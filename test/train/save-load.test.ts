@@ -7,33 +7,13 @@ import * as weft from '../../src/index.js';
 import { tf } from '../../src/index.js';
 import { fromLayersTopology, toLayersTopology } from '../../src/graph/tfjs-format.js';
 import { loadModelSpec, saveModel, type ModelJSON } from '../../src/train/save.js';
+import { floatRows, indexRows } from '../support/random-data.js';
 
 // Round trips between weft and @tensorflow/tfjs-layers through the TensorFlow.js layers format
 // on disk (model.json + weights.bin). Both run on tfjs-core's wasm backend, which weft makes
 // active: tfjs-layers' predict runs there too.
 
 const BATCH = 8;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const floatRows = (rows: number, cols: number, seed: number): number[][] => {
-  const r = rng(seed);
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => r() * 2 - 1));
-};
-
-const indexRows = (rows: number, cols: number, hi: number, seed: number): number[][] => {
-  const r = rng(seed);
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => Math.floor(r() * hi)));
-};
 
 let root: string;
 let dirCount = 0;
