@@ -1,39 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as weft from '../../src/index.js';
+import { weftSeedModel } from '../support/seed-models.js';
 
-// The three models of the seed text (keras-functional-dropout-mlp.md), built with the public API.
-// Layer names are global counters, so each layer is given the name Keras gives it in a fresh
-// session; the summary text is then deterministic and comparable with Keras's.
-
-function seed1(): weft.Model {
-  const inputs = weft.input({ shape: [100], name: 'input_1' });
-  let x = weft.layers.dense({ units: 128, activation: 'relu', name: 'dense' }).apply(inputs);
-  x = weft.layers.dropout({ rate: 0.5, name: 'dropout' }).apply(x);
-  const outputs = weft.layers.dense({ units: 10, activation: 'softmax', name: 'dense_1' }).apply(x);
-  return weft.model({ inputs, outputs, name: 'model', seed: 1 });
-}
-
-function seed2(): weft.Model {
-  const inputs = weft.input({ shape: [100], name: 'input_1' });
-  const x = weft.layers.dense({ units: 256, activation: 'relu', name: 'dense' }).apply(inputs);
-  let branch1 = weft.layers.dropout({ rate: 0.3, name: 'dropout' }).apply(x);
-  branch1 = weft.layers.dense({ units: 128, activation: 'relu', name: 'dense_1' }).apply(branch1);
-  const branch2 = weft.layers.dense({ units: 128, activation: 'relu', name: 'dense_2' }).apply(x);
-  let merged = weft.layers.concatenate([branch1, branch2], { name: 'concatenate' });
-  merged = weft.layers.dropout({ rate: 0.4, name: 'dropout_1' }).apply(merged);
-  const outputs = weft.layers.dense({ units: 10, activation: 'softmax', name: 'dense_3' }).apply(merged);
-  return weft.model({ inputs, outputs, name: 'model_1', seed: 2 });
-}
-
-function seed3(): weft.Model {
-  const inputs = weft.input({ shape: [50], dtype: 'int32', name: 'input_1' });
-  let x = weft.layers.embedding({ inputDim: 1000, outputDim: 64, name: 'embedding' }).apply(inputs);
-  x = weft.layers.flatten({ name: 'flatten' }).apply(x);
-  x = weft.layers.dense({ units: 256, activation: 'relu', name: 'dense' }).apply(x);
-  x = weft.layers.dropout({ rate: 0.25, name: 'dropout' }).apply(x);
-  const outputs = weft.layers.dense({ units: 10, activation: 'softmax', name: 'dense_1' }).apply(x);
-  return weft.model({ inputs, outputs, name: 'model_2', seed: 3 });
-}
+// The seed models with the names Keras gives their layers in a fresh session, so the summary text
+// is deterministic and comparable with Keras's.
+const seed1 = (): weft.Model => weftSeedModel(1, { prefix: '', input: 'input_1', model: 'model' });
+const seed2 = (): weft.Model => weftSeedModel(2, { prefix: '', input: 'input_1', model: 'model_1' });
+const seed3 = (): weft.Model => weftSeedModel(3, { prefix: '', input: 'input_1', model: 'model_2' });
 
 function capture(model: weft.Model, lineLength?: number, positions?: number[]): string[] {
   const lines: string[] = [];

@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as weft from '../../src/index.js';
 import { tf } from '../../src/index.js';
 import { floatRows, indexRows, rng } from '../support/random-data.js';
+import { tflSeedModel, weftSeedModel, type SeedIndex } from '../support/seed-models.js';
 
 // The reference: the same architectures in @tensorflow/tfjs-layers, run on tfjs-core's cpu
 // backend with weft's weights copied in. weft itself must run with wasm active (its step reads
@@ -41,75 +42,33 @@ interface Case {
   dtype: 'float32' | 'int32';
 }
 
+/** Seed model k in both libraries, layers named m{k}_dense, m{k}_dropout, ... as Keras would. */
+const pair = (k: SeedIndex): ReturnType<Case['build']> => {
+  const names = { prefix: `m${k}_`, input: `m${k}_in` };
+  return { weftModel: weftSeedModel(k, names), tflModel: tflSeedModel(k, names) };
+};
+
 const cases: Case[] = [
   {
     title: 'model 1: Input(100) -> Dense(128, relu) -> Dropout(0.5) -> Dense(10, softmax)',
     params: 14_218,
     x: floatRows(BATCH, 100, 11),
     dtype: 'float32',
-    build: () => {
-      const inp = weft.input({ shape: [100], name: 'm1_in' });
-      let h = weft.layers.dense({ units: 128, activation: 'relu', name: 'm1_dense' }).apply(inp);
-      h = weft.layers.dropout({ rate: 0.5, name: 'm1_dropout' }).apply(h);
-      const out = weft.layers.dense({ units: 10, activation: 'softmax', name: 'm1_dense_1' }).apply(h);
-      const weftModel = weft.model({ inputs: inp, outputs: out, seed: 1 });
-
-      const ti = tfl.input({ shape: [100], name: 'm1_in' });
-      let th = tfl.layers.dense({ units: 128, activation: 'relu', name: 'm1_dense' }).apply(ti) as tfl.SymbolicTensor;
-      th = tfl.layers.dropout({ rate: 0.5, name: 'm1_dropout' }).apply(th) as tfl.SymbolicTensor;
-      const to = tfl.layers.dense({ units: 10, activation: 'softmax', name: 'm1_dense_1' }).apply(th) as tfl.SymbolicTensor;
-      return { weftModel, tflModel: tfl.model({ inputs: ti, outputs: to }) };
-    },
+    build: () => pair(1),
   },
   {
     title: 'model 2: Dense(256) -> [Dropout(0.3) -> Dense(128)] + [Dense(128)] -> concatenate -> Dropout(0.4) -> Dense(10)',
     params: 94_218,
     x: floatRows(BATCH, 100, 22),
     dtype: 'float32',
-    build: () => {
-      const inp = weft.input({ shape: [100], name: 'm2_in' });
-      const x = weft.layers.dense({ units: 256, activation: 'relu', name: 'm2_dense' }).apply(inp);
-      let b1 = weft.layers.dropout({ rate: 0.3, name: 'm2_dropout' }).apply(x);
-      b1 = weft.layers.dense({ units: 128, activation: 'relu', name: 'm2_dense_1' }).apply(b1);
-      const b2 = weft.layers.dense({ units: 128, activation: 'relu', name: 'm2_dense_2' }).apply(x);
-      let m = weft.layers.concatenate([b1, b2], { name: 'm2_concatenate' });
-      m = weft.layers.dropout({ rate: 0.4, name: 'm2_dropout_1' }).apply(m);
-      const out = weft.layers.dense({ units: 10, activation: 'softmax', name: 'm2_dense_3' }).apply(m);
-      const weftModel = weft.model({ inputs: inp, outputs: out, seed: 2 });
-
-      const ti = tfl.input({ shape: [100], name: 'm2_in' });
-      const tx = tfl.layers.dense({ units: 256, activation: 'relu', name: 'm2_dense' }).apply(ti) as tfl.SymbolicTensor;
-      let t1 = tfl.layers.dropout({ rate: 0.3, name: 'm2_dropout' }).apply(tx) as tfl.SymbolicTensor;
-      t1 = tfl.layers.dense({ units: 128, activation: 'relu', name: 'm2_dense_1' }).apply(t1) as tfl.SymbolicTensor;
-      const t2 = tfl.layers.dense({ units: 128, activation: 'relu', name: 'm2_dense_2' }).apply(tx) as tfl.SymbolicTensor;
-      let tm = tfl.layers.concatenate({ name: 'm2_concatenate' }).apply([t1, t2]) as tfl.SymbolicTensor;
-      tm = tfl.layers.dropout({ rate: 0.4, name: 'm2_dropout_1' }).apply(tm) as tfl.SymbolicTensor;
-      const to = tfl.layers.dense({ units: 10, activation: 'softmax', name: 'm2_dense_3' }).apply(tm) as tfl.SymbolicTensor;
-      return { weftModel, tflModel: tfl.model({ inputs: ti, outputs: to }) };
-    },
+    build: () => pair(2),
   },
   {
     title: 'model 3: Input(50, int32) -> Embedding(1000, 64) -> Flatten -> Dense(256) -> Dropout(0.25) -> Dense(10)',
     params: 886_026,
     x: indexRows(BATCH, 50, 1000, 33),
     dtype: 'int32',
-    build: () => {
-      const inp = weft.input({ shape: [50], dtype: 'int32', name: 'm3_in' });
-      let h = weft.layers.embedding({ inputDim: 1000, outputDim: 64, name: 'm3_embedding' }).apply(inp);
-      h = weft.layers.flatten({ name: 'm3_flatten' }).apply(h);
-      h = weft.layers.dense({ units: 256, activation: 'relu', name: 'm3_dense' }).apply(h);
-      h = weft.layers.dropout({ rate: 0.25, name: 'm3_dropout' }).apply(h);
-      const out = weft.layers.dense({ units: 10, activation: 'softmax', name: 'm3_dense_1' }).apply(h);
-      const weftModel = weft.model({ inputs: inp, outputs: out, seed: 3 });
-
-      const ti = tfl.input({ shape: [50], dtype: 'int32', name: 'm3_in' });
-      let th = tfl.layers.embedding({ inputDim: 1000, outputDim: 64, name: 'm3_embedding' }).apply(ti) as tfl.SymbolicTensor;
-      th = tfl.layers.flatten({ name: 'm3_flatten' }).apply(th) as tfl.SymbolicTensor;
-      th = tfl.layers.dense({ units: 256, activation: 'relu', name: 'm3_dense' }).apply(th) as tfl.SymbolicTensor;
-      th = tfl.layers.dropout({ rate: 0.25, name: 'm3_dropout' }).apply(th) as tfl.SymbolicTensor;
-      const to = tfl.layers.dense({ units: 10, activation: 'softmax', name: 'm3_dense_1' }).apply(th) as tfl.SymbolicTensor;
-      return { weftModel, tflModel: tfl.model({ inputs: ti, outputs: to }) };
-    },
+    build: () => pair(3),
   },
 ];
 

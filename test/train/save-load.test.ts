@@ -8,6 +8,7 @@ import { tf } from '../../src/index.js';
 import { fromLayersTopology, toLayersTopology } from '../../src/graph/tfjs-format.js';
 import { loadModelSpec, saveModel, type ModelJSON } from '../../src/train/save.js';
 import { floatRows, indexRows } from '../support/random-data.js';
+import { tflSeedModel, weftSeedModel, type SeedIndex, type SeedNames } from '../support/seed-models.js';
 
 // Round trips between weft and @tensorflow/tfjs-layers through the TensorFlow.js layers format
 // on disk (model.json + weights.bin). Both run on tfjs-core's wasm backend, which weft makes
@@ -43,78 +44,33 @@ interface Seed {
   tfl: (kernelInitializer?: 'glorotUniform') => tfl.LayersModel;
 }
 
+/** Layers named s{k}_dense, s{k}_dropout, ... as Keras would, the model s{k}. */
+const named = (k: SeedIndex): SeedNames => ({ prefix: `s${k}_`, input: `s${k}_input`, model: `s${k}` });
+
 const seeds: Seed[] = [
   {
     title: 'seed 1: Input(100) -> Dense(128, relu) -> Dropout(0.5) -> Dense(10, softmax)',
     params: 14_218,
     x: floatRows(BATCH, 100, 1),
     dtype: 'float32',
-    weft: () => {
-      const inputs = weft.input({ shape: [100], name: 's1_input' });
-      let x = weft.layers.dense({ units: 128, activation: 'relu', name: 's1_dense' }).apply(inputs);
-      x = weft.layers.dropout({ rate: 0.5, name: 's1_dropout' }).apply(x);
-      const outputs = weft.layers.dense({ units: 10, activation: 'softmax', name: 's1_dense_1' }).apply(x);
-      return weft.model({ inputs, outputs, name: 's1', seed: 1 });
-    },
-    tfl: (kernelInitializer) => {
-      const inputs = tfl.input({ shape: [100], name: 's1_input' });
-      let x = tfl.layers.dense({ units: 128, activation: 'relu', name: 's1_dense', kernelInitializer }).apply(inputs) as tfl.SymbolicTensor;
-      x = tfl.layers.dropout({ rate: 0.5, name: 's1_dropout' }).apply(x) as tfl.SymbolicTensor;
-      const outputs = tfl.layers.dense({ units: 10, activation: 'softmax', name: 's1_dense_1', kernelInitializer }).apply(x) as tfl.SymbolicTensor;
-      return tfl.model({ inputs, outputs, name: 's1' });
-    },
+    weft: () => weftSeedModel(1, named(1)),
+    tfl: (kernelInitializer) => tflSeedModel(1, named(1), kernelInitializer),
   },
   {
     title: 'seed 2: Dense(256) -> [Dropout(0.3) -> Dense(128)] + [Dense(128)] -> concatenate -> Dropout(0.4) -> Dense(10)',
     params: 94_218,
     x: floatRows(BATCH, 100, 2),
     dtype: 'float32',
-    weft: () => {
-      const inputs = weft.input({ shape: [100], name: 's2_input' });
-      const x = weft.layers.dense({ units: 256, activation: 'relu', name: 's2_dense' }).apply(inputs);
-      let b1 = weft.layers.dropout({ rate: 0.3, name: 's2_dropout' }).apply(x);
-      b1 = weft.layers.dense({ units: 128, activation: 'relu', name: 's2_dense_1' }).apply(b1);
-      const b2 = weft.layers.dense({ units: 128, activation: 'relu', name: 's2_dense_2' }).apply(x);
-      let merged = weft.layers.concatenate([b1, b2], { name: 's2_concatenate' });
-      merged = weft.layers.dropout({ rate: 0.4, name: 's2_dropout_1' }).apply(merged);
-      const outputs = weft.layers.dense({ units: 10, activation: 'softmax', name: 's2_dense_3' }).apply(merged);
-      return weft.model({ inputs, outputs, name: 's2', seed: 2 });
-    },
-    tfl: (kernelInitializer) => {
-      const inputs = tfl.input({ shape: [100], name: 's2_input' });
-      const x = tfl.layers.dense({ units: 256, activation: 'relu', name: 's2_dense', kernelInitializer }).apply(inputs) as tfl.SymbolicTensor;
-      let b1 = tfl.layers.dropout({ rate: 0.3, name: 's2_dropout' }).apply(x) as tfl.SymbolicTensor;
-      b1 = tfl.layers.dense({ units: 128, activation: 'relu', name: 's2_dense_1', kernelInitializer }).apply(b1) as tfl.SymbolicTensor;
-      const b2 = tfl.layers.dense({ units: 128, activation: 'relu', name: 's2_dense_2', kernelInitializer }).apply(x) as tfl.SymbolicTensor;
-      let merged = tfl.layers.concatenate({ name: 's2_concatenate' }).apply([b1, b2]) as tfl.SymbolicTensor;
-      merged = tfl.layers.dropout({ rate: 0.4, name: 's2_dropout_1' }).apply(merged) as tfl.SymbolicTensor;
-      const outputs = tfl.layers.dense({ units: 10, activation: 'softmax', name: 's2_dense_3', kernelInitializer }).apply(merged) as tfl.SymbolicTensor;
-      return tfl.model({ inputs, outputs, name: 's2' });
-    },
+    weft: () => weftSeedModel(2, named(2)),
+    tfl: (kernelInitializer) => tflSeedModel(2, named(2), kernelInitializer),
   },
   {
     title: 'seed 3: Input(50, int32) -> Embedding(1000, 64) -> Flatten -> Dense(256) -> Dropout(0.25) -> Dense(10)',
     params: 886_026,
     x: indexRows(BATCH, 50, 1000, 3),
     dtype: 'int32',
-    weft: () => {
-      const inputs = weft.input({ shape: [50], dtype: 'int32', name: 's3_input' });
-      let x = weft.layers.embedding({ inputDim: 1000, outputDim: 64, name: 's3_embedding' }).apply(inputs);
-      x = weft.layers.flatten({ name: 's3_flatten' }).apply(x);
-      x = weft.layers.dense({ units: 256, activation: 'relu', name: 's3_dense' }).apply(x);
-      x = weft.layers.dropout({ rate: 0.25, name: 's3_dropout' }).apply(x);
-      const outputs = weft.layers.dense({ units: 10, activation: 'softmax', name: 's3_dense_1' }).apply(x);
-      return weft.model({ inputs, outputs, name: 's3', seed: 3 });
-    },
-    tfl: (kernelInitializer) => {
-      const inputs = tfl.input({ shape: [50], dtype: 'int32', name: 's3_input' });
-      let x = tfl.layers.embedding({ inputDim: 1000, outputDim: 64, name: 's3_embedding' }).apply(inputs) as tfl.SymbolicTensor;
-      x = tfl.layers.flatten({ name: 's3_flatten' }).apply(x) as tfl.SymbolicTensor;
-      x = tfl.layers.dense({ units: 256, activation: 'relu', name: 's3_dense', kernelInitializer }).apply(x) as tfl.SymbolicTensor;
-      x = tfl.layers.dropout({ rate: 0.25, name: 's3_dropout' }).apply(x) as tfl.SymbolicTensor;
-      const outputs = tfl.layers.dense({ units: 10, activation: 'softmax', name: 's3_dense_1', kernelInitializer }).apply(x) as tfl.SymbolicTensor;
-      return tfl.model({ inputs, outputs, name: 's3' });
-    },
+    weft: () => weftSeedModel(3, named(3)),
+    tfl: (kernelInitializer) => tflSeedModel(3, named(3), kernelInitializer),
   },
 ];
 
