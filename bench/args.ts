@@ -1,8 +1,13 @@
 /**
- * node:util parseArgs for the single-purpose bench scripts, its errors turned into RangeErrors
- * so a script's catch prints one line naming the flag instead of a stack.
+ * What the bench scripts share about their command lines and output: node:util parseArgs with its
+ * errors turned into RangeErrors (so a script prints one line naming the flag, not a stack), flag
+ * number checks, and where results are written.
  */
+import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** bench/results/ in the source tree, whether a script runs as bench/*.ts or dist/bench/*.js. */
+export const RESULTS_DIR = fileURLToPath(new URL(import.meta.url.includes('/dist/bench/') ? '../../bench/results/' : './results/', import.meta.url));
 
 export type ScriptArgs = Record<string, string | boolean | undefined>;
 
@@ -24,4 +29,23 @@ export async function runScript(name: string, main: () => Promise<void>, expecte
     process.stderr.write(`${name}: ${(e as Error).message}\n`);
     process.exitCode = e instanceof RangeError ? 2 : 1;
   }
+}
+
+/** A flag's comma-separated positive integers; a RangeError naming the flag otherwise. */
+export const flagInts = (flag: string, text: string): number[] =>
+  text.split(',').map((t) => {
+    const n = Number(t);
+    if (t.trim() === '' || !Number.isInteger(n) || n < 1) throw new RangeError(`--${flag}: expected positive integers separated by commas, received '${text}'`);
+    return n;
+  });
+
+export type NumberKind = 'a positive integer' | 'a number >= 0' | 'a number > 0';
+
+/** A flag's number of the given kind; a RangeError naming the flag, the kind and the text otherwise. */
+export function flagNumber(flag: string, text: string, kind: NumberKind): number {
+  const n = Number(text);
+  const ok = text.trim() !== '' && Number.isFinite(n) &&
+    (kind === 'a positive integer' ? Number.isInteger(n) && n >= 1 : kind === 'a number > 0' ? n > 0 : n >= 0);
+  if (!ok) throw new RangeError(`--${flag}: expected ${kind}, received '${text}'`);
+  return n;
 }

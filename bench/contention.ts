@@ -9,7 +9,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { parseScriptArgs, runScript } from './args.js';
+import { flagInts, flagNumber, parseScriptArgs, runScript } from './args.js';
 import type { ContentionJob } from './contention-thread.js';
 import { BENCH_MODELS } from './models.js';
 import { defaultWorkerCounts } from './suite-options.js';
@@ -26,13 +26,8 @@ function plan() {
   });
   const bench = BENCH_MODELS[String(args.model)];
   if (bench === undefined) throw new RangeError(`--model: expected one of ${Object.keys(BENCH_MODELS).join(', ')}, received '${String(args.model)}'`);
-  const threads = typeof args.threads === 'string' ? args.threads.split(',').map(Number) : defaultWorkerCounts(availableParallelism());
-  if (!threads.every((n) => Number.isInteger(n) && n >= 1)) throw new RangeError(`--threads: expected positive integers separated by commas, received '${String(args.threads)}'`);
-  const number = (flag: string): number => {
-    const v = Number(args[flag]);
-    if (!(v > 0)) throw new RangeError(`--${flag}: expected a number > 0, received '${String(args[flag])}'`);
-    return v;
-  };
+  const threads = typeof args.threads === 'string' ? flagInts('threads', args.threads) : defaultWorkerCounts(availableParallelism());
+  const number = (flag: string): number => flagNumber(flag, String(args[flag]), 'a number > 0');
   return { bench, threads, rows: number('rows'), warmupMs: number('warmup-ms'), timedMs: number('timed-ms') };
 }
 

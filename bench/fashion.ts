@@ -9,11 +9,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as weft from '../src/index.js';
 import { DataFileError } from '../src/errors.js';
 import { loadFashionMnist } from '../src/train/datasets/fashion-mnist.js';
-import { parseScriptArgs, runScript } from './args.js';
+import { flagNumber, parseScriptArgs, RESULTS_DIR, runScript } from './args.js';
 import { probeMachine } from './machine.js';
 import { BENCH_MODELS, buildWeft } from './models.js';
 import { probeTorch, torchFashion } from './peers/pytorch.js';
@@ -30,14 +29,9 @@ async function main(): Promise<void> {
     out: { type: 'string' },
     'no-peer': { type: 'boolean', default: false },
   });
-  const epochs = Number(args.epochs);
-  const workers = Number(args.workers);
-  const batch = Number(args.batch);
+  const count = (flag: string): number => flagNumber(flag, String(args[flag]), 'a positive integer');
+  const [epochs, workers, batch, seed] = ['epochs', 'workers', 'batch', 'seed'].map(count);
   const target = Number(args.target);
-  const seed = Number(args.seed);
-  for (const [flag, v] of Object.entries({ epochs, workers, batch, seed })) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`--${flag}: expected a positive integer, received '${String(args[flag as keyof typeof args])}'`);
-  }
   if (!(target > 0 && target < 1)) throw new RangeError(`--target: expected a fraction in (0, 1), received '${args.target}'`);
 
   const arch = BENCH_MODELS.mlp.architecture;
@@ -131,7 +125,7 @@ async function main(): Promise<void> {
 
   const machine = probeMachine(Array.isArray(torch) && torch.length > 0 ? { torch: torch[0].version } : {});
   if (args.out !== 'none') {
-    const dir = typeof args.out === 'string' ? args.out : fileURLToPath(new URL(import.meta.url.includes('/dist/bench/') ? '../../bench/results/' : './results/', import.meta.url));
+    const dir = typeof args.out === 'string' ? args.out : RESULTS_DIR;
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${new Date().toISOString().slice(0, 10)}-${machine.label}-fashion.json`);
     const record = { machine, date: new Date().toISOString(), command: `npm run bench:fashion -- ${process.argv.slice(2).join(' ')}`.trim(), batch, epochs, workers, target, weft: weftEpochs, pytorch: torch ?? { skipped: '--no-peer' }, timeToTargetRatio: ratio };

@@ -3,6 +3,7 @@
  * which worker counts, which peers, how long to time. Pure, so the defaults and the checks are
  * tested without running a benchmark.
  */
+import { flagInts, flagNumber } from './args.js';
 import { BENCH_MODELS } from './models.js';
 import type { PeerName } from './results.js';
 
@@ -32,23 +33,6 @@ export function defaultWorkerCounts(cores: number): number[] {
   return counts;
 }
 
-const positiveInts = (flag: string, text: string): number[] =>
-  text.split(',').map((t) => {
-    const n = Number(t);
-    if (t.trim() === '' || !Number.isInteger(n) || n < 1) throw new RangeError(`--${flag}: expected positive integers separated by commas, received '${text}'`);
-    return n;
-  });
-
-type NumberKind = 'a positive integer' | 'a number >= 0' | 'a number > 0';
-
-function positive(flag: string, text: string, kind: NumberKind): number {
-  const n = Number(text);
-  const ok = text.trim() !== '' && Number.isFinite(n) &&
-    (kind === 'a positive integer' ? Number.isInteger(n) && n >= 1 : kind === 'a number > 0' ? n > 0 : n >= 0);
-  if (!ok) throw new RangeError(`--${flag}: expected ${kind}, received '${text}'`);
-  return n;
-}
-
 /** The plan for flags as `parseBenchFlags` returns them, on a machine of `cores` cores; files go to `defaultOut` unless `--out` says otherwise. */
 export function suitePlan(flags: Readonly<Record<string, string | boolean | undefined>>, cores: number, defaultOut: string): SuitePlan {
   const quick = flags.quick === true;
@@ -58,7 +42,7 @@ export function suitePlan(flags: Readonly<Record<string, string | boolean | unde
     if (!Object.hasOwn(BENCH_MODELS, key) || extra !== undefined) {
       throw new RangeError(`--models: expected NAME or NAME@BATCH with NAME one of ${Object.keys(BENCH_MODELS).join(', ')}, received '${spec}'`);
     }
-    return { key, batch: batch === undefined ? BENCH_MODELS[key].batch : positive('models', batch, 'a positive integer') };
+    return { key, batch: batch === undefined ? BENCH_MODELS[key].batch : flagNumber('models', batch, 'a positive integer') };
   });
   const peerText = str('peers') ?? PEER_NAMES.join(',');
   const peers = peerText === 'none' ? [] : peerText.split(',').map((p) => {
@@ -70,15 +54,15 @@ export function suitePlan(flags: Readonly<Record<string, string | boolean | unde
   const out = str('out') ?? null;
   return {
     quick,
-    workers: str('workers') === undefined ? (quick ? [...new Set([1, cores])] : defaultWorkerCounts(cores)) : positiveInts('workers', str('workers')!),
+    workers: str('workers') === undefined ? (quick ? [...new Set([1, cores])] : defaultWorkerCounts(cores)) : flagInts('workers', str('workers')!),
     models,
     peers,
-    repeats: positive('repeats', str('repeats') ?? '5', 'a positive integer'),
-    warmupMs: positive('warmup-ms', str('warmup-ms') ?? (quick ? '500' : '2000'), 'a number >= 0'),
+    repeats: flagNumber('repeats', str('repeats') ?? '5', 'a positive integer'),
+    warmupMs: flagNumber('warmup-ms', str('warmup-ms') ?? (quick ? '500' : '2000'), 'a number >= 0'),
     minRepeatMs: quick ? 150 : 500,
-    steps: positive('steps', str('steps') ?? '10', 'a positive integer'),
+    steps: flagNumber('steps', str('steps') ?? '10', 'a positive integer'),
     sharded: sharded === 'auto' ? undefined : sharded === 'on',
-    peerBudgetMs: 1000 * positive('peer-budget-s', str('peer-budget-s') ?? (quick ? '8' : '60'), 'a number > 0'),
+    peerBudgetMs: 1000 * flagNumber('peer-budget-s', str('peer-budget-s') ?? (quick ? '8' : '60'), 'a number > 0'),
     out: out === 'none' ? null : out ?? defaultOut,
   };
 }

@@ -7,8 +7,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseBenchFlags, usage, UsageError } from '../src/cli.js';
+import { RESULTS_DIR } from './args.js';
 import { probeMachine } from './machine.js';
 import { suiteMarkdown } from './markdown.js';
 import { BENCH_MODELS } from './models.js';
@@ -19,8 +19,6 @@ import { suiteSvg } from './svg.js';
 import { weftRate } from './weft-rate.js';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-/** bench/results/ in the source tree, whether this runs as bench/suite.ts or dist/bench/suite.js. */
-const RESULTS_DIR = fileURLToPath(new URL(import.meta.url.includes('/dist/bench/') ? '../../bench/results/' : './results/', import.meta.url));
 
 async function measureModel(plan: SuitePlan, key: string, batch: number, probe: Awaited<ReturnType<typeof probePeers>>): Promise<ModelResult> {
   const bench = BENCH_MODELS[key];
