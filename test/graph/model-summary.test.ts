@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as weft from '../../src/index.js';
+import { expectPadded, SEED1_SUMMARY } from '../support/keras-summary.js';
 import { weftSeedModel } from '../support/seed-models.js';
 
 // The seed models with the names Keras gives their layers in a fresh session, so the summary text
@@ -14,11 +15,6 @@ function capture(model: weft.Model, lineLength?: number, positions?: number[]): 
   return lines;
 }
 
-/** An indented literal as lines, trailing spaces trimmed (editors strip them from literals). */
-function text(literal: string): string[] {
-  return literal.split('\n').slice(1, -1).map((l) => l.replace(/^ {4}\|/, '').trimEnd());
-}
-
 function totals(lines: string[]): string[] {
   return lines.filter((l) => /^(Total|Trainable|Non-trainable) params: /.test(l));
 }
@@ -26,27 +22,8 @@ function totals(lines: string[]): string[] {
 describe('model.summary() of the seed models', () => {
   it('seed 1 prints the full Keras sequential-layout text, every table line 65 wide', () => {
     const lines = capture(seed1());
-    expect(lines.map((l) => l.trimEnd())).toEqual(text(`
-    |Model: "model"
-    |_________________________________________________________________
-    | Layer (type)                Output Shape              Param #
-    |=================================================================
-    | input_1 (InputLayer)        [(None, 100)]             0
-    |
-    | dense (Dense)               (None, 128)               12928
-    |
-    | dropout (Dropout)           (None, 128)               0
-    |
-    | dense_1 (Dense)             (None, 10)                1290
-    |
-    |=================================================================
-    |Total params: 14,218
-    |Trainable params: 14,218
-    |Non-trainable params: 0
-    |_________________________________________________________________
-    `));
-    const table = lines.filter((l) => !/^(Model: |Total |Trainable |Non-trainable )/.test(l));
-    for (const l of table) expect(l.length, JSON.stringify(l)).toBe(65);
+    expect(lines.map((l) => l.trimEnd())).toEqual(SEED1_SUMMARY);
+    expectPadded(lines, 65);
   });
 
   it('seed 1, 2 and 3 totals are exactly 14,218 / 94,218 / 886,026 with no non-trainable params', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatSummary, isSequentialLike, type SummaryRow } from '../../src/graph/summary.js';
+import { expectPadded, SEED1_SUMMARY, text } from '../support/keras-summary.js';
 
 // Expected texts were derived from keras 2.10's print_summary rules (a verbatim Python
 // re-run of its print_row on these rows). Lines are compared with trailing spaces trimmed,
@@ -44,17 +45,6 @@ function totalsOf(rows: readonly SummaryRow[]) {
   return { total, trainable: total, nonTrainable: 0 };
 }
 
-/** Turns an indented literal into trimmed lines (first and last empty lines dropped). */
-function text(literal: string): string[] {
-  return literal.split('\n').slice(1, -1).map((l) => l.replace(/^ {4}\|/, '').trimEnd());
-}
-
-/** Every line of the table proper is space-padded to exactly `width`, as Keras prints it. */
-function expectPadded(lines: string[], width: number): void {
-  const table = lines.filter((l) => !l.startsWith('Model: ') && !/^(Total|Trainable|Non-trainable) params: /.test(l));
-  for (const l of table) expect(l.length, JSON.stringify(l)).toBe(width);
-}
-
 describe('isSequentialLike', () => {
   it('accepts single chains and rejects branches, merges and several inputs', () => {
     expect(isSequentialLike(model1)).toBe(true);
@@ -70,25 +60,7 @@ describe('isSequentialLike', () => {
 describe('formatSummary', () => {
   it('prints model 1 in the 65-column sequential layout', () => {
     const lines = formatSummary('model', model1, totalsOf(model1));
-    expect(lines.map((l) => l.trimEnd())).toEqual(text(`
-    |Model: "model"
-    |_________________________________________________________________
-    | Layer (type)                Output Shape              Param #
-    |=================================================================
-    | input_1 (InputLayer)        [(None, 100)]             0
-    |
-    | dense (Dense)               (None, 128)               12928
-    |
-    | dropout (Dropout)           (None, 128)               0
-    |
-    | dense_1 (Dense)             (None, 10)                1290
-    |
-    |=================================================================
-    |Total params: 14,218
-    |Trainable params: 14,218
-    |Non-trainable params: 0
-    |_________________________________________________________________
-    `));
+    expect(lines.map((l) => l.trimEnd())).toEqual(SEED1_SUMMARY);
     expectPadded(lines, 65);
   });
 
