@@ -31,6 +31,22 @@ export function checkOptions<T extends object>(argument: string, value: unknown,
   return value as T;
 }
 
+/**
+ * Keys a layer's config does not know, in Keras's words ("Unrecognized keyword arguments passed
+ * to Dense: {'activaton': 'relu'}"), plus the keys it does know, so a typo is fixed at once.
+ */
+export function unrecognizedKeywords(className: string, entries: readonly [string, unknown][], known: readonly string[]): RangeError {
+  const dict = entries.map(([k, v]) => `'${k}': ${describeValue(v)}`).join(', ');
+  return new RangeError(`Unrecognized keyword arguments passed to ${className}: {${dict}}. Expected only: ${known.join(', ')}`);
+}
+
+/** A Keras/tfjs-layers option weft knows of but does not implement yet: refused by name, never ignored. */
+export function notSupported(className: string, argument: string, received: unknown): RangeError {
+  return new RangeError(
+    `Argument \`${argument}\` of ${className} is not supported by weft yet (it would be ignored, so it is refused). Received: ${argument}=${describeValue(received)}`,
+  );
+}
+
 /** A value of the right type outside its allowed range or set. */
 export function invalidArgument(argument: string, expected: string, received: unknown): RangeError {
   return new RangeError(

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidType, ShapeError, StateError } from '../errors.js';
+import { invalidType, notSupported, ShapeError, StateError, unrecognizedKeywords } from '../errors.js';
 import type { InitializerSpec } from './initializers.js';
 import { sizeOf, type DType, type Shape } from './shape.js';
 import { Node, SymbolicTensor } from './symbolic.js';
@@ -41,6 +41,34 @@ export interface Gradients {
   readonly inputs: readonly (tf.Tensor | null)[];
   /** d(loss)/d(weight k), in `params` order. */
   readonly weights: readonly (tf.Tensor | SparseGrad)[];
+}
+
+/**
+ * Layer options of Keras / tfjs-layers that weft does not implement yet. A config naming one is
+ * refused by name: a silently dropped regularizer or `trainable: false` trains a different model.
+ */
+const NOT_YET = new Set([
+  'trainable', 'inputShape', 'batchInputShape', 'batchSize', 'weights', 'kernelRegularizer', 'biasRegularizer',
+  'activityRegularizer', 'kernelConstraint', 'biasConstraint', 'embeddingsRegularizer', 'embeddingsConstraint',
+  'maskZero', 'inputLength', 'sparse', 'ragged', 'dynamic', 'autocast', 'dtype',
+]);
+
+/** Options whose only value weft implements is the default: given so, they change nothing. */
+const DEFAULT_ONLY: Record<string, unknown> = { trainable: true, dtype: 'float32' };
+
+/**
+ * Checks that a layer's config is an options object of keys it implements (Keras: "Unrecognized
+ * keyword arguments passed to Dense"); returns it typed. Undefined values count as not given.
+ */
+export function checkLayerConfig<T extends object>(className: string, config: unknown, known: readonly string[]): T {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw invalidType('config', `an options object {${known.join(', ')}}`, config);
+  }
+  const extra = Object.entries(config).filter(([k, v]) => v !== undefined && !known.includes(k) && !(k in DEFAULT_ONLY && DEFAULT_ONLY[k] === v));
+  const unsupported = extra.find(([k]) => NOT_YET.has(k));
+  if (unsupported !== undefined) throw notSupported(className, unsupported[0], unsupported[1]);
+  if (extra.length > 0) throw unrecognizedKeywords(className, extra, known);
+  return config as T;
 }
 
 const nameCounters = new Map<string, number>();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOptions, invalidArgument, invalidType, ShapeError } from '../../errors.js';
-import { Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
+import { invalidArgument, invalidType, ShapeError } from '../../errors.js';
+import { checkLayerConfig, Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { formatShape, type Shape } from '../shape.js';
 
 /** Joins its inputs along `axis` (default -1); every other axis must match. */
@@ -11,7 +11,7 @@ export class Concatenate extends Layer {
   protected override readonly maxInputs = Infinity;
 
   constructor(config: { axis?: number; name?: string } = {}) {
-    super(checkOptions<{ name?: string }>('config', config, ['axis', 'name']).name, 'concatenate');
+    super(checkLayerConfig<{ name?: string }>('Concatenate', config, ['axis', 'name']).name, 'concatenate');
     if (config.axis !== undefined && typeof config.axis !== 'number') throw invalidType('axis', 'an integer', config.axis);
     if (config.axis !== undefined && !Number.isInteger(config.axis)) throw invalidArgument('axis', 'an integer', config.axis);
     this.axis = config.axis ?? -1;

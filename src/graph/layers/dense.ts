@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, invalidType, ShapeError } from '../../errors.js';
 import { getActivation, type Activation } from '../activations.js';
 import { resolveInitializer, type InitializerSpec } from '../initializers.js';
-import { Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
+import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { formatShape, type Shape } from '../shape.js';
 import { transpose2d } from '../tensor-io.js';
 
@@ -14,6 +14,8 @@ export interface DenseConfig {
   biasInitializer?: InitializerSpec;
   name?: string;
 }
+
+const DENSE_KEYS = ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'name'];
 
 interface DenseCache {
   /** The input flattened to rank 2. */
@@ -32,8 +34,7 @@ export class Dense extends Layer {
   private readonly biasInit: ReturnType<typeof resolveInitializer>;
 
   constructor(config: DenseConfig) {
-    super(config?.name, 'dense');
-    if (config === null || typeof config !== 'object') throw invalidType('config', '{units, activation?, ...}', config);
+    super(checkLayerConfig<DenseConfig>('Dense', config, DENSE_KEYS).name, 'dense');
     this.units = checkInteger('units', config.units, 1);
     this.activation = getActivation(config.activation);
     if (config.useBias !== undefined && typeof config.useBias !== 'boolean') throw invalidType('useBias', 'a boolean', config.useBias);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, invalidArgument, invalidType } from '../../errors.js';
-import { Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
+import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { formatShape, sizeOf, type Shape } from '../shape.js';
 
 export interface DropoutConfig {
@@ -23,8 +23,7 @@ export class Dropout extends Layer {
   readonly seed: number | undefined;
 
   constructor(config: DropoutConfig) {
-    super(config?.name, 'dropout');
-    if (config === null || typeof config !== 'object') throw invalidType('config', '{rate, noiseShape?, seed?}', config);
+    super(checkLayerConfig<DropoutConfig>('Dropout', config, ['rate', 'noiseShape', 'seed', 'name']).name, 'dropout');
     if (typeof config.rate !== 'number') throw invalidType('rate', 'a float value between 0 and 1', config.rate);
     if (!(config.rate >= 0 && config.rate <= 1)) throw invalidArgument('rate', 'a float value between 0 and 1', config.rate);
     this.rate = config.rate;

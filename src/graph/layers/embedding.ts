@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkInteger, invalidType, ShapeError } from '../../errors.js';
+import { checkInteger, ShapeError } from '../../errors.js';
 import { resolveInitializer, type InitializerSpec } from '../initializers.js';
-import { Layer, type CallContext, type Gradients, type ParamSpec, type Saved, type SparseGrad } from '../layer.js';
+import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved, type SparseGrad } from '../layer.js';
 import { formatShape, type Shape } from '../shape.js';
 import { SymbolicTensor } from '../symbolic.js';
 import { InputLayer } from './input.js';
@@ -22,8 +22,7 @@ export class Embedding extends Layer {
   private readonly init: ReturnType<typeof resolveInitializer>;
 
   constructor(config: EmbeddingConfig) {
-    super(config?.name, 'embedding');
-    if (config === null || typeof config !== 'object') throw invalidType('config', '{inputDim, outputDim}', config);
+    super(checkLayerConfig<EmbeddingConfig>('Embedding', config, ['inputDim', 'outputDim', 'embeddingsInitializer', 'name']).name, 'embedding');
     this.inputDim = checkInteger('inputDim', config.inputDim, 1);
     this.outputDim = checkInteger('outputDim', config.outputDim, 1);
     this.init = resolveInitializer('embeddingsInitializer', config.embeddingsInitializer ?? 'randomUniform');

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOptions, ShapeError } from '../../errors.js';
-import { Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
+import { ShapeError } from '../../errors.js';
+import { checkLayerConfig, Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { exampleSize, formatShape, type Shape } from '../shape.js';
 
 /** Folds every axis but the batch one into one: (None, 50, 64) becomes (None, 3200). */
@@ -8,7 +8,7 @@ export class Flatten extends Layer {
   readonly className = 'Flatten';
 
   constructor(config: { name?: string } = {}) {
-    super(checkOptions<{ name?: string }>('config', config, ['name']).name, 'flatten');
+    super(checkLayerConfig<{ name?: string }>('Flatten', config, ['name']).name, 'flatten');
   }
 
   protected build([shape]: readonly Shape[]): ParamSpec[] {

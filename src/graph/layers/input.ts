@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, invalidArgument, invalidType, unknownName } from '../../errors.js';
-import { Layer, type Gradients, type ParamSpec } from '../layer.js';
+import { checkLayerConfig, Layer, type Gradients, type ParamSpec } from '../layer.js';
 import { Node, type SymbolicTensor } from '../symbolic.js';
 import type { DType, Shape } from '../shape.js';
 
@@ -19,8 +19,7 @@ export class InputLayer extends Layer {
   readonly output: SymbolicTensor;
 
   constructor(config: InputConfig) {
-    super(config?.name, 'input', true);
-    if (config === null || typeof config !== 'object') throw invalidType('config', '{shape, dtype?, name?}', config);
+    super(checkLayerConfig<InputConfig>('InputLayer', config, ['shape', 'dtype', 'name']).name, 'input', true);
     const expected = 'a non-empty array of positive integers (the shape of one example)';
     if (!Array.isArray(config.shape)) throw invalidType('shape', expected, config.shape);
     if (config.shape.length === 0) throw invalidArgument('shape', expected, config.shape);
