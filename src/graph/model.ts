@@ -103,7 +103,8 @@ export class GraphModel {
       outputShape: [...layer.nodes.find((n) => this.nodes.includes(n))!.output.shape],
       isInput: layer instanceof InputLayer,
       paramCount: layer.countParams,
-      inbound: layer.nodes.filter((n) => this.nodes.includes(n)).flatMap((n) => n.inputs.map((t) => t.name)),
+      inbound: layer.nodes.filter((n) => this.nodes.includes(n))
+        .flatMap((n) => n.inputs.map((t) => ({ layer: t.name, nodeIndex: t.nodeIndex, tensorIndex: t.tensorIndex }))),
     }));
     const total = this.countParams();
     for (const line of formatSummary(this.name, rows, { total, trainable: total, nonTrainable: 0 }, lineLength, positions)) printFn(line);

@@ -12,6 +12,16 @@
 import { invalidArgument } from '../errors.js';
 import { formatShape } from './shape.js';
 
+/** One tensor feeding a layer, as Keras prints it: `layer[nodeIndex][tensorIndex]`. */
+export interface InboundRef {
+  /** The name of the layer that made the tensor. */
+  layer: string;
+  /** Which application of that layer made it (0 for its first call, 1 for its second, ...). */
+  nodeIndex: number;
+  /** Which output of that application (0 for every weft layer). */
+  tensorIndex: number;
+}
+
 export interface SummaryRow {
   /** Layer name, e.g. 'dense_1'. */
   name: string;
@@ -22,8 +32,8 @@ export interface SummaryRow {
   /** Keras's InputLayer reports a list of shapes, so it prints `[(None, 100)]`. */
   isInput: boolean;
   paramCount: number;
-  /** Names of the layers feeding this one (node 0, tensor 0 in weft); empty for inputs. */
-  inbound: string[];
+  /** The tensors feeding this layer, over all its applications in the model; empty for inputs. */
+  inbound: InboundRef[];
 }
 
 export interface SummaryTotals {
@@ -47,7 +57,7 @@ const LINE_BREAKS = ['),', '},', '],', "',"];
  */
 export function isSequentialLike(rows: readonly SummaryRow[]): boolean {
   return rows.every((row, i) =>
-    i === 0 ? row.inbound.length === 0 : row.inbound.length === 1 && row.inbound[0] === rows[i - 1]?.name,
+    i === 0 ? row.inbound.length === 0 : row.inbound.length === 1 && row.inbound[0]?.layer === rows[i - 1]?.name,
   );
 }
 
@@ -139,7 +149,7 @@ export function formatSummary(
   for (const row of rows) {
     const shape = formatShape(row.outputShape);
     const fields = [`${row.name} (${row.className})`, row.isInput ? `[${shape}]` : shape, String(row.paramCount)];
-    if (!sequential) fields.push(pyStrList(row.inbound.map((name) => `${name}[0][0]`)));
+    if (!sequential) fields.push(pyStrList(row.inbound.map((t) => `${t.layer}[${t.nodeIndex}][${t.tensorIndex}]`)));
     // Keras prints a blank (space-filled) line after every layer, the last one included.
     out.push(...formatRow(fields, ends), ' '.repeat(width));
   }

@@ -19,6 +19,16 @@ export class SymbolicTensor {
   get name(): string {
     return this.node.layer.name;
   }
+
+  /** Which application of its layer made this tensor (Keras's `node_index`, tfjs's `nodeIndex`). */
+  get nodeIndex(): number {
+    return this.node.index;
+  }
+
+  /** Which output of that application it is: always 0, as every weft layer has one output. */
+  get tensorIndex(): number {
+    return 0;
+  }
 }
 
 /** One application of a layer: which tensors went in and which came out. */
@@ -32,5 +42,14 @@ export class Node {
     outputDtype: DType,
   ) {
     this.output = new SymbolicTensor(outputShape, outputDtype, this);
+  }
+
+  /**
+   * This node's position among its layer's applications: 0 for the first call, 1 for the second.
+   * Like Keras's `node_index`, it counts every call of the layer, including calls outside the
+   * model at hand, so a shared layer's second application is `[1]` wherever it is printed.
+   */
+  get index(): number {
+    return this.layer.nodes.indexOf(this);
   }
 }

@@ -1,6 +1,8 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it, vi } from 'vitest';
 import * as weft from '../../src/index.js';
-import { expectPadded, SEED1_SUMMARY } from '../support/keras-summary.js';
+import { expectPadded, SEED1_SUMMARY, text } from '../support/keras-summary.js';
 import { weftSeedModel } from '../support/seed-models.js';
 
 // The seed models with the names Keras gives their layers in a fresh session, so the summary text
@@ -88,5 +90,130 @@ describe('model.summary() of the seed models', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+/** Runs `fn` with tfjs-core's cpu backend active (tfjs-layers' reference), then wasm again. */
+async function onCpu<T>(fn: () => T): Promise<T> {
+  expect(await weft.tf.setBackend('cpu')).toBe(true);
+  try {
+    return fn();
+  } finally {
+    expect(await weft.tf.setBackend('wasm')).toBe(true);
+  }
+}
+
+/**
+ * One graph with a shared Dense layer applied to two inputs, built by `lib`: heads on each
+ * application, then a concatenate of both heads and the second application. With `outside`, the
+ * shared layer is first applied to an input that is not part of the model.
+ */
+function sharedGraph<T>(
+  lib: { input: (c: { shape: number[]; name: string }) => T; dense: (c: { units: number; name: string }) => { apply: (x: T) => unknown }; concatenate: (name: string, xs: T[]) => T },
+  outside: boolean,
+): { inputs: T[]; outputs: T } {
+  const inA = lib.input({ shape: [4], name: 'in_a' });
+  const inB = lib.input({ shape: [4], name: 'in_b' });
+  const shared = lib.dense({ units: 3, name: 'shared' });
+  if (outside) shared.apply(lib.input({ shape: [4], name: 'elsewhere' }));
+  const sa = shared.apply(inA) as T;
+  const sb = shared.apply(inB) as T;
+  const headA = lib.dense({ units: 2, name: 'head_a' }).apply(sa) as T;
+  const headB = lib.dense({ units: 2, name: 'head_b' }).apply(sb) as T;
+  return { inputs: [inA, inB], outputs: lib.concatenate('cat', [headA, headB, sb]) };
+}
+
+function weftShared(outside: boolean): weft.Model {
+  const g = sharedGraph<weft.SymbolicTensor>({
+    input: (c) => weft.input(c),
+    dense: (c) => weft.layers.dense(c),
+    concatenate: (name, xs) => weft.layers.concatenate(xs, { name }),
+  }, outside);
+  return weft.model({ ...g, name: 'shared_model', seed: 1 });
+}
+
+async function tflSharedSummary(outside: boolean): Promise<string[]> {
+  return onCpu(() => {
+    const g = sharedGraph<tfl.SymbolicTensor>({
+      input: (c) => tfl.input(c),
+      dense: (c) => tfl.layers.dense(c) as unknown as { apply: (x: tfl.SymbolicTensor) => unknown },
+      concatenate: (name, xs) => tfl.layers.concatenate({ name }).apply(xs) as tfl.SymbolicTensor,
+    }, outside);
+    const lines: string[] = [];
+    tfl.model({ ...g, name: 'shared_model' }).summary(undefined, undefined, (line: string) => lines.push(line));
+    return lines;
+  });
+}
+
+/**
+ * Layer name → its connections, read off a summary table: `nameEnd` is where the name column
+ * ends, `from` where the connections column starts; a row without a name continues the last one.
+ */
+function connectionsOf(lines: string[], nameEnd: number, from: number): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let current: string[] | null = null;
+  for (const line of lines) {
+    if (/^[_=]+$/.test(line) || line.trim() === '' || /^(Model:|Total|Trainable|Non-trainable|\s*Layer \(type\))/.test(line)) continue;
+    const name = line.slice(0, nameEnd).trim();
+    if (name !== '') {
+      current = [];
+      out.set(name.replace(/ \(.*$/, ''), current);
+    }
+    const cell = line.slice(from);
+    current?.push(...(cell.match(/[\w.]+\[\d+\]\[\d+\]/g) ?? []));
+  }
+  return out;
+}
+
+describe('summary() Connected to for a layer called twice', () => {
+  it('consumers of the second application read shared[1][0], in Keras 2.10 text', () => {
+    const lines = capture(weftShared(false));
+    expect(lines.map((l) => l.trimEnd())).toEqual(text(`
+    |Model: "shared_model"
+    |__________________________________________________________________________________________________
+    | Layer (type)                   Output Shape         Param #     Connected to
+    |==================================================================================================
+    | in_a (InputLayer)              [(None, 4)]          0           []
+    |
+    | in_b (InputLayer)              [(None, 4)]          0           []
+    |
+    | shared (Dense)                 (None, 3)            15          ['in_a[0][0]',
+    |                                                                  'in_b[0][0]']
+    |
+    | head_a (Dense)                 (None, 2)            8           ['shared[0][0]']
+    |
+    | head_b (Dense)                 (None, 2)            8           ['shared[1][0]']
+    |
+    | cat (Concatenate)              (None, 7)            0           ['head_a[0][0]',
+    |                                                                  'head_b[0][0]',
+    |                                                                  'shared[1][0]']
+    |
+    |==================================================================================================
+    |Total params: 31
+    |Trainable params: 31
+    |Non-trainable params: 0
+    |__________________________________________________________________________________________________
+    `));
+    expectPadded(lines, 98);
+  });
+
+  for (const outside of [false, true]) {
+    it(`every layer's connections equal tfjs-layers' for the same graph${outside ? ', with a call of the shared layer outside the model' : ''}`, async () => {
+      const reference = connectionsOf(await tflSharedSummary(outside), 27, 92);
+      const ours = connectionsOf(capture(weftShared(outside)), 33, 65);
+      expect([...ours.keys()]).toEqual(['in_a', 'in_b', 'shared', 'head_a', 'head_b', 'cat']);
+      expect(ours).toEqual(reference);
+      // Keras counts every call of a layer: the call outside the model is node 0.
+      expect(ours.get('head_b')).toEqual([outside ? 'shared[2][0]' : 'shared[1][0]']);
+    });
+  }
+
+  it('the symbolic tensors carry the node index of their application', () => {
+    const x = weft.input({ shape: [2] });
+    const shared = weft.layers.dense({ units: 2 });
+    const first = shared.apply(x);
+    const second = shared.apply(first);
+    expect([first.nodeIndex, second.nodeIndex, x.nodeIndex]).toEqual([0, 1, 0]);
+    expect([first.tensorIndex, second.tensorIndex]).toEqual([0, 0]);
   });
 });

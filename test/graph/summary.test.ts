@@ -6,8 +6,13 @@ import { expectPadded, SEED1_SUMMARY, text } from '../support/keras-summary.js';
 // re-run of its print_row on these rows). Lines are compared with trailing spaces trimmed,
 // because editors strip them from literals; `expectPadded` then checks the padding separately.
 
+/** A row; `inbound` names the feeding layers, as 'name' (node 0, tensor 0) or 'name[node][tensor]'. */
 function row(name: string, className: string, outputShape: (number | null)[], paramCount: number, inbound: string[]): SummaryRow {
-  return { name, className, outputShape, isInput: className === 'InputLayer', paramCount, inbound };
+  const refs = inbound.map((s) => {
+    const [, layer, node, tensor] = /^(.*?)(?:\[(\d+)\]\[(\d+)\])?$/.exec(s) as RegExpExecArray;
+    return { layer, nodeIndex: Number(node ?? 0), tensorIndex: Number(tensor ?? 0) };
+  });
+  return { name, className, outputShape, isInput: className === 'InputLayer', paramCount, inbound: refs };
 }
 
 /** Model 1 of the seed: Input(100) -> Dense(128, relu) -> Dropout(0.5) -> Dense(10, softmax). */
@@ -154,6 +159,22 @@ describe('formatSummary', () => {
       '',
     ]);
     expectPadded(lines, 60);
+  });
+
+  it('prints each connection as layer[nodeIndex][tensorIndex], and a layer fed twice breaks the sequential layout', () => {
+    const rows = [
+      row('x', 'InputLayer', [null, 4], 0, []),
+      row('shared', 'Dense', [null, 4], 20, ['x', 'shared[0][0]']),
+      row('out', 'Dense', [null, 1], 5, ['shared[1][0]']),
+    ];
+    expect(isSequentialLike(rows)).toBe(false);
+    const lines = formatSummary('m', rows, totalsOf(rows)).map((l) => l.trimEnd());
+    expect(lines.slice(6, 9)).toEqual([
+      " shared (Dense)                 (None, 4)            20          ['x[0][0]',",
+      "                                                                  'shared[0][0]']",
+      '',
+    ]);
+    expect(lines[9]).toBe(" out (Dense)                    (None, 1)            5           ['shared[1][0]']");
   });
 
   it('validates lineLength and positions with RangeErrors naming the argument', () => {
