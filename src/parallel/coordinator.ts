@@ -15,16 +15,30 @@ export class WorkerError extends Error {
 }
 
 /**
- * A step whose loss was NaN or infinite. Its update was not applied: the weights are those of
- * the last finite step. `stats` are the step's sums, for the logs.
+ * A step whose loss or gradient was NaN or infinite. Its update was not applied: the weights
+ * are those of the last finite step. `stats` are the step's sums, for the logs; when only the
+ * gradient was non-finite (`source` 'gradient'), their loss is NaN, so the logs, the History and
+ * terminateOnNaN see the step as they see a NaN loss, and `loss` keeps the value computed.
  */
 export class NonFiniteLossError extends Error {
   override name = 'NonFiniteLossError';
   /** The fit's History up to and including the failing epoch, when fit raised it. */
   history: unknown = null;
+  /** The loss sum the step computed (finite when only the gradient was not). */
+  readonly loss: number;
 
-  constructor(readonly stats: Float64Array, readonly step: number, readonly epoch: number, advice = 'the update was not applied') {
-    super(`The loss became ${stats[0]} at step ${step} (epoch ${epoch + 1}): ${advice}`);
+  constructor(
+    readonly stats: Float64Array,
+    readonly step: number,
+    readonly epoch: number,
+    advice = 'the update was not applied',
+    readonly source: 'loss' | 'gradient' = 'loss',
+    loss = stats[0],
+  ) {
+    super(source === 'loss'
+      ? `The loss became ${stats[0]} at step ${step} (epoch ${epoch + 1}): ${advice}`
+      : `The gradient became non-finite (NaN or Infinity) at step ${step} (epoch ${epoch + 1}) while the loss sum was ${loss}: ${advice}`);
+    this.loss = loss;
   }
 }
 
@@ -219,8 +233,15 @@ export class ParallelEngine {
     const t1 = performance.now();
     const ranks = shards.map((s) => s.rank);
     const stats = this.sumStats(setup, ranks);
-    // A non-finite loss means non-finite gradients: applying them would ruin every weight.
+    // A non-finite loss means non-finite gradients: applying them would ruin every weight. A
+    // finite loss does not prove finite gradients (a NaN weight behind a fused relu), so each
+    // rank checked its own slot too.
     if (!Number.isFinite(stats[0])) throw new NonFiniteLossError(stats, step, epoch);
+    if (timings.some((t) => !t.finiteGradient)) {
+      const loss = stats[0];
+      stats[0] = NaN;
+      throw new NonFiniteLossError(stats, step, epoch, undefined, 'gradient', loss);
+    }
     let t2 = t1;
     if (this.sets === null) {
       const gradSum = (this.reduction as SharedMemoryReduction).sum(ranks);

@@ -135,4 +135,6 @@ export interface TaskTiming {
    * benchmark, which cannot otherwise look inside a worker.
    */
   readonly heap: { readonly used: number; readonly committed: number };
+  /** A train task's gradient slot holds only finite values (always true for other tasks). */
+  readonly finiteGradient: boolean;
 }

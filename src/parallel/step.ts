@@ -7,6 +7,7 @@ import type { Metric } from '../graph/metrics.js';
 import type { GraphModel } from '../graph/model.js';
 import { readTensor, scoped } from '../graph/tensor-io.js';
 import { fillDropoutMask, foldIn, keyFromSeed, type Key } from './random.js';
+import { allFinite } from './reduce.js';
 
 /** A contiguous block of examples, already gathered into row-major arrays. */
 export interface Batch {
@@ -119,9 +120,15 @@ export class StepRunner {
     });
   }
 
-  /** Training step on one block: writes Σ gradients into gradOut, returns [Σ loss, Σ metric...]. */
-  train(params: Float32Array, batch: Batch, key: StepKey, gradOut: Float32Array): Float64Array {
-    return this.run(params, batch, key, gradOut);
+  /**
+   * Training step on one block: writes Σ gradients into gradOut and returns [Σ loss, Σ metric...]
+   * and whether every gradient is finite. The loss alone cannot tell: wasm's fused matMul+relu
+   * clamps a NaN pre-activation to 0, so a NaN weight can leave the loss finite while the
+   * gradients of the layers below it are NaN.
+   */
+  train(params: Float32Array, batch: Batch, key: StepKey, gradOut: Float32Array): { stats: Float64Array; finiteGradient: boolean } {
+    const stats = this.run(params, batch, key, gradOut);
+    return { stats, finiteGradient: allFinite(gradOut) };
   }
 
   /** Inference-mode loss and metric sums (dropout off). */

@@ -132,14 +132,16 @@ function rowsOf(s: Session, order: Int32Array | null, start: number, end: number
   };
 }
 
-function train(s: Session, task: TrainTask): void {
+/** Returns whether the rank's gradient is finite (the coordinator refuses the step otherwise). */
+function train(s: Session, task: TrainTask): boolean {
   triggerFault(task.fault, task.step, task.rank, 'gradients');
   const setup = s.setup;
   const size = s.model.layout.size;
   const grads = new Float32Array(setup.grads as SharedArrayBuffer, task.rank * size * 4, size);
   const batch = rowsOf(s, task.shuffled ? s.order : null, task.start, task.end, task.firstExample);
-  const stats = s.runner.train(s.params[task.paramsIndex], batch, { runKey: task.runKey, epoch: task.epoch }, grads);
+  const { stats, finiteGradient } = s.runner.train(s.params[task.paramsIndex], batch, { runKey: task.runKey, epoch: task.epoch }, grads);
   new Float64Array(setup.stats as SharedArrayBuffer, task.rank * stats.length * 8, stats.length).set(stats);
+  return finiteGradient;
 }
 
 function evaluate(s: Session, task: EvaluateTask): void {
@@ -179,11 +181,12 @@ export default async function runTask(task: Task): Promise<TaskTiming> {
   await ready;
   const began = performance.now();
   const s = await openSession(task);
-  if (task.kind === 'train') train(s, task);
+  let finiteGradient = true;
+  if (task.kind === 'train') finiteGradient = train(s, task);
   else if (task.kind === 'update') update(s, task);
   else if (task.kind === 'evaluate') evaluate(s, task);
   else predict(s, task);
   const { copyInMs, exportMs } = s.runner.timing;
   const { used_heap_size: used, total_heap_size: committed } = getHeapStatistics();
-  return { rank: task.rank, computeMs: performance.now() - began, copyInMs, exportMs, tensors: tf.memory().numTensors, heap: { used, committed } };
+  return { rank: task.rank, computeMs: performance.now() - began, copyInMs, exportMs, tensors: tf.memory().numTensors, heap: { used, committed }, finiteGradient };
 }

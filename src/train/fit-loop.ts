@@ -59,14 +59,14 @@ function checkAbort(signal: AbortSignal | undefined): void {
  * validation after each epoch and stops on request.
  */
 const NAN_ADVICE = 'the update was not applied, so the weights are those of the last finite step. Lower the learning rate, ' +
-  'check the data for NaN or Infinity, or add terminateOnNaN() to the callbacks to stop without an error';
+  'check the data and the weights for NaN or Infinity, or add terminateOnNaN() to the callbacks to stop without an error';
 
 /** Runs a step; a non-finite loss comes back as data (its update was not applied) for the callbacks to see. */
-async function runStep(step: PendingStep): Promise<{ stats: Float64Array; finite: boolean }> {
+async function runStep(step: PendingStep): Promise<{ stats: Float64Array; refused: NonFiniteLossError | null }> {
   try {
-    return { stats: await step.run(), finite: true };
+    return { stats: await step.run(), refused: null };
   } catch (err) {
-    if (err instanceof NonFiniteLossError) return { stats: err.stats, finite: false };
+    if (err instanceof NonFiniteLossError) return { stats: err.stats, refused: err };
     throw err;
   }
 }
@@ -86,14 +86,14 @@ export async function runEpochs(engine: Engine, steps: EpochSteps, plan: FitPlan
     for await (const step of steps(epoch)) {
       checkAbort(plan.signal);
       await dispatch(callbacks, 'onBatchBegin', batch, { batch, size: step.size });
-      const { stats, finite } = await runStep(step);
+      const { stats, refused } = await runStep(step);
       stats.forEach((v, i) => (sums[i] += v));
       seen += step.size;
       await dispatch(callbacks, 'onBatchEnd', batch, { batch, size: step.size, ...toLogs(logKeys, sums, seen) });
       batch += 1;
-      if (!finite && !model.stopTraining) {
+      if (refused !== null && !model.stopTraining) {
         history.record(epoch, toLogs(logKeys, sums, seen));
-        const error = new NonFiniteLossError(stats, batch - 1, epoch, NAN_ADVICE);
+        const error = new NonFiniteLossError(stats, batch - 1, epoch, NAN_ADVICE, refused.source, refused.loss);
         error.history = history;
         throw error;
       }

@@ -48,3 +48,56 @@ describe('a NaN or infinite loss', () => {
     await model.dispose();
   });
 });
+
+describe('a non-finite gradient behind a finite loss', () => {
+  // wasm's fused matMul+relu clamps a NaN pre-activation to 0: a NaN weight in the second layer
+  // leaves predict and the loss finite while the first layer's gradient is NaN (dz·Wᵀ).
+  async function withNaNWeight(): Promise<{ model: weft.Model; before: Float32Array }> {
+    const inputs = weft.input({ shape: [4] });
+    const h1 = weft.layers.dense({ units: 8, activation: 'relu' }).apply(inputs);
+    const h2 = weft.layers.dense({ units: 8, activation: 'relu' }).apply(h1);
+    const outputs = weft.layers.dense({ units: 1 }).apply(h2);
+    const model = weft.model({ inputs, outputs, seed: 3 });
+    const ws = model.getWeights();
+    const k = ws[2].arraySync() as number[][];
+    k[0][0] = NaN;
+    model.setWeights([ws[0], ws[1], weft.tf.tensor2d(k), ...ws.slice(3)]);
+    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    return { model, before: model.params.slice() };
+  }
+  const xs = Array.from({ length: 16 }, (_, i) => [1 + i / 16, 0.5, 1, 2]);
+  const ys = xs.map((r) => [r[0]]);
+
+  it('predict and the loss stay finite: the NaN is hidden from the loss guard', async () => {
+    const { model } = await withNaNWeight();
+    const p = (await model.predict(xs)) as weft.tf.Tensor;
+    expect(Array.from(p.dataSync()).every(Number.isFinite)).toBe(true);
+    const loss = (await model.evaluate(xs, ys)) as weft.tf.Scalar;
+    expect(Number.isFinite(loss.dataSync()[0])).toBe(true);
+  });
+
+  for (const workers of [1, 2]) {
+    it(`fit refuses the step and ends with NonFiniteLossError naming the gradient (${workers} worker(s)); nothing is applied`, async () => {
+      const { model, before } = await withNaNWeight();
+      const error = await model.fit(xs, ys, { epochs: 2, batchSize: 8, workers, verbose: 0, shuffle: false }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(weft.NonFiniteLossError);
+      const e = error as weft.NonFiniteLossError;
+      expect(e.source).toBe('gradient');
+      expect(e.message).toMatch(/gradient became non-finite.*at step 0 \(epoch 1\).*loss sum was [0-9.e+-]+: the update was not applied/);
+      expect(Number.isFinite(e.loss)).toBe(true);
+      // Bitwise the weights before fit: the NaN stays where the user put it, nothing else moved.
+      expect(Buffer.from(model.params.buffer, model.params.byteOffset, model.params.byteLength))
+        .toEqual(Buffer.from(before.buffer, before.byteOffset, before.byteLength));
+      await model.dispose();
+    });
+  }
+
+  it('terminateOnNaN stops fit quietly on it, the step unapplied', async () => {
+    const { model, before } = await withNaNWeight();
+    const h = await model.fit(xs, ys, { epochs: 3, batchSize: 8, workers: 2, verbose: 0, shuffle: false, callbacks: [weft.callbacks.terminateOnNaN({ verbose: 0 })] });
+    expect(h.epoch).toEqual([0]);
+    expect(Number.isNaN(h.history.loss[0])).toBe(true);
+    expect(Array.from(model.params)).toEqual(Array.from(before));
+    await model.dispose();
+  });
+});
