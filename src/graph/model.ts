@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, invalidType, unknownName } from '../errors.js';
 import type { Layer } from './layer.js';
 import { InputLayer } from './layers/input.js';
-import { ParamLayout } from './param-layout.js';
+import { ParamLayout, type ParamEntry } from './param-layout.js';
+import { sizeOf } from './shape.js';
 import { readWeightValues } from './weight-values.js';
 import { formatSummary, type SummaryRow } from './summary.js';
 import type { Node, SymbolicTensor } from './symbolic.js';
@@ -18,6 +19,46 @@ export interface GraphModelConfig {
 let modelCount = 0;
 
 /**
+ * One weight of a model, in the shape of tfjs-layers' LayerVariable: its name ('dense/kernel'),
+ * shape, dtype and whether training updates it. It is a window on the model's flat parameter
+ * array, not a copy: `read()` always returns the current value, during or after fit.
+ */
+export class ModelWeight {
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** weft keeps every weight in one Float32Array. */
+  readonly dtype = 'float32' as const;
+  readonly trainable: boolean;
+
+  constructor(
+    private readonly model: GraphModel,
+    private readonly entry: ParamEntry,
+  ) {
+    this.name = entry.name;
+    this.shape = entry.shape;
+    this.trainable = isTrainable(entry);
+  }
+
+  /**
+   * The current value as a new tensor, which the caller owns and disposes (tfjs's read() hands
+   * out the variable itself; weft's weights live in shared memory, so this is a copy).
+   */
+  read(): tf.Tensor {
+    const { offset, size } = this.entry;
+    return tf.tensor(this.model.params.slice(offset, offset + size), [...this.shape], 'float32');
+  }
+}
+
+/**
+ * Whether training updates a weight. Every weight is trainable until a layer declares otherwise
+ * through its ParamSpec's `trainable` flag (BatchNorm's moving statistics); read it once it is there.
+ */
+function isTrainable(entry: ParamEntry): boolean {
+  const spec = entry.layer.params[entry.index];
+  return !(spec !== undefined && 'trainable' in spec && spec.trainable === false);
+}
+
+/**
  * A functional model: the DAG from its inputs to its outputs, its layers in Keras's order, and
  * the one flat parameter array every layer's weights are views of. Shapes were inferred as the
  * layers were applied, so a model that constructs is a model that can run.
@@ -31,6 +72,7 @@ export class GraphModel {
   readonly nodes: readonly Node[];
   readonly layout: ParamLayout;
   private paramBuffer: Float32Array;
+  private readonly weightList: readonly ModelWeight[];
 
   constructor(config: GraphModelConfig) {
     if (config === null || typeof config !== 'object') throw invalidType('config', '{inputs, outputs, name?}', config);
@@ -43,7 +85,23 @@ export class GraphModel {
     this.name = config.name ?? (modelCount++ === 0 ? 'model' : `model_${modelCount - 1}`);
     this.layout = new ParamLayout(this.layers);
     this.paramBuffer = new Float32Array(this.layout.size);
+    this.weightList = this.layout.entries.map((e) => new ModelWeight(this, e));
     this.bindLayers();
+  }
+
+  /** Every weight, trainable ones first, each group in layer order (tfjs-layers' and Keras's order). */
+  get weights(): ModelWeight[] {
+    return [...this.trainableWeights, ...this.nonTrainableWeights];
+  }
+
+  /** The weights fit updates: layers in model order, kernel before bias. */
+  get trainableWeights(): ModelWeight[] {
+    return this.weightList.filter((w) => w.trainable);
+  }
+
+  /** The weights fit does not update (none until a layer declares one, e.g. BatchNorm's moving mean). */
+  get nonTrainableWeights(): ModelWeight[] {
+    return this.weightList.filter((w) => !w.trainable);
   }
 
   /** The flat parameter array (the only copy of the weights). */
@@ -75,10 +133,32 @@ export class GraphModel {
     return this.layout.size;
   }
 
-  getLayer(name: string): Layer {
-    const layer = this.layers.find((l) => l.name === name);
-    if (layer === undefined) throw unknownName('layer', name, this.layers.map((l) => l.name));
+  /**
+   * A layer by name, or by its index in `model.layers` (tfjs-layers' `getLayer(name?, index?)`,
+   * Keras's `get_layer(name=None, index=None)`): `getLayer('dense')`, `getLayer(2)` or
+   * `getLayer(undefined, 2)`. Giving both a name and an index is refused, as Keras refuses it.
+   */
+  getLayer(name: string): Layer;
+  getLayer(index: number): Layer;
+  getLayer(name: undefined, index: number): Layer;
+  getLayer(nameOrIndex?: string | number, index?: number): Layer {
+    if (index !== undefined) {
+      if (nameOrIndex !== undefined) throw invalidArgument('name', 'no name when `index` is given (pass one or the other)', nameOrIndex);
+      return this.layerAt(index);
+    }
+    if (typeof nameOrIndex === 'number') return this.layerAt(nameOrIndex);
+    if (typeof nameOrIndex !== 'string') throw invalidType('name', 'a layer name (string) or an index into model.layers (integer)', nameOrIndex);
+    const layer = this.layers.find((l) => l.name === nameOrIndex);
+    if (layer === undefined) throw unknownName('layer', nameOrIndex, this.layers.map((l) => l.name));
     return layer;
+  }
+
+  private layerAt(index: unknown): Layer {
+    const n = this.layers.length;
+    const expected = `an integer in [0, ${n - 1}] (an index into model.layers, which has ${n} layers)`;
+    if (typeof index !== 'number') throw invalidType('index', expected, index);
+    if (!Number.isInteger(index) || index < 0 || index >= n) throw invalidArgument('index', expected, index);
+    return this.layers[index];
   }
 
   /** The model's index for each layer: part of each dropout layer's random key. */
@@ -107,6 +187,8 @@ export class GraphModel {
         .flatMap((n) => n.inputs.map((t) => ({ layer: t.name, nodeIndex: t.nodeIndex, tensorIndex: t.tensorIndex }))),
     }));
     const total = this.countParams();
-    for (const line of formatSummary(this.name, rows, { total, trainable: total, nonTrainable: 0 }, lineLength, positions)) printFn(line);
+    const trainable = this.trainableWeights.reduce((n, w) => n + sizeOf(w.shape), 0);
+    const totals = { total, trainable, nonTrainable: total - trainable };
+    for (const line of formatSummary(this.name, rows, totals, lineLength, positions)) printFn(line);
   }
 }
