@@ -184,16 +184,31 @@ export class Model extends GraphModel {
 
   /** One training call at a time per model: its optimizer state and pool serve one run. */
   private async exclusive<T>(call: string, body: () => Promise<T>): Promise<T> {
-    if (this.training) throw new StateError(`${call}() was called while another fit() or fitDataset() is running on this model`);
-    this.training = true;
+    const release = this.claimTraining(`${call}()`);
     try {
       return await body();
     } finally {
-      this.training = false;
+      release();
     }
   }
 
-  private training = false;
+  /** Which call is training this model's weights now (fit, fitDataset, a trainer's fit), if any. */
+  private trainingBy: string | null = null;
+
+  /**
+   * @internal Claims the model's weights for one training run and returns the release. A
+   * weft.trainer trains these very weights from its thread (shared memory), so its fit claims
+   * them too: two runs at once would race on every weight.
+   */
+  claimTraining(call: string): () => void {
+    if (this.trainingBy !== null) {
+      throw new StateError(`${call} was called while ${this.trainingBy} is training this model: train a model with one call at a time (its weights and optimizer state serve one run)`);
+    }
+    this.trainingBy = call;
+    return () => {
+      this.trainingBy = null;
+    };
+  }
 
   async fit(x: unknown, y: unknown, args?: FitArgs): Promise<History> {
     return this.exclusive('fit', () => this.withMemory((memory) => this.fitArrays(x, y, memory, args)));

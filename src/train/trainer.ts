@@ -227,6 +227,21 @@ export class Trainer {
    */
   async fit(x: unknown, y: unknown, args?: FitArgs): Promise<History> {
     this.compiled('fit');
+    // The model's weights are claimed from the first pending fit to the last: the trainer's
+    // own fits queue one after another, anyone else's training of this model is refused.
+    if (this.pendingFits === 0) this.releaseModel = this.model.claimTraining("a weft.trainer's fit()");
+    this.pendingFits += 1;
+    try {
+      return await this.runFit(x, y, args);
+    } finally {
+      if (--this.pendingFits === 0) this.releaseModel();
+    }
+  }
+
+  private pendingFits = 0;
+  private releaseModel = (): void => undefined;
+
+  private async runFit(x: unknown, y: unknown, args?: FitArgs): Promise<History> {
     const opts = resolveFitArgs(args);
     const train = this.dataset(x, y);
     const validation = opts.validationData === null ? [] : this.dataset(...opts.validationData);
