@@ -110,7 +110,7 @@ const bufferOf = (a: Float32Array): SharedArrayBuffer => a.buffer as SharedArray
  * parameters change only after every shard succeeded, so a failed step changes nothing.
  */
 export class ParallelEngine {
-  private readonly setup: SessionSetup | null;
+  private setup: SessionSetup | null;
   private readonly reduction: SharedMemoryReduction | null;
   private readonly order: Int32Array | null;
   private readonly sets: BufferSets | null = null;
@@ -177,6 +177,19 @@ export class ParallelEngine {
     };
     this.setups.set(setup.id, setup);
     return setup;
+  }
+
+  /**
+   * Points training at other data columns of the same example shapes (fitDataset's staging,
+   * grown for a larger batch): a new session for the workers, which they learn of with their
+   * next task; the gradient slots, stats, optimizer and update buffers stay as they are.
+   */
+  replaceTrainingData(data: TrainSpec['data']): void {
+    const old = this.setup;
+    if (old === null) throw new Error('replaceTrainingData needs a training engine');
+    const share = (c: Column) => shareColumn(c, this.memory);
+    this.setups.delete(old.id);
+    this.setup = this.session({ ...old, xs: data.xs.map(share), y: share(data.y) }, old.params.map((b) => new Float32Array(b)));
   }
 
   /** Runs one task; a worker new to the session gets it again with the setup attached. */

@@ -27,4 +27,6 @@ export interface Engine extends InferenceEngine {
    * each example (default `start`). Resolves to the sums over those rows: [loss, metric...].
    */
   trainBatch(epoch: number, order: Int32Array | null, start: number, end: number, firstExample?: number): Promise<Float64Array>;
+  /** Trains on these columns from the next step on (same example shapes; fitDataset grows its staging). */
+  replaceTrainingData(data: { readonly xs: readonly Column[]; readonly y: Column; readonly rows: number }): void;
 }

@@ -254,7 +254,7 @@ export class Model extends GraphModel {
     }, memory);
     const callbacks = this.callbacksFor(opts, state, opts.batchesPerEpoch);
     const plan = { ...opts, callbacks, validation, logKeys: state.logKeys };
-    const steps = streamSteps(engine, staging, first, dataset, iterator, convert, opts.batchesPerEpoch);
+    const steps = streamSteps(engine, staging, first, dataset, iterator, convert, opts.batchesPerEpoch, memory);
     return this.withEngine(engine, () => runEpochs(engine, steps, plan, this), opts.signal);
   }
 

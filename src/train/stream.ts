@@ -1,4 +1,4 @@
-import { invalidArgument, invalidType } from '../errors.js';
+import { invalidType } from '../errors.js';
 import type { GraphModel } from '../graph/model.js';
 import type { Loss } from '../graph/losses.js';
 import type { Column } from '../parallel/batch.js';
@@ -59,9 +59,10 @@ export function stagingFor(batch: Dataset, capacity: number, memory?: SharedAllo
  * keys count examples from the start of the epoch, as with in-memory data.
  */
 export function streamSteps(
-  engine: Engine, staging: Dataset, first: Dataset, source: BatchSource, firstIterator: BatchIterator,
-  convert: (batch: unknown, index: number) => Dataset, batchesPerEpoch: number | undefined,
+  engine: Engine, firstStaging: Dataset, first: Dataset, source: BatchSource, firstIterator: BatchIterator,
+  convert: (batch: unknown, index: number) => Dataset, batchesPerEpoch: number | undefined, memory?: SharedAllocator,
 ): EpochSteps {
+  let staging = firstStaging;
   let iterator: BatchIterator | null = firstIterator;
   let pending: Dataset | null = first;
   return async function* (epoch) {
@@ -76,7 +77,10 @@ export function streamSteps(
         batch = convert(next.value, b);
       }
       if (batch.rows > staging.rows) {
-        throw invalidArgument(`dataset batch ${b}`, `at most ${staging.rows} rows (the first batch's size sizes fitDataset's buffers)`, `${batch.rows} rows`);
+        // A larger batch than any before (tfjs trains batches of any size): grow the staging at
+        // least twofold, so a stream of growing batches reallocates only a few times.
+        staging = stagingFor(batch, Math.max(batch.rows, 2 * staging.rows), memory);
+        engine.replaceTrainingData({ xs: staging.xs, y: staging.y as Column, rows: staging.rows });
       }
       batch.xs.forEach((c, i) => staging.xs[i].data.set(c.data));
       (staging.y as Column).data.set((batch.y as Column).data);
