@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument, invalidType, shapeMismatch } from '../errors.js';
+import { describeValue, invalidArgument, invalidType, shapeMismatch } from '../errors.js';
 import { Embedding } from '../graph/layers/embedding.js';
 import type { Loss } from '../graph/losses.js';
 import type { GraphModel } from '../graph/model.js';
@@ -87,7 +87,10 @@ function checkRange(argument: string, values: Float32Array | Int32Array, hi: num
 }
 
 function toColumn(argument: string, value: unknown, exampleShape: number[], dtype: DType, memory: SharedAllocator): Column {
-  const { values, shape } = toFlat(argument, value, dtype, memory);
+  const flat = toFlat(argument, value, dtype, memory);
+  const { values } = flat;
+  // One value per example may come as a vector: tfjs-layers and Keras expand (N,) to (N, 1).
+  const shape = flat.shape.length === 1 && exampleShape.length === 1 && exampleShape[0] === 1 ? [flat.shape[0], 1] : flat.shape;
   const expected: (number | null)[] = [null, ...exampleShape];
   if (shape.length !== expected.length || shape.some((d, i) => i > 0 && d !== expected[i])) {
     throw shapeMismatch(`\`${argument}\``, `shape ${formatShape(expected)}`, `shape ${formatShape(shape)}`);
@@ -106,15 +109,38 @@ function embeddingLimit(model: GraphModel, input: SymbolicTensor): number | null
   return dims.length > 0 ? Math.min(...dims) : null;
 }
 
-/** Converts and checks the model inputs: one column per input, all with the same example count. */
+/** A plain object, as Keras's dict of inputs is written in JavaScript (not a tensor, array or typed array). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Keras's dict form `{inputName: value}`, read in the model's input order; every name exactly once. */
+function byInputName(model: GraphModel, x: Record<string, unknown>, name: string): unknown[] {
+  const names = model.inputs.map((t) => t.name);
+  for (const key of Object.keys(x)) {
+    if (!names.includes(key)) throw invalidArgument(name, `an object keyed by the model's input names (${names.map((n) => `'${n}'`).join(', ')})`, key);
+  }
+  const missing = names.find((n) => !(n in x));
+  if (missing !== undefined) throw invalidArgument(name, `a value for every model input (${names.map((n) => `'${n}'`).join(', ')})`, `no '${missing}' in ${describeValue(x)}`);
+  return names.map((n) => x[n]);
+}
+
+/**
+ * Converts and checks the model inputs: one column per input, all with the same example count.
+ * `x` is one value (a one-input model), an array of one per input, or an object keyed by input name.
+ */
 export function toInputColumns(model: GraphModel, x: unknown, name = 'x', memory: SharedAllocator = freshMemory): Column[] {
   const n = model.inputs.length;
-  const list = n === 1 && !(Array.isArray(x) && x.length === 1 && x[0] instanceof tf.Tensor) ? [x] : x;
+  const keyed = isPlainObject(x);
+  const list = keyed ? byInputName(model, x, name)
+    : n === 1 && !(Array.isArray(x) && x.length === 1 && x[0] instanceof tf.Tensor) ? [x] : x;
   if (!Array.isArray(list) || list.length !== n) {
     throw invalidArgument('x', `an array of ${n} inputs (one per model input)`, x);
   }
   const columns = model.inputs.map((t, i) => {
-    const argument = n === 1 ? name : `${name}[${i}]`;
+    const argument = keyed ? `${name}['${t.name}']` : n === 1 ? name : `${name}[${i}]`;
     const column = toColumn(argument, list[i], t.shape.slice(1) as number[], t.dtype, memory);
     const limit = embeddingLimit(model, t);
     if (limit !== null) checkRange(argument, column.data, limit, column.rowSize, `Embedding indices (integers)`);
