@@ -12,9 +12,20 @@ const fmt = (logs: Logs, skip: readonly string[] = []) =>
 
 const seconds = (ms: number) => (ms >= 10_000 ? `${Math.round(ms / 1000)}s` : `${(ms / 1000).toFixed(1)}s`);
 
+/** Keras's Progbar ETA: `42s`, `2:05`, `1:02:05`. */
+function eta(ms: number): string {
+  const s = Math.round(ms / 1000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (s >= 3600) return `${Math.floor(s / 3600)}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`;
+  if (s >= 60) return `${Math.floor(s / 60)}:${two(s % 60)}`;
+  return `${s}s`;
+}
+
 /**
  * Keras-style progress: on a TTY an `Epoch 3/10` header and a bar with steps done, elapsed time,
- * ETA, running loss/metrics and samples/s; elsewhere (CI, a log file) one plain line per epoch.
+ * ETA (Keras's: the mean time per step so far times the steps left), running loss/metrics and
+ * samples/s; elsewhere (CI, a log file) one plain line per epoch. Before the first step the bar
+ * shows only the bar, and once the epoch is done no ETA, as Keras's Progbar does.
  * verbose 2 always prints the plain lines; verbose 0 uses no progress at all.
  */
 export function progressCallback(opts: { epochs: number; steps: number | undefined; verbose: 1 | 2; stream?: ProgressStream }): Callback {
@@ -24,29 +35,40 @@ export function progressCallback(opts: { epochs: number; steps: number | undefin
   let bar: SingleBar | null = null;
   let began = 0;
   let samples = 0;
+  let done = 0;
   const rate = () => `${Math.round(samples / Math.max(1e-9, (performance.now() - began) / 1000)).toLocaleString('en-US')} samples/s`;
+  /** What follows the bar: ` - 1.2s - ETA: 3s - loss: 0.5000 - 1,234 samples/s`. */
+  const info = (logs: string) => {
+    const elapsed = performance.now() - began;
+    const steps = opts.steps as number;
+    const left = done < steps ? [`ETA: ${eta((elapsed / done) * (steps - done))}`] : [];
+    return ` - ${[seconds(elapsed), ...left, ...(logs === '' ? [] : [logs]), rate()].join(' - ')}`;
+  };
   return {
     onEpochBegin(epoch) {
       began = performance.now();
       samples = 0;
+      done = 0;
       if (!live) return;
       stream.write(`Epoch ${epoch + 1}/${opts.epochs}\n`);
       bar = new SingleBar({
         stream: stream as NodeJS.WritableStream,
-        format: ' {value}/{total} [{bar}] - {elapsed} - ETA: {eta_formatted} - {logs} - {rate}',
+        format: ' {value}/{total} [{bar}]{info}',
         barCompleteChar: '=', barIncompleteChar: '.', barsize: 30, hideCursor: false, clearOnComplete: false,
-        noTTYOutput: false, etaBuffer: 20, fps: 10,
+        noTTYOutput: false, fps: 10,
       });
-      bar.start(opts.steps as number, 0, { logs: '', rate: '', elapsed: '0.0s' });
+      bar.start(opts.steps as number, 0, { info: '' });
     },
     onBatchEnd(_batch, logs = {}) {
       samples += logs.size ?? 0;
-      bar?.increment(1, { logs: fmt(logs, ['batch', 'size']), rate: rate(), elapsed: seconds(performance.now() - began) });
+      done += 1;
+      bar?.increment(1, { info: info(fmt(logs, ['batch', 'size'])) });
     },
     onEpochEnd(epoch, logs = {}) {
       const elapsed = seconds(performance.now() - began);
       if (bar !== null) {
-        bar.update(opts.steps as number, { logs: fmt(logs), rate: rate(), elapsed });
+        done = opts.steps as number;
+        bar.update(done, { info: info(fmt(logs)) });
         bar.stop();
         bar = null;
         return;

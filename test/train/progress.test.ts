@@ -21,13 +21,43 @@ async function drive(stream: ProgressStream, verbose: 1 | 2, steps: number | und
 afterEach(() => vi.restoreAllMocks());
 
 describe('progress output', () => {
-  it('on a TTY draws a Keras-style bar per epoch: header, steps, ETA, running logs, samples/s', async () => {
+  it('on a TTY draws a Keras-style bar per epoch: header, steps, elapsed, running logs, samples/s; no ETA once done', async () => {
     const stream = fakeStream(true);
     await drive(stream, 1, 3);
     expect(stream.text).toContain('Epoch 1/2\n');
     expect(stream.text).toContain('Epoch 2/2\n');
-    expect(stream.text).toMatch(/3\/3 \[=+\] - \d+\.\ds - ETA: \S+ - loss: 0\.2500 - acc: 0\.7500 - [\d,]+ samples\/s/);
-    expect(stream.text).toMatch(/0\/3 \[\.+\]/); // the bar's first frame
+    expect(stream.text).toMatch(/ 3\/3 \[={30}\] - \d+\.\ds - loss: 0\.2500 - acc: 0\.7500 - [\d,]+ samples\/s\x1B\[0K/);
+    expect(stream.text).not.toMatch(/3\/3 [^\x1B]*ETA/);
+  });
+
+  it('the first frame, before any step has run, is the bar alone (no ETA, no empty logs)', async () => {
+    const stream = fakeStream(true);
+    const cb = progressCallback({ epochs: 1, steps: 3, verbose: 1, stream });
+    await dispatch([cb], 'onEpochBegin', 0, {});
+    expect(stream.text).toMatch(/^Epoch 1\/1\n.* 0\/3 \[\.{30}\]\x1B\[0K$/s);
+    expect(stream.text).not.toContain('ETA');
+    expect(stream.text).not.toContain(' - ');
+    await dispatch([cb], 'onEpochEnd', 0, { loss: 1 });
+  });
+
+  it("mid-epoch frames show Keras's ETA: the mean time per step so far times the steps left", async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    try {
+      const stream = fakeStream(true);
+      const cb = progressCallback({ epochs: 1, steps: 100, verbose: 1, stream });
+      await dispatch([cb], 'onEpochBegin', 0, {});
+      vi.advanceTimersByTime(5000);
+      await dispatch([cb], 'onBatchEnd', 0, { batch: 0, size: 32, loss: 2 });
+      vi.advanceTimersByTime(200); // the bar redraws at 10 fps
+      expect(stream.text).toMatch(/ 1\/100 \[\.{30}\] - 5\.0s - ETA: 8:15 - loss: 2\.0000 - 6 samples\/s\x1B\[0K/);
+      vi.advanceTimersByTime(4800);
+      for (let b = 1; b < 50; b++) await dispatch([cb], 'onBatchEnd', b, { batch: b, size: 32, loss: 1 });
+      vi.advanceTimersByTime(200);
+      expect(stream.text).toMatch(/ 50\/100 \[={15}\.{15}\] - 10s - ETA: 10s - loss: 1\.0000 - 160 samples\/s\x1B\[0K/);
+      await dispatch([cb], 'onEpochEnd', 0, { loss: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('off a TTY (CI, a log file) prints one plain line per epoch and nothing per batch', async () => {
