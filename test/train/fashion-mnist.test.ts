@@ -11,6 +11,8 @@ import {
   loadFashionMnist,
   loadFashionMnistSplit,
 } from '../../src/train/datasets/fashion-mnist.js';
+import * as weft from '../../src/index.js';
+import { tf } from '../../src/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'weft-fmnist-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -139,6 +141,52 @@ describe('loadFashionMnist on synthetic IDX files', () => {
     expect(() => loadFashionMnistSplit('train', { path: dir, fallbackDirs: none })).toThrow(/train-images-idx3-ubyte\.gz/);
     expect(() => loadFashionMnist({ path: dir, fallbackDirs: none })).toThrow(/missing train-images-idx3-ubyte\.gz, train-labels-idx1-ubyte\.gz/);
     expect(() => loadFashionMnistSplit('valid' as 'test', { path: dir })).toThrow(/Unknown Fashion-MNIST split: 'valid'. Expected one of: 'train', 'test'/);
+  });
+});
+
+describe('loadFashionMnist({tensors: true})', () => {
+  it('returns each split as x float32 [rows, 784] and labels int32 [rows] tensors, equal to the arrays', () => {
+    const dir = goodSet(newDir());
+    const arrays = loadFashionMnist({ path: dir, fallbackDirs: none });
+    const t = weft.loadFashionMnist({ path: dir, fallbackDirs: none, tensors: true });
+    expect(t.source).toBe(dir);
+    for (const name of ['train', 'test'] as const) {
+      const { x, labels, rows } = t[name];
+      expect(rows).toBe(arrays[name].rows);
+      expect([x.shape, x.dtype]).toEqual([[rows, 784], 'float32']);
+      expect([labels.shape, labels.dtype]).toEqual([[rows], 'int32']);
+      expect(x.dataSync()).toEqual(arrays[name].x);
+      expect(labels.dataSync()).toEqual(arrays[name].labels);
+      tf.dispose([x, labels]);
+    }
+  });
+
+  it('with image: true, x is [rows, 28, 28, 1]; loadFashionMnistSplit takes the same options', () => {
+    const dir = goodSet(newDir());
+    const t = weft.loadFashionMnist({ path: dir, fallbackDirs: none, tensors: true, image: true });
+    expect([t.train.x.shape, t.test.x.shape]).toEqual([[3, 28, 28, 1], [2, 28, 28, 1]]);
+    // Image 1, row 2, column 5 is pixel (1 * 7 + 2 * 28 + 5) % 256 of the fixture.
+    const pixel = t.train.x.slice([1, 2, 5, 0], [1, 1, 1, 1]);
+    expect(pixel.dataSync()[0]).toBe(Math.fround(68 / 255));
+    const split = weft.loadFashionMnistSplit('test', { path: dir, fallbackDirs: none, tensors: true, image: true });
+    expect(split.source).toBe(dir);
+    expect(split.x.shape).toEqual([2, 28, 28, 1]);
+    expect(Array.from(split.labels.dataSync())).toEqual([1, 2]);
+    const flat = weft.loadFashionMnistSplit('train', { path: dir, fallbackDirs: none, tensors: true });
+    expect([flat.x.shape, flat.labels.dtype]).toEqual([[3, 784], 'int32']);
+    tf.dispose([t.train.x, t.train.labels, t.test.x, t.test.labels, pixel, split.x, split.labels, flat.x, flat.labels]);
+  });
+
+  it('refuses non-boolean flags, image without tensors and shared with tensors, before touching a file', () => {
+    const absent = join(root, 'never-read');
+    expect(() => loadFashionMnist({ path: absent, tensors: 1 } as never)).toThrow(
+      new TypeError('Invalid type received for argument `options.tensors`. Expected a boolean. Received: options.tensors=1'),
+    );
+    expect(() => loadFashionMnist({ path: absent, image: true })).toThrow(/`options.image`. Expected true only together with tensors: true.*Received: options.image=true/);
+    expect(() => loadFashionMnistSplit('test', { path: absent, tensors: true, shared: true })).toThrow(
+      new RangeError('Invalid value received for argument `options.shared`. Expected false when tensors: true (a tensor holds its own copy of the data). Received: options.shared=true'),
+    );
+    expect(() => loadFashionMnist({ tensor: true } as never)).toThrow(/Expected only the options path, shared, fallbackDirs, tensors, image. Received: options='tensor'/);
   });
 });
 

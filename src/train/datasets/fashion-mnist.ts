@@ -2,7 +2,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { checkOptions, dataNotFound, invalidType, malformedFile, missingFile, readFailure, unknownName, type PlaceLooked } from '../../errors.js';
+import { checkOptions, dataNotFound, invalidArgument, invalidType, malformedFile, missingFile, readFailure, unknownName, type PlaceLooked } from '../../errors.js';
+import { asRequested, checkTensorOptions, type LabelledTensors, type Loaded, type OptionValue, type TensorOptions } from './digits.js';
 
 /** Where the Debian/Ubuntu package `dataset-fashion-mnist` installs the four gzip'd IDX files. */
 export const FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
@@ -30,19 +31,27 @@ export interface FashionMnistSplit {
   rows: number;
 }
 
-export interface FashionMnist {
+/** Both splits: flat arrays by default, tensors (`LabelledTensors`) with `tensors: true`. */
+export interface FashionMnist<S = FashionMnistSplit> {
   /** 60,000 images in the real data set. */
-  train: FashionMnistSplit;
+  train: S;
   /** 10,000 images in the real data set. */
-  test: FashionMnistSplit;
+  test: S;
   /** The directory the files were read from. */
   source: string;
 }
 
-export interface FashionMnistOptions {
+/**
+ * What loadFashionMnist returns for options `O`: arrays by default; with `tensors: true`, x a
+ * float32 [rows, 784] tensor ([rows, 28, 28, 1] with `image: true`) and labels int32 [rows].
+ */
+export type LoadedFashionMnist<O> = [OptionValue<O, 'tensors'>] extends [true] ? FashionMnist<Loaded<O, FashionMnistSplit>>
+  : [OptionValue<O, 'tensors'>] extends [false | undefined] ? FashionMnist : FashionMnist | FashionMnist<LabelledTensors>;
+
+export interface FashionMnistOptions extends TensorOptions {
   /** A directory holding the IDX files; tried first. */
   path?: string | URL;
-  /** Back `x` and `labels` with SharedArrayBuffers (for weft's worker pool). Default false. */
+  /** Back `x` and `labels` with SharedArrayBuffers (for weft's worker pool). Default false; not with `tensors`. */
   shared?: boolean;
   /**
    * Directories tried after `path` and $WEFT_FASHION_MNIST, in order.
@@ -69,13 +78,17 @@ interface Location {
 
 /** What loadFashionMnist's options must be; checked before any file is touched. */
 function checkFashionOptions(options: unknown): FashionMnistOptions {
-  const o = checkOptions<FashionMnistOptions>('options', options, ['path', 'shared', 'fallbackDirs']);
+  const o = checkOptions<FashionMnistOptions>('options', options, ['path', 'shared', 'fallbackDirs', 'tensors', 'image']);
   if (o.path !== undefined && typeof o.path !== 'string' && !(o.path instanceof URL)) {
     throw invalidType('options.path', 'a directory path or a file: URL', o.path);
   }
   if (o.shared !== undefined && typeof o.shared !== 'boolean') throw invalidType('options.shared', 'a boolean', o.shared);
   if (o.fallbackDirs !== undefined && !(Array.isArray(o.fallbackDirs) && o.fallbackDirs.every((d) => typeof d === 'string'))) {
     throw invalidType('options.fallbackDirs', 'an array of directory paths', o.fallbackDirs);
+  }
+  checkTensorOptions(o);
+  if (o.shared === true && o.tensors === true) {
+    throw invalidArgument('options.shared', 'false when tensors: true (a tensor holds its own copy of the data)', true);
   }
   return o;
 }
@@ -219,30 +232,33 @@ function decodeSplit(imagesFile: string, labelsFile: string, shared: boolean): F
  * from the four IDX files (gzip'd or not). The directory is, in order of precedence: `path`,
  * $WEFT_FASHION_MNIST, then `fallbackDirs` (default: where Debian's dataset-fashion-mnist package
  * installs them, /usr/share/datasets/fashion-mnist); the first holding all four files is used.
- * Pixels are scaled to [0, 1]. A missing or malformed file is a DataFileError naming the file,
- * what was expected and what was found.
+ * Pixels are scaled to [0, 1]. Each split is `{x, labels, rows}`: flat arrays by default (x a
+ * Float32Array [rows * 784], labels an Int32Array); with `tensors: true`, tf tensors ready for
+ * fit (x float32 [rows, 784], or [rows, 28, 28, 1] with `image: true`; labels int32 [rows]).
+ * A missing or malformed file is a DataFileError naming the file, what was expected and what
+ * was found.
  */
-export function loadFashionMnist(options: FashionMnistOptions = {}): FashionMnist {
-  const opts = checkFashionOptions(options);
+export function loadFashionMnist<const O extends FashionMnistOptions = Record<never, never>>(options?: O): LoadedFashionMnist<O> {
+  const opts = checkFashionOptions(options === undefined ? {} : options);
   const { train, test } = FILES;
   const { dir, files } = resolveFiles([train.images, train.labels, test.images, test.labels], opts);
   const shared = opts.shared ?? false;
-  return {
-    train: decodeSplit(files[0], files[1], shared),
-    test: decodeSplit(files[2], files[3], shared),
-    source: dir,
-  };
+  // Both splits are decoded before either becomes tensors, so a bad test file leaves no tensors behind.
+  const splits = [decodeSplit(files[0], files[1], shared), decodeSplit(files[2], files[3], shared)];
+  const [trainSplit, testSplit] = splits.map((s) => asRequested(s, opts, SIDE, SIDE));
+  return { train: trainSplit, test: testSplit, source: dir } as LoadedFashionMnist<O>;
 }
 
-/** One split of Fashion-MNIST; only that split's two files need to be present. */
-export function loadFashionMnistSplit(
+/** One split of Fashion-MNIST, with the same options; only that split's two files need to be present. */
+export function loadFashionMnistSplit<const O extends FashionMnistOptions = Record<never, never>>(
   split: FashionMnistSplitName,
-  options: FashionMnistOptions = {},
-): FashionMnistSplit & { source: string } {
+  options?: O,
+): Loaded<O, FashionMnistSplit> & { source: string } {
   if (typeof split !== 'string') throw invalidType('split', "'train' or 'test'", split);
   if (!Object.hasOwn(FILES, split)) throw unknownName('Fashion-MNIST split', split, Object.keys(FILES));
-  const opts = checkFashionOptions(options);
+  const opts = checkFashionOptions(options === undefined ? {} : options);
   const names = FILES[split];
   const { dir, files } = resolveFiles([names.images, names.labels], opts);
-  return { ...decodeSplit(files[0], files[1], opts.shared ?? false), source: dir };
+  const decoded = { ...decodeSplit(files[0], files[1], opts.shared ?? false), source: dir };
+  return asRequested(decoded, opts, SIDE, SIDE) as Loaded<O, FashionMnistSplit> & { source: string };
 }
