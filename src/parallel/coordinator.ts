@@ -310,6 +310,8 @@ export class ParallelEngine {
 
   private evaluationSession(data: { xs: readonly Column[]; y: Column | null }): SessionSetup {
     const { loss, metrics } = this.objective as Objective;
+    // One evaluation session at a time: a streamed validation set brings new data every batch.
+    if (this.evaluation !== null) this.setups.delete(this.evaluation.setup.id);
     const share = (c: Column) => shareColumn(c, this.memory);
     const setup = this.session({
       loss, metrics, xs: data.xs.map(share), y: data.y === null ? null : share(data.y), grads: null, order: null, outputs: [], update: null,

@@ -7,6 +7,12 @@ export interface Dataset {
   readonly rows: number;
 }
 
+/** Inference-mode sums [loss, metrics...] and the number of examples they sum over. */
+export interface Evaluated {
+  readonly sums: Float64Array;
+  readonly rows: number;
+}
+
 /** Where inference runs: the calling thread (LocalEngine) or the model's pool (ParallelEngine). */
 export interface InferenceEngine {
   /** Inference-mode sums [loss, metrics...] over every example of `data`. */

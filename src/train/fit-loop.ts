@@ -2,7 +2,7 @@ import { NonFiniteLossError } from '../parallel/coordinator.js';
 import type { Key } from '../parallel/random.js';
 import { epochPermutation } from '../parallel/shuffle.js';
 import { dispatch, type Callback, type Logs } from './callbacks/callback.js';
-import type { Dataset, Engine } from './engine.js';
+import type { Dataset, Engine, Evaluated } from './engine.js';
 import { History } from './history.js';
 
 /** One step the loop is about to run: its size, and the call that runs it. */
@@ -13,6 +13,12 @@ export interface PendingStep {
 
 /** The steps of one epoch, in order: from arrays (arraySteps) or from a stream (fitDataset). */
 export type EpochSteps = (epoch: number) => AsyncIterable<PendingStep>;
+
+/** fit's validation: the held-out arrays, evaluated in inference mode after each epoch. */
+export function validateArrays(engine: Engine, data: Dataset | null, batchSize: number): FitPlan['validate'] {
+  if (data === null) return null;
+  return async () => ({ sums: await engine.evaluate(data, batchSize), rows: data.rows });
+}
 
 /** Batches of `batchSize` rows of in-memory data, in a seeded per-epoch shuffle or in place. */
 export function arraySteps(engine: Engine, rows: number, batchSize: number, shuffle: boolean, runKey: Key): EpochSteps {
@@ -30,11 +36,10 @@ export function arraySteps(engine: Engine, rows: number, batchSize: number, shuf
 export interface FitPlan {
   readonly epochs: number;
   readonly initialEpoch: number;
-  /** Batch size for evaluating the validation data. */
-  readonly batchSize: number;
   readonly callbacks: readonly Callback[];
   readonly signal: AbortSignal | undefined;
-  readonly validation: Dataset | null;
+  /** Inference-mode sums [loss, metrics...] over the validation data and its row count; null: none. */
+  readonly validate: (() => Promise<Evaluated>) | null;
   /** 'loss', then the metric keys, in the order the engine returns their sums. */
   readonly logKeys: readonly string[];
 }
@@ -71,7 +76,7 @@ async function runStep(step: PendingStep): Promise<{ stats: Float64Array; refuse
   }
 }
 
-export async function runEpochs(engine: Engine, steps: EpochSteps, plan: FitPlan, model: Stoppable): Promise<History> {
+export async function runEpochs(steps: EpochSteps, plan: FitPlan, model: Stoppable): Promise<History> {
   const history = new History();
   const { callbacks, logKeys } = plan;
   let last: Logs = {};
@@ -101,9 +106,9 @@ export async function runEpochs(engine: Engine, steps: EpochSteps, plan: FitPlan
     }
     if (seen === 0) break; // a stream that ran dry: nothing more to train on
     last = toLogs(logKeys, sums, seen);
-    if (plan.validation !== null) {
-      const v = await engine.evaluate(plan.validation, plan.batchSize);
-      Object.assign(last, toLogs(logKeys, v, plan.validation.rows, 'val_'));
+    if (plan.validate !== null) {
+      const v = await plan.validate();
+      Object.assign(last, toLogs(logKeys, v.sums, v.rows, 'val_'));
     }
     // After the callbacks, as Keras's History runs last: what they add (learning_rate) is kept.
     await dispatch(callbacks, 'onEpochEnd', epoch, last);

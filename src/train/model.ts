@@ -14,7 +14,7 @@ import { sliceRows, type Column } from '../parallel/batch.js';
 import type { Dataset, InferenceEngine } from './engine.js';
 import { toInputColumns, toTargetColumn } from './data.js';
 import { isModelAware, type Callback, type TrainingTarget } from './callbacks/callback.js';
-import { arraySteps, runEpochs } from './fit-loop.js';
+import { arraySteps, runEpochs, validateArrays } from './fit-loop.js';
 import type { History } from './history.js';
 import { progressCallback } from './progress.js';
 import { initializeParams } from './initialize.js';
@@ -22,7 +22,7 @@ import { LocalEngine } from './local-engine.js';
 import { getOptimizer, optimizerFromSpec, type Optimizer } from './optimizers.js';
 import { saveModel, type TrainingSnapshot } from './save.js';
 import { checkBatchSize, checkVerbose, checkWorkers, resolveFitArgs, resolveFitDatasetArgs, type FitArgs, type FitDatasetArgs, type ResolvedFitArgs } from './options.js';
-import { convertBatch, openIterator, stagingFor, streamSteps, type BatchSource } from './stream.js';
+import { convertBatch, evaluateStream, isBatchSource, openIterator, stagingFor, streamSteps, type BatchSource } from './stream.js';
 import { TrainingState } from './training-state.js';
 
 export interface ModelConfig extends GraphModelConfig {
@@ -40,6 +40,13 @@ export interface CompileArgs {
   optimizer: string | Optimizer;
   loss: string;
   metrics?: string | string[];
+}
+
+export interface EvaluateDatasetArgs {
+  /** How many batches to draw from the dataset (default: until it ends). */
+  batches?: number;
+  verbose?: 0 | 1 | 2;
+  workers?: number;
 }
 
 export interface EvaluateArgs {
@@ -224,9 +231,9 @@ export class Model extends GraphModel {
       data: { xs: train.xs, y: train.y as Column, rows: train.rows }, runKey, optimizer: state, fault: takeFault(),
     }, memory);
     const callbacks = this.callbacksFor(opts, state, Math.ceil(train.rows / opts.batchSize));
-    const plan = { ...opts, callbacks, validation, logKeys: state.logKeys };
+    const plan = { ...opts, callbacks, validate: validateArrays(engine, validation, opts.batchSize), logKeys: state.logKeys };
     const steps = arraySteps(engine, train.rows, opts.batchSize, opts.shuffle, runKey);
-    return this.withEngine(engine, () => runEpochs(engine, steps, plan, this), opts.signal);
+    return this.withEngine(engine, () => runEpochs(steps, plan, this), opts.signal);
   }
 
   /**
@@ -247,19 +254,23 @@ export class Model extends GraphModel {
     const convert = (batch: unknown, index: number) => convertBatch(this, state.loss, batch, index);
     const first = convert(head.value, 0);
     const staging = stagingFor(first, first.rows, memory);
-    const validation = opts.validationData === null ? null : this.validationSet(opts.validationData, state, memory);
+    const v = opts.validationData;
+    const validation = v === null || isBatchSource(v) ? null : this.validationSet(v, state, memory);
     const objective = { loss: state.loss.name, metrics: state.metrics.map((m) => m.key) };
     const engine = new ParallelEngine(await this.poolOf(opts.workers), this, objective, {
       data: { xs: staging.xs, y: staging.y as Column, rows: staging.rows }, runKey: keyFromSeed(opts.seed), optimizer: state, fault: takeFault(),
     }, memory);
     const callbacks = this.callbacksFor(opts, state, opts.batchesPerEpoch);
-    const plan = { ...opts, callbacks, validation, logKeys: state.logKeys };
+    const validate = v !== null && isBatchSource(v)
+      ? () => evaluateStream(engine, v, (b, i) => convertBatch(this, state.loss, b, i, 'validationData'), opts.validationBatches)
+      : validateArrays(engine, validation, opts.batchSize);
+    const plan = { ...opts, callbacks, validate, logKeys: state.logKeys };
     const steps = streamSteps(engine, staging, first, dataset, iterator, convert, opts.batchesPerEpoch, memory);
-    return this.withEngine(engine, () => runEpochs(engine, steps, plan, this), opts.signal);
+    return this.withEngine(engine, () => runEpochs(steps, plan, this), opts.signal);
   }
 
   /** The user's callbacks bound to this model, then the progress display for `verbose`. */
-  private callbacksFor(opts: ResolvedFitArgs, state: TrainingState, steps: number | undefined): Callback[] {
+  private callbacksFor(opts: Pick<ResolvedFitArgs, 'seed' | 'callbacks' | 'verbose' | 'epochs'>, state: TrainingState, steps: number | undefined): Callback[] {
     // First, so a checkpoint saved by a later callback at the same epoch end records it.
     const track: Callback = { onEpochEnd: (epoch) => { this.position = { epoch: epoch + 1, seed: opts.seed }; } };
     const callbacks = [track, ...opts.callbacks];
@@ -314,8 +325,23 @@ export class Model extends GraphModel {
       const engine = await this.inferenceEngine(state, args.workers, memory);
       return { sums: await this.withEngine(engine, (e) => e.evaluate(data, batchSize)), rows: data.rows };
     });
-    const scalars = Array.from(sums, (s) => tf.scalar(s / rows));
-    return scalars.length === 1 ? scalars[0] : scalars;
+    return meanScalars(sums, rows);
+  }
+
+  /**
+   * tfjs-layers' evaluateDataset: loss (and metrics) in inference mode over a dataset of {xs, ys}
+   * batches, one batch held at a time; `batches` limits how many are drawn (default: all).
+   */
+  async evaluateDataset(dataset: BatchSource, args: EvaluateDatasetArgs = {}): Promise<tf.Scalar | tf.Scalar[]> {
+    checkOptions('args', args, ['batches', 'verbose', 'workers']);
+    const state = this.compiled('evaluateDataset');
+    const batches = args.batches === undefined ? undefined : checkInteger('batches', args.batches, 1);
+    if (args.verbose !== undefined) checkVerbose(args.verbose);
+    const { sums, rows } = await this.withMemory(async (memory) => {
+      const engine = await this.inferenceEngine(state, args.workers, memory);
+      return this.withEngine(engine, (e) => evaluateStream(e, dataset, (b, i) => convertBatch(this, state.loss, b, i), batches));
+    });
+    return meanScalars(sums, rows);
   }
 
   /** Inference-mode outputs as a Tensor (an array of Tensors for a multi-output model). */
@@ -330,6 +356,12 @@ export class Model extends GraphModel {
     const tensors = outs.map((o, i) => tf.tensor(o, [rows, ...(this.outputs[i].shape.slice(1) as number[])]));
     return tensors.length === 1 ? tensors[0] : tensors;
   }
+}
+
+/** Sums over `rows` examples as their means: a Scalar, or one per [loss, ...metrics]. */
+function meanScalars(sums: Float64Array, rows: number): tf.Scalar | tf.Scalar[] {
+  const scalars = Array.from(sums, (s) => tf.scalar(s / rows));
+  return scalars.length === 1 ? scalars[0] : scalars;
 }
 
 /** predict needs no loss or optimizer; the engine only reads the model. */

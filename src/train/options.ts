@@ -2,6 +2,7 @@ import { checkInteger, checkNumberInRange, invalidArgument, invalidType } from '
 import type { Callback } from './callbacks/callback.js';
 import { availableParallelism } from 'node:os';
 import { randomSeed } from '../parallel/random.js';
+import { isBatchSource, type BatchSource } from './stream.js';
 
 export interface FitArgs {
   epochs?: number;
@@ -103,18 +104,35 @@ export function resolveFitArgs(args: FitArgs | undefined): ResolvedFitArgs {
 }
 
 /** fitDataset's options: fit's, less those the dataset decides, plus batchesPerEpoch. */
-export interface FitDatasetArgs extends Omit<FitArgs, 'batchSize' | 'shuffle' | 'validationSplit'> {
+export interface FitDatasetArgs extends Omit<FitArgs, 'batchSize' | 'shuffle' | 'validationSplit' | 'validationData'> {
   /** Batches per epoch, drawn from one iterator across epochs; default: iterate the dataset to its end each epoch. */
   batchesPerEpoch?: number;
-  /** Batch size for the validation data (default 32). */
+  /** [xVal, yVal] arrays, or a dataset of {xs, ys} batches (as tfjs-layers takes it), evaluated after each epoch. */
+  validationData?: [unknown, unknown] | BatchSource;
+  /** Batch size for [xVal, yVal] validation arrays (default 32). */
   validationBatchSize?: number;
+  /** Batches drawn from a validation dataset after each epoch (tfjs-layers' validationBatches); default: all. */
+  validationBatches?: number;
 }
 
-export function resolveFitDatasetArgs(args: FitDatasetArgs | undefined): ResolvedFitArgs & { batchesPerEpoch: number | undefined } {
-  const { batchesPerEpoch, validationBatchSize, ...rest } = args ?? {};
+export interface ResolvedFitDatasetArgs extends Omit<ResolvedFitArgs, 'validationData'> {
+  batchesPerEpoch: number | undefined;
+  /** An [x, y] pair, a dataset, or null. */
+  validationData: [unknown, unknown] | BatchSource | null;
+  validationBatches: number | undefined;
+}
+
+export function resolveFitDatasetArgs(args: FitDatasetArgs | undefined): ResolvedFitDatasetArgs {
+  const { batchesPerEpoch, validationBatchSize, validationBatches, validationData, ...rest } = args ?? {};
   for (const key of ['batchSize', 'shuffle', 'validationSplit']) {
     if (key in rest) throw invalidArgument('args', 'fitDataset options without batchSize, shuffle or validationSplit (the dataset decides those)', key);
   }
-  const base = resolveFitArgs({ ...rest, batchSize: validationBatchSize });
-  return { ...base, batchesPerEpoch: batchesPerEpoch === undefined ? undefined : checkInteger('batchesPerEpoch', batchesPerEpoch, 1) };
+  const stream = validationData !== undefined && isBatchSource(validationData);
+  const base = resolveFitArgs({ ...rest, batchSize: validationBatchSize, ...(stream ? {} : { validationData: validationData as [unknown, unknown] | undefined }) });
+  return {
+    ...base,
+    validationData: stream ? validationData : base.validationData,
+    batchesPerEpoch: batchesPerEpoch === undefined ? undefined : checkInteger('batchesPerEpoch', batchesPerEpoch, 1),
+    validationBatches: validationBatches === undefined ? undefined : checkInteger('validationBatches', validationBatches, 1),
+  };
 }

@@ -1,10 +1,10 @@
-import { invalidType } from '../errors.js';
+import { invalidArgument, invalidType } from '../errors.js';
 import type { GraphModel } from '../graph/model.js';
 import type { Loss } from '../graph/losses.js';
 import type { Column } from '../parallel/batch.js';
 import type { SharedAllocator } from '../parallel/memory.js';
 import { sharedArray, toInputColumns, toTargetColumn } from './data.js';
-import type { Dataset, Engine } from './engine.js';
+import type { Dataset, Engine, Evaluated, InferenceEngine } from './engine.js';
 import type { EpochSteps } from './fit-loop.js';
 
 /** One batch as tfjs-layers' fitDataset takes it: inputs and targets. */
@@ -35,9 +35,9 @@ export async function openIterator(source: BatchSource): Promise<BatchIterator> 
 }
 
 /** Converts one streamed batch, with the same checks as fit's arrays. */
-export function convertBatch(model: GraphModel, loss: Loss, batch: unknown, index: number): Dataset {
+export function convertBatch(model: GraphModel, loss: Loss, batch: unknown, index: number, what = 'dataset'): Dataset {
   if (batch === null || typeof batch !== 'object' || !('xs' in batch) || !('ys' in batch)) {
-    throw invalidType(`dataset batch ${index}`, 'an object {xs, ys}', batch);
+    throw invalidType(`${what} batch ${index}`, 'an object {xs, ys}', batch);
   }
   const { xs, ys } = batch as DatasetBatch;
   const columns = toInputColumns(model, xs);
@@ -92,4 +92,42 @@ export function streamSteps(
     if (batchesPerEpoch === undefined) iterator = null; // a fresh iteration next epoch
     if (seen === 0) console.warn(`weft: the dataset yielded no batches in epoch ${epoch + 1}; training stops here`);
   };
+}
+
+/** A dataset's batches as a stream: what `isBatchSource` accepts. */
+function isBatch(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && 'xs' in value && 'ys' in value;
+}
+
+/**
+ * Whether fitDataset's validationData is a dataset of {xs, ys} batches rather than an [x, y]
+ * pair (an array of two batches is a dataset; an array of two arrays or tensors is a pair).
+ */
+export function isBatchSource(value: unknown): value is BatchSource {
+  if (Array.isArray(value)) return value.length !== 2 || isBatch(value[0]);
+  if (value === null || typeof value !== 'object') return false;
+  return Symbol.asyncIterator in value || Symbol.iterator in value || typeof (value as { iterator?: unknown }).iterator === 'function';
+}
+
+/**
+ * Inference-mode sums over the batches of a dataset (evaluateDataset, fitDataset's validation
+ * dataset), holding one batch at a time: a fresh iteration each call, at most `batches` batches.
+ */
+export async function evaluateStream(
+  engine: InferenceEngine, source: BatchSource, convert: (batch: unknown, index: number) => Dataset, batches?: number,
+): Promise<Evaluated> {
+  const iterator = await openIterator(source);
+  let sums: Float64Array | null = null;
+  let rows = 0;
+  for (let b = 0; batches === undefined || b < batches; b++) {
+    const next = await iterator.next();
+    if (next.done) break;
+    const batch = convert(next.value, b);
+    const s = await engine.evaluate(batch, batch.rows);
+    if (sums === null) sums = s;
+    else s.forEach((v, i) => ((sums as Float64Array)[i] += v));
+    rows += batch.rows;
+  }
+  if (sums === null) throw invalidArgument('dataset', 'at least one {xs, ys} batch to evaluate', 'an empty dataset');
+  return { sums, rows };
 }

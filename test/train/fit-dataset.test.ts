@@ -79,4 +79,42 @@ describe('fitDataset', () => {
     await expect(model.fitDataset([{ xs: x }] as never, { verbose: 0, workers: 1 })).rejects.toThrow(/dataset batch 0.*\{xs, ys\}/);
     await expect(model.fitDataset([{ xs: x, ys: y }], { batchSize: 8 } as never)).rejects.toThrow(/batchSize/);
   });
+
+  // Issue 10, item 9: tfjs-layers takes a dataset as fitDataset's validationData, and has evaluateDataset.
+  it('validationData may be a dataset of batches: val_ logs equal evaluateDataset and evaluate on the same rows', async () => {
+    const { x, y } = classification(40);
+    const model = track(dropoutModel(5));
+    const valBatches = { [Symbol.asyncIterator]: () => batches(x, y, 16) };
+    let evaluatedAfterEpoch: number[] = [];
+    const h = await model.fitDataset(batches(x, y, 10), {
+      epochs: 1, workers: 2, verbose: 0, validationData: valBatches,
+      callbacks: { onEpochEnd: async () => { evaluatedAfterEpoch = ((await model.evaluate(x, y)) as weft.tf.Scalar[]).map((s) => s.dataSync()[0]); } },
+    });
+    const fromDataset = ((await model.evaluateDataset(valBatches)) as weft.tf.Scalar[]).map((s) => s.dataSync()[0]);
+    expect(h.history.val_loss[0]).toBeCloseTo(evaluatedAfterEpoch[0], 6);
+    expect(h.history.val_accuracy[0]).toBeCloseTo(evaluatedAfterEpoch[1], 6);
+    expect(fromDataset[0]).toBeCloseTo(evaluatedAfterEpoch[0], 6);
+    expect(fromDataset[1]).toBeCloseTo(evaluatedAfterEpoch[1], 6);
+    // An [x, y] pair still works, and an array of {xs, ys} batches is read as a dataset.
+    const pair = await model.fitDataset(batches(x, y, 10), { epochs: 1, workers: 1, verbose: 0, validationData: [x, y] });
+    expect(pair.history.val_loss).toHaveLength(1);
+    const asArray = await model.fitDataset(batches(x, y, 10), { epochs: 1, workers: 1, verbose: 0, validationData: [{ xs: x, ys: y }] });
+    expect(asArray.history.val_loss).toHaveLength(1);
+  });
+
+  it('evaluateDataset: batches limits what is drawn; in this thread or on the pool alike; errors name the dataset', async () => {
+    const { x, y } = classification(32);
+    const model = track(dropoutModel(6));
+    const head = tf.slice(x, [0, 0], [8, -1]);
+    const headY = tf.slice(y, [0, 0], [8, -1]);
+    const local = (await model.evaluateDataset(batches(x, y, 8), { batches: 1 })) as weft.tf.Scalar[];
+    const direct = (await model.evaluate(head, headY)) as weft.tf.Scalar[];
+    expect(local.map((s) => s.dataSync()[0])).toEqual(direct.map((s) => s.dataSync()[0]));
+    const pooled = (await model.evaluateDataset(batches(x, y, 8), { workers: 2 })) as weft.tf.Scalar[];
+    const whole = (await model.evaluate(x, y, { workers: 2 })) as weft.tf.Scalar[];
+    expect(pooled[0].dataSync()[0]).toBeCloseTo(whole[0].dataSync()[0], 6);
+    await expect(model.evaluateDataset([])).rejects.toThrow(/`dataset`.*at least one \{xs, ys\} batch/);
+    await expect(model.evaluateDataset([{ xs: x }] as never)).rejects.toThrow(/dataset batch 0.*\{xs, ys\}/);
+    await expect(model.evaluateDataset(batches(x, y, 8), { batches: 0 })).rejects.toThrow(/`batches`/);
+  });
 });
