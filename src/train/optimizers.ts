@@ -104,10 +104,11 @@ type Kernel = (
 
 // ---- validation (once, at construction; the step itself only checks its arguments' shapes) ----
 
+/** 0 is a valid rate (linear warm-up schedules start there); negative or non-finite is not. */
 function checkLearningRate(value: unknown): number {
-  const expected = 'a finite number > 0';
+  const expected = 'a finite number >= 0';
   if (typeof value !== 'number') throw invalidType('learningRate', expected, value);
-  if (!(Number.isFinite(value) && value > 0)) throw invalidArgument('learningRate', expected, value);
+  if (!(Number.isFinite(value) && value >= 0)) throw invalidArgument('learningRate', expected, value);
   return value;
 }
 

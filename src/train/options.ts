@@ -80,9 +80,10 @@ export function resolveFitArgs(args: FitArgs | undefined): ResolvedFitArgs {
   }
   if (a.shuffle !== undefined && typeof a.shuffle !== 'boolean') throw invalidType('shuffle', 'a boolean', a.shuffle);
   if (a.seed !== undefined && !(Number.isSafeInteger(a.seed) && a.seed >= 0)) throw invalidArgument('seed', 'a non-negative integer', a.seed);
-  const epochs = a.epochs === undefined ? 1 : checkInteger('epochs', a.epochs, 1);
+  // epochs: 0 trains nothing and returns an empty History, as in tfjs-layers.
+  const epochs = a.epochs === undefined ? 1 : checkInteger('epochs', a.epochs, 0);
   const initialEpoch = a.initialEpoch === undefined ? 0 : checkInteger('initialEpoch', a.initialEpoch, 0);
-  if (initialEpoch >= epochs) throw invalidArgument('initialEpoch', `an integer < epochs (${epochs})`, initialEpoch);
+  if (initialEpoch >= epochs && !(epochs === 0 && initialEpoch === 0)) throw invalidArgument('initialEpoch', `an integer < epochs (${epochs})`, initialEpoch);
   const validationSplit = a.validationSplit === undefined ? 0 : checkNumberInRange('validationSplit', a.validationSplit, 0, 1, true);
   if (a.validationData !== undefined && !(Array.isArray(a.validationData) && a.validationData.length === 2)) {
     throw invalidType('validationData', 'an array [xVal, yVal]', a.validationData);

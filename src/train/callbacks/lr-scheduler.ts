@@ -30,9 +30,9 @@ export class LearningRateScheduler extends ModelBoundCallback {
     const current = this.model.learningRate;
     const next: unknown = this.schedule(epoch, current);
     const argument = `schedule(${epoch}, ${current})`;
-    const expected = `a finite number > 0: the learning rate for epoch ${epoch}`;
+    const expected = `a finite number >= 0: the learning rate for epoch ${epoch}`;
     if (typeof next !== 'number') throw invalidType(argument, expected, next);
-    if (!(Number.isFinite(next) && next > 0)) throw invalidArgument(argument, expected, next);
+    if (!(Number.isFinite(next) && next >= 0)) throw invalidArgument(argument, expected, next);
     this.model.learningRate = next;
     if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${next}.`);
   }
