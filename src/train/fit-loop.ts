@@ -3,7 +3,7 @@ import type { Key } from '../parallel/random.js';
 import { epochPermutation } from '../parallel/shuffle.js';
 import { dispatch, type Callback, type Logs } from './callbacks/callback.js';
 import type { Dataset, Engine, Evaluated } from './engine.js';
-import { History } from './history.js';
+import { History, type HistoryParams } from './history.js';
 
 /** One step the loop is about to run: its size, and the call that runs it. */
 export interface PendingStep {
@@ -42,6 +42,8 @@ export interface FitPlan {
   readonly validate: (() => Promise<Evaluated>) | null;
   /** 'loss', then the metric keys, in the order the engine returns their sums. */
   readonly logKeys: readonly string[];
+  /** What the History reports of the run. */
+  readonly params: HistoryParams;
 }
 
 /** The model's stop flag, which a callback may set (Keras's model.stop_training). */
@@ -77,7 +79,7 @@ async function runStep(step: PendingStep): Promise<{ stats: Float64Array; refuse
 }
 
 export async function runEpochs(steps: EpochSteps, plan: FitPlan, model: Stoppable): Promise<History> {
-  const history = new History();
+  const history = new History(plan.params);
   const { callbacks, logKeys } = plan;
   let last: Logs = {};
   model.stopTraining = false;

@@ -15,7 +15,7 @@ import type { Dataset, InferenceEngine } from './engine.js';
 import { toInputColumns, toTargetColumn } from './data.js';
 import { isModelAware, type Callback, type TrainingTarget } from './callbacks/callback.js';
 import { arraySteps, runEpochs, validateArrays } from './fit-loop.js';
-import type { History } from './history.js';
+import type { History, HistoryParams } from './history.js';
 import { progressCallback } from './progress.js';
 import { initializeParams } from './initialize.js';
 import { LocalEngine } from './local-engine.js';
@@ -46,6 +46,13 @@ export interface EvaluateDatasetArgs {
   /** How many batches to draw from the dataset (default: until it ends). */
   batches?: number;
   verbose?: 0 | 1 | 2;
+  workers?: number;
+}
+
+/** predict's options. `verbose` is accepted as tfjs-layers takes it; predict prints nothing either way. */
+export interface PredictArgs {
+  batchSize?: number;
+  verbose?: 0 | 1 | 2 | boolean;
   workers?: number;
 }
 
@@ -231,7 +238,9 @@ export class Model extends GraphModel {
       data: { xs: train.xs, y: train.y as Column, rows: train.rows }, runKey, optimizer: state, fault: takeFault(),
     }, memory);
     const callbacks = this.callbacksFor(opts, state, Math.ceil(train.rows / opts.batchSize));
-    const plan = { ...opts, callbacks, validate: validateArrays(engine, validation, opts.batchSize), logKeys: state.logKeys };
+    const validate = validateArrays(engine, validation, opts.batchSize);
+    const shape = { steps: Math.ceil(train.rows / opts.batchSize), samples: train.rows, batchSize: opts.batchSize };
+    const plan = { ...opts, callbacks, validate, logKeys: state.logKeys, params: historyParams(opts, shape, state.logKeys, validate !== null) };
     const steps = arraySteps(engine, train.rows, opts.batchSize, opts.shuffle, runKey);
     return this.withEngine(engine, () => runEpochs(steps, plan, this), opts.signal);
   }
@@ -264,7 +273,8 @@ export class Model extends GraphModel {
     const validate = v !== null && isBatchSource(v)
       ? () => evaluateStream(engine, v, (b, i) => convertBatch(this, state.loss, b, i, 'validationData'), opts.validationBatches)
       : validateArrays(engine, validation, opts.batchSize);
-    const plan = { ...opts, callbacks, validate, logKeys: state.logKeys };
+    const shape = { steps: opts.batchesPerEpoch ?? null, samples: null, batchSize: null };
+    const plan = { ...opts, callbacks, validate, logKeys: state.logKeys, params: historyParams(opts, shape, state.logKeys, validate !== null) };
     const steps = streamSteps(engine, staging, first, dataset, iterator, convert, opts.batchesPerEpoch, memory);
     return this.withEngine(engine, () => runEpochs(steps, plan, this), opts.signal);
   }
@@ -345,8 +355,9 @@ export class Model extends GraphModel {
   }
 
   /** Inference-mode outputs as a Tensor (an array of Tensors for a multi-output model). */
-  async predict(x: unknown, args: { batchSize?: number; workers?: number } = {}): Promise<tf.Tensor | tf.Tensor[]> {
-    checkOptions('args', args, ['batchSize', 'workers']);
+  async predict(x: unknown, args: PredictArgs = {}): Promise<tf.Tensor | tf.Tensor[]> {
+    checkOptions('args', args, ['batchSize', 'verbose', 'workers']);
+    if (args.verbose !== undefined && typeof args.verbose !== 'boolean') checkVerbose(args.verbose);
     const batchSize = args.batchSize === undefined ? 32 : checkBatchSize(args.batchSize);
     const { outs, rows } = await this.withMemory(async (memory) => {
       const xs = toInputColumns(this, x, 'x', memory);
@@ -356,6 +367,15 @@ export class Model extends GraphModel {
     const tensors = outs.map((o, i) => tf.tensor(o, [rows, ...(this.outputs[i].shape.slice(1) as number[])]));
     return tensors.length === 1 ? tensors[0] : tensors;
   }
+}
+
+/** History.params for a fit with these options. */
+function historyParams(
+  opts: Pick<ResolvedFitArgs, 'epochs' | 'initialEpoch' | 'workers' | 'verbose'>,
+  shape: Pick<HistoryParams, 'steps' | 'samples' | 'batchSize'>, logKeys: readonly string[], doValidation: boolean,
+): HistoryParams {
+  const metrics = doValidation ? [...logKeys, ...logKeys.map((k) => `val_${k}`)] : [...logKeys];
+  return { epochs: opts.epochs, initialEpoch: opts.initialEpoch, ...shape, workers: opts.workers, verbose: opts.verbose, doValidation, metrics };
 }
 
 /** Sums over `rows` examples as their means: a Scalar, or one per [loss, ...metrics]. */

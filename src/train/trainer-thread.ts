@@ -11,7 +11,7 @@ import * as Comlink from 'comlink';
 import * as weft from '../index.js';
 import { StateError } from '../errors.js';
 import type { Callback, TrainingTarget } from './callbacks/callback.js';
-import type { EvaluateArgs, Model } from './model.js';
+import type { EvaluateArgs, Model, PredictArgs } from './model.js';
 import { optimizerFromSpec } from './optimizers.js';
 import {
   nodeEndpoint, type HostCallbacks, type Hook, type TrainerThreadApi, type WireArray, type WireCompileArgs, type WireFit, type WireResult,
@@ -99,7 +99,7 @@ const api: TrainerThreadApi = {
         : [track(inputsOf(call.validationData[0])), track(tensor(call.validationData[1]))] as [unknown, unknown];
       const callbacks = host === null ? [] : [forwarder(m, hostParams as Float32Array, call.hooks, host)];
       const history = await m.fit(x, y, { ...call.args, callbacks, signal: controller.signal, ...(validationData ? { validationData } : {}) });
-      return { epoch: history.epoch, history: history.history };
+      return { epoch: history.epoch, history: history.history, params: history.params };
     } finally {
       // A cancelled trainer gives its threads back at once (model.fit keeps them for reuse).
       if (controller.signal.aborted) await m.dispose();
@@ -133,7 +133,7 @@ const api: TrainerThreadApi = {
     }
   },
 
-  async predict(xs: WireArray[], args: { batchSize?: number; workers?: number }) {
+  async predict(xs: WireArray[], args: PredictArgs) {
     const m = ready();
     const x = inputsOf(xs);
     try {

@@ -3,6 +3,8 @@
  * Comlink endpoint adapter and the plain, clonable shapes that cross the boundary.
  */
 import { createRequire } from 'node:module';
+import type { HistoryParams } from './history.js';
+import type { PredictArgs } from './model.js';
 import type { MessagePort } from 'node:worker_threads';
 import type * as Comlink from 'comlink';
 import type { ModelSpec } from '../graph/spec.js';
@@ -103,12 +105,12 @@ export interface WireResult {
 /** What the trainer thread exposes. */
 export interface TrainerThreadApi {
   init(init: { spec: ModelSpec; params: Float32Array; compile: WireCompileArgs | null; priority: number }): void;
-  fit(call: WireFit): Promise<{ epoch: number[]; history: Record<string, number[]> }>;
+  fit(call: WireFit): Promise<{ epoch: number[]; history: Record<string, number[]>; params: HistoryParams | null }>;
   abort(id: number): void;
   /** model.save in the thread, which holds the optimizer state a checkpoint records. */
   save(url: string, options: { includeOptimizer?: boolean }): Promise<{ modelJsonPath: string; weightsPath: string }>;
   evaluate(xs: WireArray[], y: WireArray, args: EvaluateArgs): Promise<number[]>;
-  predict(xs: WireArray[], args: { batchSize?: number; workers?: number }): Promise<WireResult[]>;
+  predict(xs: WireArray[], args: PredictArgs): Promise<WireResult[]>;
   dispose(): Promise<void>;
   /** For tests: whether the thread's model has a worker pool, and its live tfjs tensors. */
   inspect(): { poolOpen: boolean; tensors: number };

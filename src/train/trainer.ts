@@ -25,7 +25,7 @@ import type { Column } from '../parallel/batch.js';
 import { readTensor } from '../graph/tensor-io.js';
 import { toInputColumns, toTargetColumn } from './data.js';
 import { History } from './history.js';
-import type { EvaluateArgs, Model } from './model.js';
+import type { EvaluateArgs, Model, PredictArgs } from './model.js';
 import type { Optimizer, OptimizerSpec } from './optimizers.js';
 import { resolveFitArgs, type FitArgs } from './options.js';
 import { HostCallbackRunner } from './trainer-callbacks.js';
@@ -268,7 +268,7 @@ export class Trainer {
         };
         return this.remote.fit(port === null ? call : Comlink.transfer(call, [port] as never));
       });
-      const history = new History();
+      const history = new History(result.params);
       result.epoch.forEach((epoch, i) => history.record(epoch, Object.fromEntries(Object.entries(result.history).map(([k, v]) => [k, v[i]]))));
       return history;
     } catch (err) {
@@ -299,7 +299,7 @@ export class Trainer {
   }
 
   /** model.predict in the thread: a Tensor (an array of Tensors for a multi-output model). */
-  async predict(x: unknown, args: { batchSize?: number; workers?: number } = {}): Promise<tf.Tensor | tf.Tensor[]> {
+  async predict(x: unknown, args: PredictArgs = {}): Promise<tf.Tensor | tf.Tensor[]> {
     const staged = this.inputs(x);
     try {
       const outs = await this.call(async () => this.remote.predict(await this.materialize(staged), args));
