@@ -48,13 +48,29 @@ export function model(config: ModelConfig): Model {
 /**
  * Loads a model saved by `model.save` or by tfjs-layers (`file://dir/model.json`, the
  * directory, or a path). A checkpoint comes back compiled, with its optimizer state, and
- * `model.resumeFrom` holds the {initialEpoch, seed} that continue the run exactly.
+ * `model.resumeFrom` holds the {initialEpoch, seed} that continue the run exactly. A
+ * tfjs-layers model saved with `includeOptimizer` comes back compiled as well, with its Adam or
+ * RMSProp slots and step count; what weft cannot use of it (an optimizer, loss or metric weft
+ * lacks, or slots that mean something else in tfjs) is skipped with a one-line console.warn.
+ * A missing, malformed or truncated file is a DataFileError whose `path` is that file.
  */
 export async function loadModel(url: string): Promise<Model> {
-  const { spec, weights, training } = await loadModelSpec(url);
+  const { modelJsonPath, spec, weights, training, resumable, notices } = await loadModelSpec(url);
   const loaded = new Model({ ...graphFromSpec(spec), seed: 0 });
   loaded.params.set(weights);
-  if (training !== null) loaded.restoreTraining(training);
+  if (training !== null) {
+    try {
+      loaded.restoreTraining(training);
+    } catch (err) {
+      // A tfjs-layers file may name a loss or metric weft lacks: tfjs would compile it, weft
+      // loads the weights and says why it did not. A weft checkpoint that fails is an error.
+      if (resumable) throw err;
+      notices.push(`weft.loadModel: '${modelJsonPath}' is loaded uncompiled, its training config and optimizer weights skipped: ${(err as Error).message}`);
+    }
+    // tfjs-layers records the step count, not the epoch or seed of its run.
+    if (!resumable) loaded.resumeFrom = null;
+  }
+  for (const notice of notices) console.warn(notice);
   return loaded;
 }
 

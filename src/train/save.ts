@@ -9,11 +9,12 @@ import { open, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { endianness } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { invalidArgument, invalidType, missingFile, readFailure, ShapeError } from '../errors.js';
+import { DataFileError, describeValue, invalidArgument, invalidType, malformedFile, missingFile, readFailure, ShapeError } from '../errors.js';
 import { GraphModel } from '../graph/model.js';
 import { graphFromSpec, type ModelSpec } from '../graph/spec.js';
 import { fromLayersTopology, toLayersTopology } from '../graph/tfjs-format.js';
 import { sizeOf } from '../graph/shape.js';
+import { optimizerFromSpec } from './optimizers.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -100,18 +101,6 @@ function float32ToLE(values: Float32Array): Uint8Array {
     values.forEach((v, i) => view.setFloat32(i * 4, v, true));
   }
   return bytes;
-}
-
-/** Little-endian float32 bytes as a new (aligned) Float32Array. */
-function float32FromLE(bytes: Uint8Array): Float32Array {
-  const out = new Float32Array(bytes.byteLength / 4);
-  if (LITTLE_ENDIAN) {
-    new Uint8Array(out.buffer).set(bytes);
-  } else {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
-  }
-  return out;
 }
 
 /**
@@ -221,21 +210,46 @@ async function readOrExplain(path: string, what: string, expected: string): Prom
   }
 }
 
-/** Prefixes an error's message with the file it came from, keeping its class. */
+/** Prefixes an error's message with the file it came from, keeping its class (a DataFileError names its file already). */
 function inFile(path: string, err: unknown): unknown {
-  if (err instanceof Error) err.message = `In '${path}': ${err.message}`;
+  if (err instanceof Error && !(err instanceof DataFileError)) err.message = `In '${path}': ${err.message}`;
   return err;
+}
+
+/** A manifest weight and its bytes in the weights files (a view, not aligned). */
+interface StoredWeight {
+  spec: WeightSpec;
+  bytes: Uint8Array;
+}
+
+/** What loadModelSpec reads from a saved model. */
+export interface LoadedModelFiles {
+  /** The model.json read. */
+  modelJsonPath: string;
+  /** weft's spec of the graph, for `weft.modelFromJSON`. */
+  spec: ModelSpec;
+  /** The weights in the layout order of the model built from `spec`: `model.params.set(weights)`. */
+  weights: Float32Array;
+  /** How to compile the model and the optimizer state to restore (`model.restoreTraining`); null when there is none weft can use. */
+  training: TrainingSnapshot | null;
+  /** True for weft's checkpoints, whose `training.position` says where the run stood; tfjs-layers records only the step count. */
+  resumable: boolean;
+  /** One line for each part of the file that was read but not used, and why (weft.loadModel prints them). */
+  notices: string[];
 }
 
 /**
  * Reads a layers-model saved by weft or by tfjs-layers: `file://path/dir/model.json`, the
- * directory, or a plain path. Returns weft's spec of the graph (for `weft.modelFromJSON`) and the
- * weights as one Float32Array in the layout order of the model built from that spec, so
- * `model.params.set(weights)` restores them. Weights are matched to layers by name, as
- * tfjs-layers does; every mismatch (a missing file, bad JSON, a file of the wrong size, a layer
- * weft lacks, a dtype other than float32) is an error naming the file and what is wrong.
+ * directory, or a plain path. Weights are matched to layers by name, as tfjs-layers does. A
+ * file that is missing, not JSON, not shaped like a layers-model model.json (a field of the
+ * wrong type) or shorter or longer than its manifest says is a DataFileError whose `path` is
+ * that file; a well-formed file that weft cannot build (a layer weft lacks, a dtype other than
+ * float32, weights that do not fit the topology) is the usual RangeError / ShapeError, its
+ * message prefixed with the file. An optimizer state weft cannot use (tfjs-layers'
+ * includeOptimizer with an optimizer weft lacks, or whose slots mean something else) is left
+ * out with a notice.
  */
-export async function loadModelSpec(url: string | URL): Promise<{ spec: ModelSpec; weights: Float32Array; training: TrainingSnapshot | null }> {
+export async function loadModelSpec(url: string | URL): Promise<LoadedModelFiles> {
   // A checkpoint being replaced while we read may remove the files the model.json we read
   // names (they are deleted only after the new model.json is in place): read it again.
   for (let attempt = 1; ; attempt++) {
@@ -249,106 +263,157 @@ export async function loadModelSpec(url: string | URL): Promise<{ spec: ModelSpe
   }
 }
 
-async function loadOnce(url: string | URL): Promise<{ spec: ModelSpec; weights: Float32Array; training: TrainingSnapshot | null }> {
+const MODEL_JSON_EXPECTED = 'a TensorFlow.js layers-model model.json (what model.save writes)';
+
+async function loadOnce(url: string | URL): Promise<LoadedModelFiles> {
   const path = await modelJsonPathOf(url);
-  const text = (await readOrExplain(path, 'model.json', 'a TensorFlow.js layers-model model.json (what model.save writes)')).toString('utf8');
-  let json: unknown;
+  const mj = parseModelJson(path, await readOrExplain(path, 'model.json', MODEL_JSON_EXPECTED));
   try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new SyntaxError(`'${path}' is not valid JSON (a layers-model model.json was expected): ${(err as Error).message}`, { cause: err });
-  }
-  try {
-    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw invalidType('model.json', 'an object {modelTopology, weightsManifest, ...}', json);
-    const mj = json as Record<string, unknown>;
-    if (mj.format !== undefined && mj.format !== 'layers-model') {
-      throw invalidArgument('format', "'layers-model' (weft loads TensorFlow.js layers models, not graph models)", mj.format);
+    const spec = typesChecked(path, () => fromLayersTopology(mj.modelTopology));
+    const layout = typesChecked(path, () => new GraphModel(graphFromSpec(spec)).layout);
+    const stored = await readWeights(path, checkManifest(path, mj.weightsManifest ?? []));
+    const weights = weightsInLayoutOrder(layout, stored);
+    const read = { modelJsonPath: path, spec, weights };
+    if (mj.weftTrainingState !== undefined) {
+      return { ...read, training: weftCheckpoint(path, mj, stored, layout.size), resumable: true, notices: [] };
     }
-    if (mj.modelTopology === null || typeof mj.modelTopology !== 'object') {
-      throw invalidType('modelTopology', 'the model topology object {class_name, config, ...}', mj.modelTopology);
-    }
-    const spec = fromLayersTopology(mj.modelTopology);
-    const manifest = checkManifest(mj.weightsManifest ?? []);
-    const byName = await readWeights(dirname(path), manifest);
-    const weights = weightsInLayoutOrder(spec, byName);
-    return { spec, weights, training: trainingSnapshotOf(mj, byName, weights.length) };
+    if (mj.trainingConfig === undefined) return { ...read, training: null, resumable: false, notices: [] };
+    return { ...read, resumable: false, ...tfjsTraining(path, mj.trainingConfig, stored, layout) };
   } catch (err) {
     throw inFile(path, err);
   }
 }
 
-/** A checkpoint's compile config, optimizer slots and position; null for a plain model. */
-function trainingSnapshotOf(
-  mj: Record<string, unknown>, byName: Map<string, { spec: WeightSpec; values: Float32Array }>, paramCount: number,
-): TrainingSnapshot | null {
-  const config = mj.trainingConfig as TrainingConfig | undefined;
-  const position = mj.weftTrainingState as RunPosition | undefined;
-  if (config === undefined || position === undefined) return null;
-  const slots = [...byName.values()].filter((w) => w.spec.group === 'optimizer').map((w) => w.values);
-  if (slots.some((s) => s.length !== paramCount)) {
-    throw invalidArgument('optimizer weights', `slots of ${paramCount} values (one per parameter)`, slots.map((s) => s.length));
-  }
-  const ok = [position.epoch, position.seed, position.iterations].every((n) => Number.isSafeInteger(n) && n >= 0);
-  if (!ok) throw invalidArgument('weftTrainingState', '{epoch, seed, iterations} as non-negative integers', JSON.stringify(position));
-  return { config, slots, position };
+/** An invalid model.json: `expected` says what it should hold, `received` what it does. */
+function badModelJson(path: string, expected: string, received: string, cause?: unknown): DataFileError {
+  return malformedFile('model.json', path, expected, received, cause);
 }
 
-function checkManifest(value: unknown): WeightsManifestGroup[] {
-  if (!Array.isArray(value)) throw invalidType('weightsManifest', 'an array of {paths, weights}', value);
+/** A model.json field `where` that is not `expected`. */
+function badField(path: string, where: string, expected: string, received: unknown): DataFileError {
+  return badModelJson(path, `${where} to be ${expected}`, `${where}=${describeValue(received)}`);
+}
+
+/** model.json's text as the object of a layers model: JSON, an object, format 'layers-model', a topology object. */
+function parseModelJson(path: string, bytes: Buffer): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw badModelJson(path, `${MODEL_JSON_EXPECTED}, which is JSON`, `text that is not valid JSON (${(err as Error).message})`, err);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw badModelJson(path, 'a JSON object {modelTopology, weightsManifest, ...}', describeValue(json));
+  }
+  const mj = json as Record<string, unknown>;
+  if (mj.format !== undefined && mj.format !== 'layers-model') {
+    throw badModelJson(path, "format 'layers-model' (weft loads TensorFlow.js layers models, not graph models)", `format=${describeValue(mj.format)}`);
+  }
+  if (mj.modelTopology === null || typeof mj.modelTopology !== 'object' || Array.isArray(mj.modelTopology)) {
+    throw badModelJson(path, 'modelTopology to be the model topology object {class_name, config, ...}', `modelTopology=${describeValue(mj.modelTopology)}`);
+  }
+  return mj;
+}
+
+/**
+ * Runs a reader of model.json's contents, turning its TypeErrors into the DataFileError of a
+ * malformed model.json. The topology reader and the layer constructors raise TypeError
+ * (errors.ts's invalidType) exactly when a field has the wrong type, which in a file means the
+ * file is malformed; a well-typed value weft does not support keeps its RangeError.
+ */
+function typesChecked<T>(path: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof TypeError) throw badModelJson(path, 'the field types of a layers-model model.json', err.message, err);
+    throw err;
+  }
+}
+
+/** The bytes of one element of each dtype a manifest may list: float32 model weights, and tfjs's int32 step count among the optimizer weights. */
+const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4 };
+
+function checkManifest(path: string, value: unknown): WeightsManifestGroup[] {
+  const bad = (where: string, expected: string, received: unknown): DataFileError => badField(path, where, expected, received);
+  if (!Array.isArray(value)) throw bad('weightsManifest', 'an array of {paths, weights}', value);
   return value.map((g: unknown, i) => {
     const where = `weightsManifest[${i}]`;
-    if (g === null || typeof g !== 'object') throw invalidType(where, 'an object {paths, weights}', g);
+    if (g === null || typeof g !== 'object' || Array.isArray(g)) throw bad(where, 'an object {paths, weights}', g);
     const { paths, weights } = g as Record<string, unknown>;
-    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string' && p.length > 0)) {
-      throw invalidType(`${where}.paths`, 'an array of file names', paths);
+    if (!Array.isArray(paths) || paths.length === 0 || !paths.every((p) => typeof p === 'string' && p.length > 0)) {
+      throw bad(`${where}.paths`, 'an array of file names', paths);
     }
-    if (!Array.isArray(weights)) throw invalidType(`${where}.weights`, 'an array of {name, shape, dtype}', weights);
+    if (!Array.isArray(weights)) throw bad(`${where}.weights`, 'an array of {name, shape, dtype}', weights);
     weights.forEach((w: unknown, j) => {
       const at = `${where}.weights[${j}]`;
-      if (w === null || typeof w !== 'object') throw invalidType(at, 'an object {name, shape, dtype}', w);
-      const { name, shape, dtype, quantization } = w as Record<string, unknown>;
-      if (typeof name !== 'string') throw invalidType(`${at}.name`, 'a string', name);
-      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw invalidType(`${at}.shape ('${name}')`, 'an array of non-negative integers', shape);
-      if (dtype !== 'float32') throw invalidArgument(`${at}.dtype ('${name}')`, "'float32' (weft's weights are float32)", dtype);
+      if (w === null || typeof w !== 'object' || Array.isArray(w)) throw bad(at, 'an object {name, shape, dtype}', w);
+      const { name, shape, dtype, group, quantization } = w as Record<string, unknown>;
+      if (typeof name !== 'string') throw bad(`${at}.name`, 'a string', name);
+      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw bad(`${at}.shape ('${name}')`, 'an array of non-negative integers', shape);
+      if (group !== undefined && typeof group !== 'string') throw bad(`${at}.group ('${name}')`, 'a string', group);
+      if (typeof dtype !== 'string') throw bad(`${at}.dtype ('${name}')`, 'a dtype name', dtype);
+      if (group === 'optimizer') {
+        if (DTYPE_BYTES[dtype] === undefined) throw invalidArgument(`${at}.dtype ('${name}')`, "'float32' or 'int32' (the dtypes of tfjs's optimizer weights)", dtype);
+      } else if (dtype !== 'float32') {
+        throw invalidArgument(`${at}.dtype ('${name}')`, "'float32' (weft's weights are float32)", dtype);
+      }
       if (quantization != null) throw invalidArgument(`${at}.quantization ('${name}')`, 'no quantization (weft reads float32 weights only)', JSON.stringify(quantization));
     });
     return g as WeightsManifestGroup;
   });
 }
 
-/** Every weight of the manifest by name: each group's files concatenated, groups in order. */
-async function readWeights(dir: string, manifest: WeightsManifestGroup[]): Promise<Map<string, { spec: WeightSpec; values: Float32Array }>> {
-  const byName = new Map<string, { spec: WeightSpec; values: Float32Array }>();
+/**
+ * Every weight of the manifest by name: each group's files concatenated, groups in order. A
+ * group whose files hold more or fewer bytes than its weights need is a DataFileError naming
+ * the group's file (its last, when sharded: where a cut-short write ends).
+ */
+async function readWeights(modelJsonPath: string, manifest: WeightsManifestGroup[]): Promise<Map<string, StoredWeight>> {
+  const dir = dirname(modelJsonPath);
+  const byName = new Map<string, StoredWeight>();
   for (const [g, group] of manifest.entries()) {
-    const files = await Promise.all(group.paths.map((p) => readOrExplain(join(dir, p), `weights file of weightsManifest[${g}]`, 'a file of float32 weights named by model.json')));
+    const kind = group.weights.length > 0 && group.weights.every((w) => w.group === 'optimizer') ? 'optimizer weights file' : 'weights file';
+    const what = `${kind} of weightsManifest[${g}]`;
+    const filePaths = group.paths.map((p) => join(dir, p));
+    const files = await Promise.all(filePaths.map((p) => readOrExplain(p, what, 'a file of float32 weights named by model.json')));
     const received = files.reduce((n, f) => n + f.byteLength, 0);
-    const expected = group.weights.reduce((n, w) => n + sizeOf(w.shape) * 4, 0);
+    const expected = group.weights.reduce((n, w) => n + sizeOf(w.shape) * DTYPE_BYTES[w.dtype], 0);
     if (received !== expected) {
-      const names = group.paths.map((p) => `'${p}'`).join(' + ');
-      throw new RangeError(
-        `Weights file size mismatch: weightsManifest[${g}] lists ${group.weights.length} float32 weights, ${expected} bytes, but ${names} hold${group.paths.length === 1 ? 's' : ''} ${received} bytes`,
-      );
+      const sizes = files.length === 1 ? '' : ` in ${files.length} files (${group.paths.map((p, k) => `'${p}' ${files[k].byteLength}`).join(', ')})`;
+      const how = received < expected ? 'truncated' : `${received - expected} bytes more than listed`;
+      throw malformedFile(what, filePaths[filePaths.length - 1], `${expected} bytes (the ${group.weights.length} weights model.json lists for it)`, `${received} bytes${sizes} (${how})`);
     }
-    const values = float32FromLE(files.length === 1 ? files[0] : Buffer.concat(files));
+    const bytes = files.length === 1 ? files[0] : Buffer.concat(files);
     let offset = 0;
     for (const w of group.weights) {
-      const size = sizeOf(w.shape);
+      const size = sizeOf(w.shape) * DTYPE_BYTES[w.dtype];
       if (byName.has(w.name)) throw invalidArgument('weightsManifest', 'weights with unique names', `two weights named '${w.name}'`);
-      byName.set(w.name, { spec: w, values: values.subarray(offset, offset + size) });
+      byName.set(w.name, { spec: w, bytes: bytes.subarray(offset, offset + size) });
       offset += size;
     }
   }
   return byName;
 }
 
+/** Little-endian float32 bytes (at any alignment) into `out` from `offset` on. */
+function decodeFloat32Into(bytes: Uint8Array, out: Float32Array, offset: number): void {
+  if (LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer, out.byteOffset + offset * 4, bytes.byteLength).set(bytes);
+    return;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < bytes.byteLength / 4; i++) out[offset + i] = view.getFloat32(i * 4, true);
+}
+
+type Layout = GraphModel['layout'];
+
 /**
  * The weights in the layout order of the model the spec builds, matched by name as tfjs-layers'
  * loadWeights does (including its fallback for TF 2.2's 'layer/cell/weight' names). Optimizer
- * weights (group 'optimizer') are skipped: this loads a model, not a training run.
+ * weights (group 'optimizer') are left to the training-state readers below.
  */
-function weightsInLayoutOrder(spec: ModelSpec, byName: Map<string, { spec: WeightSpec; values: Float32Array }>): Float32Array {
-  const layout = new GraphModel(graphFromSpec(spec)).layout;
-  const available = new Map<string, { spec: WeightSpec; values: Float32Array }>();
+function weightsInLayoutOrder(layout: Layout, byName: Map<string, StoredWeight>): Float32Array {
+  const available = new Map<string, StoredWeight>();
   for (const [name, w] of byName) {
     if (w.spec.group === 'optimizer') continue;
     const tokens = name.split('/');
@@ -363,10 +428,214 @@ function weightsInLayoutOrder(spec: ModelSpec, byName: Map<string, { spec: Weigh
   for (const e of layout.entries) {
     const w = available.get(e.name);
     if (w === undefined) throw invalidArgument('weightsManifest', `a weight named '${e.name}' of shape [${e.shape}]`, 'no such weight');
-    if (w.spec.shape.length !== e.shape.length || w.spec.shape.some((d, i) => d !== e.shape[i])) {
+    if (!sameShape(w.spec.shape, e.shape)) {
       throw new ShapeError(`Weight '${e.name}': the model expects shape [${e.shape}], the weights manifest has shape [${w.spec.shape}]`);
     }
-    out.set(w.values, e.offset);
+    decodeFloat32Into(w.bytes, out, e.offset);
   }
   return out;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// weft's own checkpoints: trainingConfig in weft's terms, slots as whole flat arrays, the position
+// ---------------------------------------------------------------------------------------------
+
+/** A weft checkpoint's compile config, optimizer slots and position; every field is checked. */
+function weftCheckpoint(path: string, mj: Record<string, unknown>, byName: Map<string, StoredWeight>, paramCount: number): TrainingSnapshot {
+  const config = mj.trainingConfig as TrainingConfig | undefined;
+  const isObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const checks: [string, unknown, string, boolean][] = [
+    ['trainingConfig', config, '{loss, metrics, optimizer_config} (a weft checkpoint has one beside weftTrainingState)', isObject(config)],
+    ['trainingConfig.loss', config?.loss, 'a loss name', typeof config?.loss === 'string'],
+    ['trainingConfig.metrics', config?.metrics, 'an array of metric names', Array.isArray(config?.metrics) && config.metrics.every((m) => typeof m === 'string')],
+    ['trainingConfig.optimizer_config', config?.optimizer_config, 'an object {class_name, config}', isObject(config?.optimizer_config)],
+    ['trainingConfig.optimizer_config.class_name', config?.optimizer_config?.class_name, 'an optimizer name', typeof config?.optimizer_config?.class_name === 'string'],
+    ['trainingConfig.optimizer_config.config', config?.optimizer_config?.config, 'an object of its settings', isObject(config?.optimizer_config?.config)],
+  ];
+  const failed = checks.find(([, , , ok]) => !ok);
+  if (failed !== undefined) throw badField(path, failed[0], failed[2], failed[1]);
+  const position = mj.weftTrainingState as Partial<RunPosition> | null;
+  const positionOk = typeof position === 'object' && position !== null
+    && [position.epoch, position.seed, position.iterations].every((n) => Number.isSafeInteger(n) && (n as number) >= 0);
+  if (!positionOk) {
+    throw badModelJson(path, 'weftTrainingState to be {epoch, seed, iterations}, non-negative integers', `weftTrainingState=${JSON.stringify(position)}`);
+  }
+  const slots = [...byName.values()].filter((w) => w.spec.group === 'optimizer').map((w) => {
+    if (sizeOf(w.spec.shape) !== paramCount || w.spec.dtype !== 'float32') {
+      throw badModelJson(path, `optimizer weights of ${paramCount} float32 values each (one per parameter)`, `'${w.spec.name}' of shape [${w.spec.shape}], ${w.spec.dtype}`);
+    }
+    const values = new Float32Array(paramCount);
+    decodeFloat32Into(w.bytes, values, 0);
+    return values;
+  });
+  return { config: config as TrainingConfig, slots, position: position as RunPosition };
+}
+
+// ---------------------------------------------------------------------------------------------
+// tfjs-layers' includeOptimizer: trainingConfig in tfjs's terms, then the optimizer's weights
+// ('iter', then each slot per weight, named '<weight's variable name>/<slot>')
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * How each tfjs-core optimizer maps onto weft's: weft's class and config from tfjs's config, and
+ * for each of weft's slots, in weft's order, the tfjs slot that holds the same quantity, or why
+ * none does. Checked against tfjs-core 4.22's optimizers/*.ts:
+ * - Adam: m and v are the same moving averages (weft folds the bias correction into the step
+ *   size and adds epsilon before it, Keras's epsilon-hat form; tfjs adds it after).
+ * - RMSProp: 'rms' is weft's velocity and 'momentum' its momentum slot, the same recurrences
+ *   (tfjs keeps 'momentum' also at momentum 0, where it carries nothing; weft has no slot then).
+ *   Centered, 'mg' is weft's average gradient; tfjs then subtracts epsilon under the root where
+ *   weft, as Keras, adds it.
+ * - Momentum: tfjs accumulates raw gradients, a = momentum·a + g, p −= lr·a; weft's SGD keeps
+ *   the velocity v = momentum·v − lr·g, p += v. The same updates, different slots: not mapped.
+ * - SGD: no slots.
+ */
+interface TfjsOptimizer {
+  className: string;
+  config: (c: Record<string, unknown>) => Record<string, unknown>;
+  /** The tfjs slot suffixes weft's slots come from, in weft's order, or why they cannot. */
+  slots: (c: Record<string, unknown>) => string[] | { mismatch: string };
+  /** Every slot suffix tfjs writes for it (some weft does not need). */
+  written: string[];
+}
+
+/** `c` with key `from` named `to`, unless `to` is there already (then both stay, and weft's check rejects `from`). */
+const renamed = (c: Record<string, unknown>, from: string, to: string): Record<string, unknown> => {
+  if (c[to] !== undefined || c[from] === undefined) return c;
+  const { [from]: value, ...rest } = c;
+  return { ...rest, [to]: value };
+};
+
+const TFJS_OPTIMIZERS: Readonly<Record<string, TfjsOptimizer>> = {
+  adam: { className: 'Adam', config: (c) => c, slots: () => ['m', 'v'], written: ['m', 'v'] },
+  // tfjs's SGD has no momentum; a Keras SGD config with momentum keeps weft's velocity.
+  sgd: { className: 'SGD', config: (c) => c, slots: (c) => ((c.momentum as number) > 0 ? ['momentum'] : []), written: ['momentum'] },
+  rmsprop: {
+    className: 'RMSprop',
+    config: (c) => renamed(c, 'decay', 'rho'),
+    slots: (c) => ['rms', ...((c.momentum as number) > 0 ? ['momentum'] : []), ...(c.centered === true ? ['mg'] : [])],
+    written: ['rms', 'momentum', 'mg'],
+  },
+  momentum: {
+    className: 'SGD',
+    config: (c) => renamed(c, 'useNesterov', 'nesterov'),
+    slots: () => ({ mismatch: "tfjs's Momentum accumulates the raw gradients where weft's SGD keeps a velocity of -learningRate times that" }),
+    written: ['momentum'],
+  },
+};
+
+/** tfjs-layers' `toCamelCase`, as its loadTrainingConfig applies to a Python optimizer config. */
+const camelCase = (key: string): string => key.replace(/[_-](\w)/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * The one output's entry of tfjs's per-output forms: a loss as a list of one or an
+ * {outputName: loss} of one; metrics as an {outputName: metrics} of one. Null when it names
+ * several outputs. (tfjs-layers writes the metrics of a model compiled without any as {}.)
+ */
+function oneOutput(value: unknown, listIsPerOutput: boolean): unknown {
+  if (Array.isArray(value) && listIsPerOutput) return value.length === 1 ? value[0] : null;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const values = Object.values(value);
+    if (values.length === 0 && !listIsPerOutput) return [];
+    return values.length === 1 ? values[0] : null;
+  }
+  return value;
+}
+
+/**
+ * tfjs-layers' trainingConfig and optimizer weights as weft's training snapshot, as
+ * tfjs-layers' loadLayersModel compiles a model it loads. The parts weft cannot use are left
+ * out with a notice: the whole config when weft lacks the optimizer, loss or metric (the model
+ * then loads uncompiled), the optimizer weights when their slots are not weft's (the model is
+ * compiled with a fresh optimizer).
+ */
+function tfjsTraining(
+  path: string, raw: unknown, byName: Map<string, StoredWeight>, layout: Layout,
+): { training: TrainingSnapshot | null; notices: string[] } {
+  const field = (where: string, expected: string, received: unknown): DataFileError => badField(path, where, expected, received);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw field('trainingConfig', 'an object {loss, metrics, optimizer_config}', raw);
+  const tc = raw as Record<string, unknown>;
+  const oc = tc.optimizer_config as Record<string, unknown> | undefined;
+  if (oc === null || typeof oc !== 'object' || Array.isArray(oc)) throw field('trainingConfig.optimizer_config', 'an object {class_name, config}', oc);
+  if (typeof oc.class_name !== 'string') throw field('trainingConfig.optimizer_config.class_name', 'a string', oc.class_name);
+  const rawConfig = oc.config ?? {};
+  if (rawConfig === null || typeof rawConfig !== 'object' || Array.isArray(rawConfig)) throw field('trainingConfig.optimizer_config.config', 'an object', rawConfig);
+  const uncompiled = (why: string) => ({ training: null, notices: [`weft.loadModel: '${path}' is loaded uncompiled, its training config and optimizer weights skipped: ${why}`] });
+
+  const loss = oneOutput(tc.loss, true);
+  if (loss === null) return uncompiled(`it has a loss per output (${JSON.stringify(tc.loss)}); weft trains models with one output`);
+  if (typeof loss !== 'string') throw field('trainingConfig.loss', 'a loss name', tc.loss);
+  const metricsRaw = tc.metrics == null ? [] : oneOutput(tc.metrics, false);
+  if (metricsRaw === null) return uncompiled(`it has metrics per output (${JSON.stringify(tc.metrics)}); weft trains models with one output`);
+  const metrics = typeof metricsRaw === 'string' ? [metricsRaw] : metricsRaw;
+  if (!Array.isArray(metrics) || !metrics.every((m) => typeof m === 'string')) throw field('trainingConfig.metrics', 'an array of metric names', tc.metrics);
+
+  const mapping = TFJS_OPTIMIZERS[oc.class_name.toLowerCase()];
+  if (mapping === undefined) return uncompiled(`weft has no ${oc.class_name} optimizer (it has Adam, SGD, RMSprop)`);
+  // Unset (null) settings and Keras's 'name' say nothing weft needs.
+  const tfjsConfig = Object.fromEntries(Object.entries(rawConfig as Record<string, unknown>).filter(([k, v]) => v !== null && k !== 'name').map(([k, v]) => [camelCase(k), v]));
+  const config = mapping.config(tfjsConfig);
+  let slotCount: number;
+  try {
+    slotCount = optimizerFromSpec({ className: mapping.className, config: config as Record<string, number | boolean> }).slotCount;
+  } catch (err) {
+    return uncompiled(`its ${oc.class_name} config does not fit weft's ${mapping.className} (${(err as Error).message})`);
+  }
+  const optimizerConfig = { class_name: mapping.className, config: config as Record<string, number | boolean> };
+  const mapped = tfjsOptimizerState(byName, layout, mapping, config);
+  const state = 'slots' in mapped && mapped.slots.length !== slotCount ? { mismatch: `weft's ${mapping.className} keeps ${slotCount} slots, not ${mapped.slots.length}` } : mapped;
+  const fresh = 'mismatch' in state;
+  const notices = fresh ? [`weft.loadModel: '${path}': skipped its optimizer weights (${state.mismatch}); the model is compiled with a fresh ${mapping.className} optimizer`] : [];
+  const slots = fresh ? Array.from({ length: slotCount }, () => new Float32Array(layout.size)) : state.slots;
+  return {
+    training: { config: { loss, metrics: metrics as string[], optimizer_config: optimizerConfig }, slots, position: { epoch: 0, seed: 0, iterations: fresh ? 0 : state.iterations } },
+    notices,
+  };
+}
+
+/**
+ * tfjs's optimizer weights in weft's slot layout: each slot weight matched to the model weight
+ * by name (tfjs names it after the weight's variable, which may carry a '_<n>' suffix when the
+ * process made another variable of the same name first), never by position.
+ */
+function tfjsOptimizerState(
+  byName: Map<string, StoredWeight>, layout: Layout, mapping: TfjsOptimizer, config: Record<string, unknown>,
+): { slots: Float32Array[]; iterations: number } | { mismatch: string } {
+  const wanted = mapping.slots(config);
+  if (!Array.isArray(wanted)) return wanted;
+  const weights = [...byName.values()].filter((w) => w.spec.group === 'optimizer');
+  const iter = weights.find((w) => w.spec.name === 'iter');
+  if (iter === undefined || sizeOf(iter.spec.shape) !== 1) return { mismatch: "there is no scalar 'iter' weight, the step count" };
+  const iterations = new DataView(iter.bytes.buffer, iter.bytes.byteOffset, 4)[iter.spec.dtype === 'int32' ? 'getInt32' : 'getFloat32'](0, true);
+  if (!(Number.isSafeInteger(iterations) && iterations >= 0)) return { mismatch: `the step count 'iter' is ${iterations}, not an integer >= 0` };
+
+  const entries = new Map(layout.entries.map((e) => [e.name, e]));
+  const slots = wanted.map(() => new Float32Array(layout.size));
+  const filled = wanted.map(() => new Set<string>());
+  for (const w of weights) {
+    if (w === iter) continue;
+    const suffix = mapping.written.find((s) => w.spec.name.endsWith(`/${s}`));
+    const variable = suffix === undefined ? w.spec.name : w.spec.name.slice(0, -suffix.length - 1);
+    const entry = entries.get(variable) ?? entries.get(variable.replace(/_\d+$/, ''));
+    if (suffix === undefined || entry === undefined) return { mismatch: `the optimizer weight '${w.spec.name}' belongs to no weight of the model` };
+    const k = wanted.indexOf(suffix);
+    if (k < 0) continue; // a slot weft's update does not read (RMSProp's 'momentum' at momentum 0)
+    if (w.spec.dtype !== 'float32' || !sameShape(w.spec.shape, entry.shape)) {
+      return { mismatch: `the optimizer weight '${w.spec.name}' is ${w.spec.dtype} [${w.spec.shape}], its weight '${entry.name}' float32 [${entry.shape}]` };
+    }
+    if (filled[k].has(entry.name)) return { mismatch: `two '${suffix}' optimizer weights belong to '${entry.name}'` };
+    filled[k].add(entry.name);
+    decodeFloat32Into(w.bytes, slots[k], entry.offset);
+  }
+  const none = filled.every((f) => f.size === 0);
+  if (none && iterations === 0) return { slots, iterations }; // compiled, never trained: tfjs has made no slots yet
+  for (const [k, f] of filled.entries()) {
+    const lacking = layout.entries.find((e) => !f.has(e.name));
+    if (lacking !== undefined) return { mismatch: `there is no '${wanted[k]}' optimizer weight for '${lacking.name}'` };
+  }
+  return { slots, iterations };
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,4 +72,71 @@ describe('checkpoints', () => {
       expect(values.every((v) => v === values[0] && v >= 1)).toBe(true);
     }
   }, 300_000);
+
+  describe('a damaged checkpoint is a DataFileError naming the file at fault', () => {
+    /** A compiled, trained model's checkpoint in a fresh directory, with its model.json parsed and its file names. */
+    async function checkpoint(): Promise<{ dir: string; mj: Record<string, any>; optimizerFile: string; slotBytes: number }> {
+      const { x, y } = classification(16);
+      const model = dropoutModel(3);
+      await model.fit(x, y, { epochs: 1, batchSize: 8, workers: 1, verbose: 0, seed: 2 });
+      const dir = tempDir();
+      await model.save(dir, { includeOptimizer: true });
+      await model.dispose();
+      const mj = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      const optimizerFile = join(dir, mj.weightsManifest[1].paths[0]);
+      return { dir, mj, optimizerFile, slotBytes: 4 * model.countParams() };
+    }
+
+    async function fileError(load: Promise<unknown>): Promise<weft.DataFileError> {
+      const err = await load.then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(weft.DataFileError);
+      return err as weft.DataFileError;
+    }
+
+    it('a truncated optimizer file: expected and received byte counts', async () => {
+      const { dir, optimizerFile, slotBytes } = await checkpoint();
+      writeFileSync(optimizerFile, readFileSync(optimizerFile).subarray(0, 100));
+      const err = await fileError(weft.loadModel(dir));
+      expect(err.path).toBe(optimizerFile);
+      expect(err.message).toBe(
+        `Invalid optimizer weights file of weightsManifest[1] '${optimizerFile}'. Expected ${2 * slotBytes} bytes (the 2 weights model.json lists for it). Received: 100 bytes (truncated)`,
+      );
+    });
+
+    it('a missing optimizer file', async () => {
+      const { dir, optimizerFile } = await checkpoint();
+      rmSync(optimizerFile);
+      const err = await fileError(weft.loadModel(dir));
+      expect(err.path).toBe(optimizerFile);
+      expect(err.message).toMatch(/^Cannot read optimizer weights file of weightsManifest\[1\] '.*'\. Expected a file of float32 weights named by model\.json\. Received: no such file$/);
+    });
+
+    it('a truncated weights file of a checkpoint', async () => {
+      const { dir, mj, slotBytes } = await checkpoint();
+      const weightsFile = join(dir, mj.weightsManifest[0].paths[0]);
+      writeFileSync(weightsFile, readFileSync(weightsFile).subarray(0, slotBytes - 4));
+      const err = await fileError(weft.loadModel(dir));
+      expect(err.path).toBe(weightsFile);
+      expect(err.message).toMatch(`Expected ${slotBytes} bytes (the 4 weights model.json lists for it). Received: ${slotBytes - 4} bytes (truncated)`);
+    });
+
+    it('a run position or compile config of the wrong types in model.json', async () => {
+      const { dir, mj } = await checkpoint();
+      const modelJson = join(dir, 'model.json');
+      writeFileSync(modelJson, JSON.stringify({ ...mj, weftTrainingState: { epoch: '1', seed: 2, iterations: 2 } }));
+      const position = await fileError(weft.loadModel(dir));
+      expect(position.path).toBe(modelJson);
+      expect(position.message).toBe(
+        `Invalid model.json '${modelJson}'. Expected weftTrainingState to be {epoch, seed, iterations}, non-negative integers. Received: weftTrainingState={"epoch":"1","seed":2,"iterations":2}`,
+      );
+      writeFileSync(modelJson, JSON.stringify({ ...mj, trainingConfig: { ...mj.trainingConfig, metrics: 'accuracy' } }));
+      const config = await fileError(weft.loadModel(dir));
+      expect(config.path).toBe(modelJson);
+      expect(config.message).toBe(`Invalid model.json '${modelJson}'. Expected trainingConfig.metrics to be an array of metric names. Received: trainingConfig.metrics='accuracy'`);
+      const { trainingConfig, ...withoutConfig } = mj;
+      writeFileSync(modelJson, JSON.stringify(withoutConfig));
+      expect((await fileError(weft.loadModel(dir))).message).toMatch(/Expected trainingConfig to be \{loss, metrics, optimizer_config\} \(a weft checkpoint has one beside weftTrainingState\)\. Received: trainingConfig=undefined$/);
+      expect(trainingConfig.loss).toBe('categoricalCrossentropy');
+    });
+  });
 });

@@ -385,38 +385,127 @@ describe('loading errors name the file and what is wrong', () => {
     );
   });
 
-  it('a missing weights file', async () => {
+  /** The DataFileError `load` rejects with (any other outcome fails the test). */
+  async function fileError(load: Promise<unknown>): Promise<weft.DataFileError> {
+    const err = await load.then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(weft.DataFileError);
+    return err as weft.DataFileError;
+  }
+
+  it('a missing weights file: a DataFileError whose path is that file', async () => {
     const dir = await variant(goodJson);
     await rm(join(dir, 'weights.bin'));
-    await expect(loadModelSpec(dir)).rejects.toThrow(
+    const err = await fileError(loadModelSpec(dir));
+    expect(err.path).toBe(join(dir, 'weights.bin'));
+    expect(err.message).toBe(
       `Cannot read weights file of weightsManifest[0] '${join(dir, 'weights.bin')}'. Expected a file of float32 weights named by model.json. Received: no such file`,
     );
-    await expect(loadModelSpec(dir)).rejects.toBeInstanceOf(weft.DataFileError);
   });
 
-  it('malformed model.json', async () => {
+  it('a model.json that is not JSON: a DataFileError, not a SyntaxError', async () => {
     const dir = await variant('{"format": "layers-model", "modelTopology": {');
-    const err = await loadModelSpec(dir).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SyntaxError);
-    expect((err as Error).message).toMatch(new RegExp(`^'${join(dir, 'model.json')}' is not valid JSON \\(a layers-model model.json was expected\\): `));
+    const err = await fileError(loadModelSpec(dir));
+    expect(err.path).toBe(join(dir, 'model.json'));
+    expect(err.message).toMatch(new RegExp(
+      `^Invalid model.json '${join(dir, 'model.json')}'\\. Expected a TensorFlow.js layers-model model.json \\(what model.save writes\\), which is JSON\\. Received: text that is not valid JSON \\(.+\\)$`,
+    ));
+    expect(err.cause).toBeInstanceOf(SyntaxError);
+    const empty = await variant('');
+    expect((await fileError(loadModelSpec(empty))).message).toMatch(/Received: text that is not valid JSON \(Unexpected end of JSON input\)/);
   });
 
-  it('a model.json without a topology, or of a graph model', async () => {
+  it('JSON that is not a layers-model: not an object, no topology, a graph model', async () => {
+    const array = await variant('[1, 2, 3]');
+    const notObject = await fileError(loadModelSpec(array));
+    expect(notObject.path).toBe(join(array, 'model.json'));
+    expect(notObject.message).toBe(`Invalid model.json '${join(array, 'model.json')}'. Expected a JSON object {modelTopology, weightsManifest, ...}. Received: [1, 2, 3]`);
     const noTopology = await variant({ ...clone(), modelTopology: undefined });
-    await expect(loadModelSpec(noTopology)).rejects.toThrow(/In '.*model\.json': Invalid type received for argument `modelTopology`/);
+    expect((await fileError(loadModelSpec(noTopology))).message).toBe(
+      `Invalid model.json '${join(noTopology, 'model.json')}'. Expected modelTopology to be the model topology object {class_name, config, ...}. Received: modelTopology=undefined`,
+    );
     const graphModel = await variant({ ...clone(), format: 'graph-model' });
-    await expect(loadModelSpec(graphModel)).rejects.toThrow(/Expected 'layers-model' \(weft loads TensorFlow\.js layers models, not graph models\)\. Received: format='graph-model'/);
+    const graph = await fileError(loadModelSpec(graphModel));
+    expect(graph.path).toBe(join(graphModel, 'model.json'));
+    expect(graph.message).toMatch(/Expected format 'layers-model' \(weft loads TensorFlow\.js layers models, not graph models\)\. Received: format='graph-model'$/);
   });
 
-  it('a weights.bin of the wrong size: expected and received byte counts', async () => {
+  it('fields of the wrong type, in the manifest and in the topology', async () => {
+    const cases: [string, (mj: ModelJSON & Record<string, any>) => void, RegExp][] = [
+      ['weightsManifest a string', (mj) => { mj.weightsManifest = 'weights.bin' as never; },
+        /Expected weightsManifest to be an array of \{paths, weights\}\. Received: weightsManifest='weights\.bin'$/],
+      ['paths a string', (mj) => { mj.weightsManifest[0].paths = 'weights.bin' as never; },
+        /Expected weightsManifest\[0\]\.paths to be an array of file names\. Received: weightsManifest\[0\]\.paths='weights\.bin'$/],
+      ['a shape of strings', (mj) => { mj.weightsManifest[0].weights[0].shape = ['100', '128'] as never; },
+        /Expected weightsManifest\[0\]\.weights\[0\]\.shape \('s1_dense\/kernel'\) to be an array of non-negative integers\. Received: .*=\['100', '128'\]$/],
+      ['layers a string', (mj) => { mj.modelTopology.config.layers = 'dense'; },
+        /Expected the field types of a layers-model model\.json\. Received: Invalid type received for argument `modelTopology\.config\.layers`\. Expected an array of layers\. Received: modelTopology\.config\.layers='dense'$/],
+      ['units a string (found by the layer)', (mj) => { mj.modelTopology.config.layers[1].config.units = '128'; },
+        /Expected the field types of a layers-model model\.json\. Received: Invalid type received for argument `units`/],
+    ];
+    for (const [what, edit, message] of cases) {
+      const mj = clone() as ModelJSON & Record<string, any>;
+      edit(mj);
+      const dir = await variant(mj);
+      const err = await fileError(loadModelSpec(dir));
+      expect(err.path, what).toBe(join(dir, 'model.json'));
+      expect(err.message, what).toMatch(message);
+      expect(err.message, what).toMatch(new RegExp(`^Invalid model.json '${join(dir, 'model.json')}'\\. Expected `));
+    }
+  });
+
+  it('a weights.bin of the wrong size: a DataFileError naming it, with expected and received byte counts', async () => {
     const bin = await readFile(join(good, 'weights.bin'));
     const expected = seeds[0].params * 4;
-    const short = await variant(goodJson, bin.subarray(0, bin.byteLength - 8));
-    await expect(loadModelSpec(short)).rejects.toThrow(
-      `In '${join(short, 'model.json')}': Weights file size mismatch: weightsManifest[0] lists 4 float32 weights, ${expected} bytes, but 'weights.bin' holds ${expected - 8} bytes`,
+    const truncated = await variant(goodJson, bin.subarray(0, 100));
+    const short = await fileError(loadModelSpec(truncated));
+    expect(short.path).toBe(join(truncated, 'weights.bin'));
+    expect(short.message).toBe(
+      `Invalid weights file of weightsManifest[0] '${join(truncated, 'weights.bin')}'. Expected ${expected} bytes (the 4 weights model.json lists for it). Received: 100 bytes (truncated)`,
     );
     const long = await variant(goodJson, Buffer.concat([bin, Buffer.alloc(4)]));
-    await expect(loadModelSpec(long)).rejects.toThrow(`${expected} bytes, but 'weights.bin' holds ${expected + 4} bytes`);
+    expect((await fileError(loadModelSpec(long))).message).toMatch(`Expected ${expected} bytes (the 4 weights model.json lists for it). Received: ${expected + 4} bytes (4 bytes more than listed)`);
+    const empty = await variant(goodJson, new Uint8Array(0));
+    expect((await fileError(weft.loadModel(empty))).message).toMatch(`Received: 0 bytes (truncated)`);
+  });
+
+  it('tfjs-layers files: a missing shard, a truncated last shard, a truncated includeOptimizer save', async () => {
+    const theirs = seeds[1].tfl();
+    const dir = freshDir();
+    await tflSave(theirs, dir, 64 * 1024);
+    const shards = (await readdir(dir)).filter((f) => f.endsWith('.bin')).sort();
+    expect(shards.length).toBeGreaterThan(2);
+    const last = shards[shards.length - 1];
+    const lastBytes = (await stat(join(dir, last))).size;
+    await writeFile(join(dir, last), (await readFile(join(dir, last))).subarray(0, lastBytes - 10));
+    const cut = await fileError(weft.loadModel(dir));
+    expect(cut.path).toBe(join(dir, last));
+    expect(cut.message).toMatch(new RegExp(
+      `^Invalid weights file of weightsManifest\\[0\\] '${join(dir, last)}'\\. Expected ${seeds[1].params * 4} bytes \\(the 8 weights model.json lists for it\\)\\. ` +
+      `Received: ${seeds[1].params * 4 - 10} bytes in ${shards.length} files \\('group1-shard1of${shards.length}\\.bin' 65536, .*'${last}' ${lastBytes - 10}\\) \\(truncated\\)$`,
+    ));
+    await rm(join(dir, shards[1]));
+    const missing = await fileError(weft.loadModel(dir));
+    expect(missing.path).toBe(join(dir, shards[1]));
+    expect(missing.message).toMatch(/^Cannot read weights file of weightsManifest\[0\] .* Received: no such file$/);
+
+    // With includeOptimizer, tfjs-layers adds the optimizer weights (an int32 step count and
+    // Adam's m and v) to the same file: the byte count covers them.
+    const small = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 3, name: 'trunc_dense' })] });
+    small.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const withOptimizer = freshDir();
+    await mkdir(withOptimizer);
+    await small.save(tf.io.withSaveHandler(async (a) => {
+      await writeFile(join(withOptimizer, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer).subarray(0, 20));
+      const mj = { modelTopology: a.modelTopology, format: a.format, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }], trainingConfig: a.trainingConfig };
+      await writeFile(join(withOptimizer, 'model.json'), JSON.stringify(mj));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }), { includeOptimizer: true });
+    const err = await fileError(weft.loadModel(withOptimizer));
+    expect(err.path).toBe(join(withOptimizer, 'weights.bin'));
+    // 12 + 3 float32 weights and the int32 'iter' (tfjs makes m and v at the first step).
+    expect(err.message).toMatch(/Expected 64 bytes \(the 3 weights model\.json lists for it\)\. Received: 20 bytes \(truncated\)$/);
+    theirs.dispose();
+    small.dispose();
   });
 
   it('an unknown layer class', async () => {
