@@ -5,9 +5,9 @@
  * Bad flags exit 2 with one line on stderr; runtime failures exit 1; neither prints a stack.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { availableParallelism, constants } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Model } from './train/model.js';
@@ -29,14 +29,14 @@ const DATA = ['digits', 'fashion-mnist'];
 const cores = availableParallelism();
 
 const TRAIN_FLAGS: Flag[] = [
-  { name: 'model', value: 'NAME|PATH', default: 'seed1', help: `${MODELS} (built for the data's feature count), or a model.json saved by model.save or tfjs-layers, or its directory` },
-  { name: 'data', value: 'NAME|DIR', default: 'digits', help: 'digits (embedded 8x8 digits; a fixed fifth is the test split), fashion-mnist ($WEFT_FASHION_MNIST, else /usr/share/datasets/fashion-mnist), or a directory holding the 4 Fashion-MNIST IDX files' },
+  { name: 'model', value: 'NAME|PATH', default: 'seed1', help: `${MODELS} (built for the data's feature count), or a model.json saved by model.save or tfjs-layers, or its directory (a path or a file:// URL)` },
+  { name: 'data', value: 'NAME|DIR', default: 'digits', help: 'digits (embedded 8x8 digits; a fixed fifth is the test split), fashion-mnist ($WEFT_FASHION_MNIST, else /usr/share/datasets/fashion-mnist), or a directory (a path or a file:// URL) holding the 4 Fashion-MNIST IDX files' },
   { name: 'epochs', value: 'N', default: '20', help: 'passes over the training data' },
   { name: 'batch-size', value: 'N', default: '32', help: 'examples per step, split over the workers' },
   { name: 'workers', value: 'N', default: String(cores), shown: `the available cores, ${cores}`, help: 'worker threads' },
   { name: 'seed', value: 'N', shown: 'random, printed', help: 'seeds the initial weights, the shuffling and the dropout masks' },
   { name: 'validation-split', value: 'F', default: '0.1', help: 'fraction of the training data held out and evaluated after each epoch, in [0, 1)' },
-  { name: 'out', value: 'DIR', shown: 'not saved', help: 'save the trained model there (model.json + weights.bin, the TensorFlow.js layers format)' },
+  { name: 'out', value: 'DIR', shown: 'not saved', help: 'save the trained model there (model.json + weights.bin, the TensorFlow.js layers format); a path or a file:// URL, created if absent and checked before training' },
   { name: 'verbose', value: '0|1|2', default: '1', help: '0 results only, 1 a progress bar (a line per epoch when not on a TTY), 2 a line per epoch' },
 ];
 /** bench/suite.ts's flags (it parses them with parseBenchFlags), so a typo fails before the benchmark starts. */
@@ -112,8 +112,42 @@ export interface TrainOptions {
 const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
 
 /**
+ * A --model, --data or --out value as a filesystem path. A `file://` URL is read as the API's
+ * `model.save`/`weft.loadModel` read it (tfjs-node's convention): `file://dir` is the relative
+ * path `dir`, `file:///abs/dir` the absolute one.
+ */
+function localPath(flag: string, raw: string): string {
+  if (!raw.startsWith('file://')) return raw;
+  const path = raw.slice('file://'.length);
+  if (path === '') throw new UsageError('train', `--${flag}`, "a path after 'file://'", `'${raw}'`);
+  return path;
+}
+
+const writable = (p: string) => {
+  try {
+    accessSync(p, fsConstants.W_OK | fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Why the model cannot be saved into `dir`, or null: it is a writable directory, or can be made in one. */
+function unsavable(dir: string): string | null {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) return 'it is a file';
+    return writable(dir) ? null : 'the directory is not writable';
+  }
+  let parent = dirname(dir);
+  while (!existsSync(parent)) parent = dirname(parent);
+  if (!statSync(parent).isDirectory()) return `it cannot be created: ${parent} is a file`;
+  return writable(parent) ? null : `it cannot be created: ${parent} is not writable`;
+}
+
+/**
  * `weft train`'s flags, checked, with their defaults; throws a UsageError naming the flag.
- * Prints nothing and changes nothing; it only looks whether the --model and --data paths exist.
+ * Prints nothing and changes nothing; it only looks whether the --model and --data paths exist
+ * and whether --out is a directory it can write or create.
  */
 export function parseTrainArgs(argv: string[]): TrainOptions {
   const v = parseFlags('train', argv) as Record<string, string> & { help?: boolean; seed?: string; out?: string };
@@ -122,13 +156,15 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
   if (MODEL_INPUTS[model as ZooName] === 'sequences') {
     throw new UsageError('train', '--model', `${MODELS} or a model.json path (${model} reads int token sequences; every --data is images)`, `'${model}'`);
   } else if (!Object.hasOwn(MODEL_INPUTS, model)) {
-    modelPath = isDir(model) ? join(resolve(model), 'model.json') : resolve(model);
+    const path = localPath('model', model);
+    modelPath = isDir(path) ? join(resolve(path), 'model.json') : resolve(path);
     if (!existsSync(modelPath) || isDir(modelPath)) {
       throw new UsageError('train', '--model', `${MODELS} or the path of a model.json or its directory`, `'${model}' (no such model or file)`);
     }
   }
   const named = DATA.includes(data);
-  if (!named && !isDir(data)) {
+  const dataDir = named ? null : resolve(localPath('data', data));
+  if (dataDir !== null && !isDir(dataDir)) {
     throw new UsageError('train', '--data', `${DATA.join(', ')} or a directory holding the 4 Fashion-MNIST IDX files`, `'${data}' (no such dataset or directory)`);
   }
   const split = v['validation-split'];
@@ -136,12 +172,15 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
   if (!(validationSplit >= 0 && validationSplit < 1)) throw new UsageError('train', '--validation-split', 'a number in [0, 1)', `'${split}'`);
   if (!['0', '1', '2'].includes(v.verbose)) throw new UsageError('train', '--verbose', '0, 1 or 2', `'${v.verbose}'`);
   if (v.out === '') throw new UsageError('train', '--out', 'a directory path', "''");
+  const out = v.out === undefined ? null : resolve(localPath('out', v.out));
+  const unfit = out === null ? null : unsavable(out);
+  if (unfit !== null) throw new UsageError('train', '--out', 'a directory to save the model in (writable, or one that can be created)', `'${v.out}' (${unfit})`);
   return {
     model: modelPath === null ? (model as ZooName) : null, modelPath,
-    data: named ? (data as 'digits' | 'fashion-mnist') : null, dataDir: named ? null : resolve(data),
+    data: named ? (data as 'digits' | 'fashion-mnist') : null, dataDir,
     epochs: integer('epochs', v.epochs, 1), batchSize: integer('batch-size', v['batch-size'], 1),
     workers: integer('workers', v.workers, 1, MAX_WORKERS), seed: v.seed === undefined ? undefined : integer('seed', v.seed, 0),
-    validationSplit, out: v.out === undefined ? null : resolve(v.out), verbose: Number(v.verbose) as 0 | 1 | 2, help: v.help === true,
+    validationSplit, out, verbose: Number(v.verbose) as 0 | 1 | 2, help: v.help === true,
   };
 }
 
@@ -168,10 +207,20 @@ async function loadData(o: TrainOptions): Promise<{ name: string; features: numb
   try {
     const fm = weft.loadFashionMnist(o.dataDir === null ? {} : { path: o.dataDir, fallbackDirs: [] });
     return { name: `fashion-mnist (${fm.source})`, features: 784, train: fm.train, test: fm.test };
+  } catch (err) {
+    if (err instanceof weft.DataFileError) err.message = inCliTerms(err.message);
+    throw err;
   } finally {
     if (env !== undefined) process.env.WEFT_FASHION_MNIST = env;
   }
 }
+
+/**
+ * The loader's not-found message speaks to API callers (the `path` option, `{ path: '<dir>' }`);
+ * a CLI user points the CLI at the data with --data.
+ */
+const inCliTerms = (message: string) =>
+  message.replace('(the `path` option)', '(--data)').replace("pass { path: '<dir>' }", 'pass --data <dir>');
 
 async function train(o: TrainOptions): Promise<void> {
   const [weft, zoo, { randomSeed }] = await Promise.all([import('./index.js'), import('./train/zoo.js'), import('./parallel/random.js')]);
@@ -259,6 +308,23 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * `weft train | head -2`: once the reader has gone, a write fails with EPIPE, which Node raises
+ * as an 'error' event and, unhandled, as a stack. Stop at once and quietly, with status 0, as
+ * the reader asked for no more (a C program would die of SIGPIPE, silently too); the workers go
+ * with the process. Any other stream error stays an error.
+ */
+function endQuietlyOnEpipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(0);
+  });
+}
+
 // Run as a program (node dist/src/cli.js, the npm bin link, tsx), not when a test imports it.
 const real = (p: string) => (existsSync(p) ? realpathSync(p) : p);
-if (process.argv[1] !== undefined && real(process.argv[1]) === real(fileURLToPath(import.meta.url))) process.exitCode = await main(process.argv.slice(2));
+if (process.argv[1] !== undefined && real(process.argv[1]) === real(fileURLToPath(import.meta.url))) {
+  endQuietlyOnEpipe(process.stdout);
+  endQuietlyOnEpipe(process.stderr);
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -89,6 +89,44 @@ describe('parseTrainArgs', () => {
     expect(parseTrainArgs(['--verbose', '0']).verbose).toBe(0);
     expect(parseTrainArgs(['-h']).help).toBe(true);
     expect(parseTrainArgs(['--help']).help).toBe(true);
+  });
+
+  it('takes file:// URLs in --model, --data and --out, as model.save and weft.loadModel do', () => {
+    const dir = freshDir();
+    writeFileSync(join(dir, 'model.json'), '{}');
+    expect(parseTrainArgs(['--model', `file://${dir}`, '--data', `file://${dir}`, '--out', `file://${join(dir, 'out')}`])).toMatchObject({
+      model: null, modelPath: join(dir, 'model.json'), data: null, dataDir: dir, out: join(dir, 'out'),
+    });
+    expect(parseTrainArgs(['--model', `file://${join(dir, 'model.json')}`]).modelPath).toBe(join(dir, 'model.json'));
+    // file://rel is the relative path rel (tfjs-node's reading), never ./file:/rel
+    expect(parseTrainArgs(['--out', 'file://some/dir']).out).toBe(resolve('some/dir'));
+  });
+
+  it('checks --out before training: an existing directory, or one that can be created', () => {
+    const dir = freshDir();
+    expect(parseTrainArgs(['--out', dir]).out).toBe(dir);
+    expect(parseTrainArgs(['--out', join(dir, 'a', 'b')]).out).toBe(join(dir, 'a', 'b'));
+    expect(existsSync(join(dir, 'a'))).toBe(false); // checking creates nothing
+    const file = join(dir, 'file.txt');
+    writeFileSync(file, 'x');
+    expect(errorOf(['--out', file])).toBe(
+      `weft train: --out: expected a directory to save the model in (writable, or one that can be created), received '${file}' (it is a file); see weft train --help`,
+    );
+    expect(errorOf(['--out', `file://${join(file, 'sub')}`])).toBe(
+      `weft train: --out: expected a directory to save the model in (writable, or one that can be created), received 'file://${join(file, 'sub')}' (it cannot be created: ${file} is a file); see weft train --help`,
+    );
+    expect(errorOf(['--out', 'file://'])).toBe("weft train: --out: expected a path after 'file://', received 'file://'; see weft train --help");
+  });
+
+  // root may write anywhere, so the permission check is only observable for other users.
+  it.skipIf(process.getuid?.() === 0)('refuses an --out under a directory it cannot write', () => {
+    const ro = freshDir();
+    chmodSync(ro, 0o555);
+    try {
+      expect(errorOf(['--out', join(ro, 'saved')])).toMatch(new RegExp(`received '${join(ro, 'saved')}' \\(it cannot be created: ${ro} is not writable\\)`));
+    } finally {
+      chmodSync(ro, 0o755);
+    }
   });
 
   it('takes a model.json path or its directory, and a directory of IDX files', () => {
@@ -185,13 +223,42 @@ describe('main', () => {
     expect(train).toEqual({ code: 2, stdout: '', stderr: "weft train: --epochs: expected an integer >= 1, received '2.5'; see weft train --help\n" });
   });
 
-  it('a directory without the IDX files exits 1 with the loader message and no stack', async () => {
-    const { code, stdout, stderr } = await run(['train', '--data', freshDir(), '--verbose', '0']);
+  it('a directory without the IDX files exits 1 with the loader message in CLI terms (--data, not the API option) and no stack', async () => {
+    const dir = freshDir();
+    const { code, stdout, stderr } = await run(['train', '--data', dir, '--verbose', '0']);
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^weft train: Cannot find Fashion-MNIST\. Expected one directory holding train-images-idx3-ubyte\.gz/);
-    expect(stderr).toMatch(/\(the `path` option\): missing train-images-idx3-ubyte\.gz/);
+    expect(stderr).toContain(`  - ${dir} (--data): missing train-images-idx3-ubyte.gz`);
+    expect(stderr).toMatch(/ and pass --data <dir> or set WEFT_FASHION_MNIST=<dir>\.\n$/);
+    expect(stderr).not.toMatch(/path. option|\{ path/);
     expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('an --out that is a file exits 2 with one line before any epoch runs', async () => {
+    const file = join(freshDir(), 'taken');
+    writeFileSync(file, 'not a directory');
+    const { code, stdout, stderr } = await run(['train', '--epochs', '1', '--workers', '1', '--out', file]);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toBe(
+      `weft train: --out: expected a directory to save the model in (writable, or one that can be created), received '${file}' (it is a file); see weft train --help\n`,
+    );
+    expect(readFileSync(file, 'utf8')).toBe('not a directory');
+  });
+
+  it('saves to, trains from and reads data at file:// URLs (never under ./file:)', async () => {
+    const base = freshDir();
+    const saved = join(base, 'saved');
+    const first = await run(['train', '--model', 'mlp', '--data', `file://${fakeFashionMnist(40, 20)}`, '--epochs', '1', '--workers', '1', '--verbose', '0', '--seed', '4', '--out', `file://${saved}`]);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`Saved the model to ${join(saved, 'model.json')}\n`);
+    expect(existsSync(join(saved, 'weights.bin'))).toBe(true);
+    expect(existsSync(join(process.cwd(), 'file:'))).toBe(false);
+    const again = await run(['train', '--model', `file://${saved}`, '--data', `file://${fakeFashionMnist(40, 20)}`, '--epochs', '1', '--workers', '1', '--verbose', '0']);
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^Test on 20 examples: loss \d+\.\d{4}, accuracy \d+\.\d{2}%\n$/);
   });
 
   it('trains mlp on a directory of IDX files, evaluating on its test split', async () => {
@@ -284,6 +351,18 @@ describe('the CLI as a process (from sources)', () => {
     expect(y.shape).toEqual([3, 10]);
     const sums = (await weft.tf.sum(y, 1).data()) as Float32Array;
     for (const s of sums) expect(s).toBeCloseTo(1, 5);
+  });
+
+  it('ends quietly when its reader goes away (weft train | head -2): no EPIPE stack', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'train', '--epochs', '20', '--workers', '1', '--verbose', '2', '--seed', '1'], { cwd: ROOT });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => void (stderr += chunk));
+    const first = await new Promise<string>((done) => child.stdout.once('data', (chunk: Buffer) => done(chunk.toString())));
+    child.stdout.destroy(); // as head does after its lines: later writes fail with EPIPE
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.once('close', (c, s) => done([c, s])));
+    expect(first).toMatch(/^weft train: seed1 on digits/);
+    expect(stderr).toBe('');
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
   });
 
   it('a bad flag exits 2 with the message on stderr and nothing on stdout', () => {
