@@ -2,7 +2,9 @@
  * Saving and loading in the TensorFlow.js layers format: a directory with `model.json` (topology
  * and weights manifest) and `weights.bin` (the float32 weights, little-endian, in manifest order).
  * `tf.loadLayersModel` of @tensorflow/tfjs-layers reads what `saveModel` writes, and
- * `loadModelSpec` reads what tfjs-layers saves (its weights may be sharded over several files).
+ * `loadModelSpec` reads what tfjs-layers saves (its weights may be sharded over several files),
+ * with `includeOptimizer` its compile config and optimizer state too, where weft's optimizer
+ * keeps the same slots (see TFJS_OPTIMIZERS).
  */
 import { randomBytes } from 'node:crypto';
 import { open, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
