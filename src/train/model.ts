@@ -85,13 +85,22 @@ export class Model extends GraphModel {
 
   /** The model's pool of `workers` threads, created on first use and kept across calls. */
   private async poolOf(workers: number): Promise<WorkerPool> {
-    if (this.pool !== null && this.pool.size !== workers) await this.dispose();
+    if (this.pool !== null && this.pool.size !== workers) await this.closePool();
     this.pool ??= new WorkerPool(workers, this.resourceLimits);
     return this.pool;
   }
 
-  /** Closes the worker pool and frees its recycled memory. The model stays usable: the next call starts a new pool. */
+  /**
+   * Closes the worker pool and frees its recycled memory. The model stays usable: the next call
+   * starts a new pool. A fit running meanwhile stops as an abort, rejecting with a StateError
+   * (the weights are those of its last complete step), not with a worker's failure.
+   */
   async dispose(): Promise<void> {
+    this.runStop?.abort(new StateError('The model was disposed while it was training: fit stopped, and the weights are those of the last complete step'));
+    await this.closePool();
+  }
+
+  private async closePool(): Promise<void> {
     const pool = this.pool;
     this.pool = null;
     this.memory.clear();
@@ -116,10 +125,13 @@ export class Model extends GraphModel {
     try {
       return await body(engine);
     } catch (err) {
+      // dispose() mid-call closed the pool under the running tasks: that is the reason, not
+      // their failure.
+      if (this.runStop?.signal.aborted) throw this.runStop.signal.reason;
       // An abort stops between steps and leaves every thread idle and sound: the pool is kept
       // for the next call, as after a normal fit. Anything else may have broken a thread.
       const aborted = signal?.aborted === true && err === signal.reason;
-      if (engine instanceof ParallelEngine && !aborted) await this.dispose();
+      if (engine instanceof ParallelEngine && !aborted) await this.closePool();
       throw err;
     } finally {
       await engine.dispose();
@@ -199,11 +211,23 @@ export class Model extends GraphModel {
   /** One training call at a time per model: its optimizer state and pool serve one run. */
   private async exclusive<T>(call: string, body: () => Promise<T>): Promise<T> {
     const release = this.claimTraining(`${call}()`);
+    this.runStop = new AbortController();
     try {
       return await body();
     } finally {
+      this.runStop = null;
       release();
     }
+  }
+
+  /** Aborted by dispose() during a training call: the call stops at once, as an abort. */
+  private runStop: AbortController | null = null;
+
+  /** The user's signal, joined with the one dispose() aborts. */
+  private runSignal(user: AbortSignal | undefined): AbortSignal | undefined {
+    const own = this.runStop?.signal;
+    if (own === undefined) return user;
+    return user === undefined ? own : AbortSignal.any([user, own]);
   }
 
   /** Which call is training this model's weights now (fit, fitDataset, a trainer's fit), if any. */
@@ -240,9 +264,9 @@ export class Model extends GraphModel {
     const callbacks = this.callbacksFor(opts, state, Math.ceil(train.rows / opts.batchSize));
     const validate = validateArrays(engine, validation, opts.batchSize);
     const shape = { steps: Math.ceil(train.rows / opts.batchSize), samples: train.rows, batchSize: opts.batchSize };
-    const plan = { ...opts, callbacks, validate, logKeys: state.logKeys, params: historyParams(opts, shape, state.logKeys, validate !== null) };
+    const plan = { ...opts, signal: this.runSignal(opts.signal), callbacks, validate, logKeys: state.logKeys, params: historyParams(opts, shape, state.logKeys, validate !== null) };
     const steps = arraySteps(engine, train.rows, opts.batchSize, opts.shuffle, runKey);
-    return this.withEngine(engine, () => runEpochs(steps, plan, this), opts.signal);
+    return this.withEngine(engine, () => runEpochs(steps, plan, this), plan.signal);
   }
 
   /**
@@ -274,9 +298,9 @@ export class Model extends GraphModel {
       ? () => evaluateStream(engine, v, (b, i) => convertBatch(this, state.loss, b, i, 'validationData'), opts.validationBatches)
       : validateArrays(engine, validation, opts.batchSize);
     const shape = { steps: opts.batchesPerEpoch ?? null, samples: null, batchSize: null };
-    const plan = { ...opts, callbacks, validate, logKeys: state.logKeys, params: historyParams(opts, shape, state.logKeys, validate !== null) };
+    const plan = { ...opts, signal: this.runSignal(opts.signal), callbacks, validate, logKeys: state.logKeys, params: historyParams(opts, shape, state.logKeys, validate !== null) };
     const steps = streamSteps(engine, staging, first, dataset, iterator, convert, opts.batchesPerEpoch, memory);
-    return this.withEngine(engine, () => runEpochs(steps, plan, this), opts.signal);
+    return this.withEngine(engine, () => runEpochs(steps, plan, this), plan.signal);
   }
 
   /** The user's callbacks bound to this model, then the progress display for `verbose`. */
