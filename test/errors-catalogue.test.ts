@@ -37,6 +37,11 @@ function mlp(): weft.Model {
   models.push(m);
   return m;
 }
+/** A one-layer model built with these worker resourceLimits. */
+function withLimits(resourceLimits: NonNullable<weft.ModelConfig['resourceLimits']>): weft.Model {
+  const inputs = weft.input({ shape: [2] });
+  return weft.model({ inputs, outputs: weft.layers.dense({ units: 1 }).apply(inputs), resourceLimits });
+}
 /** A fresh model compiled with `compile`'s arguments (the optimizer defaults to 'sgd'). */
 function compiled(args: Partial<weft.CompileArgs> = {}): weft.Model {
   const m = mlp();
@@ -333,8 +338,11 @@ const rows: Row[] = [
   { name: 'adam: config null', call: () => weft.optimizers.adam(null as never), error: TypeError, message: [/`config`/, /Adam options/, /config=null/] },
   { name: 'sgd: config a string', call: () => weft.optimizers.sgd('x' as never), error: TypeError, message: [/`config`/, /SGD options/, /config='x'/] },
   { name: 'evaluate: args null', call: () => compiled().evaluate(X, Y, null as never), error: TypeError, message: [/`args`/, /batchSize/, /args=null/] },
-  { name: 'predict: unknown option', call: () => compiled().predict(X, { foo: 1 } as never), error: RangeError, message: [/`args`/, /only the options batchSize, workers/, /args='foo'/] },
+  { name: 'predict: unknown option', call: () => compiled().predict(X, { foo: 1 } as never), error: RangeError, message: [/`args`/, /only the options batchSize, verbose, workers/, /args='foo'/] },
   { name: 'save: options null', call: () => compiled().save(join(dir, 'x'), null as never), error: TypeError, message: [/`options`/, /includeOptimizer/] },
+  { name: 'model: an unknown resourceLimits key', call: () => withLimits({ maxOldGenSizeMb: 64 } as never), error: RangeError, message: [/`resourceLimits`/, /only the options maxYoungGenerationSizeMb, maxOldGenerationSizeMb/, /resourceLimits='maxOldGenSizeMb'/] },
+  { name: 'model: a resourceLimits value of 0', call: () => withLimits({ maxOldGenerationSizeMb: 0 }), error: RangeError, message: [/`resourceLimits.maxOldGenerationSizeMb`/, /megabytes > 0/, /=0/] },
+  { name: 'model: a resourceLimits value as a string', call: () => withLimits({ stackSizeMb: '4' } as never), error: TypeError, message: [/`resourceLimits.stackSizeMb`/, /stackSizeMb='4'/] },
   { name: 'model: unknown config key', call: () => weft.model({ inputs: weft.input({ shape: [2] }), outputs: weft.input({ shape: [2] }), input: 3 } as never), error: RangeError, message: [/`config`/, /only the options inputs, outputs/, /config='input'/] },
   { name: 'model: seed 1.5', call: () => { const i = weft.input({ shape: [2] }); return weft.model({ inputs: i, outputs: weft.layers.dense({ units: 1 }).apply(i), seed: 1.5 }); }, error: RangeError, message: [/`seed`/, /an integer >= 0/, /seed=1.5/] },
   { name: 'compile: unknown key', call: () => mlp().compile({ optimizer: 'sgd', loss: 'mse', lossWeights: [1] } as never), error: RangeError, message: [/`args`/, /only the options optimizer, loss, metrics/, /args='lossWeights'/] },

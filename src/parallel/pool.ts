@@ -1,5 +1,6 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { checkOptions, invalidArgument, invalidType } from '../errors.js';
 import type { Task, TaskTiming } from './messages.js';
 
 /**
@@ -18,6 +19,21 @@ function workerEntry(): string {
  * the JS heap, so the cap costs nothing measurable; a caller's own resourceLimits override it.
  */
 const DEFAULT_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 24 };
+
+/** The keys of Node's Worker resourceLimits. */
+const LIMIT_KEYS = ['maxYoungGenerationSizeMb', 'maxOldGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'];
+
+/** Checks a resourceLimits option: only Node's keys, each a positive number of megabytes. */
+export function checkResourceLimits(value: unknown): ResourceLimits | undefined {
+  if (value === undefined) return undefined;
+  const limits = checkOptions<Record<string, unknown>>('resourceLimits', value, LIMIT_KEYS);
+  for (const [key, v] of Object.entries(limits)) {
+    if (v === undefined) continue;
+    if (typeof v !== 'number') throw invalidType(`resourceLimits.${key}`, 'a number of megabytes > 0', v);
+    if (!(Number.isFinite(v) && v > 0)) throw invalidArgument(`resourceLimits.${key}`, 'a number of megabytes > 0', v);
+  }
+  return limits as ResourceLimits;
+}
 
 /**
  * A fixed set of worker threads (minThreads = maxThreads: a thread never retires mid-fit and a

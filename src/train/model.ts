@@ -6,7 +6,7 @@ import { getMetric } from '../graph/metrics.js';
 import { GraphModel, type GraphModelConfig } from '../graph/model.js';
 import { ParallelEngine } from '../parallel/coordinator.js';
 import { takeFault } from '../parallel/faults.js';
-import { WorkerPool } from '../parallel/pool.js';
+import { checkResourceLimits, WorkerPool } from '../parallel/pool.js';
 import { SharedBufferCache, type SharedAllocator } from '../parallel/memory.js';
 import { keyFromSeed, randomSeed } from '../parallel/random.js';
 import { sharedFloat32 } from '../parallel/shared.js';
@@ -77,7 +77,7 @@ export class Model extends GraphModel {
   constructor(config: ModelConfig) {
     super(checkOptions<ModelConfig>('config', config, ['inputs', 'outputs', 'name', 'seed', 'resourceLimits']));
     if (config.seed !== undefined) checkInteger('seed', config.seed, 0);
-    this.resourceLimits = config.resourceLimits;
+    this.resourceLimits = checkResourceLimits(config.resourceLimits);
     // The weights live in shared memory from the start: workers read this very buffer.
     this.adoptParams(sharedFloat32(this.layout.size), false);
     initializeParams(this, config.seed ?? randomSeed());
