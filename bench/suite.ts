@@ -74,6 +74,12 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// `weft bench | head`: the reader going away ends the run quietly, as the CLI does.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(0);
+});
+
 try {
   await main(process.argv.slice(2));
 } catch (e) {

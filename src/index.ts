@@ -4,6 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from './graph/backend.js';
+// Keeps the chained-method types of weft.tf (t.reshape, t.sum, ...) in the published index.d.ts.
+import './graph/chained-ops.js';
 import { Concatenate, Dense, Dropout, Embedding, Flatten, InputLayer } from './graph/layers/index.js';
 import type { DenseConfig, DropoutConfig, EmbeddingConfig, InputConfig } from './graph/layers/index.js';
 import type { SymbolicTensor } from './graph/symbolic.js';
@@ -21,8 +23,12 @@ await initBackend();
 
 export { tf };
 export { Model } from './train/model.js';
-export type { CompileArgs, EvaluateArgs, ModelConfig } from './train/model.js';
-export type { FitArgs } from './train/options.js';
+export type { CompileArgs, EvaluateArgs, EvaluateDatasetArgs, ModelConfig, PredictArgs } from './train/model.js';
+export type { ModelWeight } from './graph/model.js';
+export type { HistoryParams } from './train/history.js';
+export type { DigitsOptions, DigitsSplit, LabelledTensors } from './train/datasets/digits.js';
+export type { FashionMnist, FashionMnistOptions, FashionMnistSplit } from './train/datasets/fashion-mnist.js';
+export type { FitArgs, FitDatasetArgs } from './train/options.js';
 export { History } from './train/history.js';
 export { trainer, Trainer } from './train/trainer.js';
 export type { TrainerCompileArgs, TrainerOptions } from './train/trainer.js';
