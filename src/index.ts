@@ -6,8 +6,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from './graph/backend.js';
 // Keeps the chained-method types of weft.tf (t.reshape, t.sum, ...) in the published index.d.ts.
 import './graph/chained-ops.js';
-import { Concatenate, Dense, Dropout, Embedding, Flatten, InputLayer } from './graph/layers/index.js';
-import type { DenseConfig, DropoutConfig, EmbeddingConfig, InputConfig } from './graph/layers/index.js';
+import { builtinLayers, symbolicInput } from './graph/layers/index.js';
+import type { InputConfig } from './graph/layers/index.js';
+export type { DenseConfig, DropoutConfig, EmbeddingConfig, InputConfig } from './graph/layers/index.js';
 import type { SymbolicTensor } from './graph/symbolic.js';
 import { graphFromSpec, type ModelSpec } from './graph/spec.js';
 import { Model, type ModelConfig } from './train/model.js';
@@ -44,7 +45,7 @@ export type { Callback, Logs } from './train/callbacks/callback.js';
 
 /** A symbolic input: the shape of one example (no batch axis) and its dtype. */
 export function input(config: InputConfig): SymbolicTensor {
-  return new InputLayer(config).output;
+  return symbolicInput(config);
 }
 
 export function model(config: ModelConfig): Model {
@@ -85,24 +86,11 @@ export function modelFromJSON(spec: ModelSpec, seed?: number): Model {
   return new Model({ ...graphFromSpec(spec), seed });
 }
 
-/** `concatenate([a, b])` applies a new Concatenate layer at once; `concatenate({axis})` returns the layer. */
-function concatenate(tensors: SymbolicTensor[], config?: { axis?: number; name?: string }): SymbolicTensor;
-function concatenate(config?: { axis?: number; name?: string }): Concatenate;
-function concatenate(
-  arg?: SymbolicTensor[] | { axis?: number; name?: string },
-  config?: { axis?: number; name?: string },
-): SymbolicTensor | Concatenate {
-  if (Array.isArray(arg)) return new Concatenate(config).apply(arg);
-  return new Concatenate(arg);
-}
-
-export const layers = {
-  dense: (config: DenseConfig) => new Dense(config),
-  dropout: (config: DropoutConfig) => new Dropout(config),
-  embedding: (config: EmbeddingConfig) => new Embedding(config),
-  flatten: (config?: { name?: string }) => new Flatten(config),
-  concatenate,
-};
+/**
+ * The layers, by tfjs-layers' factory names: `weft.layers.dense({units})`; a merge layer also
+ * as `weft.layers.concatenate([a, b], config?)`, which applies a new layer at once.
+ */
+export const layers = builtinLayers;
 
 export const optimizers = { adam, sgd, rmsprop };
 

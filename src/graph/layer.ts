@@ -4,6 +4,7 @@ import type { InitializerSpec } from './initializers.js';
 import { sizeOf, type DType, type Shape } from './shape.js';
 import { Node, SymbolicTensor } from './symbolic.js';
 import { readWeightValues } from './weight-values.js';
+import type { Json, KerasConfigReader } from './keras-config.js';
 
 /** A weight a layer declares in `build`: its shape and how to initialise it. */
 export interface ParamSpec {
@@ -17,10 +18,24 @@ export interface CallContext {
   readonly training: boolean;
   /**
    * A dropout keep-mask for this batch: `rows` examples of `rowSize` values each, holding
-   * 1/(1-rate) where kept and 0 where dropped. It is a pure function of the run's key, the
-   * layer and each example's global index, so it does not depend on who computes it.
+   * 1/(1-rate) where kept and 0 where dropped. It is a pure function of the run's key (or the
+   * layer's own `seed`), the layer and each example's global index, so it does not depend on who
+   * computes it.
    */
   dropoutMask(rate: number, rowSize: number, rows: number, seed?: number): Float32Array;
+}
+
+/**
+ * What the registry needs of a layer class: its Keras / tfjs-layers class name, a constructor
+ * from weft's camelCase config, and the mapping to and from Keras's snake_case JSON config.
+ */
+export interface LayerClass {
+  readonly className: string;
+  new (config: never): Layer;
+  /** A Keras JSON config (snake_case, as tfjs-layers and the converter write it) as this layer's weft config. */
+  fromKeras(reader: KerasConfigReader): Record<string, unknown>;
+  /** This layer's weft config (`getConfig()`) as the Keras JSON config tfjs-layers writes. */
+  toKeras(config: Record<string, unknown>): Json;
 }
 
 /** What the forward pass saved for the backward pass of one node. */
@@ -86,7 +101,39 @@ function uniqueName(base: string, startAtOne: boolean): string {
  * by hand so the hot path uses only fast wasm kernels (no autodiff, no transposed matMul).
  */
 export abstract class Layer {
-  abstract readonly className: string;
+  /** The Keras / tfjs-layers class name: the registry's key, and `class_name` in model.json. */
+  static readonly className: string = 'Layer';
+
+  /**
+   * Keras's JSON config as this layer's config. Built-in layers map snake_case fields; the
+   * default (a user's layer) reads its own config back as it wrote it, less Keras's bookkeeping.
+   */
+  static fromKeras(reader: KerasConfigReader): Record<string, unknown> {
+    const { trainable: _t, dtype: _d, ...rest } = reader.config;
+    return { ...rest, name: reader.name };
+  }
+
+  static toKeras(config: Record<string, unknown>): Json {
+    return { ...config, trainable: true };
+  }
+
+  get className(): string {
+    return (this.constructor as typeof Layer).className;
+  }
+
+  /** True only for the graph's entry points (InputLayer). */
+  get isInput(): boolean {
+    return false;
+  }
+
+  /**
+   * For a layer whose input `index` must hold integers in [0, bound) (Embedding's indices), the
+   * bound; the data loader checks every value against it before training. Null: any number.
+   */
+  integerInputBound(_index: number): number | null {
+    return null;
+  }
+
   readonly name: string;
   /** Weight declarations, set by the first `apply`. */
   params: readonly ParamSpec[] = [];

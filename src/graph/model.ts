@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, invalidType, unknownName } from '../errors.js';
 import type { Layer } from './layer.js';
-import { InputLayer } from './layers/input.js';
 import { ParamLayout, type ParamEntry } from './param-layout.js';
 import { sizeOf } from './shape.js';
 import { readWeightValues } from './weight-values.js';
@@ -181,7 +180,7 @@ export class GraphModel {
       name: layer.name,
       className: layer.className,
       outputShape: [...layer.nodes.find((n) => this.nodes.includes(n))!.output.shape],
-      isInput: layer instanceof InputLayer,
+      isInput: layer.isInput,
       paramCount: layer.countParams,
       inbound: layer.nodes.filter((n) => this.nodes.includes(n))
         .flatMap((n) => n.inputs.map((t) => ({ layer: t.name, nodeIndex: t.nodeIndex, tensorIndex: t.tensorIndex }))),

@@ -1,6 +1,6 @@
 import { invalidArgument, invalidType } from '../errors.js';
 import type { Layer } from './layer.js';
-import { InputLayer, layerFromConfig } from './layers/index.js';
+import { layerFromConfig } from './layers/index.js';
 import type { GraphModel } from './model.js';
 import type { SymbolicTensor } from './symbolic.js';
 
@@ -35,7 +35,7 @@ export function toSpec(model: GraphModel): ModelSpec {
   const layers = model.layers.map((layer) => ({
     className: layer.className,
     config: layer.getConfig(),
-    inboundNodes: layer instanceof InputLayer ? [] : layer.nodes.filter((n) => modelNodes.has(n)).map((n) => n.inputs.map(ref)),
+    inboundNodes: layer.isInput ? [] : layer.nodes.filter((n) => modelNodes.has(n)).map((n) => n.inputs.map(ref)),
   }));
   return { name: model.name, layers, inputs: model.inputs.map(ref), outputs: model.outputs.map(ref) };
 }
@@ -75,7 +75,7 @@ export function graphFromSpec(spec: ModelSpec): { inputs: SymbolicTensor[]; outp
   for (const ls of spec.layers) {
     const layer = layerFromConfig(ls.className, ls.config);
     layers.set(layer.name, layer);
-    if (layer instanceof InputLayer) made.set(layer.name, [layer.output]);
+    if (layer.isInput) made.set(layer.name, [layer.nodes[0].output]);
   }
   const pending = spec.layers.flatMap((ls) => ls.inboundNodes.map((refs) => ({ layer: layers.get(ls.config.name as string) as Layer, refs })));
   const lookup = ([name, index]: TensorRef): SymbolicTensor | undefined => made.get(name)?.[index];

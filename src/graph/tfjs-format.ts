@@ -7,20 +7,16 @@
  * wrapped in `model_config`).
  */
 import { invalidArgument, invalidType, unknownName } from '../errors.js';
-import { canonicalName, resolveInitializer, type InitializerConfig, type InitializerName, type InitializerSpec } from './initializers.js';
+import { expectArray, expectObject, expectString, isObject, KerasConfigReader, type Json } from './keras-config.js';
+import { layerClass, registeredLayerClassNames } from './layers/index.js';
 import type { GraphModel } from './model.js';
 import { toSpec, type LayerSpec, type ModelSpec, type TensorRef } from './spec.js';
 
 /** The version tfjs-layers writes in `keras_version`; weft matches its format. */
 export const KERAS_VERSION = 'tfjs-layers 4.22.0';
 
-/** The layer classes weft converts, in both directions. */
-export const SUPPORTED_LAYER_CLASSES = ['InputLayer', 'Dense', 'Dropout', 'Embedding', 'Flatten', 'Concatenate'] as const;
-
 /** The model classes `fromLayersTopology` reads. */
 export const SUPPORTED_MODEL_CLASSES = ['Model', 'Functional', 'Sequential'] as const;
-
-type Json = Record<string, unknown>;
 
 /** One layer as Keras serialises it in a functional model's config. */
 export interface KerasLayerJSON {
@@ -72,89 +68,14 @@ export function specToLayersTopology(spec: ModelSpec): LayersTopologyJSON {
   };
 }
 
-const NO_REGULARIZERS = { kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null };
-
-function layerConfigToKeras({ className, config: c }: LayerSpec): Json {
-  const name = c.name as string;
-  switch (className) {
-    case 'InputLayer':
-      return { batch_input_shape: [null, ...(c.shape as number[])], dtype: c.dtype ?? 'float32', sparse: false, name };
-    case 'Dense':
-      return {
-        units: c.units, activation: c.activation ?? 'linear', use_bias: c.useBias ?? true,
-        kernel_initializer: initializerToKeras(c.kernelInitializer ?? 'glorotUniform'),
-        bias_initializer: initializerToKeras(c.biasInitializer ?? 'zeros'),
-        ...NO_REGULARIZERS, name, trainable: true,
-      };
-    case 'Dropout':
-      return { rate: c.rate, noise_shape: c.noiseShape ?? null, seed: c.seed ?? null, name, trainable: true };
-    case 'Embedding':
-      // tfjs-layers writes every field, the unset ones as null, and the batch_input_shape it
-      // derives when input_length is unset.
-      return {
-        input_dim: c.inputDim, output_dim: c.outputDim,
-        embeddings_initializer: initializerToKeras(c.embeddingsInitializer ?? 'randomUniform'),
-        embeddings_regularizer: null, activity_regularizer: null, embeddings_constraint: null,
-        mask_zero: null, input_length: null, name, trainable: true, batch_input_shape: [null, null],
-      };
-    case 'Flatten':
-      return { name, trainable: true };
-    case 'Concatenate':
-      return { axis: c.axis ?? -1, name, trainable: true };
-    default:
-      throw unknownName('layer class (for the TensorFlow.js layers format)', className, SUPPORTED_LAYER_CLASSES);
-  }
-}
-
-/** weft's initializers as the tfjs/Keras classes: the variance-scaling family as VarianceScaling. */
-const VARIANCE_SCALING: Partial<Record<InitializerName, { scale: number; mode: string; distribution: string }>> = {
-  glorotUniform: { scale: 1, mode: 'fan_avg', distribution: 'uniform' },
-  glorotNormal: { scale: 1, mode: 'fan_avg', distribution: 'normal' },
-  heUniform: { scale: 2, mode: 'fan_in', distribution: 'uniform' },
-  heNormal: { scale: 2, mode: 'fan_in', distribution: 'normal' },
-  leCunUniform: { scale: 1, mode: 'fan_in', distribution: 'uniform' },
-  leCunNormal: { scale: 1, mode: 'fan_in', distribution: 'normal' },
-};
-
-function initializerToKeras(spec: unknown): Json {
-  const { className, config = {} } = resolveInitializer('initializer', spec);
-  const seed = config.seed ?? null;
-  const vs = VARIANCE_SCALING[className];
-  if (vs !== undefined) return { class_name: 'VarianceScaling', config: { ...vs, seed } };
-  switch (className) {
-    case 'zeros': return { class_name: 'Zeros', config: {} };
-    case 'ones': return { class_name: 'Ones', config: {} };
-    case 'randomUniform':
-      return { class_name: 'RandomUniform', config: { minval: config.minval ?? -0.05, maxval: config.maxval ?? 0.05, seed } };
-    case 'randomNormal':
-      return { class_name: 'RandomNormal', config: { mean: config.mean ?? 0, stddev: config.stddev ?? 0.05, seed } };
-    default: // truncatedNormal
-      return { class_name: 'TruncatedNormal', config: { mean: config.mean ?? 0, stddev: config.stddev ?? 0.05, seed } };
-  }
+/** A layer's weft config as its Keras JSON config, through its class's own mapping. */
+function layerConfigToKeras({ className, config }: LayerSpec): Json {
+  return layerClass(className).toKeras(config);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Keras -> weft
 // ---------------------------------------------------------------------------------------------
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function expectObject(where: string, v: unknown, what: string): Json {
-  if (!isObject(v)) throw invalidType(where, what, v);
-  return v;
-}
-
-function expectString(where: string, v: unknown): string {
-  if (typeof v !== 'string' || v.length === 0) throw invalidType(where, 'a non-empty string', v);
-  return v;
-}
-
-function expectArray(where: string, v: unknown, what: string): unknown[] {
-  if (!Array.isArray(v)) throw invalidType(where, what, v);
-  return v;
-}
 
 /**
  * A weft spec from a `modelTopology` (or a whole layers-model `model.json`, or the Keras
@@ -252,106 +173,15 @@ function sequentialToSpec(configArg: unknown): ModelSpec {
   return { name, layers, inputs: [[layers[0].config.name as string, 0]], outputs: [[prev, 0]] };
 }
 
-/** One Keras layer as a weft LayerSpec: snake_case config to the camelCase weft's constructors take. */
+/** One Keras layer as a weft LayerSpec: its class's own mapping reads the snake_case config. */
 function layerFromKeras(className: string, name: string, c: Json, inboundNodes: TensorRef[][]): LayerSpec {
-  const where = (key: string): string => `config.${key} of layer '${name}' (${className})`;
-  /** A field weft cannot honour must be unset (null/absent) or at the value weft implements. */
-  const mustBe = (key: string, allowed: unknown[], why: string): void => {
-    const v = c[key];
-    if (v !== undefined && v !== null && !allowed.includes(v)) throw invalidArgument(where(key), `${allowed.length ? `${allowed.map((a) => JSON.stringify(a)).join(' or ')} or ` : ''}null (${why})`, v);
-  };
-  mustBe('trainable', [true], 'weft trains every layer');
-  const noRegularizers = (keys: string[]): void => keys.forEach((k) => mustBe(k, [], 'weft has no regularizers or constraints'));
-  let config: Record<string, unknown>;
-  switch (className) {
-    case 'InputLayer': {
-      const shape = c.batch_input_shape ?? c.batch_shape;
-      const key = c.batch_input_shape !== undefined ? 'batch_input_shape' : 'batch_shape';
-      if (!Array.isArray(shape) || shape.length < 2) throw invalidType(where(key), 'a shape [batch, ...dims] of rank >= 2', shape);
-      const dims = shape.slice(1);
-      if (!dims.every((d) => Number.isInteger(d) && (d as number) >= 1)) {
-        throw invalidArgument(where(key), 'known positive dimensions after the batch one (weft needs a fixed example shape)', shape);
-      }
-      mustBe('sparse', [false], 'weft has no sparse inputs');
-      mustBe('ragged', [false], 'weft has no ragged inputs');
-      config = { name, shape: dims, dtype: c.dtype ?? 'float32' };
-      break;
-    }
-    case 'Dense':
-      noRegularizers(['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']);
-      config = {
-        name, units: c.units, activation: c.activation ?? 'linear', useBias: c.use_bias ?? true,
-        kernelInitializer: initializerFromKeras(where('kernel_initializer'), c.kernel_initializer) ?? 'glorotUniform',
-        biasInitializer: initializerFromKeras(where('bias_initializer'), c.bias_initializer) ?? 'zeros',
-      };
-      break;
-    case 'Dropout':
-      config = { name, rate: c.rate, noiseShape: c.noise_shape ?? null, seed: c.seed ?? null };
-      break;
-    case 'Embedding':
-      noRegularizers(['embeddings_regularizer', 'activity_regularizer', 'embeddings_constraint']);
-      mustBe('mask_zero', [false], 'weft has no masking');
-      config = {
-        name, inputDim: c.input_dim, outputDim: c.output_dim,
-        embeddingsInitializer: initializerFromKeras(where('embeddings_initializer'), c.embeddings_initializer) ?? 'randomUniform',
-      };
-      break;
-    case 'Flatten':
-      mustBe('data_format', ['channels_last'], 'weft flattens channels-last');
-      config = { name };
-      break;
-    case 'Concatenate':
-      config = { name, axis: c.axis ?? -1 };
-      break;
-    default:
-      throw unknownName(`layer class (layer '${name}')`, className, SUPPORTED_LAYER_CLASSES);
+  const reader = new KerasConfigReader(className, name, c);
+  reader.mustBe('trainable', [true], 'weft trains every layer');
+  let cls;
+  try {
+    cls = layerClass(className);
+  } catch {
+    throw unknownName(`layer class (layer '${name}')`, className, registeredLayerClassNames());
   }
-  return { className, config, inboundNodes };
-}
-
-const DEFAULT_PARAMS: Record<string, number> = { minval: -0.05, maxval: 0.05, mean: 0, stddev: 0.05 };
-const INITIALIZER_CLASSES = [
-  'VarianceScaling', 'GlorotUniform', 'GlorotNormal', 'HeUniform', 'HeNormal', 'LecunUniform', 'LecunNormal',
-  'Zeros', 'Ones', 'Constant', 'RandomUniform', 'RandomNormal', 'TruncatedNormal',
-];
-
-/**
- * A Keras initializer `{class_name, config}` as a weft initializer: a plain name when it has no
- * settings beyond the defaults (so a weft model read back has the config it was written with).
- */
-function initializerFromKeras(where: string, v: unknown): InitializerSpec | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return resolveInitializer(where, v).className;
-  const o = expectObject(where, v, 'an initializer {class_name, config}');
-  const cls = expectString(`${where}.class_name`, o.class_name);
-  const c = o.config === undefined || o.config === null ? {} : expectObject(`${where}.config`, o.config, 'an object');
-  let name: string;
-  if (cls === 'VarianceScaling') {
-    const dist = c.distribution === 'truncated_normal' || c.distribution === 'truncatedNormal' ? 'normal' : c.distribution;
-    const found = Object.entries(VARIANCE_SCALING).find(([, p]) => p.scale === c.scale && p.mode === c.mode && p.distribution === dist);
-    if (found === undefined) {
-      throw invalidArgument(where, "a VarianceScaling weft has: {scale 1, mode 'fan_avg'} (glorot), {2, 'fan_in'} (he) or {1, 'fan_in'} (lecun), with distribution 'uniform' or 'normal'", JSON.stringify(c));
-    }
-    name = found[0];
-  } else if (cls === 'Constant') {
-    if (c.value !== 0 && c.value !== 1) throw invalidArgument(`${where}.config.value`, '0 or 1 (weft has zeros and ones, not other constants)', c.value);
-    name = c.value === 0 ? 'zeros' : 'ones';
-  } else {
-    name = canonicalName(cls);
-    if (!INITIALIZER_CLASSES.includes(cls) && !INITIALIZER_CLASSES.some((k) => canonicalName(k) === name)) {
-      throw unknownName(`initializer for ${where}`, cls, INITIALIZER_CLASSES);
-    }
-  }
-  const params: Record<string, number> = {};
-  if (typeof c.seed === 'number') params.seed = c.seed;
-  if (name === 'randomUniform' || name === 'randomNormal' || name === 'truncatedNormal') {
-    const keys = name === 'randomUniform' ? ['minval', 'maxval'] : ['mean', 'stddev'];
-    for (const k of keys) {
-      if (c[k] === undefined || c[k] === null) continue;
-      if (typeof c[k] !== 'number') throw invalidType(`${where}.config.${k}`, 'a number', c[k]);
-      if (c[k] !== DEFAULT_PARAMS[k]) params[k] = c[k] as number;
-    }
-  }
-  const resolved = resolveInitializer(where, name).className; // checks the name
-  return Object.keys(params).length === 0 ? resolved : ({ className: resolved, config: params } satisfies InitializerConfig);
+  return { className, config: cls.fromKeras(reader), inboundNodes };
 }

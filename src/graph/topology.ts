@@ -1,6 +1,5 @@
 import { invalidType, ShapeError } from '../errors.js';
 import type { Layer } from './layer.js';
-import { InputLayer } from './layers/input.js';
 import { Node, SymbolicTensor } from './symbolic.js';
 
 export interface Topology {
@@ -28,7 +27,7 @@ export function mapGraph(inputsArg: unknown, outputsArg: unknown): { inputs: Sym
   const inputs = asTensorList('inputs', inputsArg);
   const outputs = asTensorList('outputs', outputsArg);
   inputs.forEach((t, i) => {
-    if (!(t.node.layer instanceof InputLayer)) {
+    if (!(t.node.layer.isInput)) {
       throw invalidType(`inputs[${i}]`, 'a tensor made by weft.input()', `the output of layer '${t.name}' (${t.node.layer.className})`);
     }
   });
@@ -46,7 +45,7 @@ export function mapGraph(inputsArg: unknown, outputsArg: unknown): { inputs: Sym
 
   const reached = new Set(order.map((n) => n.layer));
   for (const node of order) {
-    if (node.layer instanceof InputLayer && !inputs.includes(node.output)) {
+    if (node.layer.isInput && !inputs.includes(node.output)) {
       const consumer = order.find((n) => n.inputs.includes(node.output));
       throw new ShapeError(consumer === undefined
         ? `Graph disconnected: output '${node.layer.name}' is an input tensor that is not in the model's \`inputs\``

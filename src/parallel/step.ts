@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Executor, isLogitsLayer } from '../graph/executor.js';
 import type { CallContext, Layer } from '../graph/layer.js';
-import { Dropout } from '../graph/layers/dropout.js';
 import type { Loss } from '../graph/losses.js';
 import type { Metric } from '../graph/metrics.js';
 import type { GraphModel } from '../graph/model.js';
@@ -38,7 +37,8 @@ function batchShape(t: { shape: readonly (number | null)[] }, rows: number): num
 export class StepRunner {
   private readonly executor: Executor;
   private readonly maskScratch = new Map<Layer, Float32Array>();
-  private readonly layerKeys = new Map<Layer, Key>();
+  /** Each layer's key, by the seed it asked with ('' for the run's). */
+  private readonly layerKeys = new Map<Layer, Map<number | '', Key>>();
   private keyOwner: Key | null = null;
   /** Where the last training step's time went outside the math, for the benchmarks. */
   readonly timing = { copyInMs: 0, exportMs: 0 };
@@ -61,17 +61,18 @@ export class StepRunner {
     return tf.tensor(batch.y as Float32Array, shape, 'float32');
   }
 
-  /** A layer's key: its own seed if it has one, else the run's; folded with its model index. */
-  private layerKey(layer: Layer, runKey: Key): Key {
+  /** A layer's key: its own seed if it asks with one, else the run's; folded with its model index. */
+  private layerKey(layer: Layer, runKey: Key, seed: number | undefined): Key {
     if (this.keyOwner !== runKey) {
       this.layerKeys.clear();
       this.keyOwner = runKey;
     }
-    let key = this.layerKeys.get(layer);
+    let keys = this.layerKeys.get(layer);
+    if (keys === undefined) this.layerKeys.set(layer, (keys = new Map()));
+    let key = keys.get(seed ?? '');
     if (key === undefined) {
-      const seed = layer instanceof Dropout ? layer.seed : undefined;
       key = foldIn(seed === undefined ? runKey : keyFromSeed(seed), this.model.layerIndex(layer));
-      this.layerKeys.set(layer, key);
+      keys.set(seed ?? '', key);
     }
     return key;
   }
@@ -79,14 +80,14 @@ export class StepRunner {
   private context(training: boolean, batch: Batch, key: StepKey | null): (layer: Layer) => CallContext {
     return (layer) => ({
       training,
-      dropoutMask: (rate, rowSize, rows) => {
+      dropoutMask: (rate, rowSize, rows, seed) => {
         if (key === null) throw new Error('dropoutMask requested outside training');
         let scratch = this.maskScratch.get(layer);
         if (scratch === undefined || scratch.length !== rows * rowSize) {
           scratch = new Float32Array(rows * rowSize);
           this.maskScratch.set(layer, scratch);
         }
-        fillDropoutMask(this.layerKey(layer, key.runKey), key.epoch, batch.firstExample, rows, rowSize, rate, scratch);
+        fillDropoutMask(this.layerKey(layer, key.runKey, seed), key.epoch, batch.firstExample, rows, rowSize, rate, scratch);
         return scratch;
       },
     });

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeValue, invalidArgument, invalidType, shapeMismatch } from '../errors.js';
-import { Embedding } from '../graph/layers/embedding.js';
 import type { Loss } from '../graph/losses.js';
 import type { GraphModel } from '../graph/model.js';
 import { formatShape, sizeOf, type DType } from '../graph/shape.js';
@@ -102,11 +101,11 @@ function toColumn(argument: string, value: unknown, exampleShape: number[], dtyp
 }
 
 
-/** The smallest inputDim of the Embedding layers an input feeds directly, if any. */
-function embeddingLimit(model: GraphModel, input: SymbolicTensor): number | null {
-  const dims = model.nodes.filter((n) => n.layer instanceof Embedding && n.inputs.includes(input))
-    .map((n) => (n.layer as Embedding).inputDim);
-  return dims.length > 0 ? Math.min(...dims) : null;
+/** The tightest integer bound (an Embedding's inputDim) of the layers an input feeds directly, if any. */
+function integerBound(model: GraphModel, input: SymbolicTensor): number | null {
+  const bounds = model.nodes.flatMap((n) => n.inputs.map((t, k) => (t === input ? n.layer.integerInputBound(k) : null)))
+    .filter((b): b is number => b !== null);
+  return bounds.length > 0 ? Math.min(...bounds) : null;
 }
 
 /** A plain object, as Keras's dict of inputs is written in JavaScript (not a tensor, array or typed array). */
@@ -142,7 +141,7 @@ export function toInputColumns(model: GraphModel, x: unknown, name = 'x', memory
   const columns = model.inputs.map((t, i) => {
     const argument = keyed ? `${name}['${t.name}']` : n === 1 ? name : `${name}[${i}]`;
     const column = toColumn(argument, list[i], t.shape.slice(1) as number[], t.dtype, memory);
-    const limit = embeddingLimit(model, t);
+    const limit = integerBound(model, t);
     if (limit !== null) checkRange(argument, column.data, limit, column.rowSize, `Embedding indices (integers)`);
     return column;
   });

@@ -2,10 +2,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, invalidType, ShapeError } from '../../errors.js';
 import { checkLayerConfig, Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { formatShape, type Shape } from '../shape.js';
+import type { Json, KerasConfigReader } from '../keras-config.js';
 
 /** Joins its inputs along `axis` (default -1); every other axis must match. */
 export class Concatenate extends Layer {
-  readonly className = 'Concatenate';
+  static override readonly className = 'Concatenate';
+
+  static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
+    return { name: r.name, axis: r.value('axis', -1) };
+  }
+
+  static override toKeras(c: Record<string, unknown>): Json {
+    return { axis: c.axis ?? -1, name: c.name, trainable: true };
+  }
   readonly axis: number;
   protected override readonly minInputs = 2;
   protected override readonly maxInputs = Infinity;

@@ -5,6 +5,7 @@ import { resolveInitializer, type InitializerSpec } from '../initializers.js';
 import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { formatShape, type Shape } from '../shape.js';
 import { transpose2d } from '../tensor-io.js';
+import { initializerToKeras, type Json, type KerasConfigReader } from '../keras-config.js';
 
 export interface DenseConfig {
   units: number;
@@ -26,7 +27,26 @@ interface DenseCache {
 
 /** y = activation(x · kernel + bias), applied over the last axis. */
 export class Dense extends Layer {
-  readonly className = 'Dense';
+  static override readonly className = 'Dense';
+
+  static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
+    r.noneOf(['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'], 'weft has no regularizers or constraints');
+    return {
+      name: r.name, units: r.get('units'), activation: r.value('activation', 'linear'), useBias: r.value('use_bias', true),
+      kernelInitializer: r.initializer('kernel_initializer', 'glorotUniform'),
+      biasInitializer: r.initializer('bias_initializer', 'zeros'),
+    };
+  }
+
+  static override toKeras(c: Record<string, unknown>): Json {
+    return {
+      units: c.units, activation: c.activation ?? 'linear', use_bias: c.useBias ?? true,
+      kernel_initializer: initializerToKeras(c.kernelInitializer ?? 'glorotUniform'),
+      bias_initializer: initializerToKeras(c.biasInitializer ?? 'zeros'),
+      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+      name: c.name, trainable: true,
+    };
+  }
   readonly units: number;
   readonly activation: Activation;
   readonly useBias: boolean;

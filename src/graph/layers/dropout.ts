@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, invalidArgument, invalidType } from '../../errors.js';
 import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { formatShape, sizeOf, type Shape } from '../shape.js';
+import type { Json, KerasConfigReader } from '../keras-config.js';
 
 export interface DropoutConfig {
   rate: number;
@@ -17,7 +18,15 @@ export interface DropoutConfig {
  * comes from the step's counter-based generator, never from a stateful per-layer RNG.
  */
 export class Dropout extends Layer {
-  readonly className = 'Dropout';
+  static override readonly className = 'Dropout';
+
+  static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
+    return { name: r.name, rate: r.get('rate'), noiseShape: r.value('noise_shape', null), seed: r.value('seed', null) };
+  }
+
+  static override toKeras(c: Record<string, unknown>): Json {
+    return { rate: c.rate, noise_shape: c.noiseShape ?? null, seed: c.seed ?? null, name: c.name, trainable: true };
+  }
   readonly rate: number;
   readonly noiseShape: (number | null)[] | null;
   readonly seed: number | undefined;

@@ -6,6 +6,7 @@ import { formatShape, type Shape } from '../shape.js';
 import { SymbolicTensor } from '../symbolic.js';
 import { InputLayer } from './input.js';
 import { gatherRowsTensor, readTensor } from '../tensor-io.js';
+import { initializerToKeras, type Json, type KerasConfigReader } from '../keras-config.js';
 
 export interface EmbeddingConfig {
   inputDim: number;
@@ -16,7 +17,31 @@ export interface EmbeddingConfig {
 
 /** Looks up a row of `embeddings` for each integer index; indices must lie in [0, inputDim). */
 export class Embedding extends Layer {
-  readonly className = 'Embedding';
+  static override readonly className = 'Embedding';
+
+  static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
+    r.noneOf(['embeddings_regularizer', 'activity_regularizer', 'embeddings_constraint'], 'weft has no regularizers or constraints');
+    r.mustBe('mask_zero', [false], 'weft has no masking');
+    return {
+      name: r.name, inputDim: r.get('input_dim'), outputDim: r.get('output_dim'),
+      embeddingsInitializer: r.initializer('embeddings_initializer', 'randomUniform'),
+    };
+  }
+
+  /** tfjs-layers writes every field, the unset ones as null, and the batch_input_shape it derives when input_length is unset. */
+  static override toKeras(c: Record<string, unknown>): Json {
+    return {
+      input_dim: c.inputDim, output_dim: c.outputDim,
+      embeddings_initializer: initializerToKeras(c.embeddingsInitializer ?? 'randomUniform'),
+      embeddings_regularizer: null, activity_regularizer: null, embeddings_constraint: null,
+      mask_zero: null, input_length: null, name: c.name, trainable: true, batch_input_shape: [null, null],
+    };
+  }
+
+  /** Indices must lie in [0, inputDim): the data loader checks them before training. */
+  override integerInputBound(): number {
+    return this.inputDim;
+  }
   readonly inputDim: number;
   readonly outputDim: number;
   private readonly init: ReturnType<typeof resolveInitializer>;

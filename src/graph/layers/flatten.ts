@@ -2,10 +2,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../../errors.js';
 import { checkLayerConfig, Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { exampleSize, formatShape, type Shape } from '../shape.js';
+import type { KerasConfigReader } from '../keras-config.js';
 
 /** Folds every axis but the batch one into one: (None, 50, 64) becomes (None, 3200). */
 export class Flatten extends Layer {
-  readonly className = 'Flatten';
+  static override readonly className = 'Flatten';
+
+  static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
+    r.mustBe('data_format', ['channels_last'], 'weft flattens channels-last');
+    return { name: r.name };
+  }
 
   constructor(config: { name?: string } = {}) {
     super(checkLayerConfig<{ name?: string }>('Flatten', config, ['name']).name, 'flatten');

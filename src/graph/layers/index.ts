@@ -1,24 +1,34 @@
-import { unknownName } from '../../errors.js';
-import type { Layer } from '../layer.js';
+/**
+ * The built-in layers, one registry line each: `name: layerFactory(Class)` registers the class
+ * (for specs and model.json) and makes it `weft.layers.name`. A new layer is its file, a line
+ * here and a row in the layer test table.
+ */
 import { Concatenate } from './concatenate.js';
-import { Dense, type DenseConfig } from './dense.js';
-import { Dropout, type DropoutConfig } from './dropout.js';
-import { Embedding, type EmbeddingConfig } from './embedding.js';
+import { Dense } from './dense.js';
+import { Dropout } from './dropout.js';
+import { Embedding } from './embedding.js';
 import { Flatten } from './flatten.js';
-import { InputLayer, type InputConfig } from './input.js';
+import { InputLayer } from './input.js';
+import { layerFactory, mergeFactory, registerLayerClass } from './registry.js';
 
-export { Concatenate, Dense, Dropout, Embedding, Flatten, InputLayer };
-export type { DenseConfig, DropoutConfig, EmbeddingConfig, InputConfig };
+export type { DenseConfig } from './dense.js';
+export type { DropoutConfig } from './dropout.js';
+export type { EmbeddingConfig } from './embedding.js';
+export type { InputConfig } from './input.js';
+export { layerClass, layerFromConfig, layerModuleUrl, registerLayerClass, registeredLayerClassNames } from './registry.js';
 
-/** className → constructor, for rebuilding a graph from its JSON spec (in a worker, from a file). */
-const LAYER_CLASSES: Record<string, new (config: never) => Layer> = {
-  InputLayer, Dense, Dropout, Embedding, Flatten, Concatenate,
+registerLayerClass(InputLayer);
+
+/** `weft.layers`: tfjs-layers' factory names. */
+export const builtinLayers = {
+  dense: layerFactory(Dense),
+  dropout: layerFactory(Dropout),
+  embedding: layerFactory(Embedding),
+  flatten: layerFactory(Flatten),
+  concatenate: mergeFactory(Concatenate),
 };
 
-export function layerFromConfig(className: string, config: Record<string, unknown>): Layer {
-  const ctor = LAYER_CLASSES[className];
-  if (ctor === undefined) throw unknownName('layer class', className, Object.keys(LAYER_CLASSES));
-  // JSON has no undefined: a null optional field means "not set".
-  const cleaned = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null));
-  return new ctor(cleaned as never);
+/** `weft.input({shape})`: the symbolic tensor of a new InputLayer. */
+export function symbolicInput(config: ConstructorParameters<typeof InputLayer>[0]) {
+  return new InputLayer(config).output;
 }

@@ -3,6 +3,7 @@ import { checkInteger, invalidArgument, invalidType, unknownName } from '../../e
 import { checkLayerConfig, Layer, type Gradients, type ParamSpec } from '../layer.js';
 import { Node, type SymbolicTensor } from '../symbolic.js';
 import type { DType, Shape } from '../shape.js';
+import type { Json, KerasConfigReader } from '../keras-config.js';
 
 export interface InputConfig {
   /** The shape of one example, without the batch axis. */
@@ -13,7 +14,28 @@ export interface InputConfig {
 
 /** The graph's entry point: holds the example shape and dtype; the step feeds it data. */
 export class InputLayer extends Layer {
-  readonly className = 'InputLayer';
+  static override readonly className = 'InputLayer';
+
+  static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
+    const key = r.get('batch_input_shape') !== undefined ? 'batch_input_shape' : 'batch_shape';
+    const shape = r.get(key);
+    if (!Array.isArray(shape) || shape.length < 2) throw invalidType(r.where(key), 'a shape [batch, ...dims] of rank >= 2', shape);
+    const dims = shape.slice(1);
+    if (!dims.every((d) => Number.isInteger(d) && (d as number) >= 1)) {
+      throw invalidArgument(r.where(key), 'known positive dimensions after the batch one (weft needs a fixed example shape)', shape);
+    }
+    r.mustBe('sparse', [false], 'weft has no sparse inputs');
+    r.mustBe('ragged', [false], 'weft has no ragged inputs');
+    return { name: r.name, shape: dims, dtype: r.value('dtype', 'float32') };
+  }
+
+  static override toKeras(c: Record<string, unknown>): Json {
+    return { batch_input_shape: [null, ...(c.shape as number[])], dtype: c.dtype ?? 'float32', sparse: false, name: c.name };
+  }
+
+  override get isInput(): boolean {
+    return true;
+  }
   readonly batchShape: Shape;
   readonly dtype: DType;
   readonly output: SymbolicTensor;
