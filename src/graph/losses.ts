@@ -1,100 +1,198 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { invalidType, unknownName } from '../errors.js';
-
-export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
-
-/** The per-example losses and the gradient of their sum with respect to the model's output. */
-export interface LossResult {
-  /** Shape [batch]. */
-  readonly perExample: tf.Tensor1D;
-  /** dL/d output, or dL/d logits when `gradIsLogits` (the fused softmax/sigmoid form). */
-  readonly grad: tf.Tensor;
-  readonly gradIsLogits: boolean;
-}
-
-/** What the loss sees of the model's head: its output, and its logits when it has them. */
-export interface Head {
-  readonly output: tf.Tensor;
-  readonly logits: tf.Tensor | null;
-  readonly activation: string;
-}
-
-// Keras's backend.epsilon(): probabilities are clipped to [EPS, 1 - EPS] before a log.
-const EPS = 1e-7;
-
 /**
- * Softmax + crossentropy (and sigmoid + binary crossentropy) are differentiated together from
- * the logits, as Keras does through `_keras_logits`: dL/dz = p·Σy − y is exact and stable where
- * the chained form divides by a probability that underflowed.
+ * Losses: Keras 3's set, by name (tfjs's camelCase or Keras's snake_case) or configured
+ * (`losses.categoricalCrossentropy({fromLogits: true, labelSmoothing: 0.1})`). A Loss carries
+ * a JSON-safe `spec` ({name, config}) that getLoss also takes: workers rebuild the loss from it.
+ * Every loss is written as forward + hand-written derivative on tfjs-core ops (no autodiff: the
+ * wasm backend registers no gradients); the definitions live in ./losses/.
  */
-function categorical(head: Head, y: tf.Tensor): LossResult {
-  const { output: p, logits: z } = head;
-  if (head.activation === 'softmax' && z !== null) {
-    const perExample = tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(z)), -1)) as tf.Tensor1D;
-    return { perExample, grad: tf.sub(tf.mul(p, tf.sum(y, -1, true)), y), gradIsLogits: true };
-  }
-  // Keras's probability form: renormalise, clip, -Σ y log q; the clip blocks the gradient.
-  const s = tf.sum(p, -1, true);
-  const q = tf.div(p, s);
-  const c = tf.clipByValue(q, EPS, 1 - EPS);
-  const perExample = tf.neg(tf.sum(tf.mul(y, tf.log(c)), -1)) as tf.Tensor1D;
-  const inside = tf.logicalAnd(tf.greater(q, EPS), tf.less(q, 1 - EPS));
-  const gq = tf.where(inside, tf.neg(tf.div(y, c)), tf.zerosLike(q));
-  const grad = tf.div(tf.sub(gq, tf.sum(tf.mul(gq, q), -1, true)), s);
-  return { perExample, grad, gradIsLogits: false };
-}
+import * as tf from '@tensorflow/tfjs-core';
+import { checkInteger, checkNumberInRange, invalidArgument, invalidType, unknownName, unrecognizedKeywords } from '../errors.js';
+import { categoricalHinge, hinge, kullbackLeiblerDivergence, poisson, squaredHinge } from './losses/classification.js';
+import { binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy } from './losses/crossentropy.js';
+import {
+  cosineSimilarity, huber, logCosh, meanAbsoluteError, meanAbsolutePercentageError, meanSquaredError, meanSquaredLogarithmicError,
+} from './losses/regression.js';
+import type { Head, LossDefinition, LossResult, OptionValues } from './losses/types.js';
 
-function binary(head: Head, y: tf.Tensor): LossResult {
-  const { output: p, logits: z } = head;
-  const d = p.shape[p.rank - 1] as number;
-  if (head.activation === 'sigmoid' && z !== null) {
-    // max(z, 0) − z·y + log(1 + exp(−|z|)): the stable form of sigmoid crossentropy.
-    const terms = tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
-    return { perExample: tf.mean(terms, -1) as tf.Tensor1D, grad: tf.div(tf.sub(p, y), d), gradIsLogits: true };
-  }
-  const c = tf.clipByValue(p, EPS, 1 - EPS);
-  const terms = tf.add(tf.mul(y, tf.log(c)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, c))));
-  const inside = tf.logicalAnd(tf.greater(p, EPS), tf.less(p, 1 - EPS));
-  const dc = tf.div(tf.sub(tf.div(tf.sub(1, y), tf.sub(1, c)), tf.div(y, c)), d);
-  return { perExample: tf.neg(tf.mean(terms, -1)) as tf.Tensor1D, grad: tf.where(inside, dc, tf.zerosLike(p)), gradIsLogits: false };
-}
+export type { Head, LossResult, OptionValues } from './losses/types.js';
 
-function meanSquared(head: Head, y: tf.Tensor): LossResult {
-  const diff = tf.sub(head.output, y);
-  const d = diff.shape[diff.rank - 1] as number;
-  return { perExample: tf.mean(tf.square(diff), -1) as tf.Tensor1D, grad: tf.mul(diff, 2 / d), gradIsLogits: false };
+const DEFINITIONS = {
+  // The first four keep their place: messages list the names in this order.
+  categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy, meanSquaredError,
+  meanAbsoluteError, meanAbsolutePercentageError, meanSquaredLogarithmicError, huber, logCosh,
+  kullbackLeiblerDivergence, poisson, hinge, squaredHinge, categoricalHinge, cosineSimilarity,
+} satisfies Record<string, LossDefinition>;
+
+export type LossName = keyof typeof DEFINITIONS;
+
+export const LOSS_NAMES = Object.keys(DEFINITIONS) as LossName[];
+
+/** Keras's snake_case names and the short and legacy spellings Keras and tfjs accept. */
+const ALIASES: Record<string, LossName> = {
+  categorical_crossentropy: 'categoricalCrossentropy',
+  sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
+  binary_crossentropy: 'binaryCrossentropy',
+  mean_squared_error: 'meanSquaredError', mse: 'meanSquaredError', MSE: 'meanSquaredError',
+  mean_absolute_error: 'meanAbsoluteError', mae: 'meanAbsoluteError', MAE: 'meanAbsoluteError',
+  mean_absolute_percentage_error: 'meanAbsolutePercentageError', mape: 'meanAbsolutePercentageError', MAPE: 'meanAbsolutePercentageError',
+  mean_squared_logarithmic_error: 'meanSquaredLogarithmicError', msle: 'meanSquaredLogarithmicError', MSLE: 'meanSquaredLogarithmicError',
+  log_cosh: 'logCosh', logcosh: 'logCosh',
+  kl_divergence: 'kullbackLeiblerDivergence', kullback_leibler_divergence: 'kullbackLeiblerDivergence', kld: 'kullbackLeiblerDivergence', KLD: 'kullbackLeiblerDivergence',
+  squared_hinge: 'squaredHinge', categorical_hinge: 'categoricalHinge',
+  // tfjs-layers' name for the same −cos loss.
+  cosine_similarity: 'cosineSimilarity', cosineProximity: 'cosineSimilarity',
+};
+
+/** What a Loss is rebuilt from in a worker: its name and every option, JSON-safe. */
+export interface LossSpec {
+  readonly name: LossName;
+  readonly config: OptionValues;
 }
 
 export interface Loss {
   readonly name: LossName;
   /** True when targets are class indices (shape [batch] or [batch, 1]) rather than rows like the output. */
   readonly sparseTargets: boolean;
+  readonly spec: LossSpec;
+  /** Per-example losses [batch] and the gradient of their sum (see LossResult). */
   compute(head: Head, yTrue: tf.Tensor): LossResult;
+  /** Per-example losses [batch] from the output alone, forward only (the loss as a metric). */
+  perExample(yPred: tf.Tensor, yTrue: tf.Tensor): tf.Tensor1D;
+  /** The spec: JSON.stringify(loss) writes what getLoss reads back. */
+  toJSON(): LossSpec;
 }
 
-const LOSSES: Record<LossName, Loss> = {
-  categoricalCrossentropy: { name: 'categoricalCrossentropy', sparseTargets: false, compute: categorical },
-  sparseCategoricalCrossentropy: {
-    name: 'sparseCategoricalCrossentropy', sparseTargets: true,
-    compute: (head, labels) => categorical(head, tf.oneHot(tf.cast(tf.reshape(labels, [-1]), 'int32'), head.output.shape[1] as number)),
+/** The check of each option any loss or metric takes: the value, or a named error. */
+const OPTION_CHECKS: Record<string, (value: unknown) => number | boolean> = {
+  fromLogits: (v) => {
+    if (typeof v !== 'boolean') throw invalidType('fromLogits', 'a boolean', v);
+    return v;
   },
-  binaryCrossentropy: { name: 'binaryCrossentropy', sparseTargets: false, compute: binary },
-  meanSquaredError: { name: 'meanSquaredError', sparseTargets: false, compute: meanSquared },
+  labelSmoothing: (v) => checkNumberInRange('labelSmoothing', v, 0, 1),
+  delta: (v) => {
+    if (typeof v !== 'number') throw invalidType('delta', 'a positive number', v);
+    if (!(v > 0 && Number.isFinite(v))) throw invalidArgument('delta', 'a positive number', v);
+    return v;
+  },
+  k: (v) => checkInteger('k', v, 1),
+  threshold: (v) => checkNumberInRange('threshold', v, 0, 1),
 };
 
-const ALIASES: Record<string, LossName> = {
-  categorical_crossentropy: 'categoricalCrossentropy',
-  sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
-  binary_crossentropy: 'binaryCrossentropy',
-  mean_squared_error: 'meanSquaredError', mse: 'meanSquaredError', MSE: 'meanSquaredError',
-};
-
-export const LOSS_NAMES = Object.keys(LOSSES) as LossName[];
-
-/** Accepts tfjs's camelCase and Keras's snake_case spellings. */
-export function getLoss(name: unknown): Loss {
-  if (typeof name !== 'string') throw invalidType('loss', `one of ${LOSS_NAMES.join(', ')}`, name);
-  const loss = LOSSES[(ALIASES[name] ?? name) as LossName];
-  if (loss === undefined) throw unknownName('loss', name, [...LOSS_NAMES, ...Object.keys(ALIASES)]);
-  return loss;
+/**
+ * Resolves `options` against `defaults`: each known key checked, unknown keys refused in Keras's
+ * words ("Unrecognized keyword arguments passed to Huber: {'delta_': 2}"). `extra` are keys the
+ * caller handles itself (a metric's `name`).
+ */
+export function resolveOptions(className: string, defaults: OptionValues, options: unknown, extra: readonly string[] = []): OptionValues {
+  if (options === undefined) return defaults;
+  const known = [...Object.keys(defaults), ...extra];
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidType('options', `an options object {${known.join(', ')}}`, options);
+  }
+  const entries = Object.entries(options);
+  const unknown = entries.filter(([k]) => !known.includes(k));
+  if (unknown.length > 0) {
+    const error = unrecognizedKeywords(className, unknown, known.length > 0 ? known : ['(no options)']);
+    const smoothing = className === 'SparseCategoricalCrossentropy' && unknown.some(([k]) => k === 'labelSmoothing');
+    if (!smoothing) throw error;
+    throw new RangeError(`${error.message}. Keras 3's SparseCategoricalCrossentropy takes no label smoothing: smooth one-hot targets with categoricalCrossentropy instead`);
+  }
+  const config: Record<string, number | boolean> = { ...defaults };
+  for (const [k, v] of entries) {
+    if (k in defaults && v !== undefined) config[k] = OPTION_CHECKS[k](v);
+  }
+  return config;
 }
+
+export function lossDefinition(name: LossName): LossDefinition {
+  return DEFINITIONS[name];
+}
+
+function makeLoss(name: LossName, config: OptionValues): Loss {
+  const def: LossDefinition = DEFINITIONS[name];
+  const spec: LossSpec = Object.freeze({ name, config: Object.freeze({ ...config }) });
+  return Object.freeze({
+    name,
+    sparseTargets: def.sparseTargets,
+    spec,
+    compute: (head: Head, yTrue: tf.Tensor) => def.compute(head, yTrue, spec.config),
+    perExample: (yPred: tf.Tensor, yTrue: tf.Tensor) => def.value(yPred, yTrue, spec.config),
+    toJSON: () => spec,
+  });
+}
+
+/** The loss under a name, in any accepted spelling; undefined if there is none. */
+function resolveName(name: string): LossName | undefined {
+  const resolved = ALIASES[name] ?? name;
+  return Object.hasOwn(DEFINITIONS, resolved) ? (resolved as LossName) : undefined;
+}
+
+const EXPECTED = `one of ${LOSS_NAMES.join(', ')}, or a loss from weft.losses (or its spec {name, config})`;
+
+/**
+ * A loss from its name (tfjs's camelCase and Keras's snake_case spellings), a Loss (made by
+ * weft.losses.*), or a Loss's spec `{name, config}` (what the workers receive).
+ */
+export function getLoss(identifier: unknown): Loss {
+  if (typeof identifier === 'string') {
+    const name = resolveName(identifier);
+    if (name === undefined) throw unknownName('loss', identifier, [...LOSS_NAMES, ...Object.keys(ALIASES)]);
+    return makeLoss(name, DEFINITIONS[name].defaults);
+  }
+  if (identifier === null || typeof identifier !== 'object' || Array.isArray(identifier)) throw invalidType('loss', EXPECTED, identifier);
+  // A Loss is rebuilt from its spec, so only what a worker could rebuild is ever used.
+  const spec = (typeof (identifier as Partial<Loss>).compute === 'function' ? (identifier as Loss).spec : identifier) as Partial<LossSpec>;
+  const keys = Object.keys(spec);
+  if (typeof spec.name !== 'string' || keys.some((k) => k !== 'name' && k !== 'config')) throw invalidType('loss', EXPECTED, identifier);
+  const name = resolveName(spec.name);
+  if (name === undefined) throw unknownName('loss', spec.name, [...LOSS_NAMES, ...Object.keys(ALIASES)]);
+  const def: LossDefinition = DEFINITIONS[name];
+  return makeLoss(name, resolveOptions(def.className, def.defaults, spec.config ?? {}));
+}
+
+export interface CrossentropyOptions {
+  /** The output is logits (a linear head), not probabilities. Default false. */
+  fromLogits?: boolean;
+  /** In [0, 1]: targets become y·(1 − ls) + ls/K (K classes; 2 for binary). Default 0. */
+  labelSmoothing?: number;
+}
+
+export interface SparseCrossentropyOptions {
+  fromLogits?: boolean;
+}
+
+export interface HuberOptions {
+  /** Where the loss turns from quadratic to linear. Default 1. */
+  delta?: number;
+}
+
+/** A loss that takes no options. */
+export type NoOptions = Record<string, never>;
+
+const factory = <O>(name: LossName) => (options?: O): Loss => {
+  const def: LossDefinition = DEFINITIONS[name];
+  return makeLoss(name, resolveOptions(def.className, def.defaults, options));
+};
+
+/**
+ * Configured losses, as Keras's loss classes: `compile({loss: weft.losses.huber({delta: 2})})`.
+ * The camelCase names are tfjs's; each returns a Loss with a JSON-safe spec.
+ */
+export const losses = {
+  categoricalCrossentropy: factory<CrossentropyOptions>('categoricalCrossentropy'),
+  sparseCategoricalCrossentropy: factory<SparseCrossentropyOptions>('sparseCategoricalCrossentropy'),
+  binaryCrossentropy: factory<CrossentropyOptions>('binaryCrossentropy'),
+  meanSquaredError: factory<NoOptions>('meanSquaredError'),
+  meanAbsoluteError: factory<NoOptions>('meanAbsoluteError'),
+  meanAbsolutePercentageError: factory<NoOptions>('meanAbsolutePercentageError'),
+  meanSquaredLogarithmicError: factory<NoOptions>('meanSquaredLogarithmicError'),
+  huber: factory<HuberOptions>('huber'),
+  logCosh: factory<NoOptions>('logCosh'),
+  kullbackLeiblerDivergence: factory<NoOptions>('kullbackLeiblerDivergence'),
+  kld: factory<NoOptions>('kullbackLeiblerDivergence'),
+  poisson: factory<NoOptions>('poisson'),
+  hinge: factory<NoOptions>('hinge'),
+  squaredHinge: factory<NoOptions>('squaredHinge'),
+  categoricalHinge: factory<NoOptions>('categoricalHinge'),
+  cosineSimilarity: factory<NoOptions>('cosineSimilarity'),
+};

@@ -1,46 +1,244 @@
+/**
+ * Metrics as sums over the batch's examples (the loop divides by the example count, so the
+ * shards of a batch add up exactly): the accuracies, top-k, and every loss as a metric. By
+ * name, as Keras 3 and tfjs spell them, or configured (`metrics.topKCategoricalAccuracy({k: 3})`)
+ * with a JSON-safe spec getMetric also takes, as losses are.
+ *
+ * Not here: precision, recall and AUC. They are ratios of counts over the whole epoch
+ * (TP / (TP + FP)), not means of per-example values, so they need several sums per metric in the
+ * stats slot and a final combination by the loop; see the note in the report of issue 11.
+ */
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidType, unknownName } from '../errors.js';
-import type { Loss } from './losses.js';
+import { invalidArgument, invalidType, unknownName } from '../errors.js';
+import { lossDefinition, resolveOptions, type Loss, type LossName, type OptionValues } from './losses.js';
 
-export type MetricName = 'categoricalAccuracy' | 'sparseCategoricalAccuracy' | 'binaryAccuracy' | 'meanSquaredError' | 'meanAbsoluteError';
+type Sum = (p: tf.Tensor, y: tf.Tensor, config: OptionValues) => tf.Scalar;
+
+interface MetricDefinition {
+  /** Keras's class, for messages. */
+  readonly className: string;
+  /** Keras 3's default metric name: a configured metric's key in logs and History. */
+  readonly kerasName: string;
+  readonly defaults: OptionValues;
+  /** Which targets it reads: class indices (a sparse loss's), or rows like the output. */
+  readonly sparse: boolean;
+  readonly sum: Sum;
+}
+
+const count = (matches: tf.Tensor): tf.Scalar => tf.sum(tf.cast(matches, 'float32'));
+
+/**
+ * TensorFlow's in_top_k (what Keras 3 calls): the target is in the top k when fewer than k
+ * classes score strictly higher, so classes tied at the boundary all count as in.
+ */
+function inTopK(p: tf.Tensor, labels: tf.Tensor, k: number): tf.Tensor {
+  const classes = p.shape[p.rank - 1] as number;
+  const target = tf.sum(tf.mul(p, tf.oneHot(labels, classes)), -1, true);
+  return tf.less(tf.sum(tf.cast(tf.greater(p, target), 'float32'), -1), k);
+}
+
+const sparseLabels = (y: tf.Tensor): tf.Tensor => tf.cast(tf.reshape(y, [-1]), 'int32');
+
+/** A loss as a metric: the sum of its per-example values (`sign` −1 flips Keras's −cos loss). */
+function fromLoss(name: LossName, kerasName: string, sign = 1): MetricDefinition {
+  const def = lossDefinition(name);
+  return {
+    className: def.className, kerasName, defaults: def.defaults, sparse: def.sparseTargets,
+    sum: (p, y, c) => (sign === 1 ? tf.sum(def.value(p, y, c)) : tf.neg(tf.sum(def.value(p, y, c))) as tf.Scalar),
+  };
+}
+
+const DEFINITIONS = {
+  categoricalAccuracy: {
+    className: 'CategoricalAccuracy', kerasName: 'categorical_accuracy', defaults: {}, sparse: false,
+    sum: (p, y) => count(tf.equal(tf.argMax(p, -1), tf.argMax(y, -1))),
+  },
+  sparseCategoricalAccuracy: {
+    className: 'SparseCategoricalAccuracy', kerasName: 'sparse_categorical_accuracy', defaults: {}, sparse: true,
+    sum: (p, y) => count(tf.equal(tf.argMax(p, -1), sparseLabels(y))),
+  },
+  binaryAccuracy: {
+    className: 'BinaryAccuracy', kerasName: 'binary_accuracy', defaults: { threshold: 0.5 }, sparse: false,
+    sum: (p, y, c) => tf.sum(tf.mean(tf.cast(tf.equal(tf.greater(p, c.threshold as number), tf.greater(y, 0.5)), 'float32'), -1)),
+  },
+  topKCategoricalAccuracy: {
+    className: 'TopKCategoricalAccuracy', kerasName: 'top_k_categorical_accuracy', defaults: { k: 5 }, sparse: false,
+    sum: (p, y, c) => count(inTopK(p, tf.argMax(y, -1), c.k as number)),
+  },
+  sparseTopKCategoricalAccuracy: {
+    className: 'SparseTopKCategoricalAccuracy', kerasName: 'sparse_top_k_categorical_accuracy', defaults: { k: 5 }, sparse: true,
+    sum: (p, y, c) => count(inTopK(p, sparseLabels(y), c.k as number)),
+  },
+  meanSquaredError: fromLoss('meanSquaredError', 'mean_squared_error'),
+  meanAbsoluteError: fromLoss('meanAbsoluteError', 'mean_absolute_error'),
+  meanAbsolutePercentageError: fromLoss('meanAbsolutePercentageError', 'mean_absolute_percentage_error'),
+  meanSquaredLogarithmicError: fromLoss('meanSquaredLogarithmicError', 'mean_squared_logarithmic_error'),
+  huber: fromLoss('huber', 'huber'),
+  logCosh: fromLoss('logCosh', 'logcosh'),
+  kullbackLeiblerDivergence: fromLoss('kullbackLeiblerDivergence', 'kl_divergence'),
+  poisson: fromLoss('poisson', 'poisson'),
+  hinge: fromLoss('hinge', 'hinge'),
+  squaredHinge: fromLoss('squaredHinge', 'squared_hinge'),
+  categoricalHinge: fromLoss('categoricalHinge', 'categorical_hinge'),
+  // Keras's CosineSimilarity metric is +cos; its loss of the same name is −cos.
+  cosineSimilarity: fromLoss('cosineSimilarity', 'cosine_similarity', -1),
+  // tfjs-layers' metric of this name is −cos, as the loss.
+  cosineProximity: fromLoss('cosineSimilarity', 'cosine_proximity'),
+  categoricalCrossentropy: fromLoss('categoricalCrossentropy', 'categorical_crossentropy'),
+  sparseCategoricalCrossentropy: fromLoss('sparseCategoricalCrossentropy', 'sparse_categorical_crossentropy'),
+  binaryCrossentropy: fromLoss('binaryCrossentropy', 'binary_crossentropy'),
+} satisfies Record<string, MetricDefinition>;
+
+export type MetricName = keyof typeof DEFINITIONS;
+
+const METRIC_NAMES = Object.keys(DEFINITIONS) as MetricName[];
+
+/**
+ * Every spelling accepted: tfjs's camelCase, Keras 3's snake_case names (of its classes and of
+ * its functions), and the short and legacy ones (mse, mae, mape, msle, kld, logcosh, bce).
+ */
+const ALIASES: Record<string, MetricName> = {
+  categorical_accuracy: 'categoricalAccuracy',
+  sparse_categorical_accuracy: 'sparseCategoricalAccuracy',
+  binary_accuracy: 'binaryAccuracy',
+  top_k_categorical_accuracy: 'topKCategoricalAccuracy',
+  sparse_top_k_categorical_accuracy: 'sparseTopKCategoricalAccuracy',
+  mean_squared_error: 'meanSquaredError', mse: 'meanSquaredError', MSE: 'meanSquaredError',
+  mean_absolute_error: 'meanAbsoluteError', mae: 'meanAbsoluteError', MAE: 'meanAbsoluteError',
+  mean_absolute_percentage_error: 'meanAbsolutePercentageError', mape: 'meanAbsolutePercentageError', MAPE: 'meanAbsolutePercentageError',
+  mean_squared_logarithmic_error: 'meanSquaredLogarithmicError', msle: 'meanSquaredLogarithmicError', MSLE: 'meanSquaredLogarithmicError',
+  logcosh: 'logCosh', log_cosh: 'logCosh', log_cosh_error: 'logCosh',
+  kl_divergence: 'kullbackLeiblerDivergence', kullback_leibler_divergence: 'kullbackLeiblerDivergence', kld: 'kullbackLeiblerDivergence', KLD: 'kullbackLeiblerDivergence',
+  squared_hinge: 'squaredHinge', categorical_hinge: 'categoricalHinge',
+  cosine_similarity: 'cosineSimilarity', cosine: 'cosineProximity',
+  categorical_crossentropy: 'categoricalCrossentropy',
+  sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
+  binary_crossentropy: 'binaryCrossentropy', bce: 'binaryCrossentropy', BCE: 'binaryCrossentropy',
+};
+
+/** What a Metric is rebuilt from in a worker: the resolved metric, its key and options. */
+export interface MetricSpec {
+  readonly name: MetricName;
+  /** The key in logs and History. */
+  readonly key: string;
+  readonly config: OptionValues;
+}
 
 /** A metric as a sum over the batch's examples; the loop divides by the number of examples. */
 export interface Metric {
   readonly name: MetricName;
-  /** The key in logs and History: the name the user wrote ('acc', 'accuracy', 'mse'). */
+  /** The key in logs and History: the name the user wrote ('acc', 'accuracy', 'mse'), or a configured metric's name. */
   readonly key: string;
+  readonly spec: MetricSpec;
   sum(yPred: tf.Tensor, yTrue: tf.Tensor): tf.Scalar;
+  /** The spec: JSON.stringify(metric) writes what getMetric reads back. */
+  toJSON(): MetricSpec;
 }
 
-const argMaxEquals = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.sum(tf.cast(tf.equal(a, b), 'float32'));
+function makeMetric(name: MetricName, key: string, config: OptionValues): Metric {
+  const def: MetricDefinition = DEFINITIONS[name];
+  const spec: MetricSpec = Object.freeze({ name, key, config: Object.freeze({ ...config }) });
+  return Object.freeze({ name, key, spec, sum: (p: tf.Tensor, y: tf.Tensor) => def.sum(p, y, spec.config), toJSON: () => spec });
+}
 
-const SUMS: Record<MetricName, (p: tf.Tensor, y: tf.Tensor) => tf.Scalar> = {
-  categoricalAccuracy: (p, y) => argMaxEquals(tf.argMax(p, -1), tf.argMax(y, -1)),
-  sparseCategoricalAccuracy: (p, y) => argMaxEquals(tf.argMax(p, -1), tf.cast(tf.reshape(y, [-1]), 'int32')),
-  binaryAccuracy: (p, y) => tf.sum(tf.mean(tf.cast(tf.equal(tf.greater(p, 0.5), tf.greater(y, 0.5)), 'float32'), -1)),
-  meanSquaredError: (p, y) => tf.sum(tf.mean(tf.square(tf.sub(p, y)), -1)),
-  meanAbsoluteError: (p, y) => tf.sum(tf.mean(tf.abs(tf.sub(p, y)), -1)),
-};
+function resolveName(name: string): MetricName | undefined {
+  const resolved = ALIASES[name] ?? name;
+  return Object.hasOwn(DEFINITIONS, resolved) ? (resolved as MetricName) : undefined;
+}
 
-const NAMES: Record<string, MetricName> = {
-  categoricalAccuracy: 'categoricalAccuracy', categorical_accuracy: 'categoricalAccuracy',
-  sparseCategoricalAccuracy: 'sparseCategoricalAccuracy', sparse_categorical_accuracy: 'sparseCategoricalAccuracy',
-  binaryAccuracy: 'binaryAccuracy', binary_accuracy: 'binaryAccuracy',
-  meanSquaredError: 'meanSquaredError', mean_squared_error: 'meanSquaredError', mse: 'meanSquaredError',
-  meanAbsoluteError: 'meanAbsoluteError', mean_absolute_error: 'meanAbsoluteError', mae: 'meanAbsoluteError',
-};
+const VALID = ['accuracy', 'acc', ...METRIC_NAMES, ...Object.keys(ALIASES)];
 
 /**
  * 'accuracy' / 'acc' mean the accuracy that fits the loss, as Keras resolves them: class
  * indices → sparse categorical, one output unit or binary crossentropy → binary, else categorical.
  */
-export function getMetric(name: unknown, loss: Loss, outputUnits: number): Metric {
-  if (typeof name !== 'string') throw invalidType('metrics', `an array of metric names (${Object.keys(NAMES).join(', ')})`, name);
-  let resolved: MetricName | undefined = NAMES[name];
-  if (name === 'accuracy' || name === 'acc') {
-    resolved = loss.sparseTargets ? 'sparseCategoricalAccuracy'
-      : loss.name === 'binaryCrossentropy' || outputUnits === 1 ? 'binaryAccuracy' : 'categoricalAccuracy';
-  }
-  if (resolved === undefined) throw unknownName('metric', name, ['accuracy', 'acc', ...Object.keys(NAMES)]);
-  return { name: resolved, key: name, sum: SUMS[resolved] };
+function accuracyFor(loss: Loss, outputUnits: number): MetricName {
+  if (loss.sparseTargets) return 'sparseCategoricalAccuracy';
+  return loss.name === 'binaryCrossentropy' || outputUnits === 1 ? 'binaryAccuracy' : 'categoricalAccuracy';
 }
+
+/** A metric reads the targets the loss takes: class indices for a sparse loss, else rows. */
+function checkTargets(metric: Metric, loss: Loss): Metric {
+  const sparse = (DEFINITIONS[metric.name] as MetricDefinition).sparse;
+  if (sparse === loss.sparseTargets) return metric;
+  const expected = loss.sparseTargets
+    ? `a metric of class-index targets, as the loss ${loss.name} takes (e.g. 'sparse_categorical_accuracy')`
+    : `a metric of targets shaped like the output, as the loss ${loss.name} takes (e.g. 'categorical_accuracy', not a sparse one)`;
+  throw invalidArgument('metrics', expected, metric.key);
+}
+
+/**
+ * A metric from its name (every spelling in ALIASES, plus 'accuracy' / 'acc'), a Metric (made
+ * by weft.metrics.*), or a Metric's spec `{name, key, config}` (what the workers receive).
+ */
+export function getMetric(identifier: unknown, loss: Loss, outputUnits: number): Metric {
+  if (typeof identifier === 'string') {
+    const name = identifier === 'accuracy' || identifier === 'acc' ? accuracyFor(loss, outputUnits) : resolveName(identifier);
+    if (name === undefined) throw unknownName('metric', identifier, VALID);
+    return checkTargets(makeMetric(name, identifier, DEFINITIONS[name].defaults), loss);
+  }
+  const expected = `an array of metric names (${VALID.join(', ')}) or metrics from weft.metrics`;
+  if (identifier === null || typeof identifier !== 'object' || Array.isArray(identifier)) throw invalidType('metrics', expected, identifier);
+  const spec = (typeof (identifier as Partial<Metric>).sum === 'function' ? (identifier as Metric).spec : identifier) as Partial<MetricSpec>;
+  const keys = Object.keys(spec);
+  if (typeof spec.name !== 'string' || keys.some((k) => k !== 'name' && k !== 'key' && k !== 'config')) throw invalidType('metrics', expected, identifier);
+  const name = resolveName(spec.name);
+  if (name === undefined) throw unknownName('metric', spec.name, VALID);
+  const def: MetricDefinition = DEFINITIONS[name];
+  const key = spec.key ?? def.kerasName;
+  if (typeof key !== 'string' || key === '') throw invalidType('name', 'a non-empty string', key);
+  return checkTargets(makeMetric(name, key, resolveOptions(def.className, def.defaults, spec.config ?? {})), loss);
+}
+
+export interface TopKOptions {
+  /** How many of the highest scores count as a hit. Default 5. */
+  k?: number;
+  /** The key in logs and History. Default Keras's name ('top_k_categorical_accuracy'). */
+  name?: string;
+}
+
+export interface MetricOptions {
+  /** The key in logs and History. Default Keras's name for the metric. */
+  name?: string;
+}
+
+export interface CrossentropyMetricOptions extends MetricOptions {
+  fromLogits?: boolean;
+  labelSmoothing?: number;
+}
+
+/** A configured metric, not yet checked against a loss (compile does that). */
+const factory = <O extends MetricOptions>(name: MetricName) => (options?: O): Metric => {
+  const def: MetricDefinition = DEFINITIONS[name];
+  const config = resolveOptions(def.className, def.defaults, options, ['name']);
+  const key = options?.name ?? def.kerasName;
+  if (typeof key !== 'string' || key === '') throw invalidType('name', 'a non-empty string', key);
+  return makeMetric(name, key, config);
+};
+
+/**
+ * Configured metrics, as Keras's metric classes: `metrics: [weft.metrics.topKCategoricalAccuracy({k: 3})]`.
+ * The key in logs is the `name` option, else Keras's name for the metric.
+ */
+export const metrics = {
+  categoricalAccuracy: factory<MetricOptions>('categoricalAccuracy'),
+  sparseCategoricalAccuracy: factory<MetricOptions>('sparseCategoricalAccuracy'),
+  binaryAccuracy: factory<MetricOptions & { threshold?: number }>('binaryAccuracy'),
+  topKCategoricalAccuracy: factory<TopKOptions>('topKCategoricalAccuracy'),
+  sparseTopKCategoricalAccuracy: factory<TopKOptions>('sparseTopKCategoricalAccuracy'),
+  meanSquaredError: factory<MetricOptions>('meanSquaredError'),
+  meanAbsoluteError: factory<MetricOptions>('meanAbsoluteError'),
+  meanAbsolutePercentageError: factory<MetricOptions>('meanAbsolutePercentageError'),
+  meanSquaredLogarithmicError: factory<MetricOptions>('meanSquaredLogarithmicError'),
+  huber: factory<MetricOptions & { delta?: number }>('huber'),
+  logCosh: factory<MetricOptions>('logCosh'),
+  kullbackLeiblerDivergence: factory<MetricOptions>('kullbackLeiblerDivergence'),
+  poisson: factory<MetricOptions>('poisson'),
+  hinge: factory<MetricOptions>('hinge'),
+  squaredHinge: factory<MetricOptions>('squaredHinge'),
+  categoricalHinge: factory<MetricOptions>('categoricalHinge'),
+  cosineSimilarity: factory<MetricOptions>('cosineSimilarity'),
+  categoricalCrossentropy: factory<CrossentropyMetricOptions>('categoricalCrossentropy'),
+  sparseCategoricalCrossentropy: factory<MetricOptions & { fromLogits?: boolean }>('sparseCategoricalCrossentropy'),
+  binaryCrossentropy: factory<CrossentropyMetricOptions>('binaryCrossentropy'),
+};
