@@ -26,6 +26,14 @@ export const builtinLayers = {
   embedding: layerFactory(Embedding),
   flatten: layerFactory(Flatten),
   concatenate: mergeFactory(Concatenate),
+  // merge layers
+
+  // activation layers
+
+  // shape, pooling and normalization layers
+
+  // the dropout family
+
 };
 
 /** `weft.input({shape})`: the symbolic tensor of a new InputLayer. */
