@@ -134,7 +134,7 @@ describe('fit / evaluate / predict errors', () => {
     const m = compiled();
     const before = Float32Array.from(m.params);
     await expect(m.fit(X, Y, { ...quiet, batchSize: 0 })).rejects.toThrow('Invalid value received for argument `batchSize`. Expected an integer >= 1. Received: batchSize=0');
-    await expect(m.fit(X, Y, { ...quiet, epochs: 1.5 })).rejects.toThrow('Invalid value received for argument `epochs`. Expected an integer >= 1. Received: epochs=1.5');
+    await expect(m.fit(X, Y, { ...quiet, epochs: 1.5 })).rejects.toThrow('Invalid value received for argument `epochs`. Expected an integer >= 0. Received: epochs=1.5');
     await expect(m.fit(X, Y, { ...quiet, workers: 0 })).rejects.toThrow(/argument `workers`. Expected an integer >= 1. Received: workers=0/);
     await expect(m.fit(X, Y, { ...quiet, epoch: 3 } as weft.FitArgs)).rejects.toThrow(/Received: args='epoch'/);
     await expect(m.evaluate(X, Y, { batchSize: 0 })).rejects.toThrow(/batchSize=0/);
