@@ -66,8 +66,10 @@ export interface Objective {
 export interface OptimizerHandle {
   /** URL of the module exporting optimizerFromSpec, for the workers. */
   readonly module: string;
+  /** The rate of the next step (a schedule's value at `iterations`), sent with each update task. */
   readonly learningRate: number;
-  spec(): ShardedUpdate['spec'];
+  /** What the workers rebuild the update rule from; the rate comes with each task, so no schedule. */
+  updateSpec(): ShardedUpdate['spec'];
   /** True when the update needs the whole gradient at once (clipping by norm): no sharding. */
   readonly needsWholeGradient: boolean;
   /** The slots, in shared memory; a sharded update swaps in its other buffer set. */
@@ -165,7 +167,7 @@ export class ParallelEngine {
     this.setup = this.session({
       loss: objective.loss, metrics: objective.metrics, xs: train.data.xs.map((c) => shareColumn(c, memory)), y: shareColumn(train.data.y, memory),
       grads: grads.buffer as SharedArrayBuffer, order: this.order.buffer as SharedArrayBuffer, outputs: [],
-      update: sets === null ? null : { module: opt.module, spec: opt.spec(), slots: sets.slots.map((set) => set.map(bufferOf)) },
+      update: sets === null ? null : { module: opt.module, spec: opt.updateSpec(), slots: sets.slots.map((set) => set.map(bufferOf)) },
     }, sets === null ? [model.params] : sets.params);
   }
 

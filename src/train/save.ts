@@ -16,7 +16,7 @@ import { GraphModel } from '../graph/model.js';
 import { graphFromSpec, type ModelSpec } from '../graph/spec.js';
 import { fromLayersTopology, toLayersTopology } from '../graph/tfjs-format.js';
 import { sizeOf } from '../graph/shape.js';
-import { optimizerFromSpec } from './optimizers.js';
+import { optimizerFromSpec, type OptimizerConfigValue } from './optimizers.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -52,7 +52,8 @@ export interface ModelJSON {
 export interface TrainingConfig {
   loss: string;
   metrics: string[];
-  optimizer_config: { class_name: string; config: Record<string, number | boolean> };
+  /** The optimizer's getConfig(): numbers and booleans, a learning-rate schedule as {className, config}. */
+  optimizer_config: { class_name: string; config: Record<string, OptimizerConfigValue> };
 }
 
 /** A run's position: epochs completed, its seed, and the optimizer's step count. */
@@ -495,6 +496,14 @@ function weftCheckpoint(path: string, mj: Record<string, unknown>, byName: Map<s
  * - Momentum: tfjs accumulates raw gradients, a = momentum·a + g, p −= lr·a; weft's SGD keeps
  *   the velocity v = momentum·v − lr·g, p += v. The same updates, different slots: not mapped.
  * - SGD: no slots.
+ * - Adagrad: 'accumulator' is weft's, the same recurrence from the same initialAccumulatorValue;
+ *   tfjs's epsilon is the backend's (1e-7 in float32), weft's default.
+ * - Adadelta: 'accum_grad' and 'accum_var' are weft's two accumulators, the same recurrences;
+ *   tfjs divides by the root of the accumulated gradient before this step's update of it, where
+ *   weft, as Keras, uses the updated one.
+ * - Adamax: 'm' and 'v' (the weighted infinity norm) are weft's two slots; tfjs's `decay` of the
+ *   rate has no Keras 3 counterpart (refused unless 0), and tfjs-core 4.22 cannot save Adamax's
+ *   weights at all (its getWeights throws), so only a config comes from there.
  */
 interface TfjsOptimizer {
   className: string;
@@ -521,6 +530,14 @@ const TFJS_OPTIMIZERS: Readonly<Record<string, TfjsOptimizer>> = {
     config: (c) => renamed(c, 'decay', 'rho'),
     slots: (c) => ['rms', ...((c.momentum as number) > 0 ? ['momentum'] : []), ...(c.centered === true ? ['mg'] : [])],
     written: ['rms', 'momentum', 'mg'],
+  },
+  adagrad: { className: 'Adagrad', config: (c) => c, slots: () => ['accumulator'], written: ['accumulator'] },
+  adadelta: { className: 'Adadelta', config: (c) => c, slots: () => ['accum_grad', 'accum_var'], written: ['accum_grad', 'accum_var'] },
+  adamax: {
+    className: 'Adamax',
+    config: (c) => (c.decay === 0 ? Object.fromEntries(Object.entries(c).filter(([k]) => k !== 'decay')) : c),
+    slots: () => ['m', 'v'],
+    written: ['m', 'v'],
   },
   momentum: {
     className: 'SGD',
@@ -577,22 +594,23 @@ function tfjsTraining(
   if (!Array.isArray(metrics) || !metrics.every((m) => typeof m === 'string')) throw field('trainingConfig.metrics', 'an array of metric names', tc.metrics);
 
   const mapping = TFJS_OPTIMIZERS[oc.class_name.toLowerCase()];
-  if (mapping === undefined) return uncompiled(`weft has no ${oc.class_name} optimizer (it has Adam, SGD, RMSprop)`);
+  if (mapping === undefined) return uncompiled(`weft has no ${oc.class_name} optimizer (it reads tfjs's Adam, SGD, Momentum, RMSProp, Adagrad, Adadelta, Adamax)`);
   // Unset (null) settings and Keras's 'name' say nothing weft needs.
   const tfjsConfig = Object.fromEntries(Object.entries(rawConfig as Record<string, unknown>).filter(([k, v]) => v !== null && k !== 'name').map(([k, v]) => [camelCase(k), v]));
   const config = mapping.config(tfjsConfig);
   let slotCount: number;
+  let initial: readonly number[];
   try {
-    slotCount = optimizerFromSpec({ className: mapping.className, config: config as Record<string, number | boolean> }).slotCount;
+    ({ slotCount, initialSlotValues: initial } = optimizerFromSpec({ className: mapping.className, config: config as Record<string, number | boolean> }));
   } catch (err) {
     return uncompiled(`its ${oc.class_name} config does not fit weft's ${mapping.className} (${(err as Error).message})`);
   }
   const optimizerConfig = { class_name: mapping.className, config: config as Record<string, number | boolean> };
-  const mapped = tfjsOptimizerState(byName, layout, mapping, config);
+  const mapped = tfjsOptimizerState(byName, layout, mapping, config, initial);
   const state = 'slots' in mapped && mapped.slots.length !== slotCount ? { mismatch: `weft's ${mapping.className} keeps ${slotCount} slots, not ${mapped.slots.length}` } : mapped;
   const fresh = 'mismatch' in state;
   const notices = fresh ? [`weft.loadModel: '${path}': skipped its optimizer weights (${state.mismatch}); the model is compiled with a fresh ${mapping.className} optimizer`] : [];
-  const slots = fresh ? Array.from({ length: slotCount }, () => new Float32Array(layout.size)) : state.slots;
+  const slots = fresh ? Array.from({ length: slotCount }, (_, k) => new Float32Array(layout.size).fill(initial[k])) : state.slots;
   return {
     training: { config: { loss, metrics: metrics as string[], optimizer_config: optimizerConfig }, slots, position: { epoch: 0, seed: 0, iterations: fresh ? 0 : state.iterations } },
     notices,
@@ -605,7 +623,7 @@ function tfjsTraining(
  * process made another variable of the same name first), never by position.
  */
 function tfjsOptimizerState(
-  byName: Map<string, StoredWeight>, layout: Layout, mapping: TfjsOptimizer, config: Record<string, unknown>,
+  byName: Map<string, StoredWeight>, layout: Layout, mapping: TfjsOptimizer, config: Record<string, unknown>, initial: readonly number[],
 ): { slots: Float32Array[]; iterations: number } | { mismatch: string } {
   const wanted = mapping.slots(config);
   if (!Array.isArray(wanted)) return wanted;
@@ -616,7 +634,8 @@ function tfjsOptimizerState(
   if (!(Number.isSafeInteger(iterations) && iterations >= 0)) return { mismatch: `the step count 'iter' is ${iterations}, not an integer >= 0` };
 
   const entries = new Map(layout.entries.map((e) => [e.name, e]));
-  const slots = wanted.map(() => new Float32Array(layout.size));
+  // At their starting values (Adagrad's accumulator is not 0): what a model never trained keeps.
+  const slots = wanted.map((_, k) => new Float32Array(layout.size).fill(initial[k] ?? 0));
   const filled = wanted.map(() => new Set<string>());
   for (const w of weights) {
     if (w === iter) continue;

@@ -3,7 +3,7 @@ import type { Metric } from '../graph/metrics.js';
 import type { OptimizerHandle } from '../parallel/coordinator.js';
 import { sharedFloat32 } from '../parallel/shared.js';
 import { clipMeanGradient } from './clipping.js';
-import type { Optimizer } from './optimizers.js';
+import type { Optimizer, OptimizerSpec } from './optimizers.js';
 
 /** Where workers import the optimizers from: this module's sibling, .ts under tsx, .js in dist. */
 const OPTIMIZERS_MODULE = new URL(import.meta.url.endsWith('.ts') ? './optimizers.ts' : './optimizers.js', import.meta.url).href;
@@ -15,8 +15,8 @@ const OPTIMIZERS_MODULE = new URL(import.meta.url.endsWith('.ts') ? './optimizer
  */
 export class TrainingState implements OptimizerHandle {
   slots: Float32Array[];
-  iterations = 0;
   readonly module = OPTIMIZERS_MODULE;
+  private steps = 0;
 
   /** Each weight's range of the flat arrays, for per-weight gradient clipping. */
   private readonly entries: readonly { offset: number; size: number }[];
@@ -29,7 +29,21 @@ export class TrainingState implements OptimizerHandle {
   ) {
     const paramCount = typeof layout === 'number' ? layout : layout.size;
     this.entries = typeof layout === 'number' ? [{ offset: 0, size: layout }] : layout.entries;
-    this.slots = Array.from({ length: optimizer.slotCount }, () => sharedFloat32(paramCount));
+    this.slots = Array.from({ length: optimizer.slotCount }, (_, k) => sharedFloat32(paramCount).fill(optimizer.initialSlotValues[k]));
+    optimizer.iterations = 0;
+  }
+
+  /**
+   * Optimizer steps applied (Keras's `optimizer.iterations`). Kept on the optimizer too, whose
+   * `learningRate` reads its schedule there, so callbacks and logs see the rate of the next step.
+   */
+  get iterations(): number {
+    return this.steps;
+  }
+
+  set iterations(value: number) {
+    this.steps = value;
+    this.optimizer.iterations = value;
   }
 
   /** Clipping needs the whole reduced gradient: the workers cannot update ranges on their own. */
@@ -37,12 +51,25 @@ export class TrainingState implements OptimizerHandle {
     return this.optimizer.clipping !== null;
   }
 
+  /** The rate of the next step, at the step count before it: what a sharded update task carries. */
   get learningRate(): number {
-    return this.optimizer.learningRate;
+    return this.optimizer.learningRateAt(this.steps);
   }
 
-  spec(): { className: string; config: Record<string, number | boolean> } {
+  /** The whole optimizer, its schedule included: what a checkpoint records. */
+  spec(): OptimizerSpec {
     return { className: this.optimizer.className, config: this.optimizer.getConfig() };
+  }
+
+  /**
+   * What the workers of a sharded update rebuild the optimizer from: each update task carries
+   * its step's rate (computed here, so both update paths use one number), so a schedule is
+   * left out and the rate stands in as a plain number the task overwrites.
+   */
+  updateSpec(): { className: string; config: Record<string, number | boolean> } {
+    const config = this.optimizer.getConfig();
+    const plain = Object.fromEntries(Object.entries(config).filter(([, v]) => typeof v !== 'object')) as Record<string, number | boolean>;
+    return { className: this.optimizer.className, config: { ...plain, learningRate: this.learningRate } };
   }
 
   /** One optimizer step from a gradient that sums `batchRows` examples' gradients. */

@@ -206,8 +206,8 @@ describe('applyInPlace', () => {
 
 describe('validation at construction', () => {
   it.each([
-    [() => adam({ learningRate: -1 }), 'Invalid value received for argument `learningRate`. Expected a finite number > 0. Received: learningRate=-1'],
-    [() => sgd({ learningRate: Infinity }), 'Expected a finite number > 0. Received: learningRate=Infinity'],
+    [() => adam({ learningRate: -1 }), 'Invalid value received for argument `learningRate`. Expected a finite number >= 0. Received: learningRate=-1'],
+    [() => sgd({ learningRate: Infinity }), 'Expected a finite number >= 0. Received: learningRate=Infinity'],
     [() => adam({ beta1: 1 }), 'Invalid value received for argument `beta1`. Expected a number in [0, 1). Received: beta1=1'],
     [() => adam({ beta2: -0.1 }), 'Expected a number in [0, 1). Received: beta2=-0.1'],
     [() => adam({ epsilon: -1e-7 }), 'Invalid value received for argument `epsilon`. Expected a finite number >= 0. Received: epsilon=-1e-7'],
@@ -264,7 +264,9 @@ describe('construction by name', () => {
   });
 
   it('names the valid choices for an unknown name', () => {
-    expect(() => getOptimizer('adamw')).toThrow("Unknown optimizer: 'adamw'. Expected one of: 'adam', 'sgd', 'rmsprop'.");
+    expect(() => getOptimizer('ftrl')).toThrow(
+      "Unknown optimizer: 'ftrl'. Expected one of: 'adam', 'sgd', 'rmsprop', 'adamw', 'adamax', 'nadam', 'adagrad', 'adadelta'.",
+    );
     expect(() => getOptimizer('toString')).toThrow("Unknown optimizer: 'toString'.");
   });
 
