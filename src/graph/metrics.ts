@@ -110,7 +110,7 @@ const ALIASES: Record<string, MetricName> = {
   logcosh: 'logCosh', log_cosh: 'logCosh', log_cosh_error: 'logCosh',
   kl_divergence: 'kullbackLeiblerDivergence', kullback_leibler_divergence: 'kullbackLeiblerDivergence', kld: 'kullbackLeiblerDivergence', KLD: 'kullbackLeiblerDivergence',
   squared_hinge: 'squaredHinge', categorical_hinge: 'categoricalHinge',
-  cosine_similarity: 'cosineSimilarity', cosine: 'cosineProximity',
+  cosine_similarity: 'cosineSimilarity', cosine: 'cosineProximity', cosine_proximity: 'cosineProximity',
   categorical_crossentropy: 'categoricalCrossentropy',
   sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
   binary_crossentropy: 'binaryCrossentropy', bce: 'binaryCrossentropy', BCE: 'binaryCrossentropy',
