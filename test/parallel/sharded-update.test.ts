@@ -6,17 +6,18 @@ import { injectFault } from '../../src/parallel/faults.js';
 import { WorkerPool } from '../../src/parallel/pool.js';
 import { keyFromSeed } from '../../src/parallel/random.js';
 import { toInputColumns, toTargetColumn } from '../../src/train/data.js';
-import { adam } from '../../src/train/optimizers.js';
+import { adadelta, adagrad, adam, adamax, adamw, nadam, type Optimizer } from '../../src/train/optimizers.js';
+import { cosineDecay, polynomialDecay } from '../../src/train/schedules.js';
 import { TrainingState } from '../../src/train/training-state.js';
 import { bitwiseEqual, classification, flatWeights, maxRelativeDiff, wideModel } from './helpers.js';
 
 /** Trains `steps` batches of 16 through the engine directly, sharded or not. */
-async function trainDirect(sharded: boolean, workers: number, steps: number): Promise<{ params: Float32Array; slots: Float32Array[] }> {
+async function trainDirect(sharded: boolean, workers: number, steps: number, optimizer: () => Optimizer = adam): Promise<{ params: Float32Array; slots: Float32Array[] }> {
   const rows = 16 * steps;
   const { x, y } = classification(rows);
   const model = wideModel(4);
   const loss = getLoss('categoricalCrossentropy');
-  const state = new TrainingState(adam(), loss, [], model.countParams());
+  const state = new TrainingState(optimizer(), loss, [], model.countParams());
   const data = { xs: toInputColumns(model, x), y: toTargetColumn(model, loss, y, rows), rows };
   const pool = new WorkerPool(workers);
   try {
@@ -69,6 +70,44 @@ describe('the sharded optimizer update', () => {
     const h = await model.fit(x, y, { epochs: 1, batchSize: 16, seed: 1, workers: 2, verbose: 0 });
     expect(Number.isFinite(h.history.loss[0])).toBe(true);
     await model.dispose();
+  });
+});
+
+/** Keras's other optimizers and two schedules, as a fit uses them on the wide model. */
+const OPTIMIZERS: Array<[string, () => Optimizer]> = [
+  ['AdamW', () => adamw({ learningRate: 0.002, weightDecay: 0.05 })],
+  ['AdamW amsgrad', () => adamw({ amsgrad: true })],
+  ['Adamax', () => adamax({ learningRate: 0.002 })],
+  ['Nadam', () => nadam({ learningRate: 0.002 })],
+  ['Adagrad', () => adagrad({ learningRate: 0.02 })],
+  ['Adadelta', () => adadelta({ learningRate: 1 })],
+  ['Adam on a cosine decay with warm-up', () => adam({ learningRate: cosineDecay({ initialLearningRate: 0, decaySteps: 3, warmupTarget: 0.003, warmupSteps: 2 }) })],
+  ['Nadam on a cyclic polynomial decay', () => nadam({ learningRate: polynomialDecay({ initialLearningRate: 0.003, decaySteps: 2, power: 2, cycle: true }) })],
+];
+
+describe('the sharded update of the other optimizers and of scheduled rates', () => {
+  it.each(OPTIMIZERS)('%s: bitwise the same weights and slots as the update in one thread', async (_, make) => {
+    const central = await trainDirect(false, 2, 4, make);
+    const sharded = await trainDirect(true, 2, 4, make);
+    expect(bitwiseEqual(sharded.params, central.params)).toBe(true);
+    expect(sharded.slots).toHaveLength(make().slotCount);
+    sharded.slots.forEach((s, i) => expect(bitwiseEqual(s, central.slots[i])).toBe(true));
+  });
+
+  it.each(OPTIMIZERS)('%s: fit on 1 and 2 workers trains the same model', async (_, make) => {
+    const { x, y } = classification(64);
+    const weights: Float32Array[] = [];
+    for (const workers of [1, 2]) {
+      const model = wideModel(9);
+      model.compile({ optimizer: make(), loss: 'categoricalCrossentropy' });
+      await model.fit(x, y, { epochs: 1, batchSize: 16, seed: 8, workers, verbose: 0 });
+      weights.push(flatWeights(model));
+      await model.dispose();
+    }
+    expect(maxRelativeDiff(weights[1], weights[0])).toBeLessThan(1e-5);
+    // Not vacuous: the four steps moved the weights.
+    const untrained = flatWeights(wideModel(9));
+    expect(maxRelativeDiff(weights[0], untrained)).toBeGreaterThan(1e-3);
   });
 });
 
