@@ -23,6 +23,10 @@ export interface CallContext {
    * computes it.
    */
   dropoutMask(rate: number, rowSize: number, rows: number, seed?: number): Float32Array;
+  /** Uniform [0, 1) noise for this batch, `rowSize` values per example, keyed as dropoutMask is. */
+  uniform(rowSize: number, rows: number, seed?: number): Float32Array;
+  /** Standard normal noise for this batch, keyed as dropoutMask is (GaussianNoise, GaussianDropout). */
+  normal(rowSize: number, rows: number, seed?: number): Float32Array;
 }
 
 /**

@@ -12,6 +12,7 @@
  *   uniform (i/4, stream, 0, 0)        normal   (i/4, stream, 0, 0x4E)
  *   truncated (i/4, stream, attempt, 0x54)   dropout (j/4, example, epoch, 0xD0)
  *   foldIn (data, 0, 0xF01D, 0)        split    (i, 0, 0x5B17, 0)
+ *   per-example uniform (j/4, example, epoch, 0xE1)   per-example normal (j/4, example, epoch, 0xE2)
  */
 import { getRandomValues } from 'node:crypto';
 import { philox4x32, philox4x32Blocks, type Key } from './philox.js';
@@ -28,6 +29,8 @@ const SPLIT_TAG = 0x5b17;
 const NORMAL_TAG = 0x4e;
 const TRUNC_TAG = 0x54;
 const DROPOUT_TAG = 0xd0;
+const EXAMPLE_UNIFORM_TAG = 0xe1;
+const EXAMPLE_NORMAL_TAG = 0xe2;
 
 /** Blocks per bulk call: 4 KiB of words, reused, so sampling allocates nothing. */
 const CHUNK_BLOCKS = 256;
@@ -196,6 +199,58 @@ export function fillTruncatedNormal(
   });
 }
 
+/** The checks every per-example fill makes of its coordinates. */
+function checkExampleFill(epoch: number, firstExample: number, rows: number, rowSize: number, out: Float32Array): void {
+  checkUint32('epoch', epoch);
+  checkCount('firstExample', firstExample);
+  checkCount('rows', rows);
+  checkCount('rowSize', rowSize);
+  if (firstExample + rows > TWO_32) fail('firstExample + rows', '<= 2^32', firstExample + rows);
+  if (out.length < rows * rowSize) fail('out.length', `>= rows * rowSize = ${rows * rowSize}`, out.length);
+}
+
+/**
+ * Walks `rows` examples of `rowSize` values: unit j of row r (global example e = firstExample +
+ * r) reads word j%4 of counter (floor(j/4), e, epoch, tag), so every value depends only on
+ * (key, epoch, e, j) — never on how examples were split across calls or workers. Calls
+ * `each(o, m)` for out[o, o + m) with element o + j in words[j].
+ */
+function forEachExampleChunk(
+  key: Key, epoch: number, firstExample: number, rows: number, rowSize: number, tag: number, each: (o: number, m: number) => void,
+): void {
+  const blocksPerRow = Math.ceil(rowSize / 4);
+  for (let r = 0; r < rows; r++) {
+    const e = firstExample + r;
+    for (let b = 0; b < blocksPerRow; b += CHUNK_BLOCKS) {
+      const nb = Math.min(CHUNK_BLOCKS, blocksPerRow - b);
+      philox4x32Blocks(b, e, epoch, tag, key[0], key[1], nb, words);
+      const j0 = b * 4;
+      each(r * rowSize + j0, Math.min(nb * 4, rowSize - j0));
+    }
+  }
+}
+
+/** Uniform [0, 1) per example (counters as forEachExampleChunk's, tag 0xE1): the noise of a dropout-family layer. */
+export function fillExampleUniform(key: Key, epoch: number, firstExample: number, rows: number, rowSize: number, out: Float32Array): void {
+  checkKey(key);
+  checkExampleFill(epoch, firstExample, rows, rowSize, out);
+  forEachExampleChunk(key, epoch, firstExample, rows, rowSize, EXAMPLE_UNIFORM_TAG, (o, m) => {
+    for (let j = 0; j < m; j++) out[o + j] = (words[j]! >>> 8) * TWO_M24;
+  });
+}
+
+/** Standard normal per example (tag 0xE2; Box-Muller on word pairs, as fillNormal). */
+export function fillExampleNormal(key: Key, epoch: number, firstExample: number, rows: number, rowSize: number, out: Float32Array): void {
+  checkKey(key);
+  checkExampleFill(epoch, firstExample, rows, rowSize, out);
+  forEachExampleChunk(key, epoch, firstExample, rows, rowSize, EXAMPLE_NORMAL_TAG, (o, m) => {
+    for (let j = 0; j < m; j++) {
+      const p = j & ~1;
+      out[o + j] = boxMuller(words[p]!, words[p + 1]!, (j & 1) === 1);
+    }
+  });
+}
+
 /**
  * Inverted-dropout mask for `rows` examples of `rowSize` units, into
  * out[r*rowSize + j]. Row r is global example e = firstExample + r; unit j
@@ -212,35 +267,18 @@ export function fillDropoutMask(
   rate: number, out: Float32Array,
 ): void {
   checkKey(key);
-  checkUint32('epoch', epoch);
-  checkCount('firstExample', firstExample);
-  checkCount('rows', rows);
-  checkCount('rowSize', rowSize);
-  if (firstExample + rows > TWO_32) fail('firstExample + rows', '<= 2^32', firstExample + rows);
+  checkExampleFill(epoch, firstExample, rows, rowSize, out);
   if (!(rate >= 0 && rate < 1)) fail('rate', 'in [0, 1)', rate);
-  const total = rows * rowSize;
-  if (out.length < total) fail('out.length', `>= rows * rowSize = ${total}`, out.length);
   if (rate === 0) {
-    out.fill(1, 0, total);
+    out.fill(1, 0, rows * rowSize);
     return;
   }
   const threshold = Math.round(rate * TWO_32);
   pick[1] = 1 / (1 - rate);
-  const k0 = key[0], k1 = key[1];
-  const blocksPerRow = Math.ceil(rowSize / 4);
-  for (let r = 0; r < rows; r++) {
-    const e = firstExample + r;
-    const rowBase = r * rowSize;
-    for (let b = 0; b < blocksPerRow; b += CHUNK_BLOCKS) {
-      const nb = Math.min(CHUNK_BLOCKS, blocksPerRow - b);
-      philox4x32Blocks(b, e, epoch, DROPOUT_TAG, k0, k1, nb, words);
-      const j0 = b * 4;
-      const m = Math.min(nb * 4, rowSize - j0);
-      const o = rowBase + j0;
-      // Branch-free on purpose: keep/drop is a coin flip, so `w >= t ? s : 0`
-      // mispredicts and runs at half speed. (w - t) * 2^-32 + 1 lies in [0, 2)
-      // exactly, so truncating gives 1 iff w >= t, and indexes [0, scale].
-      for (let j = 0; j < m; j++) out[o + j] = pick[((words[j]! - threshold) * TWO_M32 + 1) | 0]!;
-    }
-  }
+  forEachExampleChunk(key, epoch, firstExample, rows, rowSize, DROPOUT_TAG, (o, m) => {
+    // Branch-free on purpose: keep/drop is a coin flip, so `w >= t ? s : 0`
+    // mispredicts and runs at half speed. (w - t) * 2^-32 + 1 lies in [0, 2)
+    // exactly, so truncating gives 1 iff w >= t, and indexes [0, scale].
+    for (let j = 0; j < m; j++) out[o + j] = pick[((words[j]! - threshold) * TWO_M32 + 1) | 0]!;
+  });
 }

@@ -5,7 +5,7 @@ import type { Loss } from '../graph/losses.js';
 import type { Metric } from '../graph/metrics.js';
 import type { GraphModel } from '../graph/model.js';
 import { readTensor, scoped } from '../graph/tensor-io.js';
-import { fillDropoutMask, foldIn, keyFromSeed, type Key } from './random.js';
+import { fillDropoutMask, fillExampleNormal, fillExampleUniform, foldIn, keyFromSeed, type Key } from './random.js';
 import { allFinite } from './reduce.js';
 
 /** A contiguous block of examples, already gathered into row-major arrays. */
@@ -36,7 +36,7 @@ function batchShape(t: { shape: readonly (number | null)[] }, rows: number): num
  */
 export class StepRunner {
   private readonly executor: Executor;
-  private readonly maskScratch = new Map<Layer, Float32Array>();
+  private readonly drawScratch = new Map<Layer, Map<string, Float32Array>>();
   /** Each layer's key, by the seed it asked with ('' for the run's). */
   private readonly layerKeys = new Map<Layer, Map<number | '', Key>>();
   private keyOwner: Key | null = null;
@@ -77,18 +77,43 @@ export class StepRunner {
     return key;
   }
 
+  /** A scratch array of `size` floats for one kind of draw of one layer, reused from step to step. */
+  private scratch(layer: Layer, kind: string, size: number): Float32Array {
+    let byKind = this.drawScratch.get(layer);
+    if (byKind === undefined) this.drawScratch.set(layer, (byKind = new Map()));
+    let out = byKind.get(kind);
+    if (out === undefined || out.length !== size) byKind.set(kind, (out = new Float32Array(size)));
+    return out;
+  }
+
+  /**
+   * What each layer may ask of this step. Every draw is keyed by the layer (its own seed or the
+   * run's), the epoch and each example's index in it, so it does not depend on the worker count.
+   */
   private context(training: boolean, batch: Batch, key: StepKey | null): (layer: Layer) => CallContext {
+    const keyed = (what: string): StepKey => {
+      if (key === null) throw new Error(`${what} requested outside training`);
+      return key;
+    };
     return (layer) => ({
       training,
       dropoutMask: (rate, rowSize, rows, seed) => {
-        if (key === null) throw new Error('dropoutMask requested outside training');
-        let scratch = this.maskScratch.get(layer);
-        if (scratch === undefined || scratch.length !== rows * rowSize) {
-          scratch = new Float32Array(rows * rowSize);
-          this.maskScratch.set(layer, scratch);
-        }
-        fillDropoutMask(this.layerKey(layer, key.runKey, seed), key.epoch, batch.firstExample, rows, rowSize, rate, scratch);
-        return scratch;
+        const k = keyed('dropoutMask');
+        const out = this.scratch(layer, 'mask', rows * rowSize);
+        fillDropoutMask(this.layerKey(layer, k.runKey, seed), k.epoch, batch.firstExample, rows, rowSize, rate, out);
+        return out;
+      },
+      uniform: (rowSize, rows, seed) => {
+        const k = keyed('uniform noise');
+        const out = this.scratch(layer, 'uniform', rows * rowSize);
+        fillExampleUniform(this.layerKey(layer, k.runKey, seed), k.epoch, batch.firstExample, rows, rowSize, out);
+        return out;
+      },
+      normal: (rowSize, rows, seed) => {
+        const k = keyed('normal noise');
+        const out = this.scratch(layer, 'normal', rows * rowSize);
+        fillExampleNormal(this.layerKey(layer, k.runKey, seed), k.epoch, batch.firstExample, rows, rowSize, out);
+        return out;
       },
     });
   }

@@ -15,6 +15,8 @@ function trainingCtx(key: Key, epoch = 0, firstExample = 0): CallContext {
       fillDropoutMask(key, epoch, firstExample, rows, rowSize, rate, out);
       return out;
     },
+    uniform: () => { throw new Error('Dropout draws no uniform noise'); },
+    normal: () => { throw new Error('Dropout draws no normal noise'); },
   };
 }
 
@@ -102,7 +104,8 @@ describe('Dropout', () => {
 
   it('is inactive outside training: forward with training=false, predict and evaluate', async () => {
     const x = tf.tensor2d([[1, 2], [3, 4]]);
-    const inference: CallContext = { training: false, dropoutMask: () => { throw new Error('no mask in inference'); } };
+    const none = () => { throw new Error('no noise in inference'); };
+    const inference: CallContext = { training: false, dropoutMask: none, uniform: none, normal: none };
     expect(weft.layers.dropout({ rate: 0.5 }).forward([x], [], inference).output).toBe(x);
 
     const build = (withDropout: boolean) => {
