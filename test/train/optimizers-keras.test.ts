@@ -14,31 +14,20 @@ import {
 } from '../../src/train/optimizers.js';
 import { cosineDecay, exponentialDecay, piecewiseConstantDecay } from '../../src/train/schedules.js';
 import { bitwiseEqual, classification, flatWeights, wideModel } from '../parallel/helpers.js';
+import { rng } from '../support/random-data.js';
 
 const N = 41;
 const STEPS = 8;
 const BATCH = 16;
 
-/** A small counter-based generator (mulberry32), so every run draws the same "random" numbers. */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const initialParams = (): Float32Array => {
-  const u = uniform(7);
+  const u = rng(7);
   return Float32Array.from({ length: N }, () => 2 * u() - 1);
 };
 
 /** Gradient sums over BATCH examples at step t (1-based), of varied sizes, a few exactly 0. */
 const gradSums = (t: number): Float32Array => {
-  const u = uniform(1000 + t);
+  const u = rng(1000 + t);
   return Float32Array.from({ length: N }, (_, i) => (i % 13 === 5 ? 0 : BATCH * (2 * u() - 1) * 10 ** (2 * u() - 1.5)));
 };
 
