@@ -13,6 +13,7 @@ import {
   adadelta, adagrad, adam, adamax, adamw, getOptimizer, nadam, optimizerFromSpec, sgd, type Optimizer,
 } from '../../src/train/optimizers.js';
 import { cosineDecay, exponentialDecay, piecewiseConstantDecay } from '../../src/train/schedules.js';
+import { trainer } from '../../src/train/trainer.js';
 import { bitwiseEqual, classification, flatWeights, wideModel } from '../parallel/helpers.js';
 import { rng } from '../support/random-data.js';
 
@@ -360,5 +361,25 @@ describe('checkpoints of the new optimizers', () => {
     expect(h.epoch).toEqual([2, 3]);
     expect(bitwiseEqual(flatWeights(resumed), flatWeights(whole))).toBe(true);
     await Promise.all([whole.dispose(), first.dispose(), resumed.dispose()]);
+  });
+});
+
+describe('in the trainer thread', () => {
+  it('a scheduled Nadam trains there what model.fit trains, bitwise, and the host callbacks read the thread\'s rate', async () => {
+    const { x, y } = classification(48);
+    const make = () => nadam({ learningRate: cosineDecay({ initialLearningRate: 0.001, decaySteps: 4, warmupTarget: 0.004, warmupSteps: 2 }) });
+    const args = { epochs: 2, batchSize: 16, seed: 3, workers: 2, verbose: 0 } as const;
+    const ref = wideModel(2);
+    ref.compile({ optimizer: make(), loss: 'categoricalCrossentropy' });
+    await ref.fit(x, y, args);
+    const model = wideModel(2);
+    const t = await trainer(model, { optimizer: make(), loss: 'categoricalCrossentropy' });
+    const rates: number[] = [];
+    await t.fit(x, y, { ...args, callbacks: [weft.callbacks.reduceLROnPlateau({ monitor: 'loss', patience: 100 }), { onEpochEnd: (_e: number, logs?: Record<string, number>) => { rates.push(logs?.learning_rate ?? Number.NaN); } }] });
+    expect(bitwiseEqual(model.params, ref.params)).toBe(true);
+    // After 3 and 6 steps: warm-up done, then the cosine from 0.004 at steps 1 and 4 (held) of 4.
+    expect(rates).toEqual([0.004 * 0.5 * (1 + Math.cos(Math.PI / 4)), 0]);
+    await t.dispose();
+    await Promise.all([model.dispose(), ref.dispose()]);
   });
 });
