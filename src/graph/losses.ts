@@ -40,7 +40,7 @@ const ALIASES: Record<string, LossName> = {
   kl_divergence: 'kullbackLeiblerDivergence', kullback_leibler_divergence: 'kullbackLeiblerDivergence', kld: 'kullbackLeiblerDivergence', KLD: 'kullbackLeiblerDivergence',
   squared_hinge: 'squaredHinge', categorical_hinge: 'categoricalHinge',
   // tfjs-layers' name for the same −cos loss.
-  cosine_similarity: 'cosineSimilarity', cosineProximity: 'cosineSimilarity',
+  cosine_similarity: 'cosineSimilarity', cosineProximity: 'cosineSimilarity', cosine_proximity: 'cosineSimilarity',
 };
 
 /** What a Loss is rebuilt from in a worker: its name and every option, JSON-safe. */
@@ -127,7 +127,7 @@ function resolveName(name: string): LossName | undefined {
   return Object.hasOwn(DEFINITIONS, resolved) ? (resolved as LossName) : undefined;
 }
 
-const EXPECTED = `one of ${LOSS_NAMES.join(', ')}, or a loss from weft.losses (or its spec {name, config})`;
+const EXPECTED = `one of ${LOSS_NAMES.join(', ')}, or a loss from weft.losses (or its spec {name, config}, or Keras's {class_name, config})`;
 
 /**
  * A loss from its name (tfjs's camelCase and Keras's snake_case spellings), a Loss (made by
@@ -140,6 +140,7 @@ export function getLoss(identifier: unknown): Loss {
     return makeLoss(name, DEFINITIONS[name].defaults);
   }
   if (identifier === null || typeof identifier !== 'object' || Array.isArray(identifier)) throw invalidType('loss', EXPECTED, identifier);
+  if ('class_name' in identifier) return lossFromKeras(identifier as KerasLoss);
   // A Loss is rebuilt from its spec, so only what a worker could rebuild is ever used.
   const spec = (typeof (identifier as Partial<Loss>).compute === 'function' ? (identifier as Loss).spec : identifier) as Partial<LossSpec>;
   const keys = Object.keys(spec);
@@ -196,3 +197,67 @@ export const losses = {
   categoricalHinge: factory<NoOptions>('categoricalHinge'),
   cosineSimilarity: factory<NoOptions>('cosineSimilarity'),
 };
+
+// ---------------------------------------------------------------------------------------------
+// Keras's serialized form: what a Keras training_config holds for a configured loss.
+
+/** A loss object as Keras serializes it (Keras 3 adds module and registered_name). */
+export interface KerasLoss {
+  readonly class_name: string;
+  readonly config?: Readonly<Record<string, unknown>>;
+  readonly module?: string;
+  readonly registered_name?: string | null;
+}
+
+const snake = (camel: string): string => camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * Keys of a Keras loss config with no effect on weft, accepted when they hold what weft does:
+ * the name, the reduction (weft's is Keras 3's sum_over_batch_size, Keras 2's 'auto'), the
+ * class axis (the last) and the dtype.
+ */
+const KERAS_NEUTRAL: Record<string, (v: unknown) => boolean> = {
+  name: (v) => typeof v === 'string' || v === null,
+  reduction: (v) => v === 'sum_over_batch_size' || v === 'auto' || v === null,
+  axis: (v) => v === -1,
+  dtype: (v) => v === null || v === 'float32',
+};
+
+/** A loss from Keras's {class_name, config} (snake_case options), every key checked. */
+export function lossFromKeras(json: KerasLoss): Loss {
+  const name = LOSS_NAMES.find((n) => DEFINITIONS[n].className === json.class_name);
+  if (name === undefined) throw unknownName('loss class', String(json.class_name), LOSS_NAMES.map((n) => DEFINITIONS[n].className));
+  const def: LossDefinition = DEFINITIONS[name];
+  const options: Record<string, unknown> = {};
+  const unknown: [string, unknown][] = [];
+  for (const [key, value] of Object.entries(json.config ?? {})) {
+    const option = Object.keys(def.defaults).find((k) => snake(k) === key);
+    if (option !== undefined) options[option] = value;
+    else if (!(KERAS_NEUTRAL[key]?.(value) ?? false)) unknown.push([key, value]);
+  }
+  if (unknown.length > 0) {
+    const known = [...Object.keys(def.defaults).map(snake), 'name', "reduction ('sum_over_batch_size')", 'axis (-1)', 'dtype'];
+    throw unrecognizedKeywords(json.class_name, unknown, known);
+  }
+  return makeLoss(name, resolveOptions(def.className, def.defaults, options));
+}
+
+/** tfjs-layers' snake_case names where they differ from Keras 3's (its compile camel-cases them). */
+const TFJS_NAMES: Partial<Record<LossName, string>> = {
+  logCosh: 'logcosh', kullbackLeiblerDivergence: 'kullback_leibler_divergence', cosineSimilarity: 'cosine_proximity',
+};
+
+/**
+ * Keras's serialized form of a loss: its snake_case name when every option has its default,
+ * else Keras 3's {class_name, config}. With dialect 'tfjs', the name tfjs-layers' loadLayersModel
+ * compiles (it has no Huber, and reads no {class_name, config} loss: it takes an object for a
+ * loss per output).
+ */
+export function lossToKeras(loss: Loss, dialect: 'keras' | 'tfjs' = 'keras'): string | KerasLoss {
+  const def: LossDefinition = DEFINITIONS[loss.name];
+  const changed = Object.entries(loss.spec.config).filter(([k, v]) => def.defaults[k] !== v);
+  if (changed.length === 0) return (dialect === 'tfjs' ? TFJS_NAMES[loss.name] : undefined) ?? def.kerasName;
+  const config: Record<string, unknown> = { name: def.kerasName, reduction: 'sum_over_batch_size' };
+  for (const [k, v] of Object.entries(loss.spec.config)) config[snake(k)] = v;
+  return { module: 'keras.losses', class_name: def.className, config, registered_name: null };
+}

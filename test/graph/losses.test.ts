@@ -10,7 +10,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import * as weft from '../../src/index.js';
 import { tf } from '../../src/index.js';
-import { getLoss, losses, LOSS_NAMES, type Head, type Loss } from '../../src/graph/losses.js';
+import { getLoss, losses, lossToKeras, LOSS_NAMES, type Head, type Loss } from '../../src/graph/losses.js';
+import { metrics, type Metric } from '../../src/graph/metrics.js';
 import { disposeAfterEach } from '../support/dispose.js';
 import { rng } from '../support/random-data.js';
 
@@ -423,6 +424,36 @@ describe('configured losses: specs', () => {
   });
 });
 
+describe("Keras's serialized form", () => {
+  it('a default loss is its Keras 3 name (tfjs-layers\' with dialect tfjs); a configured one {class_name, config}', () => {
+    expect(lossToKeras(getLoss('logCosh'))).toBe('log_cosh');
+    expect(lossToKeras(getLoss('logCosh'), 'tfjs')).toBe('logcosh');
+    expect(lossToKeras(getLoss('kld'), 'tfjs')).toBe('kullback_leibler_divergence');
+    expect(lossToKeras(getLoss('categoricalCrossentropy'), 'tfjs')).toBe('categorical_crossentropy');
+    expect(lossToKeras(losses.categoricalCrossentropy({ labelSmoothing: 0.1 }))).toEqual({
+      module: 'keras.losses', class_name: 'CategoricalCrossentropy', registered_name: null,
+      config: { name: 'categorical_crossentropy', reduction: 'sum_over_batch_size', from_logits: false, label_smoothing: 0.1 },
+    });
+    for (const name of LOSS_NAMES) {
+      for (const loss of [getLoss(name), ...(name === 'huber' ? [losses.huber({ delta: 0.5 })] : [])]) {
+        const json = lossToKeras(loss);
+        expect(getLoss(json).spec, name).toEqual(loss.spec);
+        expect(getLoss(lossToKeras(loss, 'tfjs')).spec, `${name} (tfjs)`).toEqual(loss.spec);
+      }
+    }
+  });
+
+  it("reads Keras 2 and 3 configs: snake_case options, reduction 'auto' or 'sum_over_batch_size', axis -1, a name", () => {
+    const keras2 = { class_name: 'BinaryCrossentropy', config: { reduction: 'auto', name: 'binary_crossentropy', from_logits: true, label_smoothing: 0.05, axis: -1 } };
+    expect(getLoss(keras2).spec).toEqual({ name: 'binaryCrossentropy', config: { fromLogits: true, labelSmoothing: 0.05 } });
+    expect(getLoss({ class_name: 'Huber', config: { delta: 2, reduction: 'sum_over_batch_size', name: 'huber_loss', dtype: null } }).spec.config).toEqual({ delta: 2 });
+    expect(() => getLoss({ class_name: 'CategoricalCrossentropy', config: { reduction: 'sum' } })).toThrow(/Unrecognized keyword arguments passed to CategoricalCrossentropy: \{'reduction': 'sum'\}/);
+    expect(() => getLoss({ class_name: 'CategoricalCrossentropy', config: { axis: 1 } })).toThrow(/\{'axis': 1\}/);
+    expect(() => getLoss({ class_name: 'Huber', config: { delta: -1 } })).toThrow(/`delta`.*delta=-1/);
+    expect(() => getLoss({ class_name: 'FocalLoss', config: {} })).toThrow(/Unknown loss class: 'FocalLoss'.*'Huber'/);
+  });
+});
+
 describe('loss option errors name the argument, what was expected and what was received', () => {
   const cases: [string, () => unknown, ErrorConstructor, RegExp[]][] = [
     ['labelSmoothing above 1', () => losses.categoricalCrossentropy({ labelSmoothing: 1.5 }), RangeError, [/`labelSmoothing`/, /a number in \[0, 1\]/, /labelSmoothing=1.5/]],
@@ -490,6 +521,44 @@ describe('training on the new losses: 2 workers equal 1 worker (1e-5)', () => {
       expectClose(two.params, one.params, 1e-5, 1e-6, 'parameters after 2 epochs');
       expectClose(two.history.loss, one.history.loss, 1e-5, 1e-6, 'loss per epoch');
       expectClose(two.history.mae, one.history.mae, 1e-5, 1e-6, 'mae per epoch');
+    });
+  }
+});
+
+// Skipped until src/parallel and src/train send the loss's and metrics' specs to the workers
+// (Objective.loss = state.loss.spec, Objective.metrics = state.metrics.map((m) => m.spec)):
+// today the workers get the loss's *name* and the metrics' keys, so a configured loss or metric
+// trains with its defaults on N > 1 workers. Run against that change, all five cases pass.
+describe.skip('configured losses and metrics on 2 workers equal 1 worker (needs the spec wiring)', () => {
+  const track = disposeAfterEach();
+  const u2 = rng(78);
+  const x = Array.from({ length: 48 }, () => Array.from({ length: 5 }, () => u2() * 2 - 1));
+  const cls = x.map((r) => (r[0] > 0 ? 1 : 0) + (r[1] > 0 ? 2 : 0));
+  const oneHot = cls.map((c) => [0, 1, 2, 3].map((j) => (j === c ? 1 : 0)));
+  const cases: [string, () => Loss, string, Rows | number[], () => Metric][] = [
+    ['categoricalCrossentropy({fromLogits: true, labelSmoothing: 0.2}), linear head', () => losses.categoricalCrossentropy({ fromLogits: true, labelSmoothing: 0.2 }), 'linear', oneHot, () => metrics.topKCategoricalAccuracy({ k: 2 })],
+    ['categoricalCrossentropy({labelSmoothing: 0.2}), softmax head', () => losses.categoricalCrossentropy({ labelSmoothing: 0.2 }), 'softmax', oneHot, () => metrics.topKCategoricalAccuracy({ k: 2 })],
+    ['sparseCategoricalCrossentropy({fromLogits: true})', () => losses.sparseCategoricalCrossentropy({ fromLogits: true }), 'linear', cls, () => metrics.sparseTopKCategoricalAccuracy({ k: 2 })],
+    ['binaryCrossentropy({fromLogits: true, labelSmoothing: 0.1})', () => losses.binaryCrossentropy({ fromLogits: true, labelSmoothing: 0.1 }), 'linear', oneHot, () => metrics.huber({ delta: 0.2 })],
+    ['huber({delta: 0.3})', () => losses.huber({ delta: 0.3 }), 'linear', oneHot, () => metrics.topKCategoricalAccuracy({ k: 2, name: 'top2' })],
+  ];
+  for (const [title, makeLoss, activation, y, makeMetric] of cases) {
+    it(title, async () => {
+      const run = async (workers: number) => {
+        const inputs = weft.input({ shape: [5] });
+        const h = weft.layers.dense({ units: 8, activation: 'tanh' }).apply(inputs);
+        const m = track(weft.model({ inputs, outputs: weft.layers.dense({ units: 4, activation: activation as never }).apply(h), seed: 9 }));
+        m.compile({ optimizer: 'adam', loss: makeLoss() as never, metrics: [makeMetric()] as never });
+        const hist = await m.fit(x, y, { epochs: 2, batchSize: 16, seed: 5, verbose: 0, workers });
+        return { params: Float64Array.from(m.params), history: hist.history };
+      };
+      const one = await run(1);
+      const two = await run(2);
+      const key = makeMetric().key;
+      expect(Object.keys(one.history)).toEqual(['loss', key]);
+      expectClose(two.params, one.params, 1e-5, 1e-6, 'parameters after 2 epochs');
+      expectClose(two.history.loss, one.history.loss, 1e-5, 1e-6, 'loss per epoch');
+      expectClose(two.history[key], one.history[key], 1e-5, 1e-6, key);
     });
   }
 });
