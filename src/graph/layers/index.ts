@@ -9,6 +9,12 @@ import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
 import { Flatten } from './flatten.js';
 import { InputLayer } from './input.js';
+import { Add } from './add.js';
+import { Average } from './average.js';
+import { Dot } from './dot.js';
+import { Maximum, Minimum } from './extremum.js';
+import { Multiply } from './multiply.js';
+import { Subtract } from './subtract.js';
 import { layerFactory, mergeFactory, registerLayerClass } from './registry.js';
 
 export type { DenseConfig } from './dense.js';
@@ -27,6 +33,13 @@ export const builtinLayers = {
   flatten: layerFactory(Flatten),
   concatenate: mergeFactory(Concatenate),
   // merge layers
+  add: mergeFactory(Add),
+  subtract: mergeFactory(Subtract),
+  multiply: mergeFactory(Multiply),
+  average: mergeFactory(Average),
+  maximum: mergeFactory(Maximum),
+  minimum: mergeFactory(Minimum),
+  dot: mergeFactory(Dot),
 
   // activation layers
 
