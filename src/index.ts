@@ -12,6 +12,7 @@ export type { DenseConfig, DropoutConfig, EmbeddingConfig, InputConfig } from '.
 import type { SymbolicTensor } from './graph/symbolic.js';
 import { graphFromSpec, type ModelSpec } from './graph/spec.js';
 import { Model, type ModelConfig } from './train/model.js';
+import { Sequential, type SequentialConfig } from './train/sequential.js';
 import { adam, rmsprop, sgd } from './train/optimizers.js';
 import { loadModelSpec } from './train/save.js';
 import { earlyStopping } from './train/callbacks/early-stopping.js';
@@ -24,6 +25,8 @@ await initBackend();
 
 export { tf };
 export { Model } from './train/model.js';
+export { Sequential } from './train/sequential.js';
+export type { SequentialConfig } from './train/sequential.js';
 export type { CompileArgs, EvaluateArgs, EvaluateDatasetArgs, ModelConfig, PredictArgs } from './train/model.js';
 export type { ModelWeight } from './graph/model.js';
 export type { HistoryParams } from './train/history.js';
@@ -46,6 +49,11 @@ export type { Callback, Logs } from './train/callbacks/callback.js';
 /** A symbolic input: the shape of one example (no batch axis) and its dtype. */
 export function input(config: InputConfig): SymbolicTensor {
   return symbolicInput(config);
+}
+
+/** tfjs-layers' `tf.sequential({layers?})`: a stack of layers, grown with `model.add(layer)`. */
+export function sequential(config?: SequentialConfig): Sequential {
+  return new Sequential(config);
 }
 
 export function model(config: ModelConfig): Model {

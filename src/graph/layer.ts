@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidType, notSupported, ShapeError, StateError, unrecognizedKeywords } from '../errors.js';
+import { checkInteger, invalidArgument, invalidType, notSupported, ShapeError, StateError, unrecognizedKeywords } from '../errors.js';
 import type { InitializerSpec } from './initializers.js';
 import { sizeOf, type DType, type Shape } from './shape.js';
 import { Node, SymbolicTensor } from './symbolic.js';
@@ -67,7 +67,7 @@ export interface Gradients {
  * refused by name: a silently dropped regularizer or `trainable: false` trains a different model.
  */
 const NOT_YET = new Set([
-  'trainable', 'inputShape', 'batchInputShape', 'batchSize', 'weights', 'kernelRegularizer', 'biasRegularizer',
+  'trainable', 'batchSize', 'weights', 'kernelRegularizer', 'biasRegularizer',
   'activityRegularizer', 'kernelConstraint', 'biasConstraint', 'embeddingsRegularizer', 'embeddingsConstraint',
   'maskZero', 'inputLength', 'sparse', 'ragged', 'dynamic', 'autocast', 'dtype',
 ]);
@@ -83,11 +83,37 @@ export function checkLayerConfig<T extends object>(className: string, config: un
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw invalidType('config', `an options object {${known.join(', ')}}`, config);
   }
-  const extra = Object.entries(config).filter(([k, v]) => v !== undefined && !known.includes(k) && !(k in DEFAULT_ONLY && DEFAULT_ONLY[k] === v));
+  const shape = declaredShape(config as Record<string, unknown>);
+  const extra = Object.entries(config).filter(([k, v]) => v !== undefined && !known.includes(k) && !INPUT_SHAPE_KEYS.includes(k) && !(k in DEFAULT_ONLY && DEFAULT_ONLY[k] === v));
   const unsupported = extra.find(([k]) => NOT_YET.has(k));
   if (unsupported !== undefined) throw notSupported(className, unsupported[0], unsupported[1]);
   if (extra.length > 0) throw unrecognizedKeywords(className, extra, known);
+  pendingInputShape = shape;
   return config as T;
+}
+
+/** Keras's way to give the first layer of a Sequential model its input: every layer takes them. */
+const INPUT_SHAPE_KEYS = ['inputShape', 'batchInputShape'];
+
+/**
+ * The input shape a config declared, handed from checkLayerConfig to the Layer constructor that
+ * runs right after it: a layer calls `super(checkLayerConfig(...).name, ...)`, so nothing can run
+ * in between, and every layer gets the shape without writing a line for it.
+ */
+let pendingInputShape: Shape | null = null;
+
+/** `inputShape: [784]` or `batchInputShape: [null, 784]` as the batch shape [null, 784]. */
+function declaredShape(config: Record<string, unknown>): Shape | null {
+  const { inputShape, batchInputShape } = config;
+  if (inputShape !== undefined && batchInputShape !== undefined) {
+    throw invalidArgument('inputShape', 'either inputShape or batchInputShape, not both', inputShape);
+  }
+  if (inputShape === undefined && batchInputShape === undefined) return null;
+  const [key, dims] = inputShape !== undefined ? ['inputShape', inputShape] : ['batchInputShape', Array.isArray(batchInputShape) ? batchInputShape.slice(1) : batchInputShape];
+  const expected = 'an array of positive integers (the shape of one example)';
+  if (!Array.isArray(dims) || dims.length === 0) throw invalidType(key, expected, key === 'inputShape' ? inputShape : batchInputShape);
+  dims.forEach((d, i) => checkInteger(`${key}[${key === 'inputShape' ? i : i + 1}]`, d, 1));
+  return [null, ...(dims as number[])];
 }
 
 const nameCounters = new Map<string, number>();
@@ -125,6 +151,26 @@ export abstract class Layer {
     return (this.constructor as typeof Layer).className;
   }
 
+  /** The symbolic output of this layer's one application (Keras's `layer.output`). */
+  get output(): SymbolicTensor {
+    return this.onlyNode('output').output;
+  }
+
+  /** The symbolic input(s) of this layer's one application; an input layer's is its output (Keras). */
+  get input(): SymbolicTensor | SymbolicTensor[] {
+    const node = this.onlyNode('input');
+    if (this.isInput) return node.output;
+    return node.inputs.length === 1 ? node.inputs[0] : [...node.inputs];
+  }
+
+  private onlyNode(what: string): Node {
+    if (this.nodes.length === 0) throw new StateError(`Layer '${this.name}' is not connected: it has no ${what} until it is applied to a tensor`);
+    if (this.nodes.length > 1) {
+      throw new StateError(`Layer '${this.name}' has ${this.nodes.length} inbound nodes, hence the notion of "layer ${what}" is ill-defined: read it from the tensor each call returned`);
+    }
+    return this.nodes[0];
+  }
+
   /** True only for the graph's entry points (InputLayer). */
   get isInput(): boolean {
     return false;
@@ -147,7 +193,15 @@ export abstract class Layer {
   /** Views of this layer's weights in its model's flat parameter array. */
   private weightViews: Float32Array[] | null = null;
 
+  /**
+   * The input shape its config declared (`inputShape` / `batchInputShape`, as Keras's first
+   * layer of a Sequential model gives it), batch axis null; null when none.
+   */
+  readonly declaredInputShape: Shape | null;
+
   protected constructor(name: string | undefined, defaultName: string, startAtOne = false) {
+    this.declaredInputShape = pendingInputShape;
+    pendingInputShape = null;
     if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
       throw invalidType('name', 'a non-empty string', name);
     }
@@ -183,6 +237,10 @@ export abstract class Layer {
       throw new ShapeError(`Layer '${this.name}' (${this.className}) expects ${expected} input(s), received ${inputs.length}`);
     }
     const shapes = inputs.map((t) => t.shape);
+    const declared = this.declaredInputShape;
+    if (declared !== null && !(shapes[0].length === declared.length && shapes[0].every((d, i) => i === 0 || d === declared[i]))) {
+      throw new ShapeError(`Layer '${this.name}' (${this.className}) was declared with input shape ${JSON.stringify(declared)} and cannot be applied to ${JSON.stringify(shapes[0])}`);
+    }
     if (this.builtShapes === null) {
       this.params = this.build(shapes);
       this.builtShapes = shapes;

@@ -17,6 +17,18 @@ export interface GraphModelConfig {
 
 let modelCount = 0;
 
+/** What a model's graph is made of, derived once from its inputs and outputs. */
+interface Graph {
+  readonly inputs: readonly SymbolicTensor[];
+  readonly outputs: readonly SymbolicTensor[];
+  readonly layers: readonly Layer[];
+  readonly nodes: readonly Node[];
+  readonly layout: ParamLayout;
+  readonly weightList: readonly ModelWeight[];
+}
+
+const EMPTY_GRAPH: Graph = { inputs: [], outputs: [], layers: [], nodes: [], layout: new ParamLayout([]), weightList: [] };
+
 /**
  * One weight of a model, in the shape of tfjs-layers' LayerVariable: its name ('dense/kernel'),
  * shape, dtype and whether training updates it. It is a window on the model's flat parameter
@@ -64,28 +76,52 @@ function isTrainable(entry: ParamEntry): boolean {
  */
 export class GraphModel {
   readonly name: string;
-  readonly inputs: readonly SymbolicTensor[];
-  readonly outputs: readonly SymbolicTensor[];
-  readonly layers: readonly Layer[];
-  /** Execution order: each node after the nodes it reads. */
-  readonly nodes: readonly Node[];
-  readonly layout: ParamLayout;
-  private paramBuffer: Float32Array;
-  private readonly weightList: readonly ModelWeight[];
+  private graph: Graph = EMPTY_GRAPH;
+  private paramBuffer: Float32Array = new Float32Array(0);
 
-  constructor(config: GraphModelConfig) {
+  /**
+   * `emptyAllowed`: a model whose graph comes later (a Sequential before its first layer);
+   * setGraph gives it one.
+   */
+  constructor(config: GraphModelConfig, emptyAllowed = false) {
     if (config === null || typeof config !== 'object') throw invalidType('config', '{inputs, outputs, name?}', config);
     if (config.name !== undefined && typeof config.name !== 'string') throw invalidType('name', 'a string', config.name);
-    const graph = mapGraph(config.inputs, config.outputs);
-    this.inputs = graph.inputs;
-    this.outputs = graph.outputs;
-    this.nodes = graph.nodes;
-    this.layers = graph.layers;
     this.name = config.name ?? (modelCount++ === 0 ? 'model' : `model_${modelCount - 1}`);
-    this.layout = new ParamLayout(this.layers);
-    this.paramBuffer = new Float32Array(this.layout.size);
-    this.weightList = this.layout.entries.map((e) => new ModelWeight(this, e));
+    if (!(emptyAllowed && config.inputs === undefined && config.outputs === undefined)) this.setGraph(config.inputs, config.outputs);
+  }
+
+  /** Maps the graph from `inputs` to `outputs` and gives it a new, zeroed parameter array. */
+  protected setGraph(inputs: SymbolicTensor | SymbolicTensor[], outputs: SymbolicTensor | SymbolicTensor[]): void {
+    const mapped = mapGraph(inputs, outputs);
+    const layout = new ParamLayout(mapped.layers);
+    this.graph = { ...mapped, layout, weightList: layout.entries.map((e) => new ModelWeight(this, e)) };
+    this.paramBuffer = new Float32Array(layout.size);
     this.bindLayers();
+  }
+
+  get inputs(): readonly SymbolicTensor[] {
+    return this.graph.inputs;
+  }
+
+  get outputs(): readonly SymbolicTensor[] {
+    return this.graph.outputs;
+  }
+
+  get layers(): readonly Layer[] {
+    return this.graph.layers;
+  }
+
+  /** Execution order: each node after the nodes it reads. */
+  get nodes(): readonly Node[] {
+    return this.graph.nodes;
+  }
+
+  get layout(): ParamLayout {
+    return this.graph.layout;
+  }
+
+  private get weightList(): readonly ModelWeight[] {
+    return this.graph.weightList;
   }
 
   /** Every weight, trainable ones first, each group in layer order (tfjs-layers' and Keras's order). */

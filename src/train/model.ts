@@ -12,6 +12,7 @@ import { keyFromSeed, randomSeed } from '../parallel/random.js';
 import { sharedFloat32 } from '../parallel/shared.js';
 import { sliceRows, type Column } from '../parallel/batch.js';
 import type { Dataset, InferenceEngine } from './engine.js';
+import type { SymbolicTensor } from '../graph/symbolic.js';
 import { toInputColumns, toTargetColumn } from './data.js';
 import { isModelAware, type Callback, type TrainingTarget } from './callbacks/callback.js';
 import { arraySteps, runEpochs, validateArrays } from './fit-loop.js';
@@ -74,13 +75,35 @@ export class Model extends GraphModel {
 
   private readonly resourceLimits: ResourceLimits | undefined;
 
-  constructor(config: ModelConfig) {
-    super(checkOptions<ModelConfig>('config', config, ['inputs', 'outputs', 'name', 'seed', 'resourceLimits']));
+  /** `emptyAllowed`: a Sequential model, whose graph its add() calls make. */
+  constructor(config: ModelConfig, emptyAllowed = false) {
+    super(checkOptions<ModelConfig>('config', config, ['inputs', 'outputs', 'name', 'seed', 'resourceLimits']), emptyAllowed);
     if (config.seed !== undefined) checkInteger('seed', config.seed, 0);
     this.resourceLimits = checkResourceLimits(config.resourceLimits);
+    this.initSeed = config.seed ?? randomSeed();
     // The weights live in shared memory from the start: workers read this very buffer.
     this.adoptParams(sharedFloat32(this.layout.size), false);
-    initializeParams(this, config.seed ?? randomSeed());
+    initializeParams(this, this.initSeed);
+  }
+
+  /** The seed the initial weights were drawn from. */
+  private readonly initSeed: number;
+
+  /**
+   * Gives the model a new graph (a Sequential's add): weights drawn afresh from the model's seed,
+   * as if built in one go, then every layer that was already there gets its weights back.
+   */
+  protected override setGraph(inputs: SymbolicTensor | SymbolicTensor[], outputs: SymbolicTensor | SymbolicTensor[]): void {
+    const kept = new Map(this.layout.entries.map((e) => [e.layer.params[e.index], this.params.slice(e.offset, e.offset + e.size)]));
+    super.setGraph(inputs, outputs);
+    if (this.initSeed === undefined) return; // the constructor's own call: it shares and initialises next
+    if (this.state !== null) throw new StateError('Layers cannot be added after compile(): add every layer, then compile');
+    this.adoptParams(sharedFloat32(this.layout.size), false);
+    initializeParams(this, this.initSeed);
+    for (const e of this.layout.entries) {
+      const values = kept.get(e.layer.params[e.index]);
+      if (values !== undefined) this.params.set(values, e.offset);
+    }
   }
 
   /** The model's pool of `workers` threads, created on first use and kept across calls. */

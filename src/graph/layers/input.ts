@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, invalidArgument, invalidType, unknownName } from '../../errors.js';
 import { checkLayerConfig, Layer, type Gradients, type ParamSpec } from '../layer.js';
-import { Node, type SymbolicTensor } from '../symbolic.js';
+import { Node } from '../symbolic.js';
 import type { DType, Shape } from '../shape.js';
 import type { Json, KerasConfigReader } from '../keras-config.js';
 
@@ -38,7 +38,6 @@ export class InputLayer extends Layer {
   }
   readonly batchShape: Shape;
   readonly dtype: DType;
-  readonly output: SymbolicTensor;
 
   constructor(config: InputConfig) {
     super(checkLayerConfig<InputConfig>('InputLayer', config, ['shape', 'dtype', 'name']).name, 'input', true);
@@ -52,7 +51,6 @@ export class InputLayer extends Layer {
     this.batchShape = [null, ...config.shape];
     const node = new Node(this, [], this.batchShape, dtype);
     this.nodes.push(node);
-    this.output = node.output;
   }
 
   protected build(): ParamSpec[] {
