@@ -31,7 +31,7 @@ export interface RefResult {
   /** Σ over examples (and any non-batch leading axes) of the per-row loss. */
   readonly loss: number;
   readonly output: Value;
-  /** The smallest |z| fed to relu or elu: finite differences are only valid well away from 0. */
+  /** The smallest distance of a pre-activation from its activation's kink (relu's 0, relu6's 0 and 6, ...): finite differences hold only well away from them. */
   readonly kinkDistance: number;
 }
 
@@ -59,33 +59,55 @@ function erf(x: number): number {
 
 const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 const softplus = (z: number): number => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+const SELU_SCALE = 1.0507009873554804934193349852946;
+const SELU_ALPHA = 1.6732632423543772848170429916717;
 
-/** Applies an activation over the last axis of rows of width `d`. */
-function activate(name: string, z: Float64Array, d: number, kink: { min: number }): Float64Array {
+/**
+ * Elementwise activations in float64, Keras 3's formulas, each with its kinks (where the
+ * derivative jumps: finite differences must stay clear of them). `hardSigmoid` is Keras 2's and
+ * tfjs-layers' hard sigmoid.
+ */
+const ELEMENTWISE: Record<string, { f: (v: number) => number; kinks?: readonly number[] }> = {
+  linear: { f: (v) => v },
+  relu: { f: (v) => Math.max(v, 0), kinks: [0] },
+  sigmoid: { f: sigmoid },
+  tanh: { f: Math.tanh },
+  gelu: { f: (v) => 0.5 * v * (1 + erf(v * Math.SQRT1_2)) },
+  elu: { f: (v) => (v > 0 ? v : Math.expm1(v)), kinks: [0] },
+  softplus: { f: softplus },
+  swish: { f: (v) => v * sigmoid(v) },
+  selu: { f: (v) => SELU_SCALE * (v > 0 ? v : SELU_ALPHA * Math.expm1(v)), kinks: [0] },
+  softsign: { f: (v) => v / (1 + Math.abs(v)) },
+  hard_sigmoid: { f: (v) => Math.min(Math.max(v + 3, 0), 6) / 6, kinks: [-3, 3] },
+  hardSigmoid: { f: (v) => Math.min(Math.max(0.2 * v + 0.5, 0), 1), kinks: [-2.5, 2.5] },
+  relu6: { f: (v) => Math.min(Math.max(v, 0), 6), kinks: [0, 6] },
+  exponential: { f: Math.exp },
+  leaky_relu: { f: (v) => (v > 0 ? v : 0.2 * v), kinks: [0] },
+  mish: { f: (v) => v * Math.tanh(softplus(v)) },
+};
+
+/** Softmax (or log softmax) over each row of width `d`. */
+function softmaxRows(z: Float64Array, d: number, log: boolean): Float64Array {
   const a = new Float64Array(z.length);
-  if (name === 'softmax') {
-    for (let r = 0; r < z.length; r += d) {
-      let m = -Infinity;
-      for (let j = 0; j < d; j++) m = Math.max(m, z[r + j]);
-      let s = 0;
-      for (let j = 0; j < d; j++) s += (a[r + j] = Math.exp(z[r + j] - m));
-      for (let j = 0; j < d; j++) a[r + j] /= s;
-    }
-    return a;
+  for (let r = 0; r < z.length; r += d) {
+    let m = -Infinity;
+    for (let j = 0; j < d; j++) m = Math.max(m, z[r + j]);
+    let s = 0;
+    for (let j = 0; j < d; j++) s += Math.exp(z[r + j] - m);
+    for (let j = 0; j < d; j++) a[r + j] = log ? z[r + j] - m - Math.log(s) : Math.exp(z[r + j] - m) / s;
   }
+  return a;
+}
+
+/** Applies an activation over the last axis of rows of width `d`; `kink.min` tracks the nearest kink. */
+export function activate(name: string, z: Float64Array, d: number, kink: { min: number } = { min: Infinity }): Float64Array {
+  if (name === 'softmax' || name === 'log_softmax') return softmaxRows(z, d, name === 'log_softmax');
+  const act = ELEMENTWISE[name];
+  if (act === undefined) throw new Error(`reference64: unknown activation ${name}`);
+  const a = new Float64Array(z.length);
   for (let i = 0; i < z.length; i++) {
-    const v = z[i];
-    switch (name) {
-      case 'linear': a[i] = v; break;
-      case 'relu': a[i] = Math.max(v, 0); kink.min = Math.min(kink.min, Math.abs(v)); break;
-      case 'sigmoid': a[i] = sigmoid(v); break;
-      case 'tanh': a[i] = Math.tanh(v); break;
-      case 'gelu': a[i] = 0.5 * v * (1 + erf(v * Math.SQRT1_2)); break;
-      case 'elu': a[i] = v > 0 ? v : Math.expm1(v); kink.min = Math.min(kink.min, Math.abs(v)); break;
-      case 'softplus': a[i] = softplus(v); break;
-      case 'swish': a[i] = v * sigmoid(v); break;
-      default: throw new Error(`reference64: unknown activation ${name}`);
-    }
+    a[i] = act.f(z[i]);
+    for (const k of act.kinks ?? []) kink.min = Math.min(kink.min, Math.abs(z[i] - k));
   }
   return a;
 }
