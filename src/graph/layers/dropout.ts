@@ -2,7 +2,55 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, invalidArgument, invalidType } from '../../errors.js';
 import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { formatShape, sizeOf, type Shape } from '../shape.js';
-import type { Json, KerasConfigReader } from '../keras-config.js';
+import { isObject, type Json, type KerasConfigReader } from '../keras-config.js';
+
+// ---- what the dropout family shares (Dropout, SpatialDropout1D, GaussianDropout, AlphaDropout, GaussianNoise) ----
+
+const RATE = 'a float value between 0 and 1';
+
+/**
+ * Keras's check of a dropout `rate`: "Expected a float value between 0 and 1". `below1` refuses
+ * 1 too, saying why, for the layers whose formula divides by 1 - rate (Keras accepts rate=1
+ * there and trains to NaN).
+ */
+export function checkRate(value: unknown, below1?: string): number {
+  if (typeof value !== 'number') throw invalidType('rate', RATE, value);
+  if (!(value >= 0 && value <= 1)) throw invalidArgument('rate', RATE, value);
+  if (below1 !== undefined && value === 1) throw invalidArgument('rate', `${RATE}, below 1 (${below1})`, value);
+  return value;
+}
+
+/** A layer's optional own `seed`: its draws then ignore the run's seed (Keras's `seed`). */
+export function checkSeed(value: unknown): number | undefined {
+  if (value !== undefined) checkInteger('seed', value, 0);
+  return value as number | undefined;
+}
+
+/** Keras's noise_shape against the input shape: the batch axis null, every other axis 1 or the input's. */
+export function checkNoiseShape(ns: readonly (number | null)[] | null, shape: Shape): void {
+  if (ns === null) return;
+  const ok = Array.isArray(ns) && ns.length === shape.length &&
+    ns.every((d, i) => i === 0 ? d === null || d === undefined : d === null || d === 1 || d === shape[i]);
+  if (!ok) throw invalidArgument('noiseShape', `null or a shape broadcastable to ${formatShape(shape)} with the batch axis null`, ns);
+}
+
+/** The per-example noise shape: the input's, with noise_shape's 1s kept as 1 (shared along that axis). */
+export function noiseRowShape(x: tf.Tensor, ns: readonly (number | null)[] | null): number[] {
+  return x.shape.slice(1).map((d, i) => (ns?.[i + 1] === 1 ? 1 : d));
+}
+
+/**
+ * A file's `dtype` for a noise layer: 'float32' (Keras 2, tfjs-layers) or a Keras 3 DTypePolicy
+ * naming it; weft computes in float32, so any other is refused by name, not run in float32.
+ * (The merge layers make the same check: one reader method in keras-config.ts could serve both.)
+ */
+export function checkKerasFloat32(r: KerasConfigReader): void {
+  const d = r.get('dtype');
+  const name = isObject(d) && isObject(d.config) ? d.config.name : d;
+  if (name !== undefined && name !== null && name !== 'float32') {
+    throw invalidArgument(r.where('dtype'), "'float32' or null (weft computes in float32)", name);
+  }
+}
 
 export interface DropoutConfig {
   rate: number;
@@ -33,21 +81,13 @@ export class Dropout extends Layer {
 
   constructor(config: DropoutConfig) {
     super(checkLayerConfig<DropoutConfig>('Dropout', config, ['rate', 'noiseShape', 'seed', 'name']).name, 'dropout');
-    if (typeof config.rate !== 'number') throw invalidType('rate', 'a float value between 0 and 1', config.rate);
-    if (!(config.rate >= 0 && config.rate <= 1)) throw invalidArgument('rate', 'a float value between 0 and 1', config.rate);
-    this.rate = config.rate;
+    this.rate = checkRate(config.rate);
     this.noiseShape = config.noiseShape ?? null;
-    if (config.seed !== undefined) checkInteger('seed', config.seed, 0);
-    this.seed = config.seed;
+    this.seed = checkSeed(config.seed);
   }
 
   protected build([shape]: readonly Shape[]): ParamSpec[] {
-    const ns = this.noiseShape;
-    if (ns !== null) {
-      const ok = Array.isArray(ns) && ns.length === shape.length &&
-        ns.every((d, i) => i === 0 ? d === null || d === undefined : d === null || d === 1 || d === shape[i]);
-      if (!ok) throw invalidArgument('noiseShape', `null or a shape broadcastable to ${formatShape(shape)} with the batch axis null`, ns);
-    }
+    checkNoiseShape(this.noiseShape, shape);
     return [];
   }
 
@@ -55,15 +95,10 @@ export class Dropout extends Layer {
     return shape;
   }
 
-  /** Per-example mask shape: the input's, with noiseShape's 1s kept as 1. */
-  private maskShape(x: tf.Tensor): number[] {
-    return x.shape.slice(1).map((d, i) => (this.noiseShape?.[i + 1] === 1 ? 1 : d));
-  }
-
   forward([x]: readonly tf.Tensor[], _w: readonly tf.Tensor[], ctx: CallContext): { output: tf.Tensor; cache: tf.Tensor | null } {
     if (!ctx.training || this.rate === 0) return { output: x, cache: null };
     if (this.rate === 1) return { output: tf.zerosLike(x), cache: tf.zerosLike(x) };
-    const perExample = this.maskShape(x);
+    const perExample = noiseRowShape(x, this.noiseShape);
     const rowSize = sizeOf(perExample);
     const mask = tf.tensor(ctx.dropoutMask(this.rate, rowSize, x.shape[0], this.seed), [x.shape[0], ...perExample]);
     return { output: tf.mul(x, mask), cache: mask };

@@ -15,6 +15,10 @@ import { Dot } from './dot.js';
 import { Maximum, Minimum } from './extremum.js';
 import { Multiply } from './multiply.js';
 import { Subtract } from './subtract.js';
+import { AlphaDropout } from './alpha-dropout.js';
+import { GaussianDropout } from './gaussian-dropout.js';
+import { GaussianNoise } from './gaussian-noise.js';
+import { SpatialDropout1D } from './spatial-dropout1d.js';
 import { layerFactory, mergeFactory, registerLayerClass } from './registry.js';
 
 export type { DenseConfig } from './dense.js';
@@ -46,6 +50,10 @@ export const builtinLayers = {
   // shape, pooling and normalization layers
 
   // the dropout family
+  spatialDropout1d: layerFactory(SpatialDropout1D),
+  gaussianDropout: layerFactory(GaussianDropout),
+  gaussianNoise: layerFactory(GaussianNoise),
+  alphaDropout: layerFactory(AlphaDropout),
 
 };
 
