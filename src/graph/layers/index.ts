@@ -9,6 +9,11 @@ import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
 import { Flatten } from './flatten.js';
 import { InputLayer } from './input.js';
+import { GlobalAveragePooling1D, GlobalMaxPooling1D } from './global-pooling1d.js';
+import { LayerNormalization } from './layer-normalization.js';
+import { Permute } from './permute.js';
+import { RepeatVector } from './repeat-vector.js';
+import { Reshape } from './reshape.js';
 import { Add } from './add.js';
 import { Average } from './average.js';
 import { Dot } from './dot.js';
@@ -48,6 +53,12 @@ export const builtinLayers = {
   // activation layers
 
   // shape, pooling and normalization layers
+  reshape: layerFactory(Reshape),
+  permute: layerFactory(Permute),
+  repeatVector: layerFactory(RepeatVector),
+  globalAveragePooling1d: layerFactory(GlobalAveragePooling1D),
+  globalMaxPooling1d: layerFactory(GlobalMaxPooling1D),
+  layerNormalization: layerFactory(LayerNormalization),
 
   // the dropout family
   spatialDropout1d: layerFactory(SpatialDropout1D),
