@@ -48,7 +48,7 @@ export async function weftRate(arch: Architecture, opts: RateOptions): Promise<O
   const order = epochPermutation(runKey, 0, new Int32Array(rows));
   const pool = new WorkerPool(workers);
   try {
-    const engine = new ParallelEngine(pool, model, { loss: 'sparseCategoricalCrossentropy', metrics: [] }, {
+    const engine = new ParallelEngine(pool, model, { loss: state.loss.spec, metrics: [] }, {
       data, runKey, optimizer: state, shardedUpdate: opts.sharded,
     });
     const pass = async (): Promise<number> => {

@@ -241,9 +241,9 @@ async function train(o: TrainOptions): Promise<void> {
       throw new UsageError('train', '--model', `one float32 input of shape [null,${data.features}] and 10 outputs for --data ${data.name}`, `${o.modelPath} with ${got}`);
     }
     // A checkpoint comes back compiled with its own loss (its labels one-hot unless sparse).
-    const config = (JSON.parse(readFileSync(o.modelPath, 'utf8')) as { trainingConfig?: { loss: string } }).trainingConfig;
+    const config = (JSON.parse(readFileSync(o.modelPath, 'utf8')) as { trainingConfig?: { loss: unknown } }).trainingConfig;
     if (config === undefined) compile(model);
-    else sparse = /sparse/i.test(config.loss);
+    else sparse = /sparse/i.test(typeof config.loss === 'string' ? config.loss : JSON.stringify(config.loss));
   }
   const log = (line: string) => o.verbose > 0 && console.log(line);
   const held = data.train.rows - Math.floor(data.train.rows * (1 - o.validationSplit));

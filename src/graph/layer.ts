@@ -255,6 +255,7 @@ export abstract class Layer {
   /** A shared layer must see the shapes it was built for. */
   private checkReuse(shapes: readonly Shape[]): void {
     const built = this.builtShapes as Shape[];
+    if (shapes.length !== built.length) throw new ShapeError(`Layer '${this.name}' was built for ${built.length} input(s) and cannot be applied to ${shapes.length}`);
     shapes.forEach((s, i) => {
       const ref = built[i];
       const same = ref !== undefined && s.length === ref.length && s.every((d, j) => j === 0 || d === ref[j]);

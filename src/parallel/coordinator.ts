@@ -1,6 +1,7 @@
 import type { GraphModel } from '../graph/model.js';
 import { exampleSize } from '../graph/shape.js';
-import type { LossName } from '../graph/losses.js';
+import type { LossSpec } from '../graph/losses.js';
+import type { MetricSpec } from '../graph/metrics.js';
 import { shardRanges, type Column } from './batch.js';
 import { float32From, freshMemory, type SharedAllocator } from './memory.js';
 import { MISSING_SESSION, type Fault, type SessionSetup, type SharedColumn, type ShardedUpdate, type Task, type TaskTiming } from './messages.js';
@@ -58,8 +59,8 @@ export interface StepTiming {
 
 /** What evaluate and fit score: the loss and the metrics as the user named them. */
 export interface Objective {
-  readonly loss: LossName;
-  readonly metrics: readonly string[];
+  readonly loss: LossSpec;
+  readonly metrics: readonly MetricSpec[];
 }
 
 /** The optimizer and its state, as train/ hands them over (TrainingState implements it). */

@@ -1,5 +1,6 @@
 import type { ModelSpec } from '../graph/spec.js';
-import type { LossName } from '../graph/losses.js';
+import type { LossSpec } from '../graph/losses.js';
+import type { MetricSpec } from '../graph/metrics.js';
 import type { Key } from './random.js';
 
 /** A column of the dataset in shared memory: every worker reads its rows in place. */
@@ -34,9 +35,9 @@ export interface SessionSetup {
   readonly grads: SharedArrayBuffer | null;
   /** One row of [loss, metric...] sums per rank (float64). */
   readonly stats: SharedArrayBuffer | null;
-  readonly loss: LossName | null;
+  readonly loss: LossSpec | null;
   /** Metric names as the user wrote them; the worker resolves them as compile() did. */
-  readonly metrics: readonly string[];
+  readonly metrics: readonly MetricSpec[];
   readonly xs: readonly SharedColumn[];
   readonly y: SharedColumn | null;
   /** The epoch's example order (Int32), rewritten by the coordinator before each epoch. */

@@ -1,8 +1,8 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, checkOptions, invalidArgument, ShapeError, StateError } from '../errors.js';
-import { getLoss } from '../graph/losses.js';
-import { getMetric } from '../graph/metrics.js';
+import { getLoss, type Loss, type LossSpec } from '../graph/losses.js';
+import { getMetric, type Metric, type MetricSpec } from '../graph/metrics.js';
 import { GraphModel, type GraphModelConfig } from '../graph/model.js';
 import { ParallelEngine } from '../parallel/coordinator.js';
 import { takeFault } from '../parallel/faults.js';
@@ -21,7 +21,7 @@ import { progressCallback } from './progress.js';
 import { initializeParams } from './initialize.js';
 import { LocalEngine } from './local-engine.js';
 import { getOptimizer, optimizerFromSpec, type Optimizer } from './optimizers.js';
-import { saveModel, type TrainingSnapshot } from './save.js';
+import { saveModel, type TrainingConfig, type TrainingSnapshot } from './save.js';
 import { checkBatchSize, checkVerbose, checkWorkers, resolveFitArgs, resolveFitDatasetArgs, type FitArgs, type FitDatasetArgs, type ResolvedFitArgs } from './options.js';
 import { convertBatch, evaluateStream, isBatchSource, openIterator, stagingFor, streamSteps, type BatchSource } from './stream.js';
 import { TrainingState } from './training-state.js';
@@ -39,8 +39,9 @@ export interface ModelConfig extends GraphModelConfig {
 
 export interface CompileArgs {
   optimizer: string | Optimizer;
-  loss: string;
-  metrics?: string | string[];
+  /** A name, or a configured loss (`weft.losses.huber({delta: 0.5})`) or its spec. */
+  loss: string | Loss | LossSpec;
+  metrics?: string | Metric | MetricSpec | (string | Metric | MetricSpec)[];
 }
 
 export interface EvaluateDatasetArgs {
@@ -174,13 +175,17 @@ export class Model extends GraphModel {
     if (this.outputs.length !== 1) throw new ShapeError(`weft trains models with one output; this model has ${this.outputs.length}`);
     const out = this.outputs[0];
     if (out.shape.length !== 2) throw new ShapeError(`weft trains models whose output has shape (batch, units); received ${JSON.stringify(out.shape)}`);
-    const metricNames = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
-    const metrics = metricNames.map((m) => getMetric(m, loss, out.shape[1] as number));
+    const given = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
+    const metrics = given.map((m) => getMetric(m, loss, out.shape[1] as number));
     this.state = new TrainingState(optimizer, loss, metrics, this.layout);
-    this.trainingConfig = { loss: args.loss, metrics: metricNames };
+    // A checkpoint records names as given and configured losses and metrics as their specs.
+    this.trainingConfig = {
+      loss: typeof args.loss === 'string' ? args.loss : loss.spec,
+      metrics: given.map((m, i) => (typeof m === 'string' ? m : metrics[i].spec)),
+    };
   }
 
-  private trainingConfig: { loss: string; metrics: string[] } | null = null;
+  private trainingConfig: Pick<TrainingConfig, 'loss' | 'metrics'> | null = null;
 
   /**
    * Saves in the TensorFlow.js layers format (model.json + weights.bin) to `file://dir` or a
@@ -191,7 +196,7 @@ export class Model extends GraphModel {
     checkOptions('options', options, ['includeOptimizer']);
     if (!options.includeOptimizer) return saveModel(this, url);
     const state = this.compiled('save');
-    const config = this.trainingConfig as { loss: string; metrics: string[] };
+    const config = this.trainingConfig as Pick<TrainingConfig, 'loss' | 'metrics'>;
     const { className, config: optimizerConfig } = state.spec();
     return saveModel(this, url, {
       config: { ...config, optimizer_config: { class_name: className, config: optimizerConfig } },
@@ -280,7 +285,7 @@ export class Model extends GraphModel {
     const opts = resolveFitArgs(args);
     const { train, validation } = this.splitValidation(this.toDataset(x, y, state, memory), opts, state, memory);
     const runKey = keyFromSeed(opts.seed);
-    const objective = { loss: state.loss.name, metrics: state.metrics.map((m) => m.key) };
+    const objective = objectiveOf(state);
     const engine = new ParallelEngine(await this.poolOf(opts.workers), this, objective, {
       data: { xs: train.xs, y: train.y as Column, rows: train.rows }, runKey, optimizer: state, fault: takeFault(),
     }, memory);
@@ -312,7 +317,7 @@ export class Model extends GraphModel {
     const staging = stagingFor(first, first.rows, memory);
     const v = opts.validationData;
     const validation = v === null || isBatchSource(v) ? null : this.validationSet(v, state, memory);
-    const objective = { loss: state.loss.name, metrics: state.metrics.map((m) => m.key) };
+    const objective = objectiveOf(state);
     const engine = new ParallelEngine(await this.poolOf(opts.workers), this, objective, {
       data: { xs: staging.xs, y: staging.y as Column, rows: staging.rows }, runKey: keyFromSeed(opts.seed), optimizer: state, fault: takeFault(),
     }, memory);
@@ -368,7 +373,7 @@ export class Model extends GraphModel {
   private async inferenceEngine(state: TrainingState, workers: number | undefined, memory: SharedAllocator): Promise<InferenceEngine> {
     if (workers === undefined && this.pool === null) return new LocalEngine(this, state);
     const pool = await this.poolOf(workers === undefined ? (this.pool as WorkerPool).size : checkWorkers(workers));
-    return new ParallelEngine(pool, this, { loss: state.loss.name, metrics: state.metrics.map((m) => m.key) }, null, memory);
+    return new ParallelEngine(pool, this, objectiveOf(state), null, memory);
   }
 
   /** Loss (and metrics) in inference mode: a Scalar, or [loss, ...metrics] when compiled with metrics. */
@@ -423,6 +428,11 @@ function historyParams(
 ): HistoryParams {
   const metrics = doValidation ? [...logKeys, ...logKeys.map((k) => `val_${k}`)] : [...logKeys];
   return { epochs: opts.epochs, initialEpoch: opts.initialEpoch, ...shape, workers: opts.workers, verbose: opts.verbose, doValidation, metrics };
+}
+
+/** What the workers score: the loss and metrics as JSON-safe specs (a configured loss keeps its options). */
+function objectiveOf(state: TrainingState): { loss: LossSpec; metrics: MetricSpec[] } {
+  return { loss: state.loss.spec, metrics: state.metrics.map((m) => m.spec) };
 }
 
 /** Sums over `rows` examples as their means: a Scalar, or one per [loss, ...metrics]. */

@@ -6,6 +6,8 @@
  * with `includeOptimizer` its compile config and optimizer state too, where weft's optimizer
  * keeps the same slots (see TFJS_OPTIMIZERS).
  */
+import type { LossSpec } from '../graph/losses.js';
+import type { MetricSpec } from '../graph/metrics.js';
 import { randomBytes } from 'node:crypto';
 import { open, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
@@ -50,8 +52,10 @@ export interface ModelJSON {
 
 /** compile()'s arguments as tfjs-layers stores them. */
 export interface TrainingConfig {
-  loss: string;
-  metrics: string[];
+  /** The loss's name, or a configured loss's spec {name, config}. */
+  loss: string | LossSpec;
+  /** Each metric's name, or a configured metric's spec. */
+  metrics: (string | MetricSpec)[];
   /** The optimizer's getConfig(): numbers and booleans, a learning-rate schedule as {className, config}. */
   optimizer_config: { class_name: string; config: Record<string, OptimizerConfigValue> };
 }
@@ -453,8 +457,8 @@ function weftCheckpoint(path: string, mj: Record<string, unknown>, byName: Map<s
   const isObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
   const checks: [string, unknown, string, boolean][] = [
     ['trainingConfig', config, '{loss, metrics, optimizer_config} (a weft checkpoint has one beside weftTrainingState)', isObject(config)],
-    ['trainingConfig.loss', config?.loss, 'a loss name', typeof config?.loss === 'string'],
-    ['trainingConfig.metrics', config?.metrics, 'an array of metric names', Array.isArray(config?.metrics) && config.metrics.every((m) => typeof m === 'string')],
+    ['trainingConfig.loss', config?.loss, 'a loss name or spec {name, config}', typeof config?.loss === 'string' || isObject(config?.loss)],
+    ['trainingConfig.metrics', config?.metrics, 'an array of metric names or specs', Array.isArray(config?.metrics) && config.metrics.every((m) => typeof m === 'string' || isObject(m))],
     ['trainingConfig.optimizer_config', config?.optimizer_config, 'an object {class_name, config}', isObject(config?.optimizer_config)],
     ['trainingConfig.optimizer_config.class_name', config?.optimizer_config?.class_name, 'an optimizer name', typeof config?.optimizer_config?.class_name === 'string'],
     ['trainingConfig.optimizer_config.config', config?.optimizer_config?.config, 'an object of its settings', isObject(config?.optimizer_config?.config)],

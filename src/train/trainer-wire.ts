@@ -3,6 +3,8 @@
  * Comlink endpoint adapter and the plain, clonable shapes that cross the boundary.
  */
 import { createRequire } from 'node:module';
+import type { Loss, LossSpec } from '../graph/losses.js';
+import type { Metric, MetricSpec } from '../graph/metrics.js';
 import type { HistoryParams } from './history.js';
 import type { PredictArgs } from './model.js';
 import type { MessagePort } from 'node:worker_threads';
@@ -32,8 +34,8 @@ export const nodeEndpoint = (nep: NodeEndpoint): Comlink.Endpoint => nodeEndpoin
  */
 export interface TrainerCompileArgs {
   optimizer: string | Optimizer | OptimizerSpec;
-  loss: string;
-  metrics?: string | string[];
+  loss: string | Loss | LossSpec;
+  metrics?: string | Metric | MetricSpec | (string | Metric | MetricSpec)[];
 }
 
 export interface TrainerOptions {
@@ -48,10 +50,11 @@ export interface TrainerOptions {
 }
 
 /** The compile args as they travel: plain data. */
+/** Compile args that cross to the thread: names and specs (a configured loss has functions). */
 export interface WireCompileArgs {
   optimizer: string | OptimizerSpec;
-  loss: string;
-  metrics?: string | string[];
+  loss: string | LossSpec;
+  metrics?: (string | MetricSpec)[];
 }
 
 /**

@@ -21,6 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as Comlink from 'comlink';
 import { ShapeError, StateError, checkInteger, invalidArgument, invalidType } from '../errors.js';
 import { getLoss } from '../graph/losses.js';
+import { getMetric } from '../graph/metrics.js';
 import type { Column } from '../parallel/batch.js';
 import { readTensor } from '../graph/tensor-io.js';
 import { toInputColumns, toTargetColumn } from './data.js';
@@ -95,9 +96,15 @@ function toWireCompile(args: TrainerCompileArgs): WireCompileArgs {
   } else if (opt !== null && typeof opt === 'object' && typeof (opt as OptimizerSpec).className === 'string') {
     optimizer = { className: (opt as OptimizerSpec).className, config: { ...(opt as OptimizerSpec).config } };
   } else {
-    throw invalidType('optimizer', "an optimizer name ('adam', 'sgd', 'rmsprop'), a weft.optimizers.* optimizer or {className, config}", opt);
+    throw invalidType('optimizer', "an optimizer name ('adam', 'sgd', 'adamw', ...), a weft.optimizers.* optimizer or {className, config}", opt);
   }
-  return { optimizer, loss: args.loss, ...(args.metrics === undefined ? {} : { metrics: args.metrics }) };
+  // Configured losses and metrics cross as their specs; getLoss/getMetric also check them here.
+  const loss = typeof args.loss === 'string' ? args.loss : getLoss(args.loss).spec;
+  if (args.metrics === undefined) return { optimizer, loss };
+  const list = Array.isArray(args.metrics) ? args.metrics : [args.metrics];
+  const resolved = getLoss(args.loss);
+  const metrics = list.map((m) => (typeof m === 'string' ? m : getMetric(m, resolved, Number.POSITIVE_INFINITY).spec));
+  return { optimizer, loss, metrics };
 }
 
 /**

@@ -529,7 +529,7 @@ describe('training on the new losses: 2 workers equal 1 worker (1e-5)', () => {
 // (Objective.loss = state.loss.spec, Objective.metrics = state.metrics.map((m) => m.spec)):
 // today the workers get the loss's *name* and the metrics' keys, so a configured loss or metric
 // trains with its defaults on N > 1 workers. Run against that change, all five cases pass.
-describe.skip('configured losses and metrics on 2 workers equal 1 worker (needs the spec wiring)', () => {
+describe('configured losses and metrics on 2 workers equal 1 worker', () => {
   const track = disposeAfterEach();
   const u2 = rng(78);
   const x = Array.from({ length: 48 }, () => Array.from({ length: 5 }, () => u2() * 2 - 1));

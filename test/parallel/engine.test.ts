@@ -107,7 +107,7 @@ describe('data-parallel fit', () => {
     };
     try {
       const optimizer = new TrainingState(sgd(), loss, [], model.countParams());
-      const engine = new ParallelEngine(pool, model, { loss: loss.name, metrics: [] }, { data, runKey: keyFromSeed(1), optimizer });
+      const engine = new ParallelEngine(pool, model, { loss: loss.spec, metrics: [] }, { data, runKey: keyFromSeed(1), optimizer });
       for (let s = 0; s < 4; s++) await engine.trainBatch(0, null, s * 16, (s + 1) * 16);
     } finally {
       await pool.destroy();
@@ -150,7 +150,7 @@ describe('worker resources', () => {
     const data = { xs: toInputColumns(model, x), y: toTargetColumn(model, loss, y, 64), rows: 64 };
     const pool = new WorkerPool(1);
     try {
-      const engine = new ParallelEngine(pool, model, { loss: loss.name, metrics: [] }, {
+      const engine = new ParallelEngine(pool, model, { loss: loss.spec, metrics: [] }, {
         data, runKey: keyFromSeed(1), optimizer: new TrainingState(sgd(), loss, [], model.countParams()),
       });
       await engine.trainBatch(0, null, 0, 16);

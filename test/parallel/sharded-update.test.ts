@@ -21,7 +21,7 @@ async function trainDirect(sharded: boolean, workers: number, steps: number, opt
   const data = { xs: toInputColumns(model, x), y: toTargetColumn(model, loss, y, rows), rows };
   const pool = new WorkerPool(workers);
   try {
-    const engine = new ParallelEngine(pool, model, { loss: loss.name, metrics: [] }, { data, runKey: keyFromSeed(3), optimizer: state, shardedUpdate: sharded });
+    const engine = new ParallelEngine(pool, model, { loss: loss.spec, metrics: [] }, { data, runKey: keyFromSeed(3), optimizer: state, shardedUpdate: sharded });
     for (let s = 0; s < steps; s++) await engine.trainBatch(0, null, s * 16, (s + 1) * 16);
   } finally {
     await pool.destroy();

@@ -293,7 +293,6 @@ describe('tfjs-layers optimizer state weft cannot use is skipped with a one-line
   });
 
   it.each([
-    { title: 'an optimizer weft lacks (Adagrad)', compile: { optimizer: 'adagrad', loss: 'categoricalCrossentropy' }, notice: /weft has no Adagrad optimizer \(it has Adam, SGD, RMSprop\)$/ },
     { title: 'a metric weft lacks (precision)', compile: { optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['precision'] }, notice: /Unknown metric: 'precision'/ },
   ])('$title: loaded uncompiled', async ({ compile, notice }) => {
     const tflm = tflModel(`skip${dirCount}`);
