@@ -36,10 +36,11 @@ function expectUsersOwnCrash(r: ReturnType<typeof runScript>, message: string, l
 
 describe('importing weft leaves the process error handling alone', () => {
   it('adds no uncaughtException or unhandledRejection listener in this thread', async () => {
-    const before = EVENTS.map((e) => process.listeners(e));
+    const listeners = (e: (typeof EVENTS)[number]): unknown[] => process.listeners(e as 'uncaughtException');
+    const before = EVENTS.map(listeners);
     const weft = await import('../src/index.js');
     expect(weft.tf.getBackend()).toBe('wasm');
-    expect(EVENTS.map((e) => process.listeners(e))).toEqual(before);
+    expect(EVENTS.map(listeners)).toEqual(before);
   });
 
   it('adds none in a worker thread either (the pool workers load the backend the same way)', async () => {

@@ -54,8 +54,8 @@ describe('chained ops on weft.tf tensors, as @tensorflow/tfjs has them', () => {
       expect(e.squeeze().shape).toEqual([3]);
       expect(tf.ones([2, 3]).flatten().shape).toEqual([6]);
       expect(i.concat(i).arraySync()).toEqual([1, 2, 3, 1, 2, 3]);
-      expect(i.stack([i, i]).shape).toEqual([3, 3]);
-      expect(tf.tensor1d([0, 2], 'int32').oneHot(3).arraySync()).toEqual([[1, 0, 0], [0, 0, 1]]);
+      expect((i.stack as (x: weft.tf.Tensor[]) => weft.tf.Tensor)([i, i]).shape).toEqual([3, 3]);
+      expect(tf.tensor1d([0, 2], 'int32').oneHot(3, 1, 0).arraySync()).toEqual([[1, 0, 0], [0, 0, 1]]);
       expect(tf.tensor1d([1, 2]).where(tf.tensor1d([1, 0], 'bool'), tf.tensor1d([9, 9])).arraySync()).toEqual([1, 9]);
       expect(tf.tensor1d([5]).asScalar().shape).toEqual([]);
       expect(() => i.asScalar()).toThrow('The array must have only 1 element.');

@@ -81,7 +81,7 @@ describe('data-parallel fit', () => {
     try {
       const optimizer = new TrainingState(sgd(), getLoss('categoricalCrossentropy'), [], model.countParams());
       optimizer.applyGradients = (_p, g) => { captured = g.slice(); };
-      const engine = new ParallelEngine(pool, model, { loss: 'categoricalCrossentropy', metrics: [] }, {
+      const engine = new ParallelEngine(pool, model, { loss: optimizer.loss.spec, metrics: [] }, {
         data: { xs, y: yc, rows: 40 }, runKey, optimizer,
       });
       await engine.trainBatch(0, null, 0, 40);

@@ -437,9 +437,9 @@ describe('loading errors name the file and what is wrong', () => {
         /Expected weightsManifest\[0\]\.paths to be an array of file names\. Received: weightsManifest\[0\]\.paths='weights\.bin'$/],
       ['a shape of strings', (mj) => { mj.weightsManifest[0].weights[0].shape = ['100', '128'] as never; },
         /Expected weightsManifest\[0\]\.weights\[0\]\.shape \('s1_dense\/kernel'\) to be an array of non-negative integers\. Received: .*=\['100', '128'\]$/],
-      ['layers a string', (mj) => { mj.modelTopology.config.layers = 'dense'; },
+      ['layers a string', (mj) => { (mj.modelTopology as { config: Record<string, unknown> }).config.layers = 'dense'; },
         /Expected the field types of a layers-model model\.json\. Received: Invalid type received for argument `modelTopology\.config\.layers`\. Expected an array of layers\. Received: modelTopology\.config\.layers='dense'$/],
-      ['units a string (found by the layer)', (mj) => { mj.modelTopology.config.layers[1].config.units = '128'; },
+      ['units a string (found by the layer)', (mj) => { (mj.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers[1].config.units = '128'; },
         /Expected the field types of a layers-model model\.json\. Received: Invalid type received for argument `units`/],
     ];
     for (const [what, edit, message] of cases) {

@@ -60,15 +60,28 @@ export function layerFromConfig(className: string, config: Record<string, unknow
  * its registration. A class whose layer joins several inputs (a merge) also takes the tensors
  * themselves: `weft.layers.concatenate([a, b], config?)` applies a new layer at once.
  */
-export function layerFactory<C extends LayerClass>(cls: C): (config?: ConstructorParameters<C>[0]) => InstanceType<C> {
+/**
+ * What every layer's config also takes (checkLayerConfig reads it): Keras's input shape for the
+ * first layer of a Sequential model, and `trainable`/`dtype` at the only values weft implements.
+ */
+export interface CommonLayerOptions {
+  /** The shape of one example (no batch axis). */
+  inputShape?: number[];
+  /** The input's batch shape, batch axis null. */
+  batchInputShape?: (number | null)[];
+  trainable?: true;
+  dtype?: 'float32';
+}
+
+export function layerFactory<C extends LayerClass>(cls: C): (config?: ConstructorParameters<C>[0] & CommonLayerOptions) => InstanceType<C> {
   registerLayerClass(cls);
   return (config) => new cls(config as never) as InstanceType<C>;
 }
 
 /** A merge layer's factory: `f([a, b], config?)` applies a new layer; `f(config?)` returns the layer. */
 export interface MergeFactory<L extends Layer, C> {
-  (tensors: readonly SymbolicTensor[], config?: C): SymbolicTensor;
-  (config?: C): L;
+  (tensors: readonly SymbolicTensor[], config?: C & CommonLayerOptions): SymbolicTensor;
+  (config?: C & CommonLayerOptions): L;
 }
 
 export function mergeFactory<C extends LayerClass>(cls: C): MergeFactory<InstanceType<C>, ConstructorParameters<C>[0]> {
