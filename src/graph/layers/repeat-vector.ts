@@ -38,9 +38,10 @@ export class RepeatVector extends Layer {
     return [shape[0], this.n, shape[1]];
   }
 
+  /** A broadcast product with ones: wasm's Tile kernel runs ~150x slower (49 vs 0.3 ms for 256×50×64). */
   forward([x]: readonly tf.Tensor[]): { output: tf.Tensor } {
     const [rows, features] = x.shape;
-    return { output: tf.tile(tf.reshape(x, [rows, 1, features]), [1, this.n, 1]) };
+    return { output: tf.mul(tf.reshape(x, [rows, 1, features]), tf.ones([1, this.n, 1])) };
   }
 
   /** Each copy's gradient flows back to the one vector: the sum over the repeats. */
