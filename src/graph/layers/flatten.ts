@@ -3,8 +3,9 @@ import { ShapeError } from '../../errors.js';
 import { checkLayerConfig, Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { exampleSize, formatShape, type Shape } from '../shape.js';
 import type { KerasConfigReader } from '../keras-config.js';
+import { checkChannelsLast } from './shape-args.js';
 
-/** Folds every axis but the batch one into one: (None, 50, 64) becomes (None, 3200). */
+/** Folds every axis but the batch one into one, for any rank: (None, 50, 64) becomes (None, 3200); (None, 8) stays. */
 export class Flatten extends Layer {
   static override readonly className = 'Flatten';
 
@@ -13,8 +14,9 @@ export class Flatten extends Layer {
     return { name: r.name };
   }
 
-  constructor(config: { name?: string } = {}) {
-    super(checkLayerConfig<{ name?: string }>('Flatten', config, ['name']).name, 'flatten');
+  constructor(config: { dataFormat?: 'channelsLast'; name?: string } = {}) {
+    super(checkLayerConfig<{ name?: string }>('Flatten', config, ['dataFormat', 'name']).name, 'flatten');
+    checkChannelsLast('Flatten', config.dataFormat);
   }
 
   protected build([shape]: readonly Shape[]): ParamSpec[] {
