@@ -24,12 +24,26 @@ import { AlphaDropout } from './alpha-dropout.js';
 import { GaussianDropout } from './gaussian-dropout.js';
 import { GaussianNoise } from './gaussian-noise.js';
 import { SpatialDropout1D } from './spatial-dropout1d.js';
+import { ActivationLayer } from './activation.js';
+import { ELU } from './elu.js';
+import { LeakyReLU } from './leaky-relu.js';
+import { PReLU } from './prelu.js';
+import { ReLU } from './relu.js';
+import { Softmax } from './softmax.js';
+import { ThresholdedReLU } from './thresholded-relu.js';
 import { layerFactory, mergeFactory, registerLayerClass } from './registry.js';
 
 export type { DenseConfig } from './dense.js';
 export type { DropoutConfig } from './dropout.js';
 export type { EmbeddingConfig } from './embedding.js';
 export type { InputConfig } from './input.js';
+export type { ActivationConfig } from './activation.js';
+export type { ELUConfig } from './elu.js';
+export type { LeakyReLUConfig } from './leaky-relu.js';
+export type { PReLUConfig } from './prelu.js';
+export type { ReLUConfig } from './relu.js';
+export type { SoftmaxConfig } from './softmax.js';
+export type { ThresholdedReLUConfig } from './thresholded-relu.js';
 export { layerClass, layerFromConfig, layerModuleUrl, registerLayerClass, registeredLayerClassNames } from './registry.js';
 
 registerLayerClass(InputLayer);
@@ -51,6 +65,13 @@ export const builtinLayers = {
   dot: mergeFactory(Dot),
 
   // activation layers
+  activation: layerFactory(ActivationLayer),
+  reLU: layerFactory(ReLU),
+  leakyReLU: layerFactory(LeakyReLU),
+  prelu: layerFactory(PReLU),
+  elu: layerFactory(ELU),
+  thresholdedReLU: layerFactory(ThresholdedReLU),
+  softmax: layerFactory(Softmax),
 
   // shape, pooling and normalization layers
   reshape: layerFactory(Reshape),
