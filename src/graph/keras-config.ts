@@ -61,11 +61,21 @@ export function initializerToKeras(spec: unknown): Json {
  * layer, so an error points into the file.
  */
 export class KerasConfigReader {
+  /** The keys a layer's mapping has looked at: tfjs-format.ts refuses the others unless they are inert. */
+  private readonly seen = new Set<string>();
+
   constructor(
     readonly className: string,
     readonly name: string,
     readonly config: Json,
+    /** The file's `keras_version` (Keras 2 and 3 read some fields differently); null when unknown. */
+    readonly kerasVersion: string | null = null,
   ) {}
+
+  /** The config's keys no read has touched, in the file's order. */
+  unreadKeys(): string[] {
+    return Object.keys(this.config).filter((k) => !this.seen.has(k));
+  }
 
   /** How an error names `key`: `config.units of layer 'dense_1' (Dense)`. */
   where(key: string): string {
@@ -73,18 +83,19 @@ export class KerasConfigReader {
   }
 
   get(key: string): unknown {
+    this.seen.add(key);
     return this.config[key];
   }
 
   /** The field, or `fallback` when it is absent or null. */
   value<T>(key: string, fallback: T): unknown {
-    const v = this.config[key];
+    const v = this.get(key);
     return v === undefined || v === null ? fallback : v;
   }
 
   /** A field weft cannot honour must be unset (null/absent) or at the value weft implements. */
   mustBe(key: string, allowed: readonly unknown[], why: string): void {
-    const v = this.config[key];
+    const v = this.get(key);
     if (v !== undefined && v !== null && !allowed.includes(v)) {
       throw invalidArgument(this.where(key), `${allowed.length ? `${allowed.map((a) => JSON.stringify(a)).join(' or ')} or ` : ''}null (${why})`, v);
     }
@@ -97,7 +108,7 @@ export class KerasConfigReader {
 
   /** An initializer field as weft's spec, or `fallback` when unset. */
   initializer(key: string, fallback: InitializerSpec): InitializerSpec {
-    return initializerFromKeras(this.where(key), this.config[key]) ?? fallback;
+    return initializerFromKeras(this.where(key), this.get(key)) ?? fallback;
   }
 }
 

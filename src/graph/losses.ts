@@ -13,6 +13,7 @@ import {
   cosineSimilarity, huber, logCosh, meanAbsoluteError, meanAbsolutePercentageError, meanSquaredError, meanSquaredLogarithmicError,
 } from './losses/regression.js';
 import type { Head, LossDefinition, LossResult, OptionValues } from './losses/types.js';
+import { customLoss } from './custom/objectives.js';
 
 export type { Head, LossResult, OptionValues } from './losses/types.js';
 
@@ -43,14 +44,22 @@ const ALIASES: Record<string, LossName> = {
   cosine_similarity: 'cosineSimilarity', cosineProximity: 'cosineSimilarity', cosine_proximity: 'cosineSimilarity',
 };
 
+/**
+ * A custom loss's name (weft.registerLoss): any string, where a built-in loss has a LossName.
+ * Written so that editors still offer the built-in names.
+ */
+export type CustomLossName = string & { readonly customLoss?: never };
+
 /** What a Loss is rebuilt from in a worker: its name and every option, JSON-safe. */
 export interface LossSpec {
-  readonly name: LossName;
+  readonly name: LossName | CustomLossName;
   readonly config: OptionValues;
+  /** A custom loss: the URL of the module exporting it, which each worker imports first. */
+  readonly module?: string;
 }
 
 export interface Loss {
-  readonly name: LossName;
+  readonly name: LossName | CustomLossName;
   /** True when targets are class indices (shape [batch] or [batch, 1]) rather than rows like the output. */
   readonly sparseTargets: boolean;
   readonly spec: LossSpec;
@@ -136,7 +145,7 @@ const EXPECTED = `one of ${LOSS_NAMES.join(', ')}, or a loss from weft.losses (o
 export function getLoss(identifier: unknown): Loss {
   if (typeof identifier === 'string') {
     const name = resolveName(identifier);
-    if (name === undefined) throw unknownName('loss', identifier, [...LOSS_NAMES, ...Object.keys(ALIASES)]);
+    if (name === undefined) return customLoss(identifier) ?? unknownLoss(identifier);
     return makeLoss(name, DEFINITIONS[name].defaults);
   }
   if (identifier === null || typeof identifier !== 'object' || Array.isArray(identifier)) throw invalidType('loss', EXPECTED, identifier);
@@ -144,11 +153,22 @@ export function getLoss(identifier: unknown): Loss {
   // A Loss is rebuilt from its spec, so only what a worker could rebuild is ever used.
   const spec = (typeof (identifier as Partial<Loss>).compute === 'function' ? (identifier as Loss).spec : identifier) as Partial<LossSpec>;
   const keys = Object.keys(spec);
-  if (typeof spec.name !== 'string' || keys.some((k) => k !== 'name' && k !== 'config')) throw invalidType('loss', EXPECTED, identifier);
+  if (typeof spec.name !== 'string' || keys.some((k) => k !== 'name' && k !== 'config' && k !== 'module')) throw invalidType('loss', EXPECTED, identifier);
+  if (spec.module !== undefined) return customLoss(spec.name, String(spec.module)) as Loss;
   const name = resolveName(spec.name);
-  if (name === undefined) throw unknownName('loss', spec.name, [...LOSS_NAMES, ...Object.keys(ALIASES)]);
+  if (name === undefined) return customLoss(spec.name) ?? unknownLoss(spec.name);
   const def: LossDefinition = DEFINITIONS[name];
   return makeLoss(name, resolveOptions(def.className, def.defaults, spec.config ?? {}));
+}
+
+/** Whether `name` is a built-in loss in one of its spellings (a custom loss may not take it). */
+export function isBuiltinLoss(name: string): boolean {
+  return resolveName(name) !== undefined;
+}
+
+function unknownLoss(name: string): never {
+  const { message } = unknownName('loss', name, [...LOSS_NAMES, ...Object.keys(ALIASES)]);
+  throw new RangeError(`${message} A custom loss is registered with weft.registerLoss('${name}', moduleUrl) first.`);
 }
 
 export interface CrossentropyOptions {
@@ -254,9 +274,11 @@ const TFJS_NAMES: Partial<Record<LossName, string>> = {
  * loss per output).
  */
 export function lossToKeras(loss: Loss, dialect: 'keras' | 'tfjs' = 'keras'): string | KerasLoss {
-  const def: LossDefinition = DEFINITIONS[loss.name];
+  // A custom loss is saved by its registered name, as Keras saves a registered custom object.
+  if (loss.spec.module !== undefined) return loss.name;
+  const def: LossDefinition = DEFINITIONS[loss.name as LossName];
   const changed = Object.entries(loss.spec.config).filter(([k, v]) => def.defaults[k] !== v);
-  if (changed.length === 0) return (dialect === 'tfjs' ? TFJS_NAMES[loss.name] : undefined) ?? def.kerasName;
+  if (changed.length === 0) return (dialect === 'tfjs' ? TFJS_NAMES[loss.name as LossName] : undefined) ?? def.kerasName;
   const config: Record<string, unknown> = { name: def.kerasName, reduction: 'sum_over_batch_size' };
   for (const [k, v] of Object.entries(loss.spec.config)) config[snake(k)] = v;
   return { module: 'keras.losses', class_name: def.className, config, registered_name: null };

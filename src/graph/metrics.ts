@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, invalidType, unknownName } from '../errors.js';
 import { lossDefinition, resolveOptions, type Loss, type LossName, type OptionValues } from './losses.js';
+import { customMetric } from './custom/objectives.js';
 
 type Sum = (p: tf.Tensor, y: tf.Tensor, config: OptionValues) => tf.Scalar;
 
@@ -116,17 +117,22 @@ const ALIASES: Record<string, MetricName> = {
   binary_crossentropy: 'binaryCrossentropy', bce: 'binaryCrossentropy', BCE: 'binaryCrossentropy',
 };
 
+/** A custom metric's name (weft.registerMetric), where a built-in metric has a MetricName. */
+export type CustomMetricName = string & { readonly customMetric?: never };
+
 /** What a Metric is rebuilt from in a worker: the resolved metric, its key and options. */
 export interface MetricSpec {
-  readonly name: MetricName;
+  readonly name: MetricName | CustomMetricName;
   /** The key in logs and History. */
   readonly key: string;
   readonly config: OptionValues;
+  /** A custom metric: the URL of the module exporting it, which each worker imports first. */
+  readonly module?: string;
 }
 
 /** A metric as a sum over the batch's examples; the loop divides by the number of examples. */
 export interface Metric {
-  readonly name: MetricName;
+  readonly name: MetricName | CustomMetricName;
   /** The key in logs and History: the name the user wrote ('acc', 'accuracy', 'mse'), or a configured metric's name. */
   readonly key: string;
   readonly spec: MetricSpec;
@@ -159,7 +165,9 @@ function accuracyFor(loss: Loss, outputUnits: number): MetricName {
 
 /** A metric reads the targets the loss takes: class indices for a sparse loss, else rows. */
 function checkTargets(metric: Metric, loss: Loss): Metric {
-  const sparse = (DEFINITIONS[metric.name] as MetricDefinition).sparse;
+  // A custom metric reads the targets as the user's function does: nothing to check here.
+  if (metric.spec.module !== undefined) return metric;
+  const sparse = (DEFINITIONS[metric.name as MetricName] as MetricDefinition).sparse;
   if (sparse === loss.sparseTargets) return metric;
   const expected = loss.sparseTargets
     ? `a metric of class-index targets, as the loss ${loss.name} takes (e.g. 'sparse_categorical_accuracy')`
@@ -174,20 +182,31 @@ function checkTargets(metric: Metric, loss: Loss): Metric {
 export function getMetric(identifier: unknown, loss: Loss, outputUnits: number): Metric {
   if (typeof identifier === 'string') {
     const name = identifier === 'accuracy' || identifier === 'acc' ? accuracyFor(loss, outputUnits) : resolveName(identifier);
-    if (name === undefined) throw unknownName('metric', identifier, VALID);
+    if (name === undefined) return customMetric(identifier) ?? unknownMetric(identifier);
     return checkTargets(makeMetric(name, identifier, DEFINITIONS[name].defaults), loss);
   }
   const expected = `an array of metric names (${VALID.join(', ')}) or metrics from weft.metrics`;
   if (identifier === null || typeof identifier !== 'object' || Array.isArray(identifier)) throw invalidType('metrics', expected, identifier);
   const spec = (typeof (identifier as Partial<Metric>).sum === 'function' ? (identifier as Metric).spec : identifier) as Partial<MetricSpec>;
   const keys = Object.keys(spec);
-  if (typeof spec.name !== 'string' || keys.some((k) => k !== 'name' && k !== 'key' && k !== 'config')) throw invalidType('metrics', expected, identifier);
+  if (typeof spec.name !== 'string' || keys.some((k) => k !== 'name' && k !== 'key' && k !== 'config' && k !== 'module')) throw invalidType('metrics', expected, identifier);
+  if (spec.module !== undefined) return customMetric(spec.name, spec.key ?? spec.name, String(spec.module)) as Metric;
   const name = resolveName(spec.name);
-  if (name === undefined) throw unknownName('metric', spec.name, VALID);
+  if (name === undefined) return customMetric(spec.name, spec.key ?? spec.name) ?? unknownMetric(spec.name);
   const def: MetricDefinition = DEFINITIONS[name];
   const key = spec.key ?? def.kerasName;
   if (typeof key !== 'string' || key === '') throw invalidType('name', 'a non-empty string', key);
   return checkTargets(makeMetric(name, key, resolveOptions(def.className, def.defaults, spec.config ?? {})), loss);
+}
+
+/** Whether `name` is a built-in metric in one of its spellings (a custom metric may not take it). */
+export function isBuiltinMetric(name: string): boolean {
+  return VALID.includes(name);
+}
+
+function unknownMetric(name: string): never {
+  const { message } = unknownName('metric', name, VALID);
+  throw new RangeError(`${message} A custom metric is registered with weft.registerMetric('${name}', moduleUrl) first.`);
 }
 
 export interface TopKOptions {

@@ -1,6 +1,6 @@
 import { invalidArgument, invalidType } from '../errors.js';
 import type { Layer } from './layer.js';
-import { layerFromConfig } from './layers/index.js';
+import { layerFromConfig, layerModuleUrl } from './layers/index.js';
 import type { GraphModel } from './model.js';
 import type { SymbolicTensor } from './symbolic.js';
 
@@ -13,6 +13,11 @@ export interface LayerSpec {
   config: Record<string, unknown>;
   /** One entry per application of the layer: the tensors it read. */
   inboundNodes: TensorRef[][];
+  /**
+   * A user's layer class (weft.registerLayer): the URL of the module that exports it, which a
+   * worker imports before it rebuilds the graph. Absent for built-in layers.
+   */
+  module?: string;
 }
 
 /**
@@ -32,11 +37,15 @@ export function toSpec(model: GraphModel): ModelSpec {
     const nodes = t.node.layer.nodes.filter((n) => modelNodes.has(n));
     return [t.node.layer.name, nodes.indexOf(t.node)];
   };
-  const layers = model.layers.map((layer) => ({
-    className: layer.className,
-    config: layer.getConfig(),
-    inboundNodes: layer.isInput ? [] : layer.nodes.filter((n) => modelNodes.has(n)).map((n) => n.inputs.map(ref)),
-  }));
+  const layers = model.layers.map((layer): LayerSpec => {
+    const module = layerModuleUrl(layer.className);
+    return {
+      className: layer.className,
+      config: layer.getConfig(),
+      inboundNodes: layer.isInput ? [] : layer.nodes.filter((n) => modelNodes.has(n)).map((n) => n.inputs.map(ref)),
+      ...(module === null ? {} : { module }),
+    };
+  });
   return { name: model.name, layers, inputs: model.inputs.map(ref), outputs: model.outputs.map(ref) };
 }
 
@@ -47,8 +56,9 @@ function checkSpec(spec: ModelSpec): void {
   spec.layers.forEach((ls: unknown, i) => {
     const at = `spec.layers[${i}]`;
     if (ls === null || typeof ls !== 'object') throw invalidType(at, 'an object {className, config, inboundNodes}', ls);
-    const { className, config, inboundNodes } = ls as Partial<LayerSpec>;
+    const { className, config, inboundNodes, module } = ls as Partial<LayerSpec>;
     if (typeof className !== 'string') throw invalidType(`${at}.className`, 'a layer class name', className);
+    if (module !== undefined && typeof module !== 'string') throw invalidType(`${at}.module`, 'the URL of the module that exports the layer class', module);
     if (config === null || typeof config !== 'object') throw invalidType(`${at}.config`, 'a config object', config);
     if (typeof config.name !== 'string') throw invalidType(`${at}.config.name`, 'the layer name (a string)', config.name);
     if (!Array.isArray(inboundNodes) || !inboundNodes.every((n) => Array.isArray(n) && n.every(isRef))) {
@@ -59,6 +69,18 @@ function checkSpec(spec: ModelSpec): void {
     const refs: unknown = spec[key];
     if (!Array.isArray(refs) || refs.length === 0 || !refs.every(isRef)) throw invalidType(`spec.${key}`, 'a non-empty array of [layerName, nodeIndex]', refs);
   }
+}
+
+/** The module URLs of the user layer classes a spec uses (what a worker imports first). */
+export function specModules(spec: ModelSpec): { className: string; module: string }[] {
+  const seen = new Set<string>();
+  const out: { className: string; module: string }[] = [];
+  for (const ls of spec.layers) {
+    if (ls.module === undefined || seen.has(ls.className)) continue;
+    seen.add(ls.className);
+    out.push({ className: ls.className, module: ls.module });
+  }
+  return out;
 }
 
 /**

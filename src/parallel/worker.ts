@@ -11,6 +11,7 @@ import { getLoss } from '../graph/losses.js';
 import { getMetric } from '../graph/metrics.js';
 import { GraphModel } from '../graph/model.js';
 import { graphFromSpec } from '../graph/spec.js';
+import { importUserModules } from '../graph/custom/register.js';
 import { gatherRows, type Column } from './batch.js';
 import { triggerFault } from './faults.js';
 import { MISSING_SESSION, type EvaluateTask, type SessionSetup, type ShardedUpdate, type Task, type TaskTiming, type TrainTask, type UpdateTask } from './messages.js';
@@ -96,6 +97,8 @@ async function openSession(task: Task): Promise<Session> {
   if (known !== undefined) return known;
   const setup = task.setup;
   if (setup === null) throw new Error(`${MISSING_SESSION} ${task.session}`);
+  // A user's layer classes, losses and metrics: their modules, imported here before the graph is built.
+  await importUserModules(setup.spec, setup.loss === null ? [] : [setup.loss], setup.metrics);
   const { model, runner, scratch } = buildFor(setup);
   const xs = setup.xs.map(columnView);
   const y = setup.y === null ? null : columnView(setup.y);

@@ -6,7 +6,7 @@
  * with `includeOptimizer` its compile config and optimizer state too, where weft's optimizer
  * keeps the same slots (see TFJS_OPTIMIZERS).
  */
-import type { LossSpec } from '../graph/losses.js';
+import { lossFromKeras, type KerasLoss, type LossSpec } from '../graph/losses.js';
 import type { MetricSpec } from '../graph/metrics.js';
 import { randomBytes } from 'node:crypto';
 import { open, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -18,7 +18,7 @@ import { GraphModel } from '../graph/model.js';
 import { graphFromSpec, type ModelSpec } from '../graph/spec.js';
 import { fromLayersTopology, toLayersTopology } from '../graph/tfjs-format.js';
 import { sizeOf } from '../graph/shape.js';
-import { optimizerFromSpec, type OptimizerConfigValue } from './optimizers.js';
+import { optimizerFromSpec, type Optimizer, type OptimizerClassName, type OptimizerConfigValue } from './optimizers.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -279,13 +279,18 @@ async function loadOnce(url: string | URL): Promise<LoadedModelFiles> {
     const spec = typesChecked(path, () => fromLayersTopology(mj.modelTopology));
     const layout = typesChecked(path, () => new GraphModel(graphFromSpec(spec)).layout);
     const stored = await readWeights(path, checkManifest(path, mj.weightsManifest ?? []));
-    const weights = weightsInLayoutOrder(layout, stored);
+    const weights = weightsInLayoutOrder(layout, stored, spec.name);
     const read = { modelJsonPath: path, spec, weights };
     if (mj.weftTrainingState !== undefined) {
       return { ...read, training: weftCheckpoint(path, mj, stored, layout.size), resumable: true, notices: [] };
     }
-    if (mj.trainingConfig === undefined) return { ...read, training: null, resumable: false, notices: [] };
-    return { ...read, resumable: false, ...tfjsTraining(path, mj.trainingConfig, stored, layout) };
+    // tfjs-layers writes trainingConfig beside modelTopology; the Keras converter writes Keras's
+    // training_config inside it (tfjs-layers' loadLayersModel reads only the first).
+    const converted = (mj.modelTopology as Record<string, unknown>).training_config;
+    const raw = mj.trainingConfig ?? converted;
+    if (raw === undefined || raw === null) return { ...read, training: null, resumable: false, notices: [] };
+    const where = mj.trainingConfig !== undefined ? 'trainingConfig' : 'modelTopology.training_config';
+    return { ...read, resumable: false, ...tfjsTraining(path, where, raw, stored, layout, mj.trainingConfig === undefined) };
   } catch (err) {
     throw inFile(path, err);
   }
@@ -419,16 +424,17 @@ type Layout = GraphModel['layout'];
  * loadWeights does (including its fallback for TF 2.2's 'layer/cell/weight' names). Optimizer
  * weights (group 'optimizer') are left to the training-state readers below.
  */
-function weightsInLayoutOrder(layout: Layout, byName: Map<string, StoredWeight>): Float32Array {
+function weightsInLayoutOrder(layout: Layout, byName: Map<string, StoredWeight>, modelName: string): Float32Array {
   const available = new Map<string, StoredWeight>();
+  const names = new Set(layout.entries.map((e) => e.name));
   for (const [name, w] of byName) {
     if (w.spec.group === 'optimizer') continue;
-    const tokens = name.split('/');
-    const short = tokens.length > 2 ? [...tokens.slice(0, -2), tokens[tokens.length - 1]].join('/') : name;
-    const wanted = layout.entries.some((e) => e.name === name) ? name : short;
-    if (!layout.entries.some((e) => e.name === wanted)) {
+    const wanted = weightNameCandidates(name, modelName).find((n) => names.has(n));
+    if (wanted === undefined) {
       throw invalidArgument('weightsManifest', `only weights of the model's layers (${layout.entries.map((e) => `'${e.name}'`).join(', ')})`, `a weight named '${name}' that no layer has`);
     }
+    const twice = available.get(wanted);
+    if (twice !== undefined) throw invalidArgument('weightsManifest', `one weight for '${wanted}'`, `two: '${twice.spec.name}' and '${name}'`);
     available.set(wanted, w);
   }
   const out = new Float32Array(layout.size);
@@ -441,6 +447,23 @@ function weightsInLayoutOrder(layout: Layout, byName: Map<string, StoredWeight>)
     decodeFloat32Into(w.bytes, out, e.offset);
   }
   return out;
+}
+
+/**
+ * The names a stored weight may have in weft's layout, in the order tried: as written
+ * ('dense_1/kernel': tfjs-layers, and the converter from Keras 2), without a TensorFlow variable's
+ * ':0' suffix (hand-made manifests copy `weight.name` from TF 2), without the model's name in
+ * front (the converter from Keras 3 writes 'sequential/dense/kernel'), and tfjs-layers' own
+ * fallback for TF 2.2's 'layer/cell/weight' (the second-to-last token dropped).
+ */
+function weightNameCandidates(name: string, modelName: string): string[] {
+  const bare = name.replace(/:\d+$/, '');
+  const unprefixed = (n: string): string => (n.startsWith(`${modelName}/`) ? n.slice(modelName.length + 1) : n);
+  const short = (n: string): string => {
+    const tokens = n.split('/');
+    return tokens.length > 2 ? [...tokens.slice(0, -2), tokens[tokens.length - 1]].join('/') : n;
+  };
+  return [...new Set([name, bare, unprefixed(bare), short(name), short(bare)])];
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -577,30 +600,45 @@ function oneOutput(value: unknown, listIsPerOutput: boolean): unknown {
  * compiled with a fresh optimizer).
  */
 function tfjsTraining(
-  path: string, raw: unknown, byName: Map<string, StoredWeight>, layout: Layout,
+  path: string, where: string, raw: unknown, byName: Map<string, StoredWeight>, layout: Layout, fromConverter: boolean,
 ): { training: TrainingSnapshot | null; notices: string[] } {
-  const field = (where: string, expected: string, received: unknown): DataFileError => badField(path, where, expected, received);
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw field('trainingConfig', 'an object {loss, metrics, optimizer_config}', raw);
+  const field = (at: string, expected: string, received: unknown): DataFileError => badField(path, at, expected, received);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw field(where, 'an object {loss, metrics, optimizer_config}', raw);
   const tc = raw as Record<string, unknown>;
-  const oc = tc.optimizer_config as Record<string, unknown> | undefined;
-  if (oc === null || typeof oc !== 'object' || Array.isArray(oc)) throw field('trainingConfig.optimizer_config', 'an object {class_name, config}', oc);
-  if (typeof oc.class_name !== 'string') throw field('trainingConfig.optimizer_config.class_name', 'a string', oc.class_name);
+  // Keras 2 and tfjs-layers write optimizer_config; Keras 3's legacy h5 writes its compile config,
+  // whose `optimizer` is the serialized optimizer (or the name passed to compile).
+  const key = tc.optimizer_config === undefined && tc.optimizer !== undefined ? 'optimizer' : 'optimizer_config';
+  const given = tc[key];
+  const oc = (typeof given === 'string' ? { class_name: given, config: {} } : given) as Record<string, unknown> | undefined;
+  if (oc === null || typeof oc !== 'object' || Array.isArray(oc)) throw field(`${where}.${key}`, 'an object {class_name, config}', oc);
+  if (typeof oc.class_name !== 'string') throw field(`${where}.${key}.class_name`, 'a string', oc.class_name);
   const rawConfig = oc.config ?? {};
-  if (rawConfig === null || typeof rawConfig !== 'object' || Array.isArray(rawConfig)) throw field('trainingConfig.optimizer_config.config', 'an object', rawConfig);
+  if (rawConfig === null || typeof rawConfig !== 'object' || Array.isArray(rawConfig)) throw field(`${where}.${key}.config`, 'an object', rawConfig);
   const uncompiled = (why: string) => ({ training: null, notices: [`weft.loadModel: '${path}' is loaded uncompiled, its training config and optimizer weights skipped: ${why}`] });
 
-  const loss = oneOutput(tc.loss, true);
-  if (loss === null) return uncompiled(`it has a loss per output (${JSON.stringify(tc.loss)}); weft trains models with one output`);
-  if (typeof loss !== 'string') throw field('trainingConfig.loss', 'a loss name', tc.loss);
-  const metricsRaw = tc.metrics == null ? [] : oneOutput(tc.metrics, false);
-  if (metricsRaw === null) return uncompiled(`it has metrics per output (${JSON.stringify(tc.metrics)}); weft trains models with one output`);
-  const metrics = typeof metricsRaw === 'string' ? [metricsRaw] : metricsRaw;
-  if (!Array.isArray(metrics) || !metrics.every((m) => typeof m === 'string')) throw field('trainingConfig.metrics', 'an array of metric names', tc.metrics);
+  const args = compileArgs(tc, where, field);
+  if ('skip' in args) return uncompiled(args.skip);
+  const { loss, metrics } = args;
+
+  // Keras writes snake_case settings (learning_rate, beta_1), Keras 2.11+ a 'Custom>' class
+  // prefix; tfjs-core's getConfig writes camelCase (learningRate, beta1).
+  const settings = rawConfig as Record<string, unknown>;
+  const kerasForm = fromConverter || key === 'optimizer' || oc.class_name.includes('>') || Object.keys(settings).some((k) => k.includes('_') || k === 'lr');
+  if (kerasForm) {
+    const built = kerasOptimizer(oc.class_name, settings);
+    if ('skip' in built) return uncompiled(built.skip);
+    const { optimizer } = built;
+    const hasState = [...byName.values()].some((w) => w.spec.group === 'optimizer');
+    const notices = hasState ? [`weft.loadModel: '${path}': skipped its optimizer weights (weft reads the slots of tfjs-core's optimizers, not Keras's); the model is compiled with a fresh ${optimizer.className} optimizer`] : [];
+    const slots = Array.from({ length: optimizer.slotCount }, (_, k) => new Float32Array(layout.size).fill(optimizer.initialSlotValues[k]));
+    const config = { loss, metrics, optimizer_config: { class_name: optimizer.className, config: optimizer.getConfig() } };
+    return { training: { config, slots, position: { epoch: 0, seed: 0, iterations: 0 } }, notices };
+  }
 
   const mapping = TFJS_OPTIMIZERS[oc.class_name.toLowerCase()];
   if (mapping === undefined) return uncompiled(`weft has no ${oc.class_name} optimizer (it reads tfjs's Adam, SGD, Momentum, RMSProp, Adagrad, Adadelta, Adamax)`);
   // Unset (null) settings and Keras's 'name' say nothing weft needs.
-  const tfjsConfig = Object.fromEntries(Object.entries(rawConfig as Record<string, unknown>).filter(([k, v]) => v !== null && k !== 'name').map(([k, v]) => [camelCase(k), v]));
+  const tfjsConfig = Object.fromEntries(Object.entries(settings).filter(([k, v]) => v !== null && k !== 'name').map(([k, v]) => [camelCase(k), v]));
   const config = mapping.config(tfjsConfig);
   let slotCount: number;
   let initial: readonly number[];
@@ -610,15 +648,146 @@ function tfjsTraining(
     return uncompiled(`its ${oc.class_name} config does not fit weft's ${mapping.className} (${(err as Error).message})`);
   }
   const optimizerConfig = { class_name: mapping.className, config: config as Record<string, number | boolean> };
-  const mapped = tfjsOptimizerState(byName, layout, mapping, config, initial);
+  const noState = ![...byName.values()].some((w) => w.spec.group === 'optimizer');
+  const mapped: { slots: Float32Array[]; iterations: number } | { mismatch: string } = noState
+    ? { slots: Array.from({ length: slotCount }, (_, k) => new Float32Array(layout.size).fill(initial[k])), iterations: 0 }
+    : tfjsOptimizerState(byName, layout, mapping, config, initial);
   const state = 'slots' in mapped && mapped.slots.length !== slotCount ? { mismatch: `weft's ${mapping.className} keeps ${slotCount} slots, not ${mapped.slots.length}` } : mapped;
   const fresh = 'mismatch' in state;
   const notices = fresh ? [`weft.loadModel: '${path}': skipped its optimizer weights (${state.mismatch}); the model is compiled with a fresh ${mapping.className} optimizer`] : [];
   const slots = fresh ? Array.from({ length: slotCount }, (_, k) => new Float32Array(layout.size).fill(initial[k])) : state.slots;
   return {
-    training: { config: { loss, metrics: metrics as string[], optimizer_config: optimizerConfig }, slots, position: { epoch: 0, seed: 0, iterations: fresh ? 0 : state.iterations } },
+    training: { config: { loss, metrics, optimizer_config: optimizerConfig }, slots, position: { epoch: 0, seed: 0, iterations: fresh ? 0 : state.iterations } },
     notices,
   };
+}
+
+/**
+ * compile()'s loss and metrics from a training config, in every form the files hold: a loss
+ * name, Keras's configured loss {class_name, config}, or one output's entry of tfjs's per-output
+ * forms; metrics as names, Keras 2's per-output lists of them, or its MeanMetricWrapper objects
+ * (`{class_name: 'MeanMetricWrapper', config: {name: 'accuracy', fn: 'sparse_categorical_accuracy'}}`).
+ * What weft cannot compile in one output's terms is a reason to skip (`skip`), a field of the
+ * wrong type a malformed file.
+ */
+function compileArgs(
+  tc: Record<string, unknown>, where: string, field: (at: string, expected: string, received: unknown) => DataFileError,
+): { loss: string | LossSpec; metrics: string[] } | { skip: string } {
+  const isKerasObject = (v: unknown): v is KerasLoss => v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as KerasLoss).class_name === 'string';
+  if (tc.loss === null || tc.loss === undefined) return { skip: 'it names no loss' };
+  const lossRaw = isKerasObject(tc.loss) ? tc.loss : oneOutput(tc.loss, true);
+  if (lossRaw === null) return { skip: `it has a loss per output (${JSON.stringify(tc.loss)}); weft trains models with one output` };
+  let loss: string | LossSpec;
+  if (isKerasObject(lossRaw)) {
+    try {
+      loss = lossFromKeras(lossRaw).spec;
+    } catch (err) {
+      return { skip: `its loss ${JSON.stringify(lossRaw)} is not one weft has (${(err as Error).message})` };
+    }
+  } else if (typeof lossRaw === 'string') {
+    loss = lossRaw;
+  } else {
+    throw field(`${where}.loss`, "a loss name or Keras's {class_name, config}", tc.loss);
+  }
+
+  let list: unknown = tc.metrics ?? [];
+  // Keras 2.4+ writes one list per output: [[...]].
+  if (Array.isArray(list) && list.length > 0 && list.every(Array.isArray)) {
+    if (list.length !== 1) return { skip: `it has metrics per output (${JSON.stringify(tc.metrics)}); weft trains models with one output` };
+    list = list[0];
+  } else {
+    list = oneOutput(list, false);
+    if (list === null) return { skip: `it has metrics per output (${JSON.stringify(tc.metrics)}); weft trains models with one output` };
+  }
+  if (typeof list === 'string') list = [list];
+  if (!Array.isArray(list)) throw field(`${where}.metrics`, 'an array of metric names', tc.metrics);
+  const metrics: string[] = [];
+  for (const m of list) {
+    if (typeof m === 'string') {
+      metrics.push(m);
+    } else if (isKerasObject(m) && m.class_name === 'MeanMetricWrapper' && typeof m.config?.fn === 'string') {
+      // Keras logs it under its name ('accuracy'), computed by fn; weft resolves 'accuracy' the same way.
+      const name = m.config.name;
+      metrics.push(name === 'accuracy' || name === 'acc' ? name : m.config.fn);
+    } else if (isKerasObject(m)) {
+      return { skip: `its metric ${JSON.stringify(m)} is not one weft reads (it reads metric names and Keras's MeanMetricWrapper)` };
+    } else {
+      throw field(`${where}.metrics`, 'an array of metric names', tc.metrics);
+    }
+  }
+
+  const weights = tc.loss_weights;
+  if (weights !== null && weights !== undefined) {
+    const w = typeof weights === 'number' ? weights : oneOutput(weights, true);
+    if (w !== 1) return { skip: `it weights the loss by loss_weights=${JSON.stringify(weights)}, which weft's one-output compile does not take` };
+  }
+  if (tc.sample_weight_mode !== null && tc.sample_weight_mode !== undefined) {
+    return { skip: `it sets sample_weight_mode=${JSON.stringify(tc.sample_weight_mode)} (Keras 2's per-timestep weights), which weft does not take` };
+  }
+  const weighted = tc.weighted_metrics;
+  const none = weighted === null || weighted === undefined || (Array.isArray(weighted) && weighted.every((m) => Array.isArray(m) && m.length === 0));
+  if (!none) return { skip: `it has weighted_metrics=${JSON.stringify(weighted)}, which weft's compile does not take` };
+  return { loss, metrics };
+}
+
+/** Keras's optimizer class names (as Keras 3 and tf.keras spell them, any case) → weft's. */
+const KERAS_OPTIMIZERS: Readonly<Record<string, OptimizerClassName>> = {
+  adam: 'Adam', adamw: 'AdamW', adamax: 'Adamax', nadam: 'Nadam', sgd: 'SGD', rmsprop: 'RMSprop', adagrad: 'Adagrad', adadelta: 'Adadelta',
+};
+
+/** Keras's snake_case optimizer settings → weft's names (weft's optimizer then checks that it takes each). */
+const KERAS_OPTIMIZER_KEYS: Readonly<Record<string, string>> = {
+  learning_rate: 'learningRate', lr: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon', rho: 'rho',
+  momentum: 'momentum', nesterov: 'nesterov', centered: 'centered', initial_accumulator_value: 'initialAccumulatorValue',
+  weight_decay: 'weightDecay', amsgrad: 'amsgrad', clipnorm: 'clipnorm', clipvalue: 'clipvalue', global_clipnorm: 'globalClipnorm',
+};
+
+/**
+ * Keras optimizer settings that change nothing in the update at these values: its name, the
+ * XLA and legacy-class flags, the EMA settings while use_ema is false, and (on optimizers
+ * without them) a weight decay of 0 and amsgrad false; Keras 2's learning-rate `decay` of 0.
+ */
+const KERAS_OPTIMIZER_INERT: Readonly<Record<string, (v: unknown, c: Record<string, unknown>, cls: OptimizerClassName) => boolean>> = {
+  name: (v) => typeof v === 'string',
+  jit_compile: (v) => typeof v === 'boolean',
+  is_legacy_optimizer: (v) => typeof v === 'boolean',
+  use_ema: (v) => v === false,
+  ema_momentum: (_v, c) => c.use_ema !== true,
+  ema_overwrite_frequency: (_v, c) => c.use_ema !== true,
+  decay: (v) => v === 0,
+  weight_decay: (v, _c, cls) => cls !== 'AdamW' && v === 0,
+  amsgrad: (v, _c, cls) => cls !== 'AdamW' && v === false,
+};
+
+/** Why a Keras optimizer setting weft has no counterpart for cannot load, where more than "none" helps. */
+const KERAS_OPTIMIZER_WHY: Readonly<Record<string, string>> = {
+  decay: "Keras 2's per-step decay lr/(1 + decay·t), which weft has no schedule for",
+  use_ema: 'weft keeps no moving average of the weights',
+  amsgrad: "weft's Adam has no amsgrad (its AdamW has)",
+  weight_decay: "weft decays weights only in AdamW (Keras 3's other optimizers' weight_decay is not implemented)",
+};
+
+/** A Keras optimizer_config as weft's optimizer, or why it cannot be one. */
+function kerasOptimizer(kerasClass: string, settings: Record<string, unknown>): { optimizer: Optimizer } | { skip: string } {
+  const bare = kerasClass.replace(/^Custom>/, '');
+  const className = KERAS_OPTIMIZERS[bare.toLowerCase()];
+  if (className === undefined) return { skip: `weft has no ${kerasClass} optimizer (it has ${Object.values(KERAS_OPTIMIZERS).join(', ')})` };
+  const config: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === null) continue; // unset: weft's default is Keras's
+    if (KERAS_OPTIMIZER_INERT[key]?.(value, settings, className) === true) continue;
+    const ours = KERAS_OPTIMIZER_KEYS[key];
+    if (ours === undefined || (key === 'weight_decay' && className !== 'AdamW') || (key === 'amsgrad' && className !== 'AdamW')) {
+      const why = KERAS_OPTIMIZER_WHY[key] ?? `weft's ${className} has no such setting`;
+      return { skip: `its ${kerasClass} optimizer sets ${key}=${JSON.stringify(value)} (${why})` };
+    }
+    config[ours] = value;
+  }
+  try {
+    return { optimizer: optimizerFromSpec({ className, config: config as Record<string, OptimizerConfigValue> }) };
+  } catch (err) {
+    return { skip: `its ${kerasClass} config does not fit weft's ${className} (${(err as Error).message})` };
+  }
 }
 
 /**

@@ -31,8 +31,17 @@ export function registerLayerClass(cls: LayerClass, moduleUrl: string | null = n
 
 export function layerClass(className: string): LayerClass {
   const entry = classes.get(className);
-  if (entry === undefined) throw unknownName('layer class', className, [...classes.keys()]);
+  if (entry === undefined) throw unknownLayerClass('layer class', className);
   return entry.cls;
+}
+
+/**
+ * The error for a class name nobody registered (`kind` says where it was met): the registered
+ * names, and how a user's own layer class gets registered.
+ */
+export function unknownLayerClass(kind: string, className: string): RangeError {
+  const { message } = unknownName(kind, className, [...classes.keys()]);
+  return new RangeError(`${message} A custom layer class is registered with weft.registerLayer('${className}', moduleUrl) before a model that uses it is built or loaded.`);
 }
 
 export function isRegisteredLayer(className: string): boolean {
