@@ -8,7 +8,8 @@
  */
 import { invalidArgument, invalidType, unknownName } from '../errors.js';
 import { expectArray, expectObject, expectString, isObject, KerasConfigReader, type Json } from './keras-config.js';
-import { layerClass, registeredLayerClassNames } from './layers/index.js';
+import { layerClass } from './layers/index.js';
+import { isRegisteredLayer, unknownLayerClass } from './layers/registry.js';
 import type { GraphModel } from './model.js';
 import { toSpec, type LayerSpec, type ModelSpec, type TensorRef } from './spec.js';
 
@@ -237,12 +238,8 @@ function layerFromKeras(className: string, name: string, c: Json, inboundNodes: 
   const reader = new KerasConfigReader(className, name, c, file.kerasVersion);
   reader.mustBe('trainable', [true], 'weft trains every layer');
   reader.get('name');
-  let cls;
-  try {
-    cls = layerClass(className);
-  } catch {
-    throw unknownName(`layer class (layer '${name}')`, className, registeredLayerClassNames());
-  }
+  if (!isRegisteredLayer(className)) throw unknownLayerClass(`layer class (layer '${name}')`, className);
+  const cls = layerClass(className);
   const config = cls.fromKeras(reader);
   for (const key of reader.unreadKeys()) {
     const v = c[key];
