@@ -1,16 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, invalidArgument, invalidType, notSupported, ShapeError, StateError, unrecognizedKeywords } from '../errors.js';
+import { constraintAxes, type ConstraintSpec } from './constraints.js';
 import type { InitializerSpec } from './initializers.js';
+import type { RegularizerSpec } from './regularizers.js';
 import { sizeOf, type DType, type Shape } from './shape.js';
 import { Node, SymbolicTensor } from './symbolic.js';
 import { readWeightValues } from './weight-values.js';
 import type { Json, KerasConfigReader } from './keras-config.js';
 
-/** A weight a layer declares in `build`: its shape and how to initialise it. */
+/** A weight a layer declares in `build`: its shape, how to initialise it, and how training treats it. */
 export interface ParamSpec {
   readonly name: string;
   readonly shape: readonly number[];
   readonly initializer: InitializerSpec;
+  /** A penalty on the weight, added to the loss and its gradient to the mean gradient once per step. */
+  readonly regularizer?: RegularizerSpec | null;
+  /** A projection of the weight applied after every optimizer step. */
+  readonly constraint?: ConstraintSpec | null;
 }
 
 /** What a layer may ask of the step that runs it. `training` is explicit, never a global. */
@@ -92,6 +98,11 @@ export function checkLayerConfig<T extends object>(className: string, config: un
   return config as T;
 }
 
+/** The entries of `fields` that are set (not null or undefined): optional options in a getConfig. */
+export function setFields(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== null));
+}
+
 /** Keras's way to give the first layer of a Sequential model its input: every layer takes them. */
 const INPUT_SHAPE_KEYS = ['inputShape', 'batchInputShape'];
 
@@ -139,10 +150,8 @@ export abstract class Layer {
    * default (a user's layer) reads its own config back as it wrote it, less Keras's bookkeeping.
    */
   static fromKeras(reader: KerasConfigReader): Record<string, unknown> {
-    // Read through the reader, so the file's check of unread fields sees each one used;
-    // trainable and dtype, Keras's bookkeeping, it checks itself.
-    const keys = Object.keys(reader.config).filter((k) => k !== 'trainable' && k !== 'dtype');
-    return { ...Object.fromEntries(keys.map((k) => [k, reader.get(k)])), name: reader.name };
+    const { trainable: _t, dtype: _d, ...rest } = reader.config;
+    return { ...rest, name: reader.name };
   }
 
   static toKeras(config: Record<string, unknown>): Json {
@@ -245,6 +254,7 @@ export abstract class Layer {
     }
     if (this.builtShapes === null) {
       this.params = this.build(shapes);
+      for (const p of this.params) if (p.constraint) constraintAxes(p.constraint, p.shape.length, `Weight '${this.name}/${p.name}' of shape ${JSON.stringify(p.shape)}`);
       this.builtShapes = shapes;
     } else {
       this.checkReuse(shapes);

@@ -8,6 +8,7 @@
  */
 import { checkNumberInRange, describeValue, invalidArgument, invalidType, unknownName } from '../errors.js';
 import { CLIP_KEYS, readClipping, type Clipping } from './clipping.js';
+import { addPenaltyGradient, type WeightPenalty } from './regularizers.js';
 import { isLearningRateSchedule, scheduleFromSpec, type LearningRateSchedule, type ScheduleSpec } from './schedules.js';
 
 export type OptimizerClassName = 'Adam' | 'SGD' | 'RMSprop' | 'AdamW' | 'Adamax' | 'Nadam' | 'Adagrad' | 'Adadelta';
@@ -79,6 +80,11 @@ export interface UpdateBuffers {
    * one, grads[1] is used as the accumulator over [start, end).
    */
   readonly grads: readonly Float32Array[];
+  /**
+   * The model's weight regularizers: their gradient, at `from.params`, joins the mean gradient of
+   * this step over [start, end) (added into the folded gradient array, see addPenaltyGradient).
+   */
+  readonly penalties?: readonly WeightPenalty[];
 }
 
 /**
@@ -237,7 +243,9 @@ function makeOptimizer(
     checkStepArguments(slotCount, buffers, t, gradScale, start, end);
     // The rate of step t, from t alone (not from `iterations`): every range of a step, on any
     // thread, uses the same number, and a worker's copy needs no step count of its own.
-    kernel(buffers, foldGradients(buffers.grads, start, end), rateAt(t - 1), t, gradScale, start, end);
+    const g = foldGradients(buffers.grads, start, end);
+    if (buffers.penalties !== undefined && buffers.penalties.length > 0) addPenaltyGradient(buffers.penalties, buffers.from.params, g, gradScale, start, end);
+    kernel(buffers, g, rateAt(t - 1), t, gradScale, start, end);
   };
   return {
     className,
