@@ -8,12 +8,18 @@ import { initBackend } from './graph/backend.js';
 import './graph/chained-ops.js';
 import { builtinLayers, symbolicInput } from './graph/layers/index.js';
 import type { InputConfig } from './graph/layers/index.js';
-export type { DenseConfig, DropoutConfig, EmbeddingConfig, InputConfig } from './graph/layers/index.js';
+export type {
+  DenseConfig, DropoutConfig, EmbeddingConfig, InputConfig, MergeConfig, DotConfig,
+  AlphaDropoutConfig, GaussianDropoutConfig, GaussianNoiseConfig, SpatialDropout1DConfig,
+  ReshapeConfig, PermuteConfig, RepeatVectorConfig, GlobalPooling1DConfig, LayerNormalizationConfig,
+  ActivationConfig, ELUConfig, LeakyReLUConfig, PReLUConfig, ReLUConfig, SoftmaxConfig, ThresholdedReLUConfig,
+} from './graph/layers/index.js';
 import type { SymbolicTensor } from './graph/symbolic.js';
 import { graphFromSpec, type ModelSpec } from './graph/spec.js';
 import { Model, type ModelConfig } from './train/model.js';
 import { Sequential, type SequentialConfig } from './train/sequential.js';
-import { adam, rmsprop, sgd } from './train/optimizers.js';
+import { adadelta, adagrad, adam, adamax, adamw, nadam, rmsprop, sgd } from './train/optimizers.js';
+import { cosineDecay, exponentialDecay, piecewiseConstantDecay, polynomialDecay } from './train/schedules.js';
 import { loadModelSpec } from './train/save.js';
 import { earlyStopping } from './train/callbacks/early-stopping.js';
 import { terminateOnNaN } from './train/callbacks/terminate-on-nan.js';
@@ -41,7 +47,16 @@ export { SymbolicTensor } from './graph/symbolic.js';
 export { DataFileError, ShapeError, StateError } from './errors.js';
 export { NonFiniteLossError, WorkerError } from './parallel/coordinator.js';
 export type { ModelSpec } from './graph/spec.js';
-export type { Optimizer } from './train/optimizers.js';
+export type { Optimizer, LearningRate, AdamwConfig, AdamaxConfig, NadamConfig, AdagradConfig, AdadeltaConfig } from './train/optimizers.js';
+export type { LearningRateSchedule, ScheduleSpec, ExponentialDecayConfig, PiecewiseConstantDecayConfig, PolynomialDecayConfig, CosineDecayConfig } from './train/schedules.js';
+export { losses, lossToKeras } from './graph/losses.js';
+export type { Loss, LossSpec, LossName, KerasLoss, CrossentropyOptions, SparseCrossentropyOptions, HuberOptions } from './graph/losses.js';
+export { metrics } from './graph/metrics.js';
+export { registerLayer, registerLoss, registerMetric } from './graph/custom/register.js';
+export type { ObjectiveFunction } from './graph/custom/objectives.js';
+export type { CallContext, Gradients, LayerClass, ParamSpec, Saved, SparseGrad } from './graph/layer.js';
+export type { Shape } from './graph/shape.js';
+export type { Metric, MetricSpec, MetricName, MetricOptions, TopKOptions, CrossentropyMetricOptions } from './graph/metrics.js';
 export { loadDigits } from './train/datasets/digits.js';
 export { loadFashionMnist, loadFashionMnistSplit, FASHION_MNIST_CLASSES } from './train/datasets/fashion-mnist.js';
 export type { Callback, Logs } from './train/callbacks/callback.js';
@@ -100,7 +115,10 @@ export function modelFromJSON(spec: ModelSpec, seed?: number): Model {
  */
 export const layers = builtinLayers;
 
-export const optimizers = { adam, sgd, rmsprop };
+export const optimizers = { adam, sgd, rmsprop, adamw, adamax, nadam, adagrad, adadelta };
+
+/** Keras's LearningRateSchedules, as any optimizer's `learningRate`. */
+export const schedules = { exponentialDecay, piecewiseConstantDecay, polynomialDecay, cosineDecay };
 
 /** Keras's built-in callbacks, in tfjs-layers' spelling: weft.callbacks.earlyStopping({...}). */
 export const callbacks = { earlyStopping, terminateOnNaN, learningRateScheduler, reduceLROnPlateau, modelCheckpoint };
