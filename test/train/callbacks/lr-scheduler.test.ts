@@ -35,14 +35,14 @@ describe('learningRateScheduler: Keras semantics', () => {
     expect(run.learningRates).toEqual([1 / 4, 1 / 5]);
   });
 
-  it('rejects a returned value that is not a finite number > 0, naming the epoch', async () => {
-    for (const [bad, type] of [[0, RangeError], [-0.1, RangeError], [NaN, RangeError], [Infinity, RangeError], ['0.1', TypeError], [undefined, TypeError]] as const) {
+  it('rejects a returned value that is not a finite number >= 0, naming the epoch', async () => {
+    for (const [bad, type] of [[-0.1, RangeError], [NaN, RangeError], [Infinity, RangeError], ['0.1', TypeError], [undefined, TypeError]] as const) {
       const target = new FakeTarget({ learningRate: 0.01 });
       const cb = learningRateScheduler((epoch, lr) => (epoch === 2 ? (bad as number) : lr));
       const run = drive(cb, target, epochs(4));
       await expect(run).rejects.toThrow(type);
       await expect(drive(cb, new FakeTarget({ learningRate: 0.01 }), epochs(4))).rejects.toThrow(
-        /argument `schedule\(2, 0.01\)`. Expected a finite number > 0: the learning rate for epoch 2. Received: schedule\(2, 0.01\)=/,
+        /argument `schedule\(2, 0.01\)`. Expected a finite number >= 0: the learning rate for epoch 2. Received: schedule\(2, 0.01\)=/,
       );
       expect(target.learningRate).toBe(0.01);
     }
