@@ -150,8 +150,10 @@ export abstract class Layer {
    * default (a user's layer) reads its own config back as it wrote it, less Keras's bookkeeping.
    */
   static fromKeras(reader: KerasConfigReader): Record<string, unknown> {
-    const { trainable: _t, dtype: _d, ...rest } = reader.config;
-    return { ...rest, name: reader.name };
+    // Read through the reader, so the file's check of unread fields sees each one used;
+    // trainable and dtype, Keras's bookkeeping, it checks itself.
+    const keys = Object.keys(reader.config).filter((k) => k !== 'trainable' && k !== 'dtype');
+    return { ...Object.fromEntries(keys.map((k) => [k, reader.get(k)])), name: reader.name };
   }
 
   static toKeras(config: Record<string, unknown>): Json {
