@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, invalidType, ShapeError } from '../../errors.js';
-import { getActivation, type Activation } from '../activations.js';
+import { activationFromKeras, activationToKeras, getActivation, type Activation } from '../activations.js';
 import { resolveInitializer, type InitializerSpec } from '../initializers.js';
 import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { formatShape, type Shape } from '../shape.js';
@@ -32,7 +32,7 @@ export class Dense extends Layer {
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
     r.noneOf(['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'], 'weft has no regularizers or constraints');
     return {
-      name: r.name, units: r.get('units'), activation: r.value('activation', 'linear'), useBias: r.value('use_bias', true),
+      name: r.name, units: r.get('units'), activation: activationFromKeras(r), useBias: r.value('use_bias', true),
       kernelInitializer: r.initializer('kernel_initializer', 'glorotUniform'),
       biasInitializer: r.initializer('bias_initializer', 'zeros'),
     };
@@ -40,7 +40,7 @@ export class Dense extends Layer {
 
   static override toKeras(c: Record<string, unknown>): Json {
     return {
-      units: c.units, activation: c.activation ?? 'linear', use_bias: c.useBias ?? true,
+      units: c.units, activation: activationToKeras(c.activation ?? 'linear'), use_bias: c.useBias ?? true,
       kernel_initializer: initializerToKeras(c.kernelInitializer ?? 'glorotUniform'),
       bias_initializer: initializerToKeras(c.biasInitializer ?? 'zeros'),
       kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
