@@ -15,6 +15,16 @@ export function isLogitsLayer(layer: Layer): layer is LogitsLayer {
   return typeof (layer as Partial<LogitsLayer>).backwardFromLogits === 'function';
 }
 
+/**
+ * Where back-propagation starts for one model output: dL/d output, or dL/d logits when
+ * `gradIsLogits` (the fused softmax/sigmoid form, taken by the output's own layer).
+ */
+export interface OutputSeed {
+  readonly output: SymbolicTensor;
+  readonly grad: tf.Tensor;
+  readonly gradIsLogits: boolean;
+}
+
 /** What one forward pass left behind: every tensor's value and every node's saved state. */
 export interface ForwardPass {
   readonly values: Map<SymbolicTensor, tf.Tensor>;
@@ -65,12 +75,20 @@ export class Executor {
   }
 
   /**
-   * Back-propagates `outputGrad` (dL/d output, or dL/d logits when `gradIsLogits`) and writes
-   * every weight's gradient into `gradOut` at the layout's offsets. A weight used by several
-   * nodes (a shared layer) gets the sum.
+   * Back-propagates the seeds (one per scored output; the loss is their sum) and writes every
+   * weight's gradient into `gradOut` at the layout's offsets. A weight used by several nodes (a
+   * shared layer) gets the sum. A logits seed enters through its output layer's
+   * backwardFromLogits; seeds of one tensor add up.
    */
-  backward(pass: ForwardPass, outputGrad: tf.Tensor, gradIsLogits: boolean, gradOut: Float32Array): void {
-    const grads = new Map<SymbolicTensor, tf.Tensor>([[this.model.outputs[0], outputGrad]]);
+  backward(pass: ForwardPass, seeds: readonly OutputSeed[], gradOut: Float32Array): void {
+    const grads = new Map<SymbolicTensor, tf.Tensor>();
+    const logitsSeeds = new Map<SymbolicTensor, tf.Tensor>();
+    for (const seed of seeds) {
+      const fusable = seed.gradIsLogits && isLogitsLayer(seed.output.node.layer);
+      if (seed.gradIsLogits && !fusable) throw new Error(`a logits gradient for output '${seed.output.name}', whose layer takes none`);
+      if (fusable) logitsSeeds.set(seed.output, seed.grad);
+      else grads.set(seed.output, grads.has(seed.output) ? tf.add(grads.get(seed.output) as tf.Tensor, seed.grad) : seed.grad);
+    }
     const written = new Set<number>();
     // Dense gradients are copied out after the whole pass, so the copy can be timed apart.
     const pending: [tf.Tensor, number, boolean][] = [];
@@ -78,15 +96,18 @@ export class Executor {
     const nodes = this.model.nodes;
     for (let i = nodes.length - 1; i >= 0; i--) {
       const node = nodes[i];
-      const dy = grads.get(node.output);
+      const dyOut = grads.get(node.output);
+      const dz = logitsSeeds.get(node.output);
       const saved = pass.saved.get(node);
-      if (dy === undefined || saved === undefined) continue;
+      if ((dyOut === undefined && dz === undefined) || saved === undefined) continue;
       // Sparse gradients (Embedding) read wasm heap views: they are applied at once, below.
       const need = node.inputs.map((t) => this.needsGrad.has(t));
-      const fused = gradIsLogits && node.output === this.model.outputs[0] && isLogitsLayer(node.layer);
-      const result = fused
-        ? (node.layer as LogitsLayer).backwardFromLogits(dy, saved, need)
-        : node.layer.backward(dy, saved, need);
+      // The fused form takes dL/dz alone: an output that also feeds another one is seeded with
+      // dL/d output instead (StepRunner gives its loss no logits).
+      if (dz !== undefined && dyOut !== undefined) throw new Error(`output '${node.layer.name}' has a logits gradient and a gradient from further on`);
+      const result = dz !== undefined
+        ? (node.layer as LogitsLayer).backwardFromLogits(dz, saved, need)
+        : node.layer.backward(dyOut as tf.Tensor, saved, need);
       result.inputs.forEach((g, k) => {
         if (g === null || !need[k]) return;
         const t = node.inputs[k];

@@ -4,7 +4,8 @@ import type { LossSpec } from '../graph/losses.js';
 import type { MetricSpec } from '../graph/metrics.js';
 import { shardRanges, type Column } from './batch.js';
 import { float32From, freshMemory, type SharedAllocator } from './memory.js';
-import { MISSING_SESSION, type Fault, type SessionSetup, type SharedColumn, type ShardedUpdate, type Task, type TaskTiming } from './messages.js';
+import { statColumns } from './step.js';
+import { MISSING_SESSION, type Fault, type OutputObjective, type SessionSetup, type SharedColumn, type ShardedUpdate, type Task, type TaskTiming } from './messages.js';
 import type { WorkerPool } from './pool.js';
 import type { Key } from './random.js';
 import { SharedMemoryReduction } from './reduce.js';
@@ -57,10 +58,17 @@ export interface StepTiming {
   optimizerMs: number;
 }
 
-/** What evaluate and fit score: the loss and the metrics as the user named them. */
-export interface Objective {
-  readonly loss: LossSpec;
-  readonly metrics: readonly MetricSpec[];
+/**
+ * What evaluate and fit score: one loss and its metrics (a one-output model), or how each
+ * output is scored.
+ */
+export type Objective =
+  | { readonly loss: LossSpec; readonly metrics: readonly MetricSpec[] }
+  | { readonly outputs: readonly OutputObjective[] };
+
+/** Each output's scoring, whichever form the objective came in. */
+export function outputObjectives(objective: Objective): readonly OutputObjective[] {
+  return 'outputs' in objective ? objective.outputs : [{ loss: objective.loss, weight: 1, metrics: objective.metrics, weightedMetrics: [] }];
 }
 
 /** The optimizer and its state, as train/ hands them over (TrainingState implements it). */
@@ -80,8 +88,26 @@ export interface OptimizerHandle {
   applyGradients(params: Float32Array, gradSum: Float32Array, batchRows: number): void;
 }
 
+/** Training data: `y` is the first output's targets; `ys` (one per output) and `weights` when given. */
+export interface TrainData {
+  readonly xs: readonly Column[];
+  readonly y: Column;
+  readonly ys?: readonly Column[];
+  readonly weights?: readonly (Column | null)[];
+  readonly rows: number;
+}
+
+/** Data to evaluate, in the same form (targets required). */
+export interface EvaluateData {
+  readonly xs: readonly Column[];
+  readonly y: Column | null;
+  readonly ys?: readonly Column[];
+  readonly weights?: readonly (Column | null)[];
+  readonly rows: number;
+}
+
 export interface TrainSpec {
-  readonly data: { readonly xs: readonly Column[]; readonly y: Column; readonly rows: number };
+  readonly data: TrainData;
   readonly runKey: Key;
   readonly optimizer: OptimizerHandle;
   /** Force the update round on (true) or off (false); by default on for large models and N > 1. */
@@ -166,14 +192,21 @@ export class ParallelEngine {
     }
     const sets = this.sets;
     this.setup = this.session({
-      loss: objective.loss, metrics: objective.metrics, xs: train.data.xs.map((c) => shareColumn(c, memory)), y: shareColumn(train.data.y, memory),
+      objective: outputObjectives(objective), ...this.sharedData(train.data),
       grads: grads.buffer as SharedArrayBuffer, order: this.order.buffer as SharedArrayBuffer, outputs: [],
       update: sets === null ? null : { module: opt.module, spec: opt.updateSpec(), slots: sets.slots.map((set) => set.map(bufferOf)) },
     }, sets === null ? [model.params] : sets.params);
   }
 
+  /** A dataset's columns in shared memory: inputs, one target column per output, sample weights. */
+  private sharedData(data: EvaluateData): Pick<SessionSetup, 'xs' | 'ys' | 'weights'> {
+    const share = (c: Column) => shareColumn(c, this.memory);
+    const ys = data.ys ?? (data.y === null ? [] : [data.y]);
+    return { xs: data.xs.map(share), ys: ys.map(share), weights: (data.weights ?? []).map((w) => (w === null ? null : share(w))) };
+  }
+
   private session(parts: Omit<SessionSetup, 'id' | 'spec' | 'params' | 'stats'>, params = [this.model.params]): SessionSetup {
-    const width = 1 + parts.metrics.length;
+    const width = parts.objective === null ? 1 : statColumns(parts.objective).length;
     const setup = {
       ...parts, id: nextSession++, spec: this.model.toJSON(), params: params.map(bufferOf),
       stats: this.memory.buffer(this.pool.size * width * 8),
@@ -190,9 +223,8 @@ export class ParallelEngine {
   replaceTrainingData(data: TrainSpec['data']): void {
     const old = this.setup;
     if (old === null) throw new Error('replaceTrainingData needs a training engine');
-    const share = (c: Column) => shareColumn(c, this.memory);
     this.setups.delete(old.id);
-    this.setup = this.session({ ...old, xs: data.xs.map(share), y: share(data.y) }, old.params.map((b) => new Float32Array(b)));
+    this.setup = this.session({ ...old, ...this.sharedData(data) }, old.params.map((b) => new Float32Array(b)));
   }
 
   /** Runs one task; a worker new to the session gets it again with the setup attached. */
@@ -220,9 +252,9 @@ export class ParallelEngine {
     return settled.map((r) => (r as PromiseFulfilledResult<TaskTiming>).value);
   }
 
-  /** Sums [loss, metrics...] rows of the ranks that ran, in rank order. */
+  /** Sums the stats rows (step.ts's statColumns) of the ranks that ran, in rank order. */
   private sumStats(setup: SessionSetup, ranks: readonly number[]): Float64Array {
-    const width = 1 + setup.metrics.length;
+    const width = statColumns(setup.objective ?? []).length;
     const all = new Float64Array(setup.stats as SharedArrayBuffer);
     const out = new Float64Array(width);
     for (const r of ranks) for (let i = 0; i < width; i++) out[i] += all[r * width + i];
@@ -304,20 +336,18 @@ export class ParallelEngine {
       .filter((t) => t.end > t.start);
   }
 
-  async evaluate(data: { xs: readonly Column[]; y: Column | null; rows: number }, batchSize: number): Promise<Float64Array> {
+  async evaluate(data: EvaluateData, batchSize: number): Promise<Float64Array> {
     const setup = this.evaluation?.data === data ? this.evaluation.setup : this.evaluationSession(data);
     const tasks = this.inferenceTasks('evaluate', setup, data.rows, batchSize);
     await this.runAll(tasks, 'in evaluate');
     return this.sumStats(setup, tasks.map((t) => t.rank));
   }
 
-  private evaluationSession(data: { xs: readonly Column[]; y: Column | null }): SessionSetup {
-    const { loss, metrics } = this.objective as Objective;
+  private evaluationSession(data: EvaluateData): SessionSetup {
     // One evaluation session at a time: a streamed validation set brings new data every batch.
     if (this.evaluation !== null) this.setups.delete(this.evaluation.setup.id);
-    const share = (c: Column) => shareColumn(c, this.memory);
     const setup = this.session({
-      loss, metrics, xs: data.xs.map(share), y: data.y === null ? null : share(data.y), grads: null, order: null, outputs: [], update: null,
+      objective: outputObjectives(this.objective as Objective), ...this.sharedData(data), grads: null, order: null, outputs: [], update: null,
     });
     this.evaluation = { data, setup };
     return setup;
@@ -326,7 +356,7 @@ export class ParallelEngine {
   async predict(xs: readonly Column[], rows: number, batchSize: number): Promise<Float32Array[]> {
     const outputs = this.model.outputs.map((o) => this.memory.buffer(rows * exampleSize(o.shape) * 4));
     const shared: SharedColumn[] = xs.map((c) => shareColumn(c, this.memory));
-    const setup = this.session({ loss: null, metrics: [], xs: shared, y: null, grads: null, order: null, outputs, update: null });
+    const setup = this.session({ objective: null, xs: shared, ys: [], weights: [], grads: null, order: null, outputs, update: null });
     await this.runAll(this.inferenceTasks('predict', setup, rows, batchSize), 'in predict');
     // Copied out of shared memory: the caller keeps the result, the buffers go back for reuse.
     return outputs.map((b) => new Float32Array(b).slice());

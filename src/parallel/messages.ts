@@ -33,17 +33,32 @@ export interface SessionSetup {
   readonly update: ShardedUpdate | null;
   /** One gradient slot per rank, each `paramCount` floats. */
   readonly grads: SharedArrayBuffer | null;
-  /** One row of [loss, metric...] sums per rank (float64). */
+  /** One stats row per rank (float64): the sums step.ts's statColumns lays out. */
   readonly stats: SharedArrayBuffer | null;
-  readonly loss: LossSpec | null;
-  /** Metric names as the user wrote them; the worker resolves them as compile() did. */
-  readonly metrics: readonly MetricSpec[];
+  /** How each model output is scored, in model.outputs order; null for predict. */
+  readonly objective: readonly OutputObjective[] | null;
   readonly xs: readonly SharedColumn[];
-  readonly y: SharedColumn | null;
+  /** One target column per model output (none for predict). */
+  readonly ys: readonly SharedColumn[];
+  /** Each output's sample weights (one float per example), or null where it has none. */
+  readonly weights: readonly (SharedColumn | null)[];
   /** The epoch's example order (Int32), rewritten by the coordinator before each epoch. */
   readonly order: SharedArrayBuffer | null;
   /** predict's output rows, one buffer per model output. */
   readonly outputs: readonly SharedArrayBuffer[];
+}
+
+/**
+ * How one model output is scored: its loss (times its loss weight in the total), its metrics
+ * and its sample-weighted metrics, as specs the worker resolves as compile() did.
+ */
+export interface OutputObjective {
+  readonly loss: LossSpec;
+  /** The output's loss weight (Keras's loss_weights; 1 by default). */
+  readonly weight: number;
+  readonly metrics: readonly MetricSpec[];
+  /** Keras's weighted_metrics: means weighted by the sample weights (Σ w·m / Σ w). */
+  readonly weightedMetrics: readonly MetricSpec[];
 }
 
 /**

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Executor, isLogitsLayer } from '../graph/executor.js';
+import { Executor, isLogitsLayer, type ForwardPass, type OutputSeed } from '../graph/executor.js';
 import type { CallContext, Layer } from '../graph/layer.js';
-import type { Loss } from '../graph/losses.js';
+import type { Head, Loss } from '../graph/losses.js';
 import type { Metric } from '../graph/metrics.js';
 import type { GraphModel } from '../graph/model.js';
+import type { SymbolicTensor } from '../graph/symbolic.js';
 import { readTensor, scoped } from '../graph/tensor-io.js';
 import { fillDropoutMask, fillExampleNormal, fillExampleUniform, foldIn, keyFromSeed, type Key } from './random.js';
 import { allFinite } from './reduce.js';
@@ -12,10 +13,51 @@ import { allFinite } from './reduce.js';
 export interface Batch {
   /** One array per model input, `rows` examples each. */
   readonly xs: readonly (Float32Array | Int32Array)[];
+  /** The first output's targets (a one-output model's); `ys` wins when given. */
   readonly y: Float32Array | Int32Array | null;
+  /** One target array per model output (several outputs). */
+  readonly ys?: readonly (Float32Array | Int32Array)[];
+  /** Each output's sample weights (one per row), or null where it has none. */
+  readonly weights?: readonly (Float32Array | Int32Array | null)[];
   readonly rows: number;
   /** Index within the epoch of row 0: the dropout key of row r is firstExample + r. */
   readonly firstExample: number;
+}
+
+/** How one model output is scored: its loss, its loss weight, its plain and weighted metrics. */
+export interface Scoring {
+  readonly loss: Loss;
+  readonly weight: number;
+  readonly metrics: readonly Metric[];
+  readonly weightedMetrics: readonly Metric[];
+}
+
+/** One sum of a stats row: what it sums, and for a weighted metric the column of its Σ w. */
+export type StatColumn =
+  | { readonly kind: 'total' }
+  | { readonly kind: 'loss'; readonly output: number }
+  | { readonly kind: 'metric'; readonly output: number; readonly index: number }
+  | { readonly kind: 'weighted'; readonly output: number; readonly index: number; readonly over: number }
+  | { readonly kind: 'weights'; readonly output: number };
+
+/**
+ * The layout of a stats row, every entry a sum over the block's examples (so shards add up):
+ * the total loss Σ_i λ_i Σ w·loss_i; each output's unweighted-by-λ loss when there are several
+ * (Keras's `<output>_loss`); every output's metrics, then every output's weighted metrics (Keras
+ * 3's CompileMetrics order); last, Σ w of each output with weighted metrics, their divisor.
+ */
+export function statColumns(outputs: readonly { readonly metrics: readonly unknown[]; readonly weightedMetrics: readonly unknown[] }[]): StatColumn[] {
+  const columns: StatColumn[] = [{ kind: 'total' }];
+  if (outputs.length > 1) outputs.forEach((_, output) => columns.push({ kind: 'loss', output }));
+  outputs.forEach((o, output) => o.metrics.forEach((_, index) => columns.push({ kind: 'metric', output, index })));
+  const weightedAt = columns.length;
+  const weighted = outputs.map((o, output) => ({ output, count: o.weightedMetrics.length })).filter((o) => o.count > 0);
+  const sumAt = new Map(weighted.map((o, k) => [o.output, weightedAt + weighted.reduce((n, w) => n + w.count, 0) + k]));
+  for (const { output, count } of weighted) {
+    for (let index = 0; index < count; index++) columns.push({ kind: 'weighted', output, index, over: sumAt.get(output) as number });
+  }
+  for (const { output } of weighted) columns.push({ kind: 'weights', output });
+  return columns;
 }
 
 /** Which random stream a training step draws from. */
@@ -27,6 +69,39 @@ export interface StepKey {
 /** Shapes of the model's inputs and target for `rows` examples. */
 function batchShape(t: { shape: readonly (number | null)[] }, rows: number): number[] {
   return [rows, ...(t.shape.slice(1) as number[])];
+}
+
+function isScoringList(objective: Loss | readonly Scoring[]): objective is readonly Scoring[] {
+  return Array.isArray(objective);
+}
+
+/** λ·w as a factor on the gradient's rows ([rows, 1, ...]); null when it is 1 throughout. */
+function rowScale(w: tf.Tensor1D | null, lossWeight: number, rank: number): tf.Tensor | null {
+  if (w === null) return lossWeight === 1 ? null : tf.scalar(lossWeight);
+  const column = tf.reshape(w, [w.shape[0], ...new Array<number>(rank - 1).fill(1)]);
+  return lossWeight === 1 ? column : tf.mul(column, lossWeight);
+}
+
+/**
+ * Σ_b w_b·m_b for a metric that exposes only its sum over a block: the rows are grouped by
+ * their weight, each group's sum taken once and scaled. Class weights and 0/1 masks make a
+ * few groups; arbitrary weights one per row (slower, still exact as a sum over examples).
+ */
+function weightedSum(metric: Metric, p: tf.Tensor, y: tf.Tensor, w: Float32Array | Int32Array | null): tf.Scalar {
+  if (w === null) return metric.sum(p, y);
+  const groups = new Map<number, number[]>();
+  w.forEach((v, r) => {
+    if (v === 0) return;
+    const rows = groups.get(v);
+    if (rows === undefined) groups.set(v, [r]);
+    else rows.push(r);
+  });
+  let sum: tf.Scalar = tf.scalar(0);
+  for (const [v, rows] of groups) {
+    const idx = tf.tensor1d(rows, 'int32');
+    sum = tf.add(sum, tf.mul(metric.sum(tf.gather(p, idx), tf.gather(y, idx)), v));
+  }
+  return sum;
 }
 
 /**
@@ -43,22 +118,53 @@ export class StepRunner {
   /** Where the last training step's time went outside the math, for the benchmarks. */
   readonly timing = { copyInMs: 0, exportMs: 0 };
 
+  /** How each output is scored (none: the runner only predicts). */
+  readonly scoring: readonly Scoring[];
+  /** The stats row train and evaluate return. */
+  readonly columns: readonly StatColumn[];
+
+  /** `objective`: one loss (a one-output model, with `metrics`), each output's Scoring, or null to only predict. */
   constructor(
     readonly model: GraphModel,
-    readonly loss: Loss | null,
-    readonly metrics: readonly Metric[],
+    objective: Loss | readonly Scoring[] | null,
+    metrics: readonly Metric[] = [],
   ) {
     this.executor = new Executor(model);
+    this.scoring = objective === null ? [] : isScoringList(objective) ? objective : [{ loss: objective, weight: 1, metrics, weightedMetrics: [] }];
+    if (this.scoring.length > 0 && this.scoring.length !== model.outputs.length) {
+      throw new Error(`StepRunner needs one scoring per model output: ${this.scoring.length} for ${model.outputs.length}`);
+    }
+    this.columns = statColumns(this.scoring);
+    this.readFurther = new Set(model.outputs.filter((o) => model.nodes.some((n) => n.inputs.includes(o))));
   }
+
+  /** Outputs that another layer of the model reads too. */
+  private readonly readFurther: ReadonlySet<SymbolicTensor>;
 
   private inputTensors(batch: Batch): tf.Tensor[] {
     return this.model.inputs.map((t, i) => tf.tensor(batch.xs[i], batchShape(t, batch.rows), t.dtype));
   }
 
-  private targetTensor(batch: Batch): tf.Tensor {
-    const out = this.model.outputs[0];
-    const shape = this.loss?.sparseTargets ? [batch.rows] : batchShape(out, batch.rows);
-    return tf.tensor(batch.y as Float32Array, shape, 'float32');
+  private targetTensor(batch: Batch, i: number): tf.Tensor {
+    const out = this.model.outputs[i];
+    const shape = this.scoring[i].loss.sparseTargets ? [batch.rows] : batchShape(out, batch.rows);
+    const values = batch.ys?.[i] ?? (i === 0 ? batch.y : null);
+    if (values === null) throw new Error(`StepRunner has no targets for output ${i}`);
+    return tf.tensor(values, shape, 'float32');
+  }
+
+  /**
+   * The head the loss of output i sees: the output, and its logits when its layer has them and
+   * nothing else reads the output (a gradient from further on cannot join the fused form).
+   */
+  private head(pass: ForwardPass, i: number): Head {
+    const tensor = this.model.outputs[i];
+    const output = pass.values.get(tensor) as tf.Tensor;
+    const saved = pass.saved.get(tensor.node);
+    const layer = tensor.node.layer;
+    const fusable = saved !== undefined && isLogitsLayer(layer) && !this.readFurther.has(tensor);
+    const logits = fusable ? layer.logits(saved) : null;
+    return { output, logits, activation: isLogitsLayer(layer) ? layer.activation.name : 'linear' };
   }
 
   /** A layer's key: its own seed if it asks with one, else the run's; folded with its model index. */
@@ -118,28 +224,46 @@ export class StepRunner {
     });
   }
 
-  /** Loss, metric sums and (when gradOut is given) the gradient sum, for one block. */
+  /**
+   * The stats row and (when gradOut is given) the gradient sum, for one block. Each output's
+   * loss is differentiated from its own head (the fused logits path where its layer has one);
+   * a sample weight w scales its example's loss and gradient row, a loss weight λ the output's,
+   * so the gradient is that of Σ_i λ_i Σ_b w_b·loss_i,b: still a sum over examples.
+   */
   private run(params: Float32Array, batch: Batch, key: StepKey | null, gradOut: Float32Array | null): Float64Array {
-    const loss = this.loss;
-    if (loss === null) throw new Error('StepRunner needs a loss to train or evaluate');
+    if (this.scoring.length === 0) throw new Error('StepRunner needs a loss to train or evaluate');
     return scoped(() => {
       const began = performance.now();
       const weights = this.executor.weightTensors(params);
       const inputs = this.inputTensors(batch);
       this.timing.copyInMs = performance.now() - began;
       const pass = this.executor.forward(inputs, weights, this.context(gradOut !== null, batch, key));
-      const outNode = this.model.outputs[0].node;
-      const output = pass.values.get(this.model.outputs[0]) as tf.Tensor;
-      const saved = pass.saved.get(outNode);
-      const layer = outNode.layer;
-      const logits = saved !== undefined && isLogitsLayer(layer) ? layer.logits(saved) : null;
-      const head = { output, logits, activation: isLogitsLayer(layer) ? layer.activation.name : 'linear' };
-      const y = this.targetTensor(batch);
-      const result = loss.compute(head, y);
-      const sums = [tf.sum(result.perExample), ...this.metrics.map((m) => m.sum(output, y))];
+      const seeds: OutputSeed[] = [];
+      const losses: tf.Scalar[] = [];
+      const plain: tf.Scalar[] = [];
+      const weighted: tf.Scalar[] = [];
+      const weightSums: tf.Scalar[] = [];
+      this.scoring.forEach((s, i) => {
+        const head = this.head(pass, i);
+        const y = this.targetTensor(batch, i);
+        const w = batch.weights?.[i] ?? null;
+        const result = s.loss.compute(head, y);
+        const wt = w === null ? null : tf.tensor1d(w, 'float32');
+        losses.push(tf.sum(wt === null ? result.perExample : tf.mul(result.perExample, wt)));
+        plain.push(...s.metrics.map((m) => m.sum(head.output, y)));
+        if (s.weightedMetrics.length > 0) {
+          weighted.push(...s.weightedMetrics.map((m) => weightedSum(m, head.output, y, w)));
+          weightSums.push(wt === null ? tf.scalar(batch.rows) : tf.sum(wt));
+        }
+        if (gradOut === null) return;
+        const scale = rowScale(wt, s.weight, result.grad.rank);
+        seeds.push({ output: this.model.outputs[i], grad: scale === null ? result.grad : tf.mul(result.grad, scale), gradIsLogits: result.gradIsLogits });
+      });
+      const total = losses.reduce((sum, l, i) => tf.add(sum, tf.mul(l, this.scoring[i].weight)) as tf.Scalar, tf.scalar(0));
+      const sums = [total, ...(losses.length > 1 ? losses : []), ...plain, ...weighted, ...weightSums];
       const stats = Float64Array.from(readTensor(tf.stack(sums)));
       if (gradOut !== null) {
-        this.executor.backward(pass, result.grad, result.gradIsLogits, gradOut);
+        this.executor.backward(pass, seeds, gradOut);
         this.timing.exportMs = this.executor.exportMs;
       }
       return stats;

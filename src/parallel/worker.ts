@@ -16,7 +16,8 @@ import { gatherRows, type Column } from './batch.js';
 import { triggerFault } from './faults.js';
 import { MISSING_SESSION, type EvaluateTask, type SessionSetup, type ShardedUpdate, type Task, type TaskTiming, type TrainTask, type UpdateTask } from './messages.js';
 import { columnView } from './shared.js';
-import { StepRunner, type Batch } from './step.js';
+import { StepRunner, type Batch, type Scoring } from './step.js';
+import type { MetricSpec } from '../graph/metrics.js';
 
 /**
  * A model rebuilt from its spec, with its step runner and batch buffers: kept across sessions.
@@ -28,7 +29,7 @@ import { StepRunner, type Batch } from './step.js';
 interface Built {
   readonly model: GraphModel;
   readonly runner: StepRunner;
-  readonly scratch: { xs: (Float32Array | Int32Array)[]; y: Float32Array | Int32Array | null; rows: number };
+  readonly scratch: { xs: (Float32Array | Int32Array)[]; ys: (Float32Array | Int32Array)[]; weights: (Float32Array | Int32Array | null)[]; rows: number };
 }
 
 interface Session {
@@ -40,7 +41,8 @@ interface Session {
   readonly params: readonly Float32Array[];
   readonly update: { optimizer: UpdateRule; slots: Float32Array[][] } | null;
   readonly xs: readonly Column[];
-  readonly y: Column | null;
+  readonly ys: readonly Column[];
+  readonly weights: readonly (Column | null)[];
   readonly order: Int32Array | null;
   readonly scratch: Built['scratch'];
 }
@@ -49,7 +51,7 @@ const ready = initBackend();
 /** Recent sessions by id: a fit alternates its training and validation sessions. */
 const sessions = new Map<number, Session>();
 const MAX_SESSIONS = 4;
-/** Built models by spec, loss and metrics, most recently used last. */
+/** Built models by spec and objective, most recently used last. */
 const built = new Map<string, Built>();
 const MAX_BUILT = 4;
 
@@ -75,7 +77,7 @@ async function openUpdate(update: ShardedUpdate | null): Promise<Session['update
  * nothing of one session's data stays in it.
  */
 function buildFor(setup: SessionSetup): Built {
-  const key = JSON.stringify([setup.spec, setup.loss, setup.metrics]);
+  const key = JSON.stringify([setup.spec, setup.objective]);
   const known = built.get(key);
   if (known !== undefined) {
     built.delete(key);
@@ -83,10 +85,13 @@ function buildFor(setup: SessionSetup): Built {
     return known;
   }
   const model = new GraphModel(graphFromSpec(setup.spec));
-  const loss = setup.loss === null ? null : getLoss(setup.loss);
-  const units = model.outputs[0].shape[model.outputs[0].shape.length - 1] as number;
-  const metrics = loss === null ? [] : setup.metrics.map((m) => getMetric(m, loss, units));
-  const entry: Built = { model, runner: new StepRunner(model, loss, metrics), scratch: { xs: [], y: null, rows: 0 } };
+  const scoring = setup.objective === null ? null : setup.objective.map((o, i): Scoring => {
+    const loss = getLoss(o.loss);
+    const units = model.outputs[i].shape[model.outputs[i].shape.length - 1] as number;
+    const resolve = (m: MetricSpec) => getMetric(m, loss, units);
+    return { loss, weight: o.weight, metrics: o.metrics.map(resolve), weightedMetrics: o.weightedMetrics.map(resolve) };
+  });
+  const entry: Built = { model, runner: new StepRunner(model, scoring), scratch: { xs: [], ys: [], weights: [], rows: 0 } };
   built.set(key, entry);
   if (built.size > MAX_BUILT) built.delete(built.keys().next().value as string);
   return entry;
@@ -98,12 +103,14 @@ async function openSession(task: Task): Promise<Session> {
   const setup = task.setup;
   if (setup === null) throw new Error(`${MISSING_SESSION} ${task.session}`);
   // A user's layer classes, losses and metrics: their modules, imported here before the graph is built.
-  await importUserModules(setup.spec, setup.loss === null ? [] : [setup.loss], setup.metrics);
+  const objective = setup.objective ?? [];
+  await importUserModules(setup.spec, objective.map((o) => o.loss), objective.flatMap((o) => [...o.metrics, ...o.weightedMetrics]));
   const { model, runner, scratch } = buildFor(setup);
   const xs = setup.xs.map(columnView);
-  const y = setup.y === null ? null : columnView(setup.y);
+  const ys = setup.ys.map(columnView);
+  const weights = setup.weights.map((w) => (w === null ? null : columnView(w)));
   const session: Session = {
-    id: setup.id, setup, model, runner, params: setup.params.map((b) => new Float32Array(b)), update: await openUpdate(setup.update), xs, y,
+    id: setup.id, setup, model, runner, params: setup.params.map((b) => new Float32Array(b)), update: await openUpdate(setup.update), xs, ys, weights,
     order: setup.order === null ? null : new Int32Array(setup.order), scratch,
   };
   sessions.set(setup.id, session);
@@ -114,12 +121,16 @@ async function openSession(task: Task): Promise<Session> {
 
 /** Batch buffers for `rows` examples, grown when a larger shard arrives. */
 function scratchFor(s: Session, rows: number): Session['scratch'] {
-  // Sessions of one built model share the buffers; predict's has no targets, evaluate's has.
-  if (s.scratch.rows < rows || (s.scratch.y === null) !== (s.y === null)) {
+  // Sessions of one built model share the buffers; predict's has no targets, evaluate's has,
+  // and sessions may differ in which outputs have sample weights.
+  const shapeChanged = s.scratch.ys.length !== s.ys.length || s.scratch.weights.length !== s.weights.length
+    || s.weights.some((w, i) => (w === null) !== (s.scratch.weights[i] === null));
+  if (s.scratch.rows < rows || shapeChanged) {
     const n = Math.max(rows, s.scratch.rows);
     const make = (c: Column) => (c.data instanceof Int32Array ? new Int32Array(n * c.rowSize) : new Float32Array(n * c.rowSize));
     s.scratch.xs = s.xs.map(make);
-    s.scratch.y = s.y === null ? null : make(s.y);
+    s.scratch.ys = s.ys.map(make);
+    s.scratch.weights = s.weights.map((w) => (w === null ? null : make(w)));
     s.scratch.rows = n;
   }
   return s.scratch;
@@ -127,9 +138,12 @@ function scratchFor(s: Session, rows: number): Session['scratch'] {
 
 function rowsOf(s: Session, order: Int32Array | null, start: number, end: number, firstExample = start): Batch {
   const scratch = scratchFor(s, end - start);
+  const ys = s.ys.map((c, i) => gatherRows(c, order, start, end, scratch.ys[i]));
   return {
     xs: s.xs.map((c, i) => gatherRows(c, order, start, end, scratch.xs[i])),
-    y: s.y === null ? null : gatherRows(s.y, order, start, end, scratch.y as Float32Array),
+    y: ys[0] ?? null,
+    ys,
+    weights: s.weights.map((w, i) => (w === null ? null : gatherRows(w, order, start, end, scratch.weights[i] as Float32Array))),
     rows: end - start,
     firstExample,
   };
@@ -148,7 +162,7 @@ function train(s: Session, task: TrainTask): boolean {
 }
 
 function evaluate(s: Session, task: EvaluateTask): void {
-  const width = 1 + s.setup.metrics.length;
+  const width = s.runner.columns.length;
   const sums = new Float64Array(width);
   for (let start = task.start; start < task.end; start += task.batchSize) {
     const stats = s.runner.evaluate(s.params[0], rowsOf(s, null, start, Math.min(task.end, start + task.batchSize)));

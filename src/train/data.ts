@@ -151,24 +151,145 @@ export function toInputColumns(model: GraphModel, x: unknown, name = 'x', memory
   return columns;
 }
 
-/** Converts and checks the targets against the model's output and the loss. */
+/** Keras's output_names: each output's layer name, a repeat suffixed `_1`, `_2` (a layer that makes two outputs). */
+export function outputNames(model: GraphModel): string[] {
+  const seen = new Map<string, number>();
+  return model.outputs.map((o) => {
+    const n = seen.get(o.name);
+    seen.set(o.name, (n ?? 0) + 1);
+    return n === undefined ? o.name : `${o.name}_${n}`;
+  });
+}
+
+const quoted = (names: readonly string[]) => names.map((n) => `'${n}'`).join(', ');
+
+/**
+ * A per-output value (targets, sample weights) as one entry per output, with the argument name
+ * each entry's errors carry: one value for a one-output model (a lone tensor in an array too),
+ * an array with one per output, or an object keyed by output name (Keras's dict form).
+ * `optional`: an object may leave outputs out (their entry is undefined).
+ */
+function perOutput(model: GraphModel, value: unknown, name: string, optional = false): { values: unknown[]; arguments: string[] } {
+  const names = outputNames(model);
+  const n = names.length;
+  if (isPlainObject(value) && !(value instanceof tf.Tensor)) {
+    for (const key of Object.keys(value)) {
+      if (!names.includes(key)) throw invalidArgument(name, `an object keyed by the model's output names (${quoted(names)})`, key);
+    }
+    const missing = names.find((k) => !(k in value));
+    if (missing !== undefined && !optional) throw invalidArgument(name, `a value for every model output (${quoted(names)})`, `no '${missing}' in ${describeValue(value)}`);
+    return { values: names.map((k) => value[k]), arguments: names.map((k) => `${name}['${k}']`) };
+  }
+  if (n === 1) {
+    const lone = Array.isArray(value) && value.length === 1 && value[0] instanceof tf.Tensor;
+    return { values: [lone ? (value as unknown[])[0] : value], arguments: [name] };
+  }
+  if (!Array.isArray(value) || value.length !== n) {
+    throw invalidArgument(name, `an array of ${n} values (one per model output: ${quoted(names)}) or an object keyed by output name`, value);
+  }
+  return { values: value, arguments: names.map((k, i) => `${name}[${i}] (output '${k}')`) };
+}
+
+/** One output's targets, checked against the output and its loss (class indices for a sparse loss). */
+function targetColumn(out: SymbolicTensor, loss: Loss, y: unknown, argument: string, memory: SharedAllocator): Column {
+  const units = out.shape[out.shape.length - 1] as number;
+  if (!loss.sparseTargets) return toColumn(argument, y, out.shape.slice(1) as number[], 'float32', memory);
+  const flat = toFlat(argument, y, 'float32', memory);
+  const ok = flat.shape.length === 1 || (flat.shape.length === 2 && flat.shape[1] === 1);
+  if (!ok) throw shapeMismatch(`\`${argument}\` (class indices for sparse crossentropy)`, 'shape (None,) or (None, 1)', `shape ${formatShape(flat.shape)}`);
+  const column = { data: flat.values, rowSize: 1, rows: flat.shape[0] };
+  checkRange(argument, column.data, units, 1, 'class indices (integers)');
+  return column;
+}
+
+/**
+ * Converts and checks the targets, one column per model output, each against its output and
+ * loss: `y` is one value (a one-output model), an array with one per output, or an object keyed
+ * by output name, as Keras takes them.
+ */
+export function toTargetColumns(
+  model: GraphModel, losses: readonly Loss[], y: unknown, rows: number, name = 'y', xName = 'x', memory: SharedAllocator = freshMemory,
+): Column[] {
+  const { values, arguments: args } = perOutput(model, y, name);
+  return model.outputs.map((out, i) => {
+    const column = targetColumn(out, losses[i], values[i], args[i], memory);
+    if (column.rows !== rows) {
+      throw shapeMismatch(`\`${xName}\` and \`${args[i]}\``, 'the same number of examples', `${rows} in ${xName} and ${column.rows} in ${args[i]}`);
+    }
+    return column;
+  });
+}
+
+/** Converts and checks the targets of a one-output model against its output and the loss. */
 export function toTargetColumn(
   model: GraphModel, loss: Loss, y: unknown, rows: number, name = 'y', xName = 'x', memory: SharedAllocator = freshMemory,
 ): Column {
-  const out = model.outputs[0];
-  const units = out.shape[out.shape.length - 1] as number;
-  let column: Column;
-  if (loss.sparseTargets) {
-    const flat = toFlat(name, y, 'float32', memory);
-    const ok = flat.shape.length === 1 || (flat.shape.length === 2 && flat.shape[1] === 1);
-    if (!ok) throw shapeMismatch(`\`${name}\` (class indices for sparse crossentropy)`, 'shape (None,) or (None, 1)', `shape ${formatShape(flat.shape)}`);
-    column = { data: flat.values, rowSize: 1, rows: flat.shape[0] };
-    checkRange(name, column.data, units, 1, 'class indices (integers)');
-  } else {
-    column = toColumn(name, y, out.shape.slice(1) as number[], 'float32', memory);
-  }
+  const column = targetColumn(model.outputs[0], loss, y, name, memory);
   if (column.rows !== rows) {
     throw shapeMismatch(`\`${xName}\` and \`${name}\``, 'the same number of examples', `${rows} in ${xName} and ${column.rows} in ${name}`);
   }
   return column;
+}
+
+/** One array of per-example weights: shape (rows,) or (rows, 1), finite and not negative. */
+function weightColumn(value: unknown, argument: string, rows: number, memory: SharedAllocator): Column {
+  const flat = toFlat(argument, value, 'float32', memory);
+  const ok = flat.shape.length === 1 || (flat.shape.length === 2 && flat.shape[1] === 1);
+  if (!ok) throw shapeMismatch(`\`${argument}\` (one weight per example)`, 'shape (None,) or (None, 1)', `shape ${formatShape(flat.shape)}`);
+  if (flat.shape[0] !== rows) throw shapeMismatch(`\`${argument}\``, `${rows} weights (one per example)`, `${flat.shape[0]}`);
+  flat.values.forEach((v, i) => {
+    if (!(Number.isFinite(v) && v >= 0)) throw invalidArgument(argument, 'finite weights >= 0', `${v} at example ${i}`);
+  });
+  return { data: flat.values, rowSize: 1, rows };
+}
+
+const isNumberList = (v: unknown): boolean => Array.isArray(v) && v.every((e) => typeof e === 'number' || (Array.isArray(e) && e.length === 1));
+
+/**
+ * Keras's sample_weight, one weight column per output (null: unweighted): one array of `rows`
+ * weights (every output's, as Keras repeats it), or per output an array / object keyed by
+ * output name (an output left out, or given null, is unweighted).
+ */
+export function toSampleWeights(model: GraphModel, sampleWeight: unknown, rows: number, name = 'sampleWeight', memory: SharedAllocator = freshMemory): (Column | null)[] {
+  const n = model.outputs.length;
+  const single = n === 1 ? !isPlainObject(sampleWeight) : sampleWeight instanceof tf.Tensor || isNumberList(sampleWeight);
+  if (single) {
+    const value = n === 1 ? perOutput(model, sampleWeight, name).values[0] : sampleWeight;
+    const column = weightColumn(value, name, rows, memory);
+    return model.outputs.map(() => column);
+  }
+  const { values, arguments: args } = perOutput(model, sampleWeight, name, true);
+  return values.map((v, i) => (v === undefined || v === null ? null : weightColumn(v, args[i], rows, memory)));
+}
+
+/** What classWeight maps: class index → weight (Keras's dict; JavaScript object keys are strings). */
+export type ClassWeight = Readonly<Record<number, number>>;
+
+/**
+ * Keras's class_weight as sample weights (data_adapter_utils.class_weight_to_sample_weights):
+ * each example weighs its class's weight, 1 for a class not listed; the class is the sparse
+ * label, the argmax of a one-hot row, or the rounded value of a one-unit target.
+ */
+export function classWeightsToSampleWeights(classWeight: unknown, y: Column, memory: SharedAllocator = freshMemory): Column {
+  if (!isPlainObject(classWeight)) {
+    throw invalidType('classWeight', 'an object mapping class indices to weights, e.g. {0: 1, 1: 5}', classWeight);
+  }
+  const weights = new Map<number, number>();
+  for (const [key, value] of Object.entries(classWeight)) {
+    const index = Number(key);
+    if (!(Number.isInteger(index) && index >= 0 && key.trim() !== '')) {
+      throw invalidArgument('classWeight', 'an object with integer keys representing class indices', key);
+    }
+    if (typeof value !== 'number' || !(Number.isFinite(value) && value >= 0)) throw invalidArgument(`classWeight[${key}]`, 'a finite weight >= 0', value);
+    weights.set(index, value);
+  }
+  const out = sharedArray('float32', y.rows, memory) as Float32Array;
+  for (let r = 0; r < y.rows; r++) {
+    const row = y.data.subarray(r * y.rowSize, (r + 1) * y.rowSize);
+    let label = 0;
+    if (y.rowSize === 1) label = Math.round(row[0]);
+    else for (let k = 1; k < row.length; k++) if (row[k] > row[label]) label = k;
+    out[r] = weights.get(label) ?? 1;
+  }
+  return { data: out, rowSize: 1, rows: y.rows };
 }

@@ -1,13 +1,19 @@
 import type { Column } from '../parallel/batch.js';
 
-/** A dataset already converted and checked: one column per model input, and targets. */
+/**
+ * A dataset already converted and checked: one column per model input, and targets: `y` the
+ * first output's, `ys` one per output (several outputs), `weights` each output's sample weights
+ * (null where it has none; absent: none at all).
+ */
 export interface Dataset {
   readonly xs: readonly Column[];
   readonly y: Column | null;
+  readonly ys?: readonly Column[];
+  readonly weights?: readonly (Column | null)[];
   readonly rows: number;
 }
 
-/** Inference-mode sums [loss, metrics...] and the number of examples they sum over. */
+/** Inference-mode sums (a stats row: step.ts's statColumns) and the number of examples they sum over. */
 export interface Evaluated {
   readonly sums: Float64Array;
   readonly rows: number;
@@ -34,5 +40,5 @@ export interface Engine extends InferenceEngine {
    */
   trainBatch(epoch: number, order: Int32Array | null, start: number, end: number, firstExample?: number): Promise<Float64Array>;
   /** Trains on these columns from the next step on (same example shapes; fitDataset grows its staging). */
-  replaceTrainingData(data: { readonly xs: readonly Column[]; readonly y: Column; readonly rows: number }): void;
+  replaceTrainingData(data: Dataset & { readonly y: Column }): void;
 }

@@ -4,6 +4,7 @@ import { epochPermutation } from '../parallel/shuffle.js';
 import { dispatch, type Callback, type Logs } from './callbacks/callback.js';
 import type { Dataset, Engine, Evaluated } from './engine.js';
 import { History, type HistoryParams } from './history.js';
+import { logMeans, type LogColumn } from './training-state.js';
 
 /** One step the loop is about to run: its size, and the call that runs it. */
 export interface PendingStep {
@@ -38,10 +39,10 @@ export interface FitPlan {
   readonly initialEpoch: number;
   readonly callbacks: readonly Callback[];
   readonly signal: AbortSignal | undefined;
-  /** Inference-mode sums [loss, metrics...] over the validation data and its row count; null: none. */
+  /** Inference-mode stats sums over the validation data and its row count; null: none. */
   readonly validate: (() => Promise<Evaluated>) | null;
-  /** 'loss', then the metric keys, in the order the engine returns their sums. */
-  readonly logKeys: readonly string[];
+  /** The stats row's columns as the logs read them, in the order the engine returns their sums. */
+  readonly logColumns: readonly LogColumn[];
   /** What the History reports of the run. */
   readonly params: HistoryParams;
 }
@@ -51,8 +52,9 @@ export interface Stoppable {
   stopTraining: boolean;
 }
 
-function toLogs(keys: readonly string[], sums: Float64Array, count: number, prefix = ''): Logs {
-  return Object.fromEntries(keys.map((k, i) => [prefix + k, sums[i] / count]));
+function toLogs(columns: readonly LogColumn[], sums: Float64Array, count: number, prefix = ''): Logs {
+  const means = logMeans(columns, sums, count);
+  return Object.fromEntries(columns.flatMap((c) => (c.key === null ? [] : [c.key])).map((k, i) => [prefix + k, means[i]]));
 }
 
 /** Rejects with the signal's reason: called only between steps, so the weights are whole. */
@@ -80,14 +82,14 @@ async function runStep(step: PendingStep): Promise<{ stats: Float64Array; refuse
 
 export async function runEpochs(steps: EpochSteps, plan: FitPlan, model: Stoppable): Promise<History> {
   const history = new History(plan.params);
-  const { callbacks, logKeys } = plan;
+  const { callbacks, logColumns: columns } = plan;
   let last: Logs = {};
   model.stopTraining = false;
   await dispatch(callbacks, 'onTrainBegin', {});
   for (let epoch = plan.initialEpoch; epoch < plan.epochs && !model.stopTraining; epoch++) {
     checkAbort(plan.signal);
     await dispatch(callbacks, 'onEpochBegin', epoch, {});
-    const sums = new Float64Array(logKeys.length);
+    const sums = new Float64Array(columns.length);
     let seen = 0;
     let batch = 0;
     for await (const step of steps(epoch)) {
@@ -96,10 +98,10 @@ export async function runEpochs(steps: EpochSteps, plan: FitPlan, model: Stoppab
       const { stats, refused } = await runStep(step);
       stats.forEach((v, i) => (sums[i] += v));
       seen += step.size;
-      await dispatch(callbacks, 'onBatchEnd', batch, { batch, size: step.size, ...toLogs(logKeys, sums, seen) });
+      await dispatch(callbacks, 'onBatchEnd', batch, { batch, size: step.size, ...toLogs(columns, sums, seen) });
       batch += 1;
       if (refused !== null && !model.stopTraining) {
-        history.record(epoch, toLogs(logKeys, sums, seen));
+        history.record(epoch, toLogs(columns, sums, seen));
         const error = new NonFiniteLossError(stats, batch - 1, epoch, NAN_ADVICE, refused.source, refused.loss);
         error.history = history;
         throw error;
@@ -107,10 +109,10 @@ export async function runEpochs(steps: EpochSteps, plan: FitPlan, model: Stoppab
       if (model.stopTraining) break;
     }
     if (seen === 0) break; // a stream that ran dry: nothing more to train on
-    last = toLogs(logKeys, sums, seen);
+    last = toLogs(columns, sums, seen);
     if (plan.validate !== null) {
       const v = await plan.validate();
-      Object.assign(last, toLogs(logKeys, v.sums, v.rows, 'val_'));
+      Object.assign(last, toLogs(columns, v.sums, v.rows, 'val_'));
     }
     // After the callbacks, as Keras's History runs last: what they add (learning_rate) is kept.
     await dispatch(callbacks, 'onEpochEnd', epoch, last);

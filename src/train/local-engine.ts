@@ -6,9 +6,12 @@ import type { Dataset, InferenceEngine } from './engine.js';
 import type { TrainingState } from './training-state.js';
 
 function sliceBatch(data: Dataset, start: number, end: number): Batch {
+  const ys = (data.ys ?? (data.y === null ? [] : [data.y])).map((c) => sliceRows(c, start, end).data);
   return {
     xs: data.xs.map((c) => sliceRows(c, start, end).data),
-    y: data.y === null ? null : sliceRows(data.y, start, end).data,
+    y: ys[0] ?? null,
+    ys,
+    weights: (data.weights ?? []).map((w) => (w === null ? null : sliceRows(w, start, end).data)),
     rows: end - start,
     firstExample: start,
   };
@@ -23,13 +26,14 @@ export class LocalEngine implements InferenceEngine {
 
   constructor(
     private readonly model: GraphModel,
-    state: TrainingState,
+    /** What evaluate scores; null: the engine only predicts. */
+    state: TrainingState | null,
   ) {
-    this.runner = new StepRunner(model, state.loss, state.metrics);
+    this.runner = new StepRunner(model, state === null ? null : state.scoring);
   }
 
   async evaluate(data: Dataset, batchSize: number): Promise<Float64Array> {
-    const sums = new Float64Array(1 + this.runner.metrics.length);
+    const sums = new Float64Array(this.runner.columns.length);
     for (let start = 0; start < data.rows; start += batchSize) {
       const s = this.runner.evaluate(this.model.params, sliceBatch(data, start, Math.min(data.rows, start + batchSize)));
       s.forEach((v, i) => (sums[i] += v));

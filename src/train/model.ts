@@ -1,8 +1,6 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkInteger, checkOptions, invalidArgument, ShapeError, StateError } from '../errors.js';
-import { getLoss, type Loss, type LossSpec } from '../graph/losses.js';
-import { getMetric, type Metric, type MetricSpec } from '../graph/metrics.js';
+import { checkInteger, checkOptions, invalidArgument, StateError } from '../errors.js';
 import { GraphModel, type GraphModelConfig } from '../graph/model.js';
 import { ParallelEngine } from '../parallel/coordinator.js';
 import { takeFault } from '../parallel/faults.js';
@@ -13,7 +11,10 @@ import { sharedFloat32 } from '../parallel/shared.js';
 import { sliceRows, type Column } from '../parallel/batch.js';
 import type { Dataset, InferenceEngine } from './engine.js';
 import type { SymbolicTensor } from '../graph/symbolic.js';
-import { toInputColumns, toTargetColumn } from './data.js';
+import { classWeightsToSampleWeights, outputNames, toInputColumns, toSampleWeights, toTargetColumns } from './data.js';
+import { scoringOf, specsOf, splitObjective, type LossArg, type ObjectiveArgs, type OutputArgs, type PerOutput } from './compile-args.js';
+import type { Scoring } from '../parallel/step.js';
+import type { Objective } from '../parallel/coordinator.js';
 import { isModelAware, type Callback, type TrainingTarget } from './callbacks/callback.js';
 import { arraySteps, runEpochs, validateArrays } from './fit-loop.js';
 import type { History, HistoryParams } from './history.js';
@@ -24,7 +25,7 @@ import { getOptimizer, optimizerFromSpec, type Optimizer } from './optimizers.js
 import { saveModel, type TrainingConfig, type TrainingSnapshot } from './save.js';
 import { checkBatchSize, checkVerbose, checkWorkers, resolveFitArgs, resolveFitDatasetArgs, type FitArgs, type FitDatasetArgs, type ResolvedFitArgs } from './options.js';
 import { convertBatch, evaluateStream, isBatchSource, openIterator, stagingFor, streamSteps, type BatchSource } from './stream.js';
-import { TrainingState } from './training-state.js';
+import { logMeans, TrainingState } from './training-state.js';
 
 export interface ModelConfig extends GraphModelConfig {
   /** Seeds the initial weights (weft's addition; Keras draws them from its global seed). */
@@ -37,11 +38,13 @@ export interface ModelConfig extends GraphModelConfig {
   resourceLimits?: ResourceLimits;
 }
 
-export interface CompileArgs {
+export interface CompileArgs extends ObjectiveArgs {
   optimizer: string | Optimizer;
-  /** A name, or a configured loss (`weft.losses.huber({delta: 0.5})`) or its spec. */
-  loss: string | Loss | LossSpec;
-  metrics?: string | Metric | MetricSpec | (string | Metric | MetricSpec)[];
+  /**
+   * A name, or a configured loss (`weft.losses.huber({delta: 0.5})`) or its spec: for every
+   * output; or one per output, as an array (model.outputs order) or an object keyed by output name.
+   */
+  loss: LossArg | PerOutput<LossArg>;
 }
 
 export interface EvaluateDatasetArgs {
@@ -60,6 +63,8 @@ export interface PredictArgs {
 
 export interface EvaluateArgs {
   batchSize?: number;
+  /** Per-example weights, as fit's sampleWeight. */
+  sampleWeight?: unknown;
   verbose?: 0 | 1 | 2;
   /** Spread over this many workers; by default the model's pool if it has one, else this thread. */
   workers?: number;
@@ -169,20 +174,14 @@ export class Model extends GraphModel {
   resumeFrom: { initialEpoch: number; seed: number } | null = null;
 
   compile(args: CompileArgs): void {
-    checkOptions('args', args, ['optimizer', 'loss', 'metrics']);
+    checkOptions('args', args, ['optimizer', 'loss', 'lossWeights', 'metrics', 'weightedMetrics']);
     const optimizer = getOptimizer(args.optimizer);
-    const loss = getLoss(args.loss);
-    if (this.outputs.length !== 1) throw new ShapeError(`weft trains models with one output; this model has ${this.outputs.length}`);
-    const out = this.outputs[0];
-    if (out.shape.length !== 2) throw new ShapeError(`weft trains models whose output has shape (batch, units); received ${JSON.stringify(out.shape)}`);
-    const given = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
-    const metrics = given.map((m) => getMetric(m, loss, out.shape[1] as number));
-    this.state = new TrainingState(optimizer, loss, metrics, this.layout);
-    // A checkpoint records names as given and configured losses and metrics as their specs.
-    this.trainingConfig = {
-      loss: typeof args.loss === 'string' ? args.loss : loss.spec,
-      metrics: given.map((m, i) => (typeof m === 'string' ? m : metrics[i].spec)),
-    };
+    const outputs = splitObjective(this, args);
+    const scoring = scoringOf(this, outputs);
+    const state = new TrainingState(optimizer, scoring[0].loss, scoring[0].metrics, this.layout);
+    state.scoreOutputs(scoring, outputNames(this));
+    this.state = state;
+    this.trainingConfig = checkpointConfig(this, outputs, scoring);
   }
 
   private trainingConfig: Pick<TrainingConfig, 'loss' | 'metrics'> | null = null;
@@ -225,15 +224,30 @@ export class Model extends GraphModel {
     return this.state;
   }
 
-  private toDataset(x: unknown, y: unknown, state: TrainingState, memory: SharedAllocator, names = ['x', 'y']): Dataset {
+  /**
+   * Inputs, one target column per output and the sample weights (classWeight's, for a
+   * one-output model), converted and checked. `names`: x, y and sampleWeight as the user knows them.
+   */
+  private toDataset(
+    x: unknown, y: unknown, state: TrainingState, memory: SharedAllocator, names = ['x', 'y', 'sampleWeight'],
+    weighting: { sampleWeight?: unknown; classWeight?: unknown } = {},
+  ): Dataset {
     const xs = toInputColumns(this, x, names[0], memory);
     const rows = xs[0].rows;
-    return { xs, y: toTargetColumn(this, state.loss, y, rows, names[1], names[0], memory), rows };
+    const ys = toTargetColumns(this, state.scoring.map((s) => s.loss), y, rows, names[1], names[0], memory);
+    let weights: (Column | null)[] | undefined;
+    if (weighting.classWeight != null) {
+      if (this.outputs.length !== 1) throw invalidArgument('classWeight', 'a one-output model (`class_weight` is only supported for Models with a single output.)', weighting.classWeight);
+      weights = [classWeightsToSampleWeights(weighting.classWeight, ys[0], memory)];
+    } else if (weighting.sampleWeight != null) {
+      weights = toSampleWeights(this, weighting.sampleWeight, rows, names[2], memory);
+    }
+    return { xs, y: ys[0], ys, ...(weights === undefined ? {} : { weights }), rows };
   }
 
-  /** validationData, checked under its own name. */
-  private validationSet([x, y]: [unknown, unknown], state: TrainingState, memory: SharedAllocator): Dataset {
-    return this.toDataset(x, y, state, memory, ['validationData[0]', 'validationData[1]']);
+  /** validationData, checked under its own name: [x, y] or [x, y, sampleWeight]. */
+  private validationSet(v: readonly unknown[], state: TrainingState, memory: SharedAllocator): Dataset {
+    return this.toDataset(v[0], v[1], state, memory, ['validationData[0]', 'validationData[1]', 'validationData[2]'], { sampleWeight: v[2] });
   }
 
   /** One training call at a time per model: its optimizer state and pool serve one run. */
@@ -283,16 +297,17 @@ export class Model extends GraphModel {
   private async fitArrays(x: unknown, y: unknown, memory: SharedAllocator, args?: FitArgs): Promise<History> {
     const state = this.compiled('fit');
     const opts = resolveFitArgs(args);
-    const { train, validation } = this.splitValidation(this.toDataset(x, y, state, memory), opts, state, memory);
+    const data = this.toDataset(x, y, state, memory, undefined, { sampleWeight: opts.sampleWeight, classWeight: opts.classWeight });
+    const { train, validation } = this.splitValidation(data, opts, state, memory);
     const runKey = keyFromSeed(opts.seed);
     const objective = objectiveOf(state);
     const engine = new ParallelEngine(await this.poolOf(opts.workers), this, objective, {
-      data: { xs: train.xs, y: train.y as Column, rows: train.rows }, runKey, optimizer: state, fault: takeFault(),
+      data: { ...train, y: train.y as Column }, runKey, optimizer: state, fault: takeFault(),
     }, memory);
     const callbacks = this.callbacksFor(opts, state, Math.ceil(train.rows / opts.batchSize));
     const validate = validateArrays(engine, validation, opts.batchSize);
     const shape = { steps: Math.ceil(train.rows / opts.batchSize), samples: train.rows, batchSize: opts.batchSize };
-    const plan = { ...opts, signal: this.runSignal(opts.signal), callbacks, validate, logKeys: state.logKeys, params: historyParams(opts, shape, state.logKeys, validate !== null) };
+    const plan = { ...opts, signal: this.runSignal(opts.signal), callbacks, validate, logColumns: state.logColumns, params: historyParams(opts, shape, state.logKeys, validate !== null) };
     const steps = arraySteps(engine, train.rows, opts.batchSize, opts.shuffle, runKey);
     return this.withEngine(engine, () => runEpochs(steps, plan, this), plan.signal);
   }
@@ -312,21 +327,22 @@ export class Model extends GraphModel {
     const iterator = await openIterator(dataset);
     const head = await iterator.next();
     if (head.done) throw invalidArgument('dataset', 'at least one {xs, ys} batch', 'an empty dataset');
-    const convert = (batch: unknown, index: number) => convertBatch(this, state.loss, batch, index);
+    const losses = state.scoring.map((s) => s.loss);
+    const convert = (batch: unknown, index: number) => convertBatch(this, losses, batch, index);
     const first = convert(head.value, 0);
     const staging = stagingFor(first, first.rows, memory);
     const v = opts.validationData;
     const validation = v === null || isBatchSource(v) ? null : this.validationSet(v, state, memory);
     const objective = objectiveOf(state);
     const engine = new ParallelEngine(await this.poolOf(opts.workers), this, objective, {
-      data: { xs: staging.xs, y: staging.y as Column, rows: staging.rows }, runKey: keyFromSeed(opts.seed), optimizer: state, fault: takeFault(),
+      data: { ...staging, y: staging.y as Column }, runKey: keyFromSeed(opts.seed), optimizer: state, fault: takeFault(),
     }, memory);
     const callbacks = this.callbacksFor(opts, state, opts.batchesPerEpoch);
     const validate = v !== null && isBatchSource(v)
-      ? () => evaluateStream(engine, v, (b, i) => convertBatch(this, state.loss, b, i, 'validationData'), opts.validationBatches)
+      ? () => evaluateStream(engine, v, (b, i) => convertBatch(this, losses, b, i, 'validationData'), opts.validationBatches)
       : validateArrays(engine, validation, opts.batchSize);
     const shape = { steps: opts.batchesPerEpoch ?? null, samples: null, batchSize: null };
-    const plan = { ...opts, signal: this.runSignal(opts.signal), callbacks, validate, logKeys: state.logKeys, params: historyParams(opts, shape, state.logKeys, validate !== null) };
+    const plan = { ...opts, signal: this.runSignal(opts.signal), callbacks, validate, logColumns: state.logColumns, params: historyParams(opts, shape, state.logKeys, validate !== null) };
     const steps = streamSteps(engine, staging, first, dataset, iterator, convert, opts.batchesPerEpoch, memory);
     return this.withEngine(engine, () => runEpochs(steps, plan, this), plan.signal);
   }
@@ -350,7 +366,10 @@ export class Model extends GraphModel {
       throw invalidArgument('validationSplit', `a fraction that leaves examples on both sides of ${data.rows} rows`, opts.validationSplit);
     }
     const part = (a: number, b: number): Dataset => ({
-      xs: data.xs.map((c) => sliceRows(c, a, b)), y: data.y === null ? null : sliceRows(data.y, a, b), rows: b - a,
+      xs: data.xs.map((c) => sliceRows(c, a, b)), y: data.y === null ? null : sliceRows(data.y, a, b),
+      ...(data.ys === undefined ? {} : { ys: data.ys.map((c) => sliceRows(c, a, b)) }),
+      ...(data.weights === undefined ? {} : { weights: data.weights.map((c) => (c === null ? null : sliceRows(c, a, b))) }),
+      rows: b - a,
     });
     return { train: part(0, at), validation: part(at, data.rows) };
   }
@@ -370,24 +389,27 @@ export class Model extends GraphModel {
   }
 
   /** The pool when asked for or already running (after fit), else this thread: no threads spawned to predict one row. */
-  private async inferenceEngine(state: TrainingState, workers: number | undefined, memory: SharedAllocator): Promise<InferenceEngine> {
+  private async inferenceEngine(state: TrainingState | null, workers: number | undefined, memory: SharedAllocator): Promise<InferenceEngine> {
     if (workers === undefined && this.pool === null) return new LocalEngine(this, state);
     const pool = await this.poolOf(workers === undefined ? (this.pool as WorkerPool).size : checkWorkers(workers));
-    return new ParallelEngine(pool, this, objectiveOf(state), null, memory);
+    return new ParallelEngine(pool, this, state === null ? null : objectiveOf(state), null, memory);
   }
 
-  /** Loss (and metrics) in inference mode: a Scalar, or [loss, ...metrics] when compiled with metrics. */
+  /**
+   * Loss (and metrics) in inference mode: a Scalar, or in Keras's order [total loss, each
+   * output's loss (several outputs), metrics, weighted metrics] (the History's keys, in order).
+   */
   async evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<tf.Scalar | tf.Scalar[]> {
-    checkOptions('args', args, ['batchSize', 'verbose', 'workers']);
+    checkOptions('args', args, ['batchSize', 'verbose', 'workers', 'sampleWeight']);
     const state = this.compiled('evaluate');
     const batchSize = args.batchSize === undefined ? 32 : checkBatchSize(args.batchSize);
     if (args.verbose !== undefined) checkVerbose(args.verbose);
     const { sums, rows } = await this.withMemory(async (memory) => {
-      const data = this.toDataset(x, y, state, memory);
+      const data = this.toDataset(x, y, state, memory, undefined, { sampleWeight: args.sampleWeight });
       const engine = await this.inferenceEngine(state, args.workers, memory);
       return { sums: await this.withEngine(engine, (e) => e.evaluate(data, batchSize)), rows: data.rows };
     });
-    return meanScalars(sums, rows);
+    return meanScalars(state, sums, rows);
   }
 
   /**
@@ -401,9 +423,9 @@ export class Model extends GraphModel {
     if (args.verbose !== undefined) checkVerbose(args.verbose);
     const { sums, rows } = await this.withMemory(async (memory) => {
       const engine = await this.inferenceEngine(state, args.workers, memory);
-      return this.withEngine(engine, (e) => evaluateStream(e, dataset, (b, i) => convertBatch(this, state.loss, b, i), batches));
+      return this.withEngine(engine, (e) => evaluateStream(e, dataset, (b, i) => convertBatch(this, state.scoring.map((s) => s.loss), b, i), batches));
     });
-    return meanScalars(sums, rows);
+    return meanScalars(state, sums, rows);
   }
 
   /** Inference-mode outputs as a Tensor (an array of Tensors for a multi-output model). */
@@ -413,7 +435,7 @@ export class Model extends GraphModel {
     const batchSize = args.batchSize === undefined ? 32 : checkBatchSize(args.batchSize);
     const { outs, rows } = await this.withMemory(async (memory) => {
       const xs = toInputColumns(this, x, 'x', memory);
-      const engine = await this.inferenceEngine(this.state ?? placeholderState(this), args.workers, memory);
+      const engine = await this.inferenceEngine(null, args.workers, memory);
       return { outs: await this.withEngine(engine, (e) => e.predict(xs, xs[0].rows, batchSize)), rows: xs[0].rows };
     });
     const tensors = outs.map((o, i) => tf.tensor(o, [rows, ...(this.outputs[i].shape.slice(1) as number[])]));
@@ -430,18 +452,38 @@ function historyParams(
   return { epochs: opts.epochs, initialEpoch: opts.initialEpoch, ...shape, workers: opts.workers, verbose: opts.verbose, doValidation, metrics };
 }
 
-/** What the workers score: the loss and metrics as JSON-safe specs (a configured loss keeps its options). */
-function objectiveOf(state: TrainingState): { loss: LossSpec; metrics: MetricSpec[] } {
-  return { loss: state.loss.spec, metrics: state.metrics.map((m) => m.spec) };
+/** What the workers score: each output's loss and metrics as JSON-safe specs (a configured loss keeps its options). */
+function objectiveOf(state: TrainingState): Objective {
+  return {
+    outputs: state.scoring.map((s) => ({
+      loss: s.loss.spec, weight: s.weight, metrics: s.metrics.map((m) => m.spec), weightedMetrics: s.weightedMetrics.map((m) => m.spec),
+    })),
+  };
 }
 
-/** Sums over `rows` examples as their means: a Scalar, or one per [loss, ...metrics]. */
-function meanScalars(sums: Float64Array, rows: number): tf.Scalar | tf.Scalar[] {
-  const scalars = Array.from(sums, (s) => tf.scalar(s / rows));
+/** A stats row over `rows` examples as the logged means: a Scalar, or one per log key. */
+function meanScalars(state: TrainingState, sums: Float64Array, rows: number): tf.Scalar | tf.Scalar[] {
+  const scalars = logMeans(state.logColumns, sums, rows).map((v) => tf.scalar(v));
   return scalars.length === 1 ? scalars[0] : scalars;
 }
 
-/** predict needs no loss or optimizer; the engine only reads the model. */
-function placeholderState(model: GraphModel): TrainingState {
-  return new TrainingState(getOptimizer('sgd'), getLoss('meanSquaredError'), [], model.layout.size);
+/**
+ * What a checkpoint records of compile: names as given, configured losses and metrics as their
+ * specs; for several outputs, Keras's per-output forms (loss and metrics keyed by output name)
+ * and loss_weights / weighted_metrics where they were given.
+ */
+function checkpointConfig(model: GraphModel, outputs: readonly OutputArgs[], scoring: readonly Scoring[]): Pick<TrainingConfig, 'loss' | 'metrics'> {
+  const specs = specsOf(outputs, scoring);
+  const names = outputNames(model);
+  const weighted = specs.weightedMetrics.some((m) => m.length > 0);
+  const weightsSet = specs.lossWeights.some((w) => w !== 1);
+  if (names.length === 1) {
+    return { loss: specs.loss[0], metrics: specs.metrics[0], ...(weighted ? { weighted_metrics: specs.weightedMetrics[0] } : {}), ...(weightsSet ? { loss_weights: specs.lossWeights } : {}) } as Pick<TrainingConfig, 'loss' | 'metrics'>;
+  }
+  const byName = <T>(values: readonly T[]) => Object.fromEntries(names.map((n, i) => [n, values[i]]));
+  return {
+    loss: byName(specs.loss), metrics: byName(specs.metrics),
+    ...(weighted ? { weighted_metrics: byName(specs.weightedMetrics) } : {}), ...(weightsSet ? { loss_weights: byName(specs.lossWeights) } : {}),
+  } as unknown as Pick<TrainingConfig, 'loss' | 'metrics'>;
 }
+

@@ -16,8 +16,17 @@ export interface FitArgs {
   workers?: number;
   /** The last fraction of x and y, held out and evaluated after each epoch (Keras: before shuffling). */
   validationSplit?: number;
-  /** [xVal, yVal] evaluated after each epoch; takes precedence over validationSplit. */
-  validationData?: [unknown, unknown];
+  /** [xVal, yVal] or [xVal, yVal, sampleWeightVal] evaluated after each epoch; takes precedence over validationSplit. */
+  validationData?: [unknown, unknown] | [unknown, unknown, unknown];
+  /**
+   * Keras's sample_weight: one weight per example, which multiplies its loss (the batch's loss
+   * is then Σ w·loss / batch size, Keras 3's reduction) and weighs the weighted metrics. With
+   * several outputs, one array for all of them, or one per output (an array, or an object keyed
+   * by output name).
+   */
+  sampleWeight?: unknown;
+  /** Keras's class_weight (one-output models): {classIndex: weight}; an unlisted class weighs 1. Not with sampleWeight. */
+  classWeight?: Readonly<Record<number, number>>;
   /** The epoch to start from (resuming a run): epochs counts from 0, as in Keras. */
   initialEpoch?: number;
   callbacks?: Callback | Callback[];
@@ -33,7 +42,9 @@ export interface ResolvedFitArgs {
   verbose: 0 | 1 | 2;
   workers: number;
   validationSplit: number;
-  validationData: [unknown, unknown] | null;
+  validationData: [unknown, unknown] | [unknown, unknown, unknown] | null;
+  sampleWeight: unknown;
+  classWeight: Readonly<Record<number, number>> | null;
   initialEpoch: number;
   callbacks: Callback[];
   signal: AbortSignal | undefined;
@@ -59,7 +70,7 @@ export function checkWorkers(value: unknown): number {
 
 const FIT_OPTIONS = [
   'epochs', 'batchSize', 'shuffle', 'seed', 'verbose', 'workers', 'validationSplit', 'validationData',
-  'initialEpoch', 'callbacks', 'signal',
+  'initialEpoch', 'callbacks', 'signal', 'sampleWeight', 'classWeight',
 ];
 
 function checkCallbacks(value: unknown): Callback[] {
@@ -85,9 +96,11 @@ export function resolveFitArgs(args: FitArgs | undefined): ResolvedFitArgs {
   const initialEpoch = a.initialEpoch === undefined ? 0 : checkInteger('initialEpoch', a.initialEpoch, 0);
   if (initialEpoch >= epochs && !(epochs === 0 && initialEpoch === 0)) throw invalidArgument('initialEpoch', `an integer < epochs (${epochs})`, initialEpoch);
   const validationSplit = a.validationSplit === undefined ? 0 : checkNumberInRange('validationSplit', a.validationSplit, 0, 1, true);
-  if (a.validationData !== undefined && !(Array.isArray(a.validationData) && a.validationData.length === 2)) {
-    throw invalidType('validationData', 'an array [xVal, yVal]', a.validationData);
+  if (a.validationData !== undefined && !(Array.isArray(a.validationData) && (a.validationData.length === 2 || a.validationData.length === 3))) {
+    throw invalidType('validationData', 'an array [xVal, yVal] or [xVal, yVal, sampleWeightVal]', a.validationData);
   }
+  // Keras's own words (trainers/data_adapters/array_data_adapter.py).
+  if (a.sampleWeight != null && a.classWeight != null) throw new RangeError('You cannot `class_weight` and `sample_weight` at the same time.');
   if (a.signal !== undefined && !(a.signal instanceof AbortSignal)) throw invalidType('signal', 'an AbortSignal', a.signal);
   return {
     epochs,
@@ -98,6 +111,8 @@ export function resolveFitArgs(args: FitArgs | undefined): ResolvedFitArgs {
     workers: a.workers === undefined ? availableParallelism() : checkWorkers(a.workers),
     validationSplit,
     validationData: a.validationData ?? null,
+    sampleWeight: a.sampleWeight ?? null,
+    classWeight: a.classWeight ?? null,
     initialEpoch,
     callbacks: checkCallbacks(a.callbacks),
     signal: a.signal,
@@ -105,7 +120,7 @@ export function resolveFitArgs(args: FitArgs | undefined): ResolvedFitArgs {
 }
 
 /** fitDataset's options: fit's, less those the dataset decides, plus batchesPerEpoch. */
-export interface FitDatasetArgs extends Omit<FitArgs, 'batchSize' | 'shuffle' | 'validationSplit' | 'validationData'> {
+export interface FitDatasetArgs extends Omit<FitArgs, 'batchSize' | 'shuffle' | 'validationSplit' | 'validationData' | 'sampleWeight' | 'classWeight'> {
   /** Batches per epoch, drawn from one iterator across epochs; default: iterate the dataset to its end each epoch. */
   batchesPerEpoch?: number;
   /** [xVal, yVal] arrays, or a dataset of {xs, ys} batches (as tfjs-layers takes it), evaluated after each epoch. */
@@ -128,11 +143,14 @@ export function resolveFitDatasetArgs(args: FitDatasetArgs | undefined): Resolve
   for (const key of ['batchSize', 'shuffle', 'validationSplit']) {
     if (key in rest) throw invalidArgument('args', 'fitDataset options without batchSize, shuffle or validationSplit (the dataset decides those)', key);
   }
+  for (const key of ['sampleWeight', 'classWeight']) {
+    if (key in rest) throw invalidArgument('args', 'fitDataset options without sampleWeight or classWeight (weft does not read weights from a dataset yet)', key);
+  }
   const stream = validationData !== undefined && isBatchSource(validationData);
   const base = resolveFitArgs({ ...rest, batchSize: validationBatchSize, ...(stream ? {} : { validationData: validationData as [unknown, unknown] | undefined }) });
   return {
     ...base,
-    validationData: stream ? validationData : base.validationData,
+    validationData: stream ? validationData : (base.validationData as [unknown, unknown] | null),
     batchesPerEpoch: batchesPerEpoch === undefined ? undefined : checkInteger('batchesPerEpoch', batchesPerEpoch, 1),
     validationBatches: validationBatches === undefined ? undefined : checkInteger('validationBatches', validationBatches, 1),
   };

@@ -3,7 +3,7 @@ import type { GraphModel } from '../graph/model.js';
 import type { Loss } from '../graph/losses.js';
 import type { Column } from '../parallel/batch.js';
 import type { SharedAllocator } from '../parallel/memory.js';
-import { sharedArray, toInputColumns, toTargetColumn } from './data.js';
+import { sharedArray, toInputColumns, toTargetColumns } from './data.js';
 import type { Dataset, Engine, Evaluated, InferenceEngine } from './engine.js';
 import type { EpochSteps } from './fit-loop.js';
 
@@ -34,15 +34,19 @@ export async function openIterator(source: BatchSource): Promise<BatchIterator> 
   throw invalidType('dataset', 'an async iterable of {xs, ys} batches or a tf.data Dataset', source);
 }
 
-/** Converts one streamed batch, with the same checks as fit's arrays. */
-export function convertBatch(model: GraphModel, loss: Loss, batch: unknown, index: number, what = 'dataset'): Dataset {
+/**
+ * Converts one streamed batch, with the same checks as fit's arrays: `ys` one value (a
+ * one-output model), an array with one per output, or an object keyed by output name.
+ */
+export function convertBatch(model: GraphModel, losses: readonly Loss[], batch: unknown, index: number, what = 'dataset'): Dataset {
   if (batch === null || typeof batch !== 'object' || !('xs' in batch) || !('ys' in batch)) {
     throw invalidType(`${what} batch ${index}`, 'an object {xs, ys}', batch);
   }
   const { xs, ys } = batch as DatasetBatch;
   const columns = toInputColumns(model, xs);
   const rows = columns[0].rows;
-  return { xs: columns, y: toTargetColumn(model, loss, ys, rows), rows };
+  const targets = toTargetColumns(model, losses, ys, rows);
+  return { xs: columns, y: targets[0], ys: targets, rows };
 }
 
 /** Staging columns shaped like `batch`, able to hold `capacity` rows: what the workers read. */
@@ -50,7 +54,8 @@ export function stagingFor(batch: Dataset, capacity: number, memory?: SharedAllo
   const grow = (c: Column): Column => ({
     data: sharedArray(c.data instanceof Int32Array ? 'int32' : 'float32', capacity * c.rowSize, memory), rowSize: c.rowSize, rows: capacity,
   });
-  return { xs: batch.xs.map(grow), y: grow(batch.y as Column), rows: capacity };
+  const ys = (batch.ys ?? [batch.y as Column]).map(grow);
+  return { xs: batch.xs.map(grow), y: ys[0], ys, rows: capacity };
 }
 
 /**
@@ -80,10 +85,10 @@ export function streamSteps(
         // A larger batch than any before (tfjs trains batches of any size): grow the staging at
         // least twofold, so a stream of growing batches reallocates only a few times.
         staging = stagingFor(batch, Math.max(batch.rows, 2 * staging.rows), memory);
-        engine.replaceTrainingData({ xs: staging.xs, y: staging.y as Column, rows: staging.rows });
+        engine.replaceTrainingData({ ...staging, y: staging.y as Column });
       }
       batch.xs.forEach((c, i) => staging.xs[i].data.set(c.data));
-      (staging.y as Column).data.set((batch.y as Column).data);
+      (batch.ys ?? [batch.y as Column]).forEach((c, i) => (staging.ys ?? [staging.y as Column])[i].data.set(c.data));
       const rows = batch.rows;
       const firstExample = seen;
       seen += rows;

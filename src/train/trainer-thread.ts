@@ -14,7 +14,7 @@ import type { Callback, TrainingTarget } from './callbacks/callback.js';
 import type { EvaluateArgs, Model, PredictArgs } from './model.js';
 import { optimizerFromSpec } from './optimizers.js';
 import {
-  nodeEndpoint, type HostCallbacks, type Hook, type TrainerThreadApi, type WireArray, type WireCompileArgs, type WireFit, type WireResult,
+  nodeEndpoint, type HostCallbacks, type Hook, type TrainerThreadApi, type WireArray, type WireCompileArgs, type WireData, type WireFit, type WireResult,
 } from './trainer-wire.js';
 
 if (parentPort === null) throw new Error('weft: trainer-thread is the entry of a worker thread, not a module to import');
@@ -32,6 +32,14 @@ function ready(): Model {
 /** A tensor over the host's shared data (tfjs copies it into its own heap; freed after the call). */
 const tensor = (a: WireArray): tf.Tensor => tf.tensor(a.data, a.shape, a.dtype);
 const inputsOf = (xs: WireArray[]): tf.Tensor | tf.Tensor[] => (xs.length === 1 ? tensor(xs[0]) : xs.map(tensor));
+
+/** [x, y, sampleWeight] for fit/evaluate: targets one per output, weights per output (undefined: none). */
+function tensorsOf(data: WireData, track: <T extends tf.Tensor | tf.Tensor[]>(t: T) => T): [unknown, unknown, unknown] {
+  const x = track(inputsOf(data.xs));
+  const ys = track(data.ys.map(tensor));
+  const weights = data.weights === null ? undefined : data.weights.map((w) => (w === null ? null : track(tensor(w))));
+  return [x, ys.length === 1 ? ys[0] : ys, weights];
+}
 
 /**
  * The one callback the thread's fit runs for the host: each hook the host has is a round trip
@@ -75,7 +83,7 @@ const api: TrainerThreadApi = {
     m.adoptParams(params, false);
     if (compile !== null) {
       const optimizer = typeof compile.optimizer === 'string' ? compile.optimizer : optimizerFromSpec(compile.optimizer);
-      m.compile({ optimizer, loss: compile.loss, metrics: compile.metrics });
+      m.compile({ optimizer, loss: compile.loss, lossWeights: compile.lossWeights, metrics: compile.metrics, weightedMetrics: compile.weightedMetrics });
     }
     model = m;
     hostParams = params;
@@ -93,12 +101,11 @@ const api: TrainerThreadApi = {
       return t;
     };
     try {
-      const x = track(inputsOf(call.xs));
-      const y = track(tensor(call.y));
-      const validationData = call.validationData === null ? undefined
-        : [track(inputsOf(call.validationData[0])), track(tensor(call.validationData[1]))] as [unknown, unknown];
+      const data = tensorsOf(call.data, track);
+      const validationData = call.validationData === null ? undefined : tensorsOf(call.validationData, track);
       const callbacks = host === null ? [] : [forwarder(m, hostParams as Float32Array, call.hooks, host)];
-      const history = await m.fit(x, y, { ...call.args, callbacks, signal: controller.signal, ...(validationData ? { validationData } : {}) });
+      const weighting = data[2] === undefined ? {} : { sampleWeight: data[2] };
+      const history = await m.fit(data[0], data[1], { ...call.args, ...weighting, callbacks, signal: controller.signal, ...(validationData ? { validationData } : {}) });
       return { epoch: history.epoch, history: history.history, params: history.params };
     } finally {
       // A cancelled trainer gives its threads back at once (model.fit keeps them for reuse).
@@ -118,18 +125,21 @@ const api: TrainerThreadApi = {
     return ready().save(url, options);
   },
 
-  async evaluate(xs: WireArray[], y: WireArray, args: EvaluateArgs) {
+  async evaluate(wire: WireData, args: EvaluateArgs) {
     const m = ready();
-    const x = inputsOf(xs);
-    const target = tensor(y);
+    const tensors: tf.Tensor[] = [];
+    const [x, y, sampleWeight] = tensorsOf(wire, <T extends tf.Tensor | tf.Tensor[]>(t: T) => {
+      tensors.push(...(Array.isArray(t) ? t : [t]));
+      return t;
+    });
     try {
-      const result = await m.evaluate(x, target, args);
+      const result = await m.evaluate(x, y, { ...args, ...(sampleWeight === undefined ? {} : { sampleWeight }) });
       const scalars = Array.isArray(result) ? result : [result];
       const values = scalars.map((s) => s.dataSync()[0]);
       tf.dispose(scalars);
       return values;
     } finally {
-      tf.dispose([...(Array.isArray(x) ? x : [x]), target]);
+      tf.dispose(tensors);
     }
   },
 

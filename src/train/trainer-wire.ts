@@ -3,8 +3,9 @@
  * Comlink endpoint adapter and the plain, clonable shapes that cross the boundary.
  */
 import { createRequire } from 'node:module';
-import type { Loss, LossSpec } from '../graph/losses.js';
-import type { Metric, MetricSpec } from '../graph/metrics.js';
+import type { LossSpec } from '../graph/losses.js';
+import type { MetricSpec } from '../graph/metrics.js';
+import type { ObjectiveArgs } from './compile-args.js';
 import type { HistoryParams } from './history.js';
 import type { PredictArgs } from './model.js';
 import type { MessagePort } from 'node:worker_threads';
@@ -32,10 +33,8 @@ export const nodeEndpoint = (nep: NodeEndpoint): Comlink.Endpoint => nodeEndpoin
  * the optimizer is a name ('adam'), an optimizer built by weft.optimizers (sent as its
  * className and config) or such a spec itself.
  */
-export interface TrainerCompileArgs {
+export interface TrainerCompileArgs extends ObjectiveArgs {
   optimizer: string | Optimizer | OptimizerSpec;
-  loss: string | Loss | LossSpec;
-  metrics?: string | Metric | MetricSpec | (string | Metric | MetricSpec)[];
 }
 
 export interface TrainerOptions {
@@ -53,8 +52,11 @@ export interface TrainerOptions {
 /** Compile args that cross to the thread: names and specs (a configured loss has functions). */
 export interface WireCompileArgs {
   optimizer: string | OptimizerSpec;
-  loss: string | LossSpec;
-  metrics?: (string | MetricSpec)[];
+  /** One per output (model.outputs order), as are the rest. */
+  loss: (string | LossSpec)[];
+  lossWeights?: number[];
+  metrics?: (string | MetricSpec)[][];
+  weightedMetrics?: (string | MetricSpec)[][];
 }
 
 /**
@@ -68,7 +70,14 @@ export interface WireArray {
 }
 
 /** fit's options once checked on the host, less what cannot cross threads. */
-export type WireFitArgs = Omit<FitArgs, 'callbacks' | 'signal' | 'validationData'>;
+export type WireFitArgs = Omit<FitArgs, 'callbacks' | 'signal' | 'validationData' | 'sampleWeight'>;
+
+/** Inputs, one target array per output, and each output's sample weights (null: none given). */
+export interface WireData {
+  xs: WireArray[];
+  ys: WireArray[];
+  weights: (WireArray | null)[] | null;
+}
 
 export type Hook = keyof Callback;
 export const HOOKS: readonly Hook[] = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'];
@@ -88,9 +97,8 @@ export interface HostCallbacks {
 
 export interface WireFit {
   id: number;
-  xs: WireArray[];
-  y: WireArray;
-  validationData: [WireArray[], WireArray] | null;
+  data: WireData;
+  validationData: WireData | null;
   args: WireFitArgs;
   /** The hooks some host callback has: only these are forwarded (a round trip each). */
   hooks: Hook[];
@@ -112,7 +120,7 @@ export interface TrainerThreadApi {
   abort(id: number): void;
   /** model.save in the thread, which holds the optimizer state a checkpoint records. */
   save(url: string, options: { includeOptimizer?: boolean }): Promise<{ modelJsonPath: string; weightsPath: string }>;
-  evaluate(xs: WireArray[], y: WireArray, args: EvaluateArgs): Promise<number[]>;
+  evaluate(data: WireData, args: Omit<EvaluateArgs, 'sampleWeight'>): Promise<number[]>;
   predict(xs: WireArray[], args: PredictArgs): Promise<WireResult[]>;
   dispose(): Promise<void>;
   /** For tests: whether the thread's model has a worker pool, and its live tfjs tensors. */

@@ -21,10 +21,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as Comlink from 'comlink';
 import { ShapeError, StateError, checkInteger, invalidArgument, invalidType } from '../errors.js';
 import { getLoss } from '../graph/losses.js';
-import { getMetric } from '../graph/metrics.js';
 import type { Column } from '../parallel/batch.js';
 import { readTensor } from '../graph/tensor-io.js';
-import { toInputColumns, toTargetColumn } from './data.js';
+import { toInputColumns, toSampleWeights, toTargetColumns } from './data.js';
+import { scoringOf, specsOf, splitObjective } from './compile-args.js';
 import { History } from './history.js';
 import type { EvaluateArgs, Model, PredictArgs } from './model.js';
 import type { Optimizer, OptimizerSpec } from './optimizers.js';
@@ -32,7 +32,7 @@ import { resolveFitArgs, type FitArgs } from './options.js';
 import { HostCallbackRunner } from './trainer-callbacks.js';
 import {
   nodeEndpoint, type NodeEndpoint, type TrainerCompileArgs, type TrainerOptions, type TrainerThreadApi, type WireArray,
-  type WireCompileArgs, type WireFit, type WireFitArgs,
+  type WireCompileArgs, type WireData, type WireFit, type WireFitArgs,
 } from './trainer-wire.js';
 
 export type { TrainerCompileArgs, TrainerOptions } from './trainer-wire.js';
@@ -86,7 +86,7 @@ function reviveError(err: unknown): unknown {
   return revived;
 }
 
-function toWireCompile(args: TrainerCompileArgs): WireCompileArgs {
+function toWireCompile(model: Model, args: TrainerCompileArgs): WireCompileArgs {
   if (args === null || typeof args !== 'object') throw invalidType('compileArgs', '{optimizer, loss, metrics?}', args);
   const opt = args.optimizer;
   let optimizer: string | OptimizerSpec;
@@ -98,13 +98,20 @@ function toWireCompile(args: TrainerCompileArgs): WireCompileArgs {
   } else {
     throw invalidType('optimizer', "an optimizer name ('adam', 'sgd', 'adamw', ...), a weft.optimizers.* optimizer or {className, config}", opt);
   }
-  // Configured losses and metrics cross as their specs; getLoss/getMetric also check them here.
-  const loss = typeof args.loss === 'string' ? args.loss : getLoss(args.loss).spec;
-  if (args.metrics === undefined) return { optimizer, loss };
-  const list = Array.isArray(args.metrics) ? args.metrics : [args.metrics];
-  const resolved = getLoss(args.loss);
-  const metrics = list.map((m) => (typeof m === 'string' ? m : getMetric(m, resolved, Number.POSITIVE_INFINITY).spec));
-  return { optimizer, loss, metrics };
+  // One entry per output; configured losses and metrics cross as their specs, checked here
+  // against the model's outputs as compile checks them.
+  const outputs = splitObjective(model, args);
+  return { optimizer, ...specsOf(outputs, scoringOf(model, outputs)) };
+}
+
+/** A column as it crosses: class indices are one value per example, anything else keeps its example shape. */
+const wireTarget = (c: Column, out: readonly (number | null)[]): WireArray => wire(c, c.rowSize === 1 && out[out.length - 1] !== 1 ? [] : out.slice(1) as number[]);
+
+/** Staged inputs, targets and sample weights, flattened for materialize and split back after. */
+interface StagedData {
+  xs: Staged[];
+  ys: Staged[];
+  weights: (Staged | null)[] | null;
 }
 
 /**
@@ -147,9 +154,8 @@ export class Trainer {
     if (options === null || typeof options !== 'object') throw invalidType('options', '{ priority? }', options);
     const priority = options.priority === undefined ? 0 : checkInteger('priority', options.priority, -20);
     if (priority > 19) throw invalidArgument('priority', 'an integer in [-20, 19] (a nice value)', priority);
-    const compile = compileArgs === undefined ? null : toWireCompile(compileArgs);
-    // Check the compile args here, where the error is most useful (and keeps its class).
-    if (compile !== null) getLoss(compile.loss);
+    // Checked here, where the error is most useful (and keeps its class).
+    const compile = compileArgs === undefined ? null : toWireCompile(model, compileArgs);
     if (!(model.params.buffer instanceof SharedArrayBuffer)) {
       const shared = new Float32Array(new SharedArrayBuffer(model.params.byteLength));
       model.adoptParams(shared, true);
@@ -205,13 +211,30 @@ export class Trainer {
     return toInputColumns(this.model, x).map((c, i) => wire(c, this.model.inputs[i].shape.slice(1) as number[]));
   }
 
-  private dataset(x: unknown, y: unknown): Staged[] {
+  private dataset(x: unknown, y: unknown, sampleWeight: unknown = null): StagedData {
     const xs = this.inputs(x);
-    if (usable(y)) return [...xs, y];
-    const loss = getLoss((this.compileArgs as WireCompileArgs).loss);
-    const column = toTargetColumn(this.model, loss, y, xs[0].shape[0]);
-    const out = this.model.outputs[0].shape.slice(1) as number[];
-    return [...xs, wire(column, loss.sparseTargets ? [] : out)];
+    const rows = xs[0].shape[0];
+    const outs = this.model.outputs;
+    let weights: StagedData['weights'] = null;
+    if (sampleWeight != null) weights = toSampleWeights(this.model, sampleWeight, rows).map((c) => (c === null ? null : wire(c, [])));
+    if (outs.length === 1 && usable(y)) return { xs, ys: [y], weights };
+    const losses = (this.compileArgs as WireCompileArgs).loss.map((l) => getLoss(l));
+    const ys = toTargetColumns(this.model, losses, y, rows).map((c, i) => (losses[i].sparseTargets ? wire(c, []) : wireTarget(c, outs[i].shape)));
+    return { xs, ys, weights };
+  }
+
+  /** The staged data of several calls, materialized, as WireData each. */
+  private async materializeAll(parts: StagedData[]): Promise<WireData[]> {
+    const flat = parts.flatMap((p) => [...p.xs, ...p.ys, ...(p.weights ?? []).filter((w): w is Staged => w !== null)]);
+    const done = await this.materialize(flat);
+    let k = 0;
+    const take = (n: number) => done.slice(k, (k += n));
+    return parts.map((p) => {
+      const xs = take(p.xs.length);
+      const ys = take(p.ys.length);
+      const weights = p.weights === null ? null : p.weights.map((w) => (w === null ? null : take(1)[0]));
+      return { xs, ys, weights };
+    });
   }
 
   /** The staged tensors copied into shared memory the thread allocates (and touches) for them. */
@@ -250,10 +273,11 @@ export class Trainer {
 
   private async runFit(x: unknown, y: unknown, args?: FitArgs): Promise<History> {
     const opts = resolveFitArgs(args);
-    const train = this.dataset(x, y);
-    const validation = opts.validationData === null ? [] : this.dataset(...opts.validationData);
+    const train = this.dataset(x, y, opts.classWeight === null ? opts.sampleWeight : null);
+    const v = opts.validationData;
+    const validation = v === null ? null : this.dataset(v[0], v[1], v[2] ?? null);
     // The options as given (checked above), less what cannot cross; the seed as resolved here.
-    const { callbacks: _c, signal: _s, validationData: _v, ...rest } = args ?? {};
+    const { callbacks: _c, signal: _s, validationData: _v, sampleWeight: _w, ...rest } = args ?? {};
     const wireArgs: WireFitArgs = { ...rest, seed: opts.seed };
     const host = new HostCallbackRunner(this.model, opts.callbacks, (path) => this.remote.save(path, { includeOptimizer: true }));
     const id = this.nextFit++;
@@ -265,12 +289,10 @@ export class Trainer {
       const result = await this.call(async () => {
         this.activeFit = id;
         signal?.addEventListener('abort', onAbort, { once: true });
-        const data = await this.materialize([...train, ...validation]);
-        const xs = data.slice(0, train.length - 1);
-        const v = data.slice(train.length);
+        const [data, validationData = null] = await this.materializeAll(validation === null ? [train] : [train, validation]);
         const port = host.open();
         const call: WireFit = {
-          id, xs, y: data[train.length - 1], validationData: v.length === 0 ? null : [v.slice(0, -1), v[v.length - 1]],
+          id, data, validationData,
           args: wireArgs, hooks: host.hooks, callbacks: port, aborted: signal?.aborted ?? false,
         };
         return this.remote.fit(port === null ? call : Comlink.transfer(call, [port] as never));
@@ -292,11 +314,12 @@ export class Trainer {
   /** model.evaluate in the thread: a Scalar, or [loss, ...metrics] when compiled with metrics. */
   async evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<tf.Scalar | tf.Scalar[]> {
     this.compiled('evaluate');
-    const staged = this.dataset(x, y);
+    const { sampleWeight, ...rest } = args;
+    const staged = this.dataset(x, y, sampleWeight ?? null);
     try {
       const values = await this.call(async () => {
-        const data = await this.materialize(staged);
-        return this.remote.evaluate(data.slice(0, -1), data[data.length - 1], args);
+        const [data] = await this.materializeAll([staged]);
+        return this.remote.evaluate(data, rest);
       });
       const scalars = values.map((v) => tf.scalar(v));
       return scalars.length === 1 ? scalars[0] : scalars;

@@ -1,6 +1,7 @@
 import type { Loss } from '../graph/losses.js';
 import type { Metric } from '../graph/metrics.js';
 import type { OptimizerHandle } from '../parallel/coordinator.js';
+import { statColumns, type Scoring } from '../parallel/step.js';
 import { sharedFloat32 } from '../parallel/shared.js';
 import { clipMeanGradient } from './clipping.js';
 import type { Optimizer, OptimizerSpec } from './optimizers.js';
@@ -84,8 +85,77 @@ export class TrainingState implements OptimizerHandle {
     this.optimizer.applyInPlace(params, gradSum, this.slots, this.iterations, 1);
   }
 
-  /** Log keys in order: 'loss', then each metric as the user named it. */
-  get logKeys(): string[] {
-    return ['loss', ...this.metrics.map((m) => m.key)];
+  private outputScoring: readonly Scoring[] | null = null;
+  private outputNames: readonly string[] = [];
+
+  /**
+   * Scores each of several outputs (compile for a model with more than one, or with loss
+   * weights or weighted metrics): `names` are the outputs' names, for the log keys.
+   */
+  scoreOutputs(scoring: readonly Scoring[], names: readonly string[]): void {
+    this.outputScoring = scoring;
+    this.outputNames = names;
   }
+
+  /** How each output is scored: by default the one loss and its metrics. */
+  get scoring(): readonly Scoring[] {
+    return this.outputScoring ?? [{ loss: this.loss, weight: 1, metrics: this.metrics, weightedMetrics: [] }];
+  }
+
+  /** The stats row's columns with their log keys (null: a divisor only) and divisors. */
+  get logColumns(): LogColumn[] {
+    return logColumns(this.scoring, this.outputNames);
+  }
+
+  /** Log keys in order: 'loss', each output's loss (several outputs), the metrics, the weighted metrics. */
+  get logKeys(): string[] {
+    return this.logColumns.flatMap((c) => (c.key === null ? [] : [c.key]));
+  }
+}
+
+/** A stats column as the logs read it: its key (null: only a divisor) and which column divides it (null: the example count). */
+export interface LogColumn {
+  readonly key: string | null;
+  readonly over: number | null;
+}
+
+/**
+ * Keras 3's names (trainers/compile_utils.py): 'loss'; with several outputs '<output>_loss'
+ * and '<output>_<metric>'; a weighted metric named like a plain one becomes 'weighted_<metric>';
+ * a name taken twice gets '_1', '_2'.
+ */
+export function logColumns(scoring: readonly Scoring[], names: readonly string[]): LogColumn[] {
+  const several = scoring.length > 1;
+  const prefix = (output: number) => (several ? `${names[output]}_` : '');
+  const taken = new Map<string, number>();
+  const unique = (name: string): string => {
+    const n = taken.get(name);
+    taken.set(name, (n ?? 0) + 1);
+    return n === undefined ? name : `${name}_${n}`;
+  };
+  const plainKeys = new Set<string>();
+  return statColumns(scoring).map((c): LogColumn => {
+    switch (c.kind) {
+      case 'total': return { key: unique('loss'), over: null };
+      case 'loss': return { key: unique(`${names[c.output]}_loss`), over: null };
+      case 'metric': {
+        const key = unique(prefix(c.output) + scoring[c.output].metrics[c.index].key);
+        plainKeys.add(key);
+        return { key, over: null };
+      }
+      case 'weighted': {
+        const name = prefix(c.output) + scoring[c.output].weightedMetrics[c.index].key;
+        const key = plainKeys.has(name) ? unique(`${prefix(c.output)}weighted_${scoring[c.output].weightedMetrics[c.index].key}`) : unique(name);
+        return { key, over: c.over };
+      }
+      case 'weights': return { key: null, over: null };
+    }
+  });
+}
+
+/** The logged means of a stats row over `count` examples, in column order (divisor-only columns left out). */
+export function logMeans(columns: readonly LogColumn[], sums: Float64Array, count: number): number[] {
+  // A weighted mean over weights that sum to 0 is 0, as Keras's Mean (divide_no_nan).
+  const mean = (sum: number, over: number) => (over === 0 ? 0 : sum / over);
+  return columns.flatMap((c, i) => (c.key === null ? [] : [c.over === null ? sums[i] / count : mean(sums[i], sums[c.over])]));
 }
