@@ -328,7 +328,7 @@ export class Model extends GraphModel {
     const head = await iterator.next();
     if (head.done) throw invalidArgument('dataset', 'at least one {xs, ys} batch', 'an empty dataset');
     const losses = state.scoring.map((s) => s.loss);
-    const convert = (batch: unknown, index: number) => convertBatch(this, losses, batch, index);
+    const convert = (batch: unknown, index: number) => convertBatch(this, losses, batch, index, 'dataset', opts.classWeight);
     const first = convert(head.value, 0);
     const staging = stagingFor(first, first.rows, memory);
     const v = opts.validationData;

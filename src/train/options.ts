@@ -120,7 +120,7 @@ export function resolveFitArgs(args: FitArgs | undefined): ResolvedFitArgs {
 }
 
 /** fitDataset's options: fit's, less those the dataset decides, plus batchesPerEpoch. */
-export interface FitDatasetArgs extends Omit<FitArgs, 'batchSize' | 'shuffle' | 'validationSplit' | 'validationData' | 'sampleWeight' | 'classWeight'> {
+export interface FitDatasetArgs extends Omit<FitArgs, 'batchSize' | 'shuffle' | 'validationSplit' | 'validationData' | 'sampleWeight'> {
   /** Batches per epoch, drawn from one iterator across epochs; default: iterate the dataset to its end each epoch. */
   batchesPerEpoch?: number;
   /** [xVal, yVal] arrays, or a dataset of {xs, ys} batches (as tfjs-layers takes it), evaluated after each epoch. */
@@ -143,9 +143,7 @@ export function resolveFitDatasetArgs(args: FitDatasetArgs | undefined): Resolve
   for (const key of ['batchSize', 'shuffle', 'validationSplit']) {
     if (key in rest) throw invalidArgument('args', 'fitDataset options without batchSize, shuffle or validationSplit (the dataset decides those)', key);
   }
-  for (const key of ['sampleWeight', 'classWeight']) {
-    if (key in rest) throw invalidArgument('args', 'fitDataset options without sampleWeight or classWeight (weft does not read weights from a dataset yet)', key);
-  }
+  if ('sampleWeight' in rest) throw invalidArgument('args', 'fitDataset options without sampleWeight (a batch carries its own: {xs, ys, sampleWeight})', 'sampleWeight');
   const stream = validationData !== undefined && isBatchSource(validationData);
   const base = resolveFitArgs({ ...rest, batchSize: validationBatchSize, ...(stream ? {} : { validationData: validationData as [unknown, unknown] | undefined }) });
   return {

@@ -3,7 +3,7 @@ import type { GraphModel } from '../graph/model.js';
 import type { Loss } from '../graph/losses.js';
 import type { Column } from '../parallel/batch.js';
 import type { SharedAllocator } from '../parallel/memory.js';
-import { sharedArray, toInputColumns, toTargetColumns } from './data.js';
+import { classWeightsToSampleWeights, sharedArray, toInputColumns, toSampleWeights, toTargetColumns } from './data.js';
 import type { Dataset, Engine, Evaluated, InferenceEngine } from './engine.js';
 import type { EpochSteps } from './fit-loop.js';
 
@@ -11,6 +11,8 @@ import type { EpochSteps } from './fit-loop.js';
 export interface DatasetBatch {
   xs: unknown;
   ys: unknown;
+  /** Per-example weights, as fit's sampleWeight (Keras's datasets yield (x, y, sample_weight)); every batch or none. */
+  sampleWeight?: unknown;
 }
 
 /**
@@ -38,15 +40,22 @@ export async function openIterator(source: BatchSource): Promise<BatchIterator> 
  * Converts one streamed batch, with the same checks as fit's arrays: `ys` one value (a
  * one-output model), an array with one per output, or an object keyed by output name.
  */
-export function convertBatch(model: GraphModel, losses: readonly Loss[], batch: unknown, index: number, what = 'dataset'): Dataset {
+export function convertBatch(
+  model: GraphModel, losses: readonly Loss[], batch: unknown, index: number, what = 'dataset', classWeight: unknown = null,
+): Dataset {
   if (batch === null || typeof batch !== 'object' || !('xs' in batch) || !('ys' in batch)) {
-    throw invalidType(`${what} batch ${index}`, 'an object {xs, ys}', batch);
+    throw invalidType(`${what} batch ${index}`, 'an object {xs, ys} (and sampleWeight, optionally)', batch);
   }
-  const { xs, ys } = batch as DatasetBatch;
+  const { xs, ys, sampleWeight } = batch as DatasetBatch;
   const columns = toInputColumns(model, xs);
   const rows = columns[0].rows;
   const targets = toTargetColumns(model, losses, ys, rows);
-  return { xs: columns, y: targets[0], ys: targets, rows };
+  const data = { xs: columns, y: targets[0], ys: targets, rows };
+  if (sampleWeight != null && classWeight != null) throw new RangeError('You cannot `class_weight` and `sample_weight` at the same time.');
+  if (sampleWeight != null) return { ...data, weights: toSampleWeights(model, sampleWeight, rows, `${what} batch ${index} sampleWeight`) };
+  if (classWeight == null) return data;
+  if (model.outputs.length !== 1) throw invalidArgument('classWeight', 'a one-output model (`class_weight` is only supported for Models with a single output.)', classWeight);
+  return { ...data, weights: [classWeightsToSampleWeights(classWeight, targets[0])] };
 }
 
 /** Staging columns shaped like `batch`, able to hold `capacity` rows: what the workers read. */
@@ -55,7 +64,8 @@ export function stagingFor(batch: Dataset, capacity: number, memory?: SharedAllo
     data: sharedArray(c.data instanceof Int32Array ? 'int32' : 'float32', capacity * c.rowSize, memory), rowSize: c.rowSize, rows: capacity,
   });
   const ys = (batch.ys ?? [batch.y as Column]).map(grow);
-  return { xs: batch.xs.map(grow), y: ys[0], ys, rows: capacity };
+  const weights = batch.weights?.map((w) => (w === null ? null : grow(w)));
+  return { xs: batch.xs.map(grow), y: ys[0], ys, ...(weights === undefined ? {} : { weights }), rows: capacity };
 }
 
 /**
@@ -89,6 +99,7 @@ export function streamSteps(
       }
       batch.xs.forEach((c, i) => staging.xs[i].data.set(c.data));
       (batch.ys ?? [batch.y as Column]).forEach((c, i) => (staging.ys ?? [staging.y as Column])[i].data.set(c.data));
+      copyWeights(batch, staging, b);
       const rows = batch.rows;
       const firstExample = seen;
       seen += rows;
@@ -97,6 +108,16 @@ export function streamSteps(
     if (batchesPerEpoch === undefined) iterator = null; // a fresh iteration next epoch
     if (seen === 0) console.warn(`weft: the dataset yielded no batches in epoch ${epoch + 1}; training stops here`);
   };
+}
+
+/** A batch's sample weights into the staging: every batch has them where the first had them, or none does. */
+function copyWeights(batch: Dataset, staging: Dataset, index: number): void {
+  const want = staging.weights?.map((w) => w !== null) ?? [];
+  const have = batch.weights?.map((w) => w !== null) ?? [];
+  if (want.length !== have.length || want.some((w, i) => w !== have[i])) {
+    throw invalidArgument(`dataset batch ${index}`, 'sample weights for the same outputs as the first batch (every batch or none)', have.some((h) => h) ? 'other sample weights' : 'no sampleWeight');
+  }
+  batch.weights?.forEach((w, i) => (w === null ? undefined : (staging.weights?.[i] as Column).data.set(w.data)));
 }
 
 /** A dataset's batches as a stream: what `isBatchSource` accepts. */

@@ -159,6 +159,38 @@ describe('classWeight', () => {
   });
 });
 
+describe('fitDataset', () => {
+  it('classWeight and batches carrying sampleWeight train as fit does on the same batches', async () => {
+    const rows = 24;
+    const { x, y } = data(rows, 10);
+    const r = rng(8);
+    const w = Array.from({ length: rows }, () => r() * 2);
+    const classWeight = { 1: 4 };
+    const batches = (withWeights: boolean) => [0, 8, 16].map((s) => ({
+      xs: x.slice(s, s + 8), ys: y.slice(s, s + 8), ...(withWeights ? { sampleWeight: w.slice(s, s + 8) } : {}),
+    }));
+    const byFit = classifier();
+    await byFit.fit(x, y, { ...quiet, epochs: 2, batchSize: 8, classWeight });
+    const byStream = classifier();
+    await byStream.fitDataset(batches(false), { epochs: 2, workers: 1, verbose: 0, classWeight });
+    expect(maxRelativeDiff(byStream.params, byFit.params)).toBeLessThan(1e-6);
+    const fitW = classifier();
+    await fitW.fit(x, y, { ...quiet, epochs: 2, batchSize: 8, sampleWeight: w });
+    const streamW = classifier();
+    const h = await streamW.fitDataset(batches(true), { epochs: 2, workers: 2, verbose: 0 });
+    expect(maxRelativeDiff(streamW.params, fitW.params)).toBeLessThan(1e-5);
+    expect(h.history.loss).toHaveLength(2);
+  });
+
+  it('a batch without the weights the first batch had is refused, and classWeight with batch weights', async () => {
+    const { x, y } = data(8, 2);
+    const m = classifier();
+    const mixed = [{ xs: x.slice(0, 4), ys: y.slice(0, 4), sampleWeight: [1, 1, 2, 2] }, { xs: x.slice(4), ys: y.slice(4) }];
+    await expect(m.fitDataset(mixed, { epochs: 1, workers: 1, verbose: 0 })).rejects.toThrow(/`dataset batch 1`.*every batch or none.*no sampleWeight/);
+    await expect(m.fitDataset(mixed.slice(0, 1), { epochs: 1, workers: 1, verbose: 0, classWeight: { 0: 2 } })).rejects.toThrow('You cannot `class_weight` and `sample_weight` at the same time.');
+  });
+});
+
 describe('weightedMetrics', () => {
   it("without sample weights a weighted metric equals its plain one; Keras 3's keys", async () => {
     const { x, y } = data(12, 5);
