@@ -191,6 +191,33 @@ describe('fitDataset', () => {
   });
 });
 
+describe('weft.trainer', () => {
+  it('sampleWeight (fit, validationData, evaluate) and classWeight cross to the trainer thread and train as model.fit', async () => {
+    const { x, y } = data(16, 14);
+    const w = Array.from({ length: 16 }, (_, i) => (i % 4) * 0.5);
+    const v = data(6, 15);
+    const args = { ...quiet, epochs: 1, batchSize: 8, validationData: [v.x, v.y, [1, 0, 2, 1, 1, 0]] as [unknown, unknown, unknown] };
+    const compile = { optimizer: 'sgd', loss: 'categoricalCrossentropy', weightedMetrics: ['accuracy'] };
+    const a = classifier(0.01, compile);
+    const ha = await a.fit(x, y, { ...args, sampleWeight: w });
+    const b = classifier(0.01, compile);
+    const trainer = await weft.trainer(b, compile);
+    try {
+      const hb = await trainer.fit(x, y, { ...args, sampleWeight: tf.tensor1d(w) });
+      expect(maxRelativeDiff(b.params, a.params)).toBeLessThan(1e-6);
+      expect(Object.keys(hb.history)).toEqual(Object.keys(ha.history));
+      const ea = ((await a.evaluate(x, y, { sampleWeight: w })) as tf.Scalar[]).map((t) => t.dataSync()[0]);
+      const eb = ((await trainer.evaluate(x, y, { sampleWeight: w })) as tf.Scalar[]).map((t) => t.dataSync()[0]);
+      eb.forEach((e, i) => expect(rel(e, ea[i])).toBeLessThan(1e-6));
+      await a.fit(x, y, { ...quiet, epochs: 1, batchSize: 8, classWeight: { 2: 3 } });
+      await trainer.fit(x, y, { ...quiet, epochs: 1, batchSize: 8, classWeight: { 2: 3 } });
+      expect(maxRelativeDiff(b.params, a.params)).toBeLessThan(1e-6);
+    } finally {
+      await trainer.dispose();
+    }
+  });
+});
+
 describe('weightedMetrics', () => {
   it("without sample weights a weighted metric equals its plain one; Keras 3's keys", async () => {
     const { x, y } = data(12, 5);
