@@ -20,6 +20,8 @@ import { Model, type ModelConfig } from './train/model.js';
 import { Sequential, type SequentialConfig } from './train/sequential.js';
 import { adadelta, adagrad, adam, adamax, adamw, nadam, rmsprop, sgd } from './train/optimizers.js';
 import { cosineDecay, exponentialDecay, piecewiseConstantDecay, polynomialDecay } from './train/schedules.js';
+import { l1, l1l2, l2 } from './graph/regularizers.js';
+import { maxNorm, minMaxNorm, nonNeg, unitNorm } from './graph/constraints.js';
 import { loadModelSpec } from './train/save.js';
 import { earlyStopping } from './train/callbacks/early-stopping.js';
 import { terminateOnNaN } from './train/callbacks/terminate-on-nan.js';
@@ -56,6 +58,11 @@ export { registerLayer, registerLoss, registerMetric } from './graph/custom/regi
 export type { ObjectiveFunction } from './graph/custom/objectives.js';
 export type { CallContext, Gradients, LayerClass, ParamSpec, Saved, SparseGrad } from './graph/layer.js';
 export type { Shape } from './graph/shape.js';
+export type { RegularizerSpec, RegularizerIdentifier } from './graph/regularizers.js';
+export type { ConstraintSpec, ConstraintIdentifier, MaxNormConfig, MinMaxNormConfig, UnitNormConfig } from './graph/constraints.js';
+export type { LossArg, MetricArg, MetricsArg, ObjectiveArgs, PerOutput } from './train/compile-args.js';
+export type { ClassWeight } from './train/data.js';
+export type { DatasetBatch } from './train/stream.js';
 export type { Metric, MetricSpec, MetricName, MetricOptions, TopKOptions, CrossentropyMetricOptions } from './graph/metrics.js';
 export { loadDigits } from './train/datasets/digits.js';
 export { loadFashionMnist, loadFashionMnistSplit, FASHION_MNIST_CLASSES } from './train/datasets/fashion-mnist.js';
@@ -116,6 +123,12 @@ export function modelFromJSON(spec: ModelSpec, seed?: number): Model {
 export const layers = builtinLayers;
 
 export const optimizers = { adam, sgd, rmsprop, adamw, adamax, nadam, adagrad, adadelta };
+
+/** Weight regularizers, for kernelRegularizer, biasRegularizer, embeddingsRegularizer, ... */
+export const regularizers = { l1, l2, l1l2 };
+
+/** Weight constraints, applied after every optimizer step: kernelConstraint, biasConstraint, ... */
+export const constraints = { maxNorm, minMaxNorm, nonNeg, unitNorm };
 
 /** Keras's LearningRateSchedules, as any optimizer's `learningRate`. */
 export const schedules = { exponentialDecay, piecewiseConstantDecay, polynomialDecay, cosineDecay };

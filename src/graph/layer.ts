@@ -73,8 +73,7 @@ export interface Gradients {
  * refused by name: a silently dropped regularizer or `trainable: false` trains a different model.
  */
 const NOT_YET = new Set([
-  'trainable', 'batchSize', 'weights', 'kernelRegularizer', 'biasRegularizer',
-  'activityRegularizer', 'kernelConstraint', 'biasConstraint', 'embeddingsRegularizer', 'embeddingsConstraint',
+  'trainable', 'batchSize', 'weights', 'activityRegularizer',
   'maskZero', 'inputLength', 'sparse', 'ragged', 'dynamic', 'autocast', 'dtype',
 ]);
 

@@ -84,8 +84,12 @@ export interface OptimizerHandle {
   /** The slots, in shared memory; a sharded update swaps in its other buffer set. */
   slots: Float32Array[];
   iterations: number;
-  /** One optimizer step in this thread, in place. */
+  /** One optimizer step in this thread, in place (regularizers' gradient and constraints included). */
   applyGradients(params: Float32Array, gradSum: Float32Array, batchRows: number): void;
+  /** The weight regularizers' penalty at `params` (joins each step's mean loss); absent or 0 without regularizers. */
+  regularizationLoss?(params: Float32Array): number;
+  /** Projects the constrained weights of one parameter buffer set in place, after an update. */
+  applyConstraints?(params: Float32Array): void;
 }
 
 /** Training data: `y` is the first output's targets; `ys` (one per output) and `weights` when given. */
@@ -281,6 +285,9 @@ export class ParallelEngine {
     const t1 = performance.now();
     const ranks = shards.map((s) => s.rank);
     const stats = this.sumStats(setup, ranks);
+    // The regularizers' penalty, once per step at the weights the step started from: stats are
+    // sums over examples, so the mean loss the logs show is mean data loss + penalty, as Keras's.
+    stats[0] += (train.optimizer.regularizationLoss?.(this.model.params) ?? 0) * (end - start);
     // A non-finite loss means non-finite gradients: applying them would ruin every weight. A
     // finite loss does not prove finite gradients (a NaN weight behind a fused relu), so each
     // rank checked its own slot too.
@@ -324,6 +331,8 @@ export class ParallelEngine {
     }));
     const timings = await this.runAll(tasks, `in the optimizer update ${where}`);
     this.updateWorkerMs = Math.max(...timings.map((t) => t.computeMs));
+    // Constraints span whole weights, so they run here on the finished set, before it is adopted.
+    opt.applyConstraints?.(sets.params[1 - sets.current]);
     sets.current = 1 - sets.current;
     this.model.adoptParams(sets.params[sets.current], false);
     opt.slots = sets.slots[sets.current];

@@ -10,6 +10,7 @@ import { initBackend } from '../graph/backend.js';
 import { getLoss } from '../graph/losses.js';
 import { getMetric } from '../graph/metrics.js';
 import { GraphModel } from '../graph/model.js';
+import { weightPenalties, type WeightPenalty } from '../graph/regularizers.js';
 import { graphFromSpec } from '../graph/spec.js';
 import { importUserModules } from '../graph/custom/register.js';
 import { gatherRows, type Column } from './batch.js';
@@ -62,7 +63,17 @@ interface UpdateRule {
     from: { params: Float32Array; slots: readonly Float32Array[] };
     to: { params: Float32Array; slots: readonly Float32Array[] };
     grads: readonly Float32Array[];
+    penalties?: readonly WeightPenalty[];
   }, t: number, gradScale: number, start: number, end: number): void;
+}
+
+/** Each model's regularized weights, for the update round (their gradient joins the mean gradient there). */
+const penaltiesByModel = new WeakMap<GraphModel, WeightPenalty[]>();
+
+function penaltiesOf(model: GraphModel): WeightPenalty[] {
+  let known = penaltiesByModel.get(model);
+  if (known === undefined) penaltiesByModel.set(model, (known = weightPenalties(model.layout)));
+  return known;
 }
 
 async function openUpdate(update: ShardedUpdate | null): Promise<Session['update']> {
@@ -190,7 +201,8 @@ function update(s: Session, task: UpdateTask): void {
   // the sum in rank order is bitwise what reducing into one slot first would give.
   const grads = task.ranks.map((r) => all.subarray(r * size, (r + 1) * size));
   optimizer.learningRate = task.learningRate;
-  optimizer.applyFrom({ from: { params: s.params[from], slots: slots[from] }, to: { params: s.params[to], slots: slots[to] }, grads },
+  const penalties = penaltiesOf(s.model);
+  optimizer.applyFrom({ from: { params: s.params[from], slots: slots[from] }, to: { params: s.params[to], slots: slots[to] }, grads, penalties },
     task.iteration, task.gradScale, start, end);
 }
 

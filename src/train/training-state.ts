@@ -1,10 +1,23 @@
+import type { Layer } from '../graph/layer.js';
 import type { Loss } from '../graph/losses.js';
 import type { Metric } from '../graph/metrics.js';
 import type { OptimizerHandle } from '../parallel/coordinator.js';
 import { statColumns, type Scoring } from '../parallel/step.js';
 import { sharedFloat32 } from '../parallel/shared.js';
 import { clipMeanGradient } from './clipping.js';
+import { applyConstraints, weightConstraints, type ConstrainedWeight } from './constraints.js';
 import type { Optimizer, OptimizerSpec } from './optimizers.js';
+import { addPenaltyGradient, penaltyValue, weightPenalties, type WeightPenalty } from './regularizers.js';
+
+/** A weight's range of the flat arrays; a model's layout also names its layer (for regularizers and constraints). */
+interface LayoutEntry {
+  readonly offset: number;
+  readonly size: number;
+  readonly layer?: Layer;
+  readonly index?: number;
+  readonly name?: string;
+  readonly shape?: readonly number[];
+}
 
 /** Where workers import the optimizers from: this module's sibling, .ts under tsx, .js in dist. */
 const OPTIMIZERS_MODULE = new URL(import.meta.url.endsWith('.ts') ? './optimizers.ts' : './optimizers.js', import.meta.url).href;
@@ -21,15 +34,22 @@ export class TrainingState implements OptimizerHandle {
 
   /** Each weight's range of the flat arrays, for per-weight gradient clipping. */
   private readonly entries: readonly { offset: number; size: number }[];
+  /** The regularized weights: their penalty joins the loss and its gradient the mean gradient, once per step. */
+  readonly penalties: readonly WeightPenalty[];
+  /** The constrained weights, projected after every step. */
+  readonly constraints: readonly ConstrainedWeight[];
 
   constructor(
     readonly optimizer: Optimizer,
     readonly loss: Loss,
     readonly metrics: readonly Metric[],
-    layout: number | { readonly size: number; readonly entries: readonly { offset: number; size: number }[] },
+    layout: number | { readonly size: number; readonly entries: readonly LayoutEntry[] },
   ) {
     const paramCount = typeof layout === 'number' ? layout : layout.size;
     this.entries = typeof layout === 'number' ? [{ offset: 0, size: layout }] : layout.entries;
+    const named = typeof layout === 'number' || layout.entries.some((e) => e.layer === undefined) ? null : (layout as Parameters<typeof weightPenalties>[0]);
+    this.penalties = named === null ? [] : weightPenalties(named);
+    this.constraints = named === null ? [] : weightConstraints(named);
     this.slots = Array.from({ length: optimizer.slotCount }, (_, k) => sharedFloat32(paramCount).fill(optimizer.initialSlotValues[k]));
     optimizer.iterations = 0;
   }
@@ -73,16 +93,33 @@ export class TrainingState implements OptimizerHandle {
     return { className: this.optimizer.className, config: { ...plain, learningRate: this.learningRate } };
   }
 
-  /** One optimizer step from a gradient that sums `batchRows` examples' gradients. */
+  /**
+   * One optimizer step from a gradient that sums `batchRows` examples' gradients: the
+   * regularizers' gradient joins the mean gradient (before clipping, as in Keras, where it is
+   * part of the loss's gradient), then the update, then the constraints.
+   */
   applyGradients(params: Float32Array, gradSum: Float32Array, batchRows: number): void {
     this.iterations += 1;
     const clipping = this.optimizer.clipping;
+    const own = { params, slots: this.slots };
     if (clipping === null) {
-      this.optimizer.applyInPlace(params, gradSum, this.slots, this.iterations, 1 / batchRows);
-      return;
+      this.optimizer.applyFrom({ from: own, to: own, grads: [gradSum], penalties: this.penalties }, this.iterations, 1 / batchRows);
+    } else {
+      addPenaltyGradient(this.penalties, params, gradSum, 1 / batchRows);
+      clipMeanGradient(gradSum, 1 / batchRows, this.entries, clipping);
+      this.optimizer.applyInPlace(params, gradSum, this.slots, this.iterations, 1);
     }
-    clipMeanGradient(gradSum, 1 / batchRows, this.entries, clipping);
-    this.optimizer.applyInPlace(params, gradSum, this.slots, this.iterations, 1);
+    this.applyConstraints(params);
+  }
+
+  /** The regularizers' penalty at `params` (Keras adds it to the loss of each step), in float64; 0 without regularizers. */
+  regularizationLoss(params: Float32Array): number {
+    return this.penalties.length === 0 ? 0 : penaltyValue(this.penalties, params);
+  }
+
+  /** Projects the constrained weights of `params` (one buffer set of the model) in place. */
+  applyConstraints(params: Float32Array): void {
+    if (this.constraints.length > 0) applyConstraints(this.constraints, params);
   }
 
   private outputScoring: readonly Scoring[] | null = null;

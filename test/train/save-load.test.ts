@@ -561,9 +561,9 @@ describe('loading errors name the file and what is wrong', () => {
     badOut.config.output_layers = [['nope', 0, 0]];
     expect(() => fromLayersTopology(badOut)).toThrow("Unknown layer in modelTopology.config.output_layers[0]: 'nope'");
     const regularized = topology();
-    (regularized.config.layers[1].config as Record<string, unknown>).kernel_regularizer = { class_name: 'L1L2', config: { l1: 0.01, l2: 0 } };
+    (regularized.config.layers[1].config as Record<string, unknown>).activity_regularizer = { class_name: 'L1L2', config: { l1: 0.01, l2: 0 } };
     expect(() => fromLayersTopology(regularized)).toThrow(
-      "argument `config.kernel_regularizer of layer 's1_dense' (Dense)`. Expected null (weft has no regularizers or constraints)",
+      "argument `config.activity_regularizer of layer 's1_dense' (Dense)`. Expected null (weft has no activity regularizers)",
     );
     const unknownInit = topology();
     (unknownInit.config.layers[1].config as Record<string, unknown>).kernel_initializer = { class_name: 'Orthogonal', config: { gain: 1 } };

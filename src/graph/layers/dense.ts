@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, invalidType, ShapeError } from '../../errors.js';
 import { activationFromKeras, activationToKeras, getActivation, type Activation } from '../activations.js';
 import { resolveInitializer, type InitializerSpec } from '../initializers.js';
-import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
+import { constraintToKeras, readConstraint, resolveConstraint, type ConstraintIdentifier } from '../constraints.js';
+import { checkLayerConfig, Layer, setFields, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
+import { readRegularizer, regularizerToKeras, resolveRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { formatShape, type Shape } from '../shape.js';
 import { transpose2d } from '../tensor-io.js';
 import { initializerToKeras, type Json, type KerasConfigReader } from '../keras-config.js';
@@ -13,10 +15,14 @@ export interface DenseConfig {
   useBias?: boolean;
   kernelInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
+  kernelRegularizer?: RegularizerIdentifier | null;
+  biasRegularizer?: RegularizerIdentifier | null;
+  kernelConstraint?: ConstraintIdentifier | null;
+  biasConstraint?: ConstraintIdentifier | null;
   name?: string;
 }
 
-const DENSE_KEYS = ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'name'];
+const DENSE_KEYS = ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'name'];
 
 interface DenseCache {
   /** The input flattened to rank 2. */
@@ -30,11 +36,13 @@ export class Dense extends Layer {
   static override readonly className = 'Dense';
 
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
-    r.noneOf(['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'], 'weft has no regularizers or constraints');
+    r.noneOf(['activity_regularizer'], 'weft has no activity regularizers');
     return {
       name: r.name, units: r.get('units'), activation: activationFromKeras(r), useBias: r.value('use_bias', true),
       kernelInitializer: r.initializer('kernel_initializer', 'glorotUniform'),
       biasInitializer: r.initializer('bias_initializer', 'zeros'),
+      kernelRegularizer: readRegularizer(r, 'kernel_regularizer'), biasRegularizer: readRegularizer(r, 'bias_regularizer'),
+      kernelConstraint: readConstraint(r, 'kernel_constraint'), biasConstraint: readConstraint(r, 'bias_constraint'),
     };
   }
 
@@ -43,7 +51,8 @@ export class Dense extends Layer {
       units: c.units, activation: activationToKeras(c.activation ?? 'linear'), use_bias: c.useBias ?? true,
       kernel_initializer: initializerToKeras(c.kernelInitializer ?? 'glorotUniform'),
       bias_initializer: initializerToKeras(c.biasInitializer ?? 'zeros'),
-      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+      kernel_regularizer: regularizerToKeras(c.kernelRegularizer), bias_regularizer: regularizerToKeras(c.biasRegularizer), activity_regularizer: null,
+      kernel_constraint: constraintToKeras(c.kernelConstraint), bias_constraint: constraintToKeras(c.biasConstraint),
       name: c.name, trainable: true,
     };
   }
@@ -52,6 +61,10 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   private readonly kernelInit: ReturnType<typeof resolveInitializer>;
   private readonly biasInit: ReturnType<typeof resolveInitializer>;
+  private readonly kernelRegularizer: ReturnType<typeof resolveRegularizer>;
+  private readonly biasRegularizer: ReturnType<typeof resolveRegularizer>;
+  private readonly kernelConstraint: ReturnType<typeof resolveConstraint>;
+  private readonly biasConstraint: ReturnType<typeof resolveConstraint>;
 
   constructor(config: DenseConfig) {
     super(checkLayerConfig<DenseConfig>('Dense', config, DENSE_KEYS).name, 'dense');
@@ -61,6 +74,10 @@ export class Dense extends Layer {
     this.useBias = config.useBias ?? true;
     this.kernelInit = resolveInitializer('kernelInitializer', config.kernelInitializer ?? 'glorotUniform');
     this.biasInit = resolveInitializer('biasInitializer', config.biasInitializer ?? 'zeros');
+    this.kernelRegularizer = resolveRegularizer('kernelRegularizer', config.kernelRegularizer);
+    this.biasRegularizer = resolveRegularizer('biasRegularizer', config.biasRegularizer);
+    this.kernelConstraint = resolveConstraint('kernelConstraint', config.kernelConstraint);
+    this.biasConstraint = resolveConstraint('biasConstraint', config.biasConstraint);
   }
 
   protected build([shape]: readonly Shape[]): ParamSpec[] {
@@ -68,8 +85,8 @@ export class Dense extends Layer {
     if (shape.length < 2 || inDim == null) {
       throw new ShapeError(`Input 0 of layer '${this.name}' (Dense) is incompatible with the layer: expected a rank >= 2 input with a known last axis, received shape ${formatShape(shape)}`);
     }
-    const params: ParamSpec[] = [{ name: 'kernel', shape: [inDim, this.units], initializer: this.kernelInit }];
-    if (this.useBias) params.push({ name: 'bias', shape: [this.units], initializer: this.biasInit });
+    const params: ParamSpec[] = [{ name: 'kernel', shape: [inDim, this.units], initializer: this.kernelInit, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint }];
+    if (this.useBias) params.push({ name: 'bias', shape: [this.units], initializer: this.biasInit, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
     return params;
   }
 
@@ -121,6 +138,7 @@ export class Dense extends Layer {
     return {
       name: this.name, units: this.units, activation: this.activation.name, useBias: this.useBias,
       kernelInitializer: this.kernelInit, biasInitializer: this.biasInit,
+      ...setFields({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer, kernelConstraint: this.kernelConstraint, biasConstraint: this.biasConstraint }),
     };
   }
 }

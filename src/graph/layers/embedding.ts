@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, ShapeError } from '../../errors.js';
 import { resolveInitializer, type InitializerSpec } from '../initializers.js';
-import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved, type SparseGrad } from '../layer.js';
+import { constraintToKeras, readConstraint, resolveConstraint, type ConstraintIdentifier } from '../constraints.js';
+import { checkLayerConfig, Layer, setFields, type CallContext, type Gradients, type ParamSpec, type Saved, type SparseGrad } from '../layer.js';
+import { readRegularizer, regularizerToKeras, resolveRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { formatShape, type Shape } from '../shape.js';
 import { SymbolicTensor } from '../symbolic.js';
 import { InputLayer } from './input.js';
@@ -12,6 +14,8 @@ export interface EmbeddingConfig {
   inputDim: number;
   outputDim: number;
   embeddingsInitializer?: InitializerSpec;
+  embeddingsRegularizer?: RegularizerIdentifier | null;
+  embeddingsConstraint?: ConstraintIdentifier | null;
   name?: string;
 }
 
@@ -20,11 +24,12 @@ export class Embedding extends Layer {
   static override readonly className = 'Embedding';
 
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
-    r.noneOf(['embeddings_regularizer', 'activity_regularizer', 'embeddings_constraint'], 'weft has no regularizers or constraints');
+    r.noneOf(['activity_regularizer'], 'weft has no activity regularizers');
     r.mustBe('mask_zero', [false], 'weft has no masking');
     return {
       name: r.name, inputDim: r.get('input_dim'), outputDim: r.get('output_dim'),
       embeddingsInitializer: r.initializer('embeddings_initializer', 'randomUniform'),
+      embeddingsRegularizer: readRegularizer(r, 'embeddings_regularizer'), embeddingsConstraint: readConstraint(r, 'embeddings_constraint'),
     };
   }
 
@@ -33,7 +38,7 @@ export class Embedding extends Layer {
     return {
       input_dim: c.inputDim, output_dim: c.outputDim,
       embeddings_initializer: initializerToKeras(c.embeddingsInitializer ?? 'randomUniform'),
-      embeddings_regularizer: null, activity_regularizer: null, embeddings_constraint: null,
+      embeddings_regularizer: regularizerToKeras(c.embeddingsRegularizer), activity_regularizer: null, embeddings_constraint: constraintToKeras(c.embeddingsConstraint),
       mask_zero: null, input_length: null, name: c.name, trainable: true, batch_input_shape: [null, null],
     };
   }
@@ -45,12 +50,17 @@ export class Embedding extends Layer {
   readonly inputDim: number;
   readonly outputDim: number;
   private readonly init: ReturnType<typeof resolveInitializer>;
+  private readonly regularizer: ReturnType<typeof resolveRegularizer>;
+  private readonly constraint: ReturnType<typeof resolveConstraint>;
 
   constructor(config: EmbeddingConfig) {
-    super(checkLayerConfig<EmbeddingConfig>('Embedding', config, ['inputDim', 'outputDim', 'embeddingsInitializer', 'name']).name, 'embedding');
+    const keys = ['inputDim', 'outputDim', 'embeddingsInitializer', 'embeddingsRegularizer', 'embeddingsConstraint', 'name'];
+    super(checkLayerConfig<EmbeddingConfig>('Embedding', config, keys).name, 'embedding');
     this.inputDim = checkInteger('inputDim', config.inputDim, 1);
     this.outputDim = checkInteger('outputDim', config.outputDim, 1);
     this.init = resolveInitializer('embeddingsInitializer', config.embeddingsInitializer ?? 'randomUniform');
+    this.regularizer = resolveRegularizer('embeddingsRegularizer', config.embeddingsRegularizer);
+    this.constraint = resolveConstraint('embeddingsConstraint', config.embeddingsConstraint);
   }
 
   /** Indices must be integers: an int32 tensor, or a float32 model input whose data is checked when it comes in. */
@@ -66,7 +76,7 @@ export class Embedding extends Layer {
 
   protected build([shape]: readonly Shape[]): ParamSpec[] {
     if (shape.length < 1) throw new ShapeError(`Input 0 of layer '${this.name}' (Embedding) must have a batch axis, received shape ${formatShape(shape)}`);
-    return [{ name: 'embeddings', shape: [this.inputDim, this.outputDim], initializer: this.init }];
+    return [{ name: 'embeddings', shape: [this.inputDim, this.outputDim], initializer: this.init, regularizer: this.regularizer, constraint: this.constraint }];
   }
 
   computeOutputShape([shape]: readonly Shape[]): Shape {
@@ -105,6 +115,9 @@ export class Embedding extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { name: this.name, inputDim: this.inputDim, outputDim: this.outputDim, embeddingsInitializer: this.init };
+    return {
+      name: this.name, inputDim: this.inputDim, outputDim: this.outputDim, embeddingsInitializer: this.init,
+      ...setFields({ embeddingsRegularizer: this.regularizer, embeddingsConstraint: this.constraint }),
+    };
   }
 }

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, invalidType, notSupported } from '../../errors.js';
 import { resolveInitializer, type InitializerSpec } from '../initializers.js';
-import { checkLayerConfig, Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
+import { constraintToKeras, readConstraint, resolveConstraint, type ConstraintIdentifier } from '../constraints.js';
+import { readRegularizer, regularizerToKeras, resolveRegularizer, type RegularizerIdentifier } from '../regularizers.js';
+import { checkLayerConfig, Layer, setFields, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { sizeOf, type Shape } from '../shape.js';
 import { readTensor } from '../tensor-io.js';
 import { initializerToKeras, type Json, type KerasConfigReader } from '../keras-config.js';
@@ -18,12 +20,16 @@ export interface LayerNormalizationConfig {
   scale?: boolean;
   betaInitializer?: InitializerSpec;
   gammaInitializer?: InitializerSpec;
+  betaRegularizer?: RegularizerIdentifier | null;
+  gammaRegularizer?: RegularizerIdentifier | null;
+  betaConstraint?: ConstraintIdentifier | null;
+  gammaConstraint?: ConstraintIdentifier | null;
   name?: string;
 }
 
-const KEYS = ['axis', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'name'];
+const KEYS = ['axis', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'betaRegularizer', 'gammaRegularizer', 'betaConstraint', 'gammaConstraint', 'name'];
 /** Keras options weft does not implement for this layer: refused by name, never dropped. */
-const NOT_YET = ['betaRegularizer', 'gammaRegularizer', 'betaConstraint', 'gammaConstraint', 'rmsScaling'];
+const NOT_YET = ['rmsScaling'];
 
 function checkConfig(config: LayerNormalizationConfig): LayerNormalizationConfig {
   if (config !== null && typeof config === 'object') {
@@ -63,11 +69,12 @@ export class LayerNormalization extends Layer {
   static override readonly className = 'LayerNormalization';
 
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
-    r.noneOf(['beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'], 'weft has no regularizers or constraints for LayerNormalization');
     r.mustBe('rms_scaling', [false], 'weft has no rms_scaling (deprecated in Keras 3: use RMSNormalization)');
     return {
       name: r.name, axis: r.value('axis', -1), epsilon: r.value('epsilon', 1e-3), center: r.value('center', true), scale: r.value('scale', true),
       betaInitializer: r.initializer('beta_initializer', 'zeros'), gammaInitializer: r.initializer('gamma_initializer', 'ones'),
+      betaRegularizer: readRegularizer(r, 'beta_regularizer'), gammaRegularizer: readRegularizer(r, 'gamma_regularizer'),
+      betaConstraint: readConstraint(r, 'beta_constraint'), gammaConstraint: readConstraint(r, 'gamma_constraint'),
     };
   }
 
@@ -75,7 +82,8 @@ export class LayerNormalization extends Layer {
     return {
       axis: c.axis ?? -1, epsilon: c.epsilon ?? 1e-3, center: c.center ?? true, scale: c.scale ?? true,
       beta_initializer: initializerToKeras(c.betaInitializer ?? 'zeros'), gamma_initializer: initializerToKeras(c.gammaInitializer ?? 'ones'),
-      beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null,
+      beta_regularizer: regularizerToKeras(c.betaRegularizer), gamma_regularizer: regularizerToKeras(c.gammaRegularizer),
+      beta_constraint: constraintToKeras(c.betaConstraint), gamma_constraint: constraintToKeras(c.gammaConstraint),
       name: c.name, trainable: true,
     };
   }
@@ -85,6 +93,8 @@ export class LayerNormalization extends Layer {
   readonly scale: boolean;
   private readonly betaInit: ReturnType<typeof resolveInitializer>;
   private readonly gammaInit: ReturnType<typeof resolveInitializer>;
+  private readonly regularizers: { beta: ReturnType<typeof resolveRegularizer>; gamma: ReturnType<typeof resolveRegularizer> };
+  private readonly constraints: { beta: ReturnType<typeof resolveConstraint>; gamma: ReturnType<typeof resolveConstraint> };
   private plan: Plan | null = null;
 
   constructor(config: LayerNormalizationConfig = {}) {
@@ -98,6 +108,8 @@ export class LayerNormalization extends Layer {
     this.scale = checkBoolean('scale', config.scale, true);
     this.betaInit = resolveInitializer('betaInitializer', config.betaInitializer ?? 'zeros');
     this.gammaInit = resolveInitializer('gammaInitializer', config.gammaInitializer ?? 'ones');
+    this.regularizers = { beta: resolveRegularizer('betaRegularizer', config.betaRegularizer), gamma: resolveRegularizer('gammaRegularizer', config.gammaRegularizer) };
+    this.constraints = { beta: resolveConstraint('betaConstraint', config.betaConstraint), gamma: resolveConstraint('gammaConstraint', config.gammaConstraint) };
   }
 
   protected build([shape]: readonly Shape[]): ParamSpec[] {
@@ -108,8 +120,8 @@ export class LayerNormalization extends Layer {
     const perm = trailing ? null : [...Array.from({ length: rank }, (_, i) => i).filter((i) => !axes.includes(i)), ...axes];
     this.plan = { perm, inverse: perm && inversePermutation(perm), size: sizeOf(paramShape), paramShape };
     const params: ParamSpec[] = [];
-    if (this.scale) params.push({ name: 'gamma', shape: paramShape, initializer: this.gammaInit });
-    if (this.center) params.push({ name: 'beta', shape: paramShape, initializer: this.betaInit });
+    if (this.scale) params.push({ name: 'gamma', shape: paramShape, initializer: this.gammaInit, regularizer: this.regularizers.gamma, constraint: this.constraints.gamma });
+    if (this.center) params.push({ name: 'beta', shape: paramShape, initializer: this.betaInit, regularizer: this.regularizers.beta, constraint: this.constraints.beta });
     return params;
   }
 
@@ -170,6 +182,9 @@ export class LayerNormalization extends Layer {
     return {
       name: this.name, axis: this.axis, epsilon: this.epsilon, center: this.center, scale: this.scale,
       betaInitializer: this.betaInit, gammaInitializer: this.gammaInit,
+      ...setFields({
+        betaRegularizer: this.regularizers.beta, gammaRegularizer: this.regularizers.gamma, betaConstraint: this.constraints.beta, gammaConstraint: this.constraints.gamma,
+      }),
     };
   }
 }

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidType, notSupported, ShapeError } from '../../errors.js';
+import { invalidType, ShapeError } from '../../errors.js';
+import { constraintToKeras, readConstraint, resolveConstraint, type ConstraintIdentifier } from '../constraints.js';
+import { readRegularizer, regularizerToKeras, resolveRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { resolveInitializer, type InitializerConfig, type InitializerSpec } from '../initializers.js';
-import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
+import { checkLayerConfig, Layer, setFields, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { formatShape, sizeOf, type Shape } from '../shape.js';
 import { initializerToKeras, type Json, type KerasConfigReader } from '../keras-config.js';
 
@@ -10,20 +12,15 @@ export interface PReLUConfig {
   alphaInitializer?: InitializerSpec;
   /** Axes (1-based, the batch axis is 0) along which one alpha is shared, e.g. [1, 2] for images. */
   sharedAxes?: number | number[] | null;
+  alphaRegularizer?: RegularizerIdentifier | null;
+  alphaConstraint?: ConstraintIdentifier | null;
   name?: string;
 }
 
-const PRELU_KEYS = ['alphaInitializer', 'sharedAxes', 'name'];
+const PRELU_KEYS = ['alphaInitializer', 'sharedAxes', 'alphaRegularizer', 'alphaConstraint', 'name'];
 
-const NOT_YET = ['alphaRegularizer', 'alphaConstraint'];
-
-/** The config's keys; Keras's alphaRegularizer and alphaConstraint are refused by name unless null. */
 function checkConfig(config: unknown): PReLUConfig {
-  for (const key of NOT_YET) {
-    const v = (config as Record<string, unknown> | null | undefined)?.[key];
-    if (v !== undefined && v !== null) throw notSupported('PReLU', key, v);
-  }
-  return checkLayerConfig<PReLUConfig>('PReLU', config, [...PRELU_KEYS, ...NOT_YET]);
+  return checkLayerConfig<PReLUConfig>('PReLU', config, PRELU_KEYS);
 }
 
 /**
@@ -34,20 +31,24 @@ export class PReLU extends Layer {
   static override readonly className = 'PReLU';
 
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
-    r.noneOf(['alpha_regularizer', 'alpha_constraint'], 'weft has no regularizers or constraints on PReLU');
-    return { name: r.name, alphaInitializer: r.initializer('alpha_initializer', 'zeros'), sharedAxes: r.value('shared_axes', null) };
+    return {
+      name: r.name, alphaInitializer: r.initializer('alpha_initializer', 'zeros'), sharedAxes: r.value('shared_axes', null),
+      alphaRegularizer: readRegularizer(r, 'alpha_regularizer'), alphaConstraint: readConstraint(r, 'alpha_constraint'),
+    };
   }
 
   static override toKeras(c: Record<string, unknown>): Json {
     const shared = c.sharedAxes ?? null;
     return {
-      alpha_initializer: initializerToKeras(c.alphaInitializer ?? 'zeros'), alpha_regularizer: null, alpha_constraint: null,
+      alpha_initializer: initializerToKeras(c.alphaInitializer ?? 'zeros'), alpha_regularizer: regularizerToKeras(c.alphaRegularizer), alpha_constraint: constraintToKeras(c.alphaConstraint),
       shared_axes: typeof shared === 'number' ? [shared] : shared, name: c.name, trainable: true,
     };
   }
 
   readonly sharedAxes: number[] | null;
   private readonly init: InitializerConfig;
+  private readonly regularizer: ReturnType<typeof resolveRegularizer>;
+  private readonly constraint: ReturnType<typeof resolveConstraint>;
   /** Set by build: whether alpha spans the input's trailing axes, as wasm's Prelu kernel needs. */
   private trailingAlpha = false;
 
@@ -60,6 +61,8 @@ export class PReLU extends Layer {
     }
     this.sharedAxes = list === null ? null : [...list];
     this.init = resolveInitializer('alphaInitializer', config.alphaInitializer ?? 'zeros');
+    this.regularizer = resolveRegularizer('alphaRegularizer', config.alphaRegularizer);
+    this.constraint = resolveConstraint('alphaConstraint', config.alphaConstraint);
   }
 
   protected build([shape]: readonly Shape[]): ParamSpec[] {
@@ -74,7 +77,7 @@ export class PReLU extends Layer {
     const dims = alphaShape as number[];
     const first = dims.findIndex((d) => d !== 1);
     this.trailingAlpha = first === -1 || dims.slice(first).every((d, i) => d === shape[first + 1 + i]);
-    return [{ name: 'alpha', shape: dims, initializer: this.init }];
+    return [{ name: 'alpha', shape: dims, initializer: this.init, regularizer: this.regularizer, constraint: this.constraint }];
   }
 
   computeOutputShape([shape]: readonly Shape[]): Shape {
@@ -107,6 +110,6 @@ export class PReLU extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { name: this.name, alphaInitializer: this.init, sharedAxes: this.sharedAxes };
+    return { name: this.name, alphaInitializer: this.init, sharedAxes: this.sharedAxes, ...setFields({ alphaRegularizer: this.regularizer, alphaConstraint: this.constraint }) };
   }
 }
