@@ -210,7 +210,9 @@ export class Model extends GraphModel {
     this.compile({
       optimizer: optimizerFromSpec({ className: config.optimizer_config.class_name, config: config.optimizer_config.config }),
       loss: config.loss, metrics: config.metrics,
-    });
+      ...(config.loss_weights === undefined ? {} : { lossWeights: config.loss_weights }),
+      ...(config.weighted_metrics === undefined ? {} : { weightedMetrics: config.weighted_metrics }),
+    } as CompileArgs);
     const state = this.state as TrainingState;
     if (slots.length !== state.slots.length) throw invalidArgument('optimizer weights', `${state.slots.length} slots`, slots.length);
     slots.forEach((s, i) => state.slots[i].set(s));

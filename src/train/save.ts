@@ -52,10 +52,14 @@ export interface ModelJSON {
 
 /** compile()'s arguments as tfjs-layers stores them. */
 export interface TrainingConfig {
-  /** The loss's name, or a configured loss's spec {name, config}. */
-  loss: string | LossSpec;
-  /** Each metric's name, or a configured metric's spec. */
-  metrics: (string | MetricSpec)[];
+  /** The loss's name, or a configured loss's spec {name, config}; several outputs: one per output name. */
+  loss: string | LossSpec | Record<string, string | LossSpec>;
+  /** Each metric's name, or a configured metric's spec; several outputs: a list per output name. */
+  metrics: (string | MetricSpec)[] | Record<string, (string | MetricSpec)[]>;
+  /** Several outputs' loss weights (absent when all are 1), by output name, or a list for one output. */
+  loss_weights?: number[] | Record<string, number>;
+  /** Metrics weighted by the sample weights, in the form of `metrics`. */
+  weighted_metrics?: (string | MetricSpec)[] | Record<string, (string | MetricSpec)[]>;
   /** The optimizer's getConfig(): numbers and booleans, a learning-rate schedule as {className, config}. */
   optimizer_config: { class_name: string; config: Record<string, OptimizerConfigValue> };
 }
@@ -478,10 +482,11 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 function weftCheckpoint(path: string, mj: Record<string, unknown>, byName: Map<string, StoredWeight>, paramCount: number): TrainingSnapshot {
   const config = mj.trainingConfig as TrainingConfig | undefined;
   const isObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const metricList = (v: unknown): boolean => Array.isArray(v) && v.every((m) => typeof m === 'string' || isObject(m));
   const checks: [string, unknown, string, boolean][] = [
     ['trainingConfig', config, '{loss, metrics, optimizer_config} (a weft checkpoint has one beside weftTrainingState)', isObject(config)],
     ['trainingConfig.loss', config?.loss, 'a loss name or spec {name, config}', typeof config?.loss === 'string' || isObject(config?.loss)],
-    ['trainingConfig.metrics', config?.metrics, 'an array of metric names or specs', Array.isArray(config?.metrics) && config.metrics.every((m) => typeof m === 'string' || isObject(m))],
+    ['trainingConfig.metrics', config?.metrics, 'an array of metric names or specs (an object of them by output name for several outputs)', metricList(config?.metrics) || (isObject(config?.metrics) && Object.values(config?.metrics as object).every(metricList))],
     ['trainingConfig.optimizer_config', config?.optimizer_config, 'an object {class_name, config}', isObject(config?.optimizer_config)],
     ['trainingConfig.optimizer_config.class_name', config?.optimizer_config?.class_name, 'an optimizer name', typeof config?.optimizer_config?.class_name === 'string'],
     ['trainingConfig.optimizer_config.config', config?.optimizer_config?.config, 'an object of its settings', isObject(config?.optimizer_config?.config)],
