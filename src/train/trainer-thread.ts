@@ -3,6 +3,7 @@
  * buffer, exposed through Comlink. It runs the coordinator (fit loop, reduction, optimizer step)
  * and owns the Piscina pool, so none of that runs on the host's event loop.
  */
+import { importUserModules } from '../graph/custom/register.js';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
@@ -75,10 +76,12 @@ function forwarder(m: Model, params: Float32Array, hooks: readonly Hook[], host:
 }
 
 const api: TrainerThreadApi = {
-  init({ spec, params, compile, priority }: { spec: weft.ModelSpec; params: Float32Array; compile: WireCompileArgs | null; priority: number }) {
+  async init({ spec, params, compile, priority }: { spec: weft.ModelSpec; params: Float32Array; compile: WireCompileArgs | null; priority: number }) {
     // On Linux a nice value is per thread: this sets the trainer thread's, and the pool's threads,
     // started from here later, inherit it. Elsewhere it would be the whole process's: skipped.
     if (priority !== 0 && process.platform === 'linux') setPriority(priority);
+    // The user's layer classes the spec names, imported here as the pool's workers import them.
+    await importUserModules(spec, [], []);
     const m = weft.modelFromJSON(spec, 0);
     m.adoptParams(params, false);
     if (compile !== null) {

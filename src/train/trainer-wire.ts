@@ -115,7 +115,7 @@ export interface WireResult {
 
 /** What the trainer thread exposes. */
 export interface TrainerThreadApi {
-  init(init: { spec: ModelSpec; params: Float32Array; compile: WireCompileArgs | null; priority: number }): void;
+  init(init: { spec: ModelSpec; params: Float32Array; compile: WireCompileArgs | null; priority: number }): Promise<void>;
   fit(call: WireFit): Promise<{ epoch: number[]; history: Record<string, number[]>; params: HistoryParams | null }>;
   abort(id: number): void;
   /** model.save in the thread, which holds the optimizer state a checkpoint records. */

@@ -1,0 +1,37 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import * as weft from '../../src/index.js';
+import type { Layer } from '../../src/graph/layer.js';
+import { trainer, type Trainer } from '../../src/train/trainer.js';
+import { bitwiseEqual, classification } from '../parallel/helpers.js';
+
+const fixture = (name: string): URL => new URL(`../fixtures/custom/${name}`, import.meta.url);
+const open: { dispose(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((o) => o.dispose()));
+});
+
+// A weft.trainer's thread rebuilds the model from its spec: it imports the user's layer modules
+// as the pool's workers do, and trains what model.fit trains.
+describe('weft.trainer with a custom layer', () => {
+  it('trains bitwise what model.fit trains', async () => {
+    const ScaledDense = (await weft.registerLayer('ScaledDense', fixture('scaled-dense.mjs'))) as unknown as new (c: Record<string, unknown>) => Layer;
+    const build = () => {
+      const inputs = weft.input({ shape: [20] });
+      const h = new ScaledDense({ units: 8, scale: 0.5 }).apply(inputs);
+      const m = weft.model({ inputs, outputs: weft.layers.dense({ units: 5, activation: 'softmax' }).apply(h), seed: 2 });
+      open.push(m);
+      return m;
+    };
+    const compile = { optimizer: 'adam', loss: 'categoricalCrossentropy' };
+    const { x, y } = classification(32);
+    const ref = build();
+    ref.compile(compile);
+    const model = build();
+    const t: Trainer = await trainer(model, compile);
+    open.push(t);
+    const args = { epochs: 2, batchSize: 8, seed: 1, workers: 2, verbose: 0 } as const;
+    await t.fit(x, y, args);
+    await ref.fit(x, y, args);
+    expect(bitwiseEqual(model.params, ref.params)).toBe(true);
+  });
+});
