@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import * as weft from '../../src/index.js';
 import { expectPadded, SEED1_SUMMARY, text } from '../support/keras-summary.js';
 import { weftSeedModel } from '../support/seed-models.js';
+import { onCpu } from '../support/cpu.js';
 
 // The seed models with the names Keras gives their layers in a fresh session, so the summary text
 // is deterministic and comparable with Keras's.
@@ -92,16 +93,6 @@ describe('model.summary() of the seed models', () => {
     }
   });
 });
-
-/** Runs `fn` with tfjs-core's cpu backend active (tfjs-layers' reference), then wasm again. */
-async function onCpu<T>(fn: () => T): Promise<T> {
-  expect(await weft.tf.setBackend('cpu')).toBe(true);
-  try {
-    return fn();
-  } finally {
-    expect(await weft.tf.setBackend('wasm')).toBe(true);
-  }
-}
 
 /**
  * One graph with a shared Dense layer applied to two inputs, built by `lib`: heads on each

@@ -20,6 +20,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as weft from '../../src/index.js';
 import type { ModelJSON } from '../../src/train/save.js';
 import { floatRows } from './random-data.js';
+import { onCpu } from './cpu.js';
 
 const { tf } = weft;
 
@@ -76,16 +77,6 @@ function weftModel(row: LayerRow, seed: number): weft.Model {
 function tfjsModel(row: LayerRow): tfl.LayersModel {
   const inputs = row.inputs.map((s) => tfl.input({ shape: s.shape, dtype: s.dtype ?? 'float32' }));
   return tfl.model({ inputs, outputs: (row.tfjs as NonNullable<LayerRow['tfjs']>)(inputs) });
-}
-
-/** Runs `fn` on tfjs's cpu backend (tfjs-layers' autodiff reference), then back on wasm. */
-async function onCpu<T>(fn: () => T | Promise<T>): Promise<T> {
-  expect(await tf.setBackend('cpu')).toBe(true);
-  try {
-    return await fn();
-  } finally {
-    expect(await tf.setBackend('wasm')).toBe(true);
-  }
 }
 
 const flat = (ts: weft.tf.Tensor[]): number[][] => ts.map((t) => Array.from(t.dataSync()));

@@ -9,6 +9,7 @@ import * as weft from '../../src/index.js';
 import { tf } from '../../src/index.js';
 import { loadModelSpec, saveModel, type ModelJSON } from '../../src/train/save.js';
 import { floatRows, indexRows, rng } from '../support/random-data.js';
+import { onCpu } from '../support/cpu.js';
 
 // Model files as users have them: what tensorflowjs_converter writes from Keras 2 (2.2.4 to
 // 2.15) and Keras 3, in the exact form of public converter output (test/fixtures/keras/*, their
@@ -38,16 +39,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-/** Runs `fn` on tfjs's cpu backend (the reference), then back on wasm. */
-async function onCpu<T>(fn: () => T | Promise<T>): Promise<T> {
-  expect(await tf.setBackend('cpu')).toBe(true);
-  try {
-    return await fn();
-  } finally {
-    expect(await tf.setBackend('wasm')).toBe(true);
-  }
-}
 
 async function readModelJson(dir: string): Promise<ModelJSON & Record<string, unknown>> {
   return JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as ModelJSON & Record<string, unknown>;

@@ -8,6 +8,7 @@ import * as weft from '../../src/index.js';
 import { tf } from '../../src/index.js';
 import type { ModelJSON, WeightSpec } from '../../src/train/save.js';
 import { floatRows, rng } from '../support/random-data.js';
+import { onCpu } from '../support/cpu.js';
 
 // weft.loadModel of a tfjs-layers model saved with includeOptimizer: tfjs-layers trains on
 // tfjs-core's cpu backend (its reference setting), saves as tfjs-node's file handler does, and
@@ -41,16 +42,6 @@ afterEach(async () => {
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-/** Runs `fn` with the cpu backend active, then makes wasm active again. */
-async function onCpu<T>(fn: () => T | Promise<T>): Promise<T> {
-  expect(await tf.setBackend('cpu')).toBe(true);
-  try {
-    return await fn();
-  } finally {
-    expect(await tf.setBackend('wasm')).toBe(true);
-  }
-}
 
 /** Input(6) -> Dense(5, tanh) -> Dense(3, softmax), layers named after `prefix`, seeded kernels. */
 function tflModel(prefix: string): tfl.LayersModel {

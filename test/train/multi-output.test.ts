@@ -13,20 +13,12 @@ import * as weft from '../../src/index.js';
 import { tf } from '../../src/index.js';
 import { floatRows, indexRows } from '../support/random-data.js';
 import { maxRelativeDiff } from '../parallel/helpers.js';
+import { onCpu } from '../support/cpu.js';
 
 const models: weft.Model[] = [];
 afterEach(async () => {
   await Promise.all(models.splice(0).map((m) => m.dispose()));
 });
-
-async function onCpu<T>(fn: () => T | Promise<T>): Promise<T> {
-  expect(await tf.setBackend('cpu')).toBe(true);
-  try {
-    return await fn();
-  } finally {
-    expect(await tf.setBackend('wasm')).toBe(true);
-  }
-}
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
 const LAYERS = ['trunk', 'cls', 'reg'];

@@ -14,6 +14,7 @@ import * as weft from '../../src/index.js';
 import { tf } from '../../src/index.js';
 import type { ModelJSON, WeightSpec } from '../../src/train/save.js';
 import { floatRows } from '../support/random-data.js';
+import { onCpu } from '../support/cpu.js';
 
 const ROWS = 8;
 const x = floatRows(ROWS, 6, 11);
@@ -29,15 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-async function onCpu<T>(fn: () => Promise<T>): Promise<T> {
-  expect(await tf.setBackend('cpu')).toBe(true);
-  try {
-    return await fn();
-  } finally {
-    expect(await tf.setBackend('wasm')).toBe(true);
-  }
-}
 
 /** Input(6) -> Dense(4, tanh) -> Dense(3), seeded, trained `steps` full batches with mse, saved with includeOptimizer. */
 async function tfjsCheckpoint(optimizer: tf.Optimizer, steps: number): Promise<{ dir: string; tflm: tfl.LayersModel }> {

@@ -6,6 +6,7 @@ import * as weft from '../../src/index.js';
 import { tf } from '../../src/index.js';
 import { floatRows, indexRows, rng } from '../support/random-data.js';
 import { tflSeedModel, weftSeedModel, type SeedIndex } from '../support/seed-models.js';
+import { onCpu } from '../support/cpu.js';
 
 // The reference: the same architectures in @tensorflow/tfjs-layers, run on tfjs-core's cpu
 // backend with weft's weights copied in. weft itself must run with wasm active (its step reads
@@ -22,16 +23,6 @@ function oneHotRows(rows: number, seed: number): number[][] {
     row[Math.floor(r() * CLASSES)] = 1;
     return row;
   });
-}
-
-/** Runs `fn` with the cpu backend active, then makes wasm active again. */
-async function onCpu<T>(fn: () => T | Promise<T>): Promise<T> {
-  expect(await tf.setBackend('cpu')).toBe(true);
-  try {
-    return await fn();
-  } finally {
-    expect(await tf.setBackend('wasm')).toBe(true);
-  }
 }
 
 interface Case {

@@ -18,6 +18,7 @@ import type { ModelJSON } from '../../src/train/save.js';
 import { TrainingState } from '../../src/train/training-state.js';
 import { floatRows } from '../support/random-data.js';
 import { classification, maxRelativeDiff } from '../parallel/helpers.js';
+import { onCpu } from '../support/cpu.js';
 
 let root: string;
 beforeAll(async () => {
@@ -26,15 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-async function onCpu<T>(fn: () => T | Promise<T>): Promise<T> {
-  expect(await tf.setBackend('cpu')).toBe(true);
-  try {
-    return await fn();
-  } finally {
-    expect(await tf.setBackend('wasm')).toBe(true);
-  }
-}
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
 const flat = (ts: tf.Tensor[]): number[][] => ts.map((t) => Array.from(t.dataSync()));
