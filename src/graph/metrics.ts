@@ -4,16 +4,17 @@
  * name, as Keras 3 and tfjs spell them, or configured (`metrics.topKCategoricalAccuracy({k: 3})`)
  * with a JSON-safe spec getMetric also takes, as losses are.
  *
- * Not here: precision, recall and AUC. They are ratios of counts over the whole epoch
- * (TP / (TP + FP)), not means of per-example values, so they need several sums per metric in the
- * stats slot and a final combination by the loop; see the note in the report of issue 11.
+ * Precision, recall and AUC are ratios of counts over the whole epoch (TP / (TP + FP)), not
+ * means of per-example values: their sums are several columns (`width`: the counts) and the loop
+ * combines the epoch's totals with `result`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, invalidType, unknownName } from '../errors.js';
 import { lossDefinition, resolveOptions, type Loss, type LossName, type OptionValues } from './losses.js';
 import { customMetric } from './custom/objectives.js';
 
-type Sum = (p: tf.Tensor, y: tf.Tensor, config: OptionValues) => tf.Scalar;
+/** A scalar, or for a metric of several stats columns a 1-D tensor of `width` sums. */
+type Sum = (p: tf.Tensor, y: tf.Tensor, config: OptionValues) => tf.Tensor;
 
 interface MetricDefinition {
   /** Keras's class, for messages. */
@@ -24,6 +25,12 @@ interface MetricDefinition {
   /** Which targets it reads: class indices (a sparse loss's), or rows like the output. */
   readonly sparse: boolean;
   readonly sum: Sum;
+  /** How many stats columns it takes (default 1). */
+  readonly width?: (config: OptionValues) => number;
+  /** Its value from the summed columns (default: the one sum over the example count). */
+  readonly result?: (totals: Float64Array, examples: number, config: OptionValues) => number;
+  /** Reads its options (default resolveOptions against `defaults`). */
+  readonly resolve?: (options: unknown) => OptionValues;
 }
 
 const count = (matches: tf.Tensor): tf.Scalar => tf.sum(tf.cast(matches, 'float32'));
@@ -48,6 +55,112 @@ function fromLoss(name: LossName, kerasName: string, sign = 1): MetricDefinition
     sum: (p, y, c) => (sign === 1 ? tf.sum(def.value(p, y, c)) : tf.neg(tf.sum(def.value(p, y, c))) as tf.Scalar),
   };
 }
+
+/** Keras's divide_no_nan. */
+const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+
+/** Targets as Keras's confusion counts read them (cast to bool: nonzero is positive) and predictions, flattened. */
+function flatPair(p: tf.Tensor, y: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  return [tf.reshape(p, [-1]), tf.cast(tf.notEqual(tf.reshape(y, [-1]), 0), 'float32')];
+}
+
+/** Keras's AUC thresholds: linearly spaced on (0, 1), with −ε and 1 + ε at the ends. */
+export function aucThresholds(numThresholds: number): number[] {
+  const eps = 1e-7;
+  const inner = Array.from({ length: numThresholds - 2 }, (_, i) => (i + 1) / (numThresholds - 1));
+  return [0 - eps, ...inner, 1 + eps];
+}
+
+/** [TP, FP, FN] at one threshold (prediction > threshold is positive). */
+const thresholdCounts: Sum = (p, y, c) => {
+  const [pf, yf] = flatPair(p, y);
+  const pos = tf.cast(tf.greater(pf, c.thresholds as number), 'float32');
+  const neg = tf.sub(1, pos);
+  const tp = tf.sum(tf.mul(yf, pos));
+  const fp = tf.sum(tf.mul(tf.sub(1, yf), pos));
+  const fn = tf.sum(tf.mul(yf, neg));
+  return tf.stack([tp, fp, fn]);
+};
+
+/** [TP(T), FP(T), TN(T), FN(T)] at each of Keras's numThresholds thresholds. */
+const aucCounts: Sum = (p, y, c) => {
+  const [pf, yf] = flatPair(p, y);
+  const th = tf.tensor1d(aucThresholds(c.numThresholds as number), 'float32');
+  const pos = tf.cast(tf.greater(tf.reshape(pf, [-1, 1]), tf.reshape(th, [1, -1])), 'float32');
+  const neg = tf.sub(1, pos);
+  const yc = tf.reshape(yf, [-1, 1]);
+  const nc = tf.sub(1, yc);
+  return tf.concat([tf.sum(tf.mul(yc, pos), 0), tf.sum(tf.mul(nc, pos), 0), tf.sum(tf.mul(nc, neg), 0), tf.sum(tf.mul(yc, neg), 0)]);
+};
+
+/** Keras's AUC.result from the summed counts, in float64: ROC or PR, 'interpolation' summation. */
+export function aucFromCounts(totals: Float64Array, numThresholds: number, curve: 'ROC' | 'PR'): number {
+  const n = numThresholds;
+  const tp = totals.subarray(0, n), fp = totals.subarray(n, 2 * n), tn = totals.subarray(2 * n, 3 * n), fn = totals.subarray(3 * n, 4 * n);
+  let auc = 0;
+  if (curve === 'PR') {
+    // Keras's interpolate_pr_auc (Davis & Goadrich 2006).
+    for (let i = 0; i < n - 1; i++) {
+      const dtp = tp[i] - tp[i + 1];
+      const p0 = tp[i] + fp[i], p1 = tp[i + 1] + fp[i + 1];
+      const slope = ratio(dtp, Math.max(p0 - p1, 0));
+      const intercept = tp[i + 1] - slope * p1;
+      const safeRatio = p0 > 0 && p1 > 0 ? ratio(p0, Math.max(p1, 0)) : 1;
+      auc += ratio(slope * (dtp + intercept * Math.log(safeRatio)), Math.max(tp[i + 1] + fn[i + 1], 0));
+    }
+    return auc;
+  }
+  for (let i = 0; i < n - 1; i++) {
+    const x0 = ratio(fp[i], fp[i] + tn[i]), x1 = ratio(fp[i + 1], fp[i + 1] + tn[i + 1]);
+    const y0 = ratio(tp[i], tp[i] + fn[i]), y1 = ratio(tp[i + 1], tp[i + 1] + fn[i + 1]);
+    auc += (x0 - x1) * ((y0 + y1) / 2);
+  }
+  return auc;
+}
+
+function optionObject(className: string, options: unknown, known: readonly string[]): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidType('options', `an options object {${known.join(', ')}}`, options);
+  }
+  const unknown = Object.keys(options).filter((k) => !known.includes(k));
+  if (unknown.length > 0) throw new RangeError(`${className} got unknown option(s) ${unknown.join(', ')}; it takes ${known.join(', ')}`);
+  return options as Record<string, unknown>;
+}
+
+const resolveThreshold = (className: string) => (options: unknown): OptionValues => {
+  const o = optionObject(className, options, ['thresholds']);
+  const t = o.thresholds ?? 0.5;
+  if (typeof t !== 'number' || !(t >= 0 && t <= 1)) throw invalidArgument('thresholds', 'one number in [0, 1] (a list of thresholds is not supported)', t);
+  return { thresholds: t };
+};
+
+const resolveAuc = (options: unknown): OptionValues => {
+  const o = optionObject('AUC', options, ['numThresholds', 'curve']);
+  const n = o.numThresholds ?? 200;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 2) throw invalidArgument('numThresholds', 'an integer > 1', n);
+  const curve = o.curve ?? 'ROC';
+  if (curve !== 'ROC' && curve !== 'PR') throw invalidArgument('curve', "'ROC' or 'PR'", curve);
+  return { numThresholds: n, curve } as unknown as OptionValues;
+};
+
+const confusion = {
+  precision: {
+    className: 'Precision', kerasName: 'precision', defaults: { thresholds: 0.5 }, sparse: false,
+    sum: thresholdCounts, width: () => 3, resolve: resolveThreshold('Precision'),
+    result: (t: Float64Array) => ratio(t[0], t[0] + t[1]),
+  },
+  recall: {
+    className: 'Recall', kerasName: 'recall', defaults: { thresholds: 0.5 }, sparse: false,
+    sum: thresholdCounts, width: () => 3, resolve: resolveThreshold('Recall'),
+    result: (t: Float64Array) => ratio(t[0], t[0] + t[2]),
+  },
+  auc: {
+    className: 'AUC', kerasName: 'auc', defaults: { numThresholds: 200, curve: 'ROC' } as unknown as OptionValues, sparse: false,
+    sum: aucCounts, width: (c: OptionValues) => 4 * (c.numThresholds as number), resolve: resolveAuc,
+    result: (t: Float64Array, _e: number, c: OptionValues) => aucFromCounts(t, c.numThresholds as number, c.curve as unknown as 'ROC' | 'PR'),
+  },
+} satisfies Record<string, MetricDefinition>;
 
 const DEFINITIONS = {
   categoricalAccuracy: {
@@ -88,6 +201,7 @@ const DEFINITIONS = {
   categoricalCrossentropy: fromLoss('categoricalCrossentropy', 'categorical_crossentropy'),
   sparseCategoricalCrossentropy: fromLoss('sparseCategoricalCrossentropy', 'sparse_categorical_crossentropy'),
   binaryCrossentropy: fromLoss('binaryCrossentropy', 'binary_crossentropy'),
+  ...confusion,
 } satisfies Record<string, MetricDefinition>;
 
 export type MetricName = keyof typeof DEFINITIONS;
@@ -136,7 +250,12 @@ export interface Metric {
   /** The key in logs and History: the name the user wrote ('acc', 'accuracy', 'mse'), or a configured metric's name. */
   readonly key: string;
   readonly spec: MetricSpec;
-  sum(yPred: tf.Tensor, yTrue: tf.Tensor): tf.Scalar;
+  /** The batch's sums: a scalar, or a 1-D tensor of `width` sums (precision's counts). */
+  sum(yPred: tf.Tensor, yTrue: tf.Tensor): tf.Tensor;
+  /** How many stats columns the sums take (default 1). */
+  readonly width?: number;
+  /** The value from the columns summed over the epoch (default: the sum over `examples`). */
+  result?(totals: Float64Array, examples: number): number;
   /** The spec: JSON.stringify(metric) writes what getMetric reads back. */
   toJSON(): MetricSpec;
 }
@@ -144,7 +263,11 @@ export interface Metric {
 function makeMetric(name: MetricName, key: string, config: OptionValues): Metric {
   const def: MetricDefinition = DEFINITIONS[name];
   const spec: MetricSpec = Object.freeze({ name, key, config: Object.freeze({ ...config }) });
-  return Object.freeze({ name, key, spec, sum: (p: tf.Tensor, y: tf.Tensor) => def.sum(p, y, spec.config), toJSON: () => spec });
+  const sum = (p: tf.Tensor, y: tf.Tensor) => def.sum(p, y, spec.config);
+  if (def.result === undefined) return Object.freeze({ name, key, spec, sum, toJSON: () => spec });
+  const result = def.result;
+  const width = def.width?.(spec.config) ?? 1;
+  return Object.freeze({ name, key, spec, sum, width, result: (t: Float64Array, e: number) => result(t, e, spec.config), toJSON: () => spec });
 }
 
 function resolveName(name: string): MetricName | undefined {
@@ -196,7 +319,21 @@ export function getMetric(identifier: unknown, loss: Loss, outputUnits: number):
   const def: MetricDefinition = DEFINITIONS[name];
   const key = spec.key ?? def.kerasName;
   if (typeof key !== 'string' || key === '') throw invalidType('name', 'a non-empty string', key);
-  return checkTargets(makeMetric(name, key, resolveOptions(def.className, def.defaults, spec.config ?? {})), loss);
+  const config = def.resolve !== undefined ? def.resolve(spec.config ?? {}) : resolveOptions(def.className, def.defaults, spec.config ?? {});
+  return checkTargets(makeMetric(name, key, config), loss);
+}
+
+/**
+ * How many stats columns a metric's sums take, from the Metric or from its spec (what the
+ * coordinator holds): precision and recall 3 (TP, FP, FN), AUC 4 per threshold, others 1.
+ */
+export function metricWidth(metric: unknown): number {
+  const m = metric as Partial<Metric> & Partial<MetricSpec>;
+  if (typeof m.width === 'number') return m.width;
+  if (typeof m.name !== 'string' || m.module !== undefined) return 1;
+  const name = resolveName(m.name);
+  const def: MetricDefinition | undefined = name === undefined ? undefined : DEFINITIONS[name];
+  return def?.width === undefined ? 1 : def.width(def.resolve?.(m.config ?? {}) ?? m.config ?? def.defaults);
 }
 
 /** Whether `name` is a built-in metric in one of its spellings (a custom metric may not take it). */
@@ -229,7 +366,8 @@ export interface CrossentropyMetricOptions extends MetricOptions {
 /** A configured metric, not yet checked against a loss (compile does that). */
 const factory = <O extends MetricOptions>(name: MetricName) => (options?: O): Metric => {
   const def: MetricDefinition = DEFINITIONS[name];
-  const config = resolveOptions(def.className, def.defaults, options, ['name']);
+  const { name: _name, ...rest } = (options ?? {}) as O;
+  const config = def.resolve !== undefined ? def.resolve(options === undefined ? undefined : rest) : resolveOptions(def.className, def.defaults, options, ['name']);
   const key = options?.name ?? def.kerasName;
   if (typeof key !== 'string' || key === '') throw invalidType('name', 'a non-empty string', key);
   return makeMetric(name, key, config);
@@ -260,4 +398,7 @@ export const metrics = {
   categoricalCrossentropy: factory<CrossentropyMetricOptions>('categoricalCrossentropy'),
   sparseCategoricalCrossentropy: factory<MetricOptions & { fromLogits?: boolean }>('sparseCategoricalCrossentropy'),
   binaryCrossentropy: factory<CrossentropyMetricOptions>('binaryCrossentropy'),
+  precision: factory<MetricOptions & { thresholds?: number }>('precision'),
+  recall: factory<MetricOptions & { thresholds?: number }>('recall'),
+  auc: factory<MetricOptions & { numThresholds?: number; curve?: 'ROC' | 'PR' }>('auc'),
 };

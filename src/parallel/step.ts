@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Executor, isLogitsLayer, type ForwardPass, type OutputSeed } from '../graph/executor.js';
 import type { CallContext, Layer } from '../graph/layer.js';
 import type { Head, Loss } from '../graph/losses.js';
-import type { Metric } from '../graph/metrics.js';
+import { metricWidth, type Metric } from '../graph/metrics.js';
 import type { GraphModel } from '../graph/model.js';
 import type { SymbolicTensor } from '../graph/symbolic.js';
 import { readTensor, scoped } from '../graph/tensor-io.js';
@@ -38,23 +38,31 @@ export type StatColumn =
   | { readonly kind: 'loss'; readonly output: number }
   | { readonly kind: 'metric'; readonly output: number; readonly index: number }
   | { readonly kind: 'weighted'; readonly output: number; readonly index: number; readonly over: number }
-  | { readonly kind: 'weights'; readonly output: number };
+  | { readonly kind: 'weights'; readonly output: number }
+  /** A further sum of the metric before it, one of `width` (precision's FP, FN). */
+  | { readonly kind: 'part' };
+
+/** How many stats columns a metric (or its spec) takes: its `width`, else 1. */
+const widthOf = metricWidth;
 
 /**
  * The layout of a stats row, every entry a sum over the block's examples (so shards add up):
  * the total loss Σ_i λ_i Σ w·loss_i; each output's unweighted-by-λ loss when there are several
  * (Keras's `<output>_loss`); every output's metrics, then every output's weighted metrics (Keras
- * 3's CompileMetrics order); last, Σ w of each output with weighted metrics, their divisor.
+ * 3's CompileMetrics order), each `width` columns (its column, then width − 1 'part's); last,
+ * Σ w of each output with weighted metrics, their divisor.
  */
 export function statColumns(outputs: readonly { readonly metrics: readonly unknown[]; readonly weightedMetrics: readonly unknown[] }[]): StatColumn[] {
   const columns: StatColumn[] = [{ kind: 'total' }];
+  const parts = (m: unknown) => { for (let k = 1; k < widthOf(m); k++) columns.push({ kind: 'part' }); };
   if (outputs.length > 1) outputs.forEach((_, output) => columns.push({ kind: 'loss', output }));
-  outputs.forEach((o, output) => o.metrics.forEach((_, index) => columns.push({ kind: 'metric', output, index })));
+  outputs.forEach((o, output) => o.metrics.forEach((m, index) => { columns.push({ kind: 'metric', output, index }); parts(m); }));
   const weightedAt = columns.length;
-  const weighted = outputs.map((o, output) => ({ output, count: o.weightedMetrics.length })).filter((o) => o.count > 0);
-  const sumAt = new Map(weighted.map((o, k) => [o.output, weightedAt + weighted.reduce((n, w) => n + w.count, 0) + k]));
-  for (const { output, count } of weighted) {
-    for (let index = 0; index < count; index++) columns.push({ kind: 'weighted', output, index, over: sumAt.get(output) as number });
+  const weighted = outputs.map((o, output) => ({ output, metrics: o.weightedMetrics })).filter((o) => o.metrics.length > 0);
+  const weightedWidth = weighted.reduce((n, w) => n + w.metrics.reduce((k: number, m) => k + widthOf(m), 0), 0);
+  const sumAt = new Map(weighted.map((o, k) => [o.output, weightedAt + weightedWidth + k]));
+  for (const { output, metrics } of weighted) {
+    metrics.forEach((m, index) => { columns.push({ kind: 'weighted', output, index, over: sumAt.get(output) as number }); parts(m); });
   }
   for (const { output } of weighted) columns.push({ kind: 'weights', output });
   return columns;
@@ -87,7 +95,7 @@ function rowScale(w: tf.Tensor1D | null, lossWeight: number, rank: number): tf.T
  * their weight, each group's sum taken once and scaled. Class weights and 0/1 masks make a
  * few groups; arbitrary weights one per row (slower, still exact as a sum over examples).
  */
-function weightedSum(metric: Metric, p: tf.Tensor, y: tf.Tensor, w: Float32Array | Int32Array | null): tf.Scalar {
+function weightedSum(metric: Metric, p: tf.Tensor, y: tf.Tensor, w: Float32Array | Int32Array | null): tf.Tensor {
   if (w === null) return metric.sum(p, y);
   const groups = new Map<number, number[]>();
   w.forEach((v, r) => {
@@ -96,7 +104,7 @@ function weightedSum(metric: Metric, p: tf.Tensor, y: tf.Tensor, w: Float32Array
     if (rows === undefined) groups.set(v, [r]);
     else rows.push(r);
   });
-  let sum: tf.Scalar = tf.scalar(0);
+  let sum: tf.Tensor = widthOf(metric) === 1 ? tf.scalar(0) : tf.zeros([widthOf(metric)]);
   for (const [v, rows] of groups) {
     const idx = tf.tensor1d(rows, 'int32');
     sum = tf.add(sum, tf.mul(metric.sum(tf.gather(p, idx), tf.gather(y, idx)), v));
@@ -240,8 +248,8 @@ export class StepRunner {
       const pass = this.executor.forward(inputs, weights, this.context(gradOut !== null, batch, key));
       const seeds: OutputSeed[] = [];
       const losses: tf.Scalar[] = [];
-      const plain: tf.Scalar[] = [];
-      const weighted: tf.Scalar[] = [];
+      const plain: tf.Tensor[] = [];
+      const weighted: tf.Tensor[] = [];
       const weightSums: tf.Scalar[] = [];
       this.scoring.forEach((s, i) => {
         const head = this.head(pass, i);
@@ -261,7 +269,8 @@ export class StepRunner {
       });
       const total = losses.reduce((sum, l, i) => tf.add(sum, tf.mul(l, this.scoring[i].weight)) as tf.Scalar, tf.scalar(0));
       const sums = [total, ...(losses.length > 1 ? losses : []), ...plain, ...weighted, ...weightSums];
-      const stats = Float64Array.from(readTensor(tf.stack(sums)));
+      // A metric of width > 1 gives a 1-D tensor of its sums: each joins the row flat.
+      const stats = Float64Array.from(readTensor(tf.concat(sums.map((t) => tf.reshape(t, [-1])))));
       if (gradOut !== null) {
         this.executor.backward(pass, seeds, gradOut);
         this.timing.exportMs = this.executor.exportMs;

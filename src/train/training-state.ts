@@ -154,6 +154,9 @@ export class TrainingState implements OptimizerHandle {
 export interface LogColumn {
   readonly key: string | null;
   readonly over: number | null;
+  /** A metric of several columns (precision's counts): how many, and its value from their totals and the example count (or Σ w). */
+  readonly width?: number;
+  readonly result?: (totals: Float64Array, examples: number) => number;
 }
 
 /**
@@ -178,21 +181,31 @@ export function logColumns(scoring: readonly Scoring[], names: readonly string[]
       case 'metric': {
         const key = unique(prefix(c.output) + scoring[c.output].metrics[c.index].key);
         plainKeys.add(key);
-        return { key, over: null };
+        return { key, over: null, ...combined(scoring[c.output].metrics[c.index]) };
       }
       case 'weighted': {
         const name = prefix(c.output) + scoring[c.output].weightedMetrics[c.index].key;
         const key = plainKeys.has(name) ? unique(`${prefix(c.output)}weighted_${scoring[c.output].weightedMetrics[c.index].key}`) : unique(name);
-        return { key, over: c.over };
+        return { key, over: c.over, ...combined(scoring[c.output].weightedMetrics[c.index]) };
       }
-      case 'weights': return { key: null, over: null };
+      case 'weights':
+      case 'part': return { key: null, over: null };
     }
   });
 }
 
-/** The logged means of a stats row over `count` examples, in column order (divisor-only columns left out). */
+/** A metric's width and result, where it combines its columns itself. */
+const combined = (m: Metric): Pick<LogColumn, 'width' | 'result'> =>
+  m.result === undefined ? {} : { width: m.width ?? 1, result: (t, e) => (m.result as NonNullable<Metric['result']>)(t, e) };
+
+/** The logged values of a stats row over `count` examples, in column order (divisor-only columns left out): means, or a metric's result. */
 export function logMeans(columns: readonly LogColumn[], sums: Float64Array, count: number): number[] {
   // A weighted mean over weights that sum to 0 is 0, as Keras's Mean (divide_no_nan).
   const mean = (sum: number, over: number) => (over === 0 ? 0 : sum / over);
-  return columns.flatMap((c, i) => (c.key === null ? [] : [c.over === null ? sums[i] / count : mean(sums[i], sums[c.over])]));
+  return columns.flatMap((c, i) => {
+    if (c.key === null) return [];
+    const examples = c.over === null ? count : sums[c.over];
+    if (c.result !== undefined) return [c.result(sums.subarray(i, i + (c.width ?? 1)), examples)];
+    return [c.over === null ? sums[i] / count : mean(sums[i], sums[c.over])];
+  });
 }

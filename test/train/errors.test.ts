@@ -75,7 +75,7 @@ describe('build-time errors name the layer or argument, the expected and the rec
     expect(() => m.compile({ optimizer: 'adam', loss: 'crossentropy' })).toThrow(RangeError);
     expect(() => m.compile({ optimizer: 'adam', loss: 'crossentropy' })).toThrow(/Unknown loss: 'crossentropy'. Expected one of: 'categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError'.*'categorical_crossentropy'/);
     expect(() => m.compile({ optimizer: 'ftrl', loss: 'mse' })).toThrow("Unknown optimizer: 'ftrl'. Expected one of: 'adam', 'sgd', 'rmsprop', 'adamw', 'adamax', 'nadam', 'adagrad', 'adadelta'.");
-    expect(() => m.compile({ optimizer: 'adam', loss: 'mse', metrics: ['precision'] })).toThrow(/Unknown metric: 'precision'. Expected one of: 'accuracy', 'acc'/);
+    expect(() => m.compile({ optimizer: 'adam', loss: 'mse', metrics: ['f1_score'] })).toThrow(/Unknown metric: 'f1_score'. Expected one of: 'accuracy', 'acc'/);
   });
 
   it('a graph with an input missing from `inputs`, or an unused input, fails at model()', () => {
