@@ -132,7 +132,7 @@ describe('checkpoints', () => {
       writeFileSync(modelJson, JSON.stringify({ ...mj, trainingConfig: { ...mj.trainingConfig, metrics: 'accuracy' } }));
       const config = await fileError(weft.loadModel(dir));
       expect(config.path).toBe(modelJson);
-      expect(config.message).toBe(`Invalid model.json '${modelJson}'. Expected trainingConfig.metrics to be an array of metric names or specs. Received: trainingConfig.metrics='accuracy'`);
+      expect(config.message).toBe(`Invalid model.json '${modelJson}'. Expected trainingConfig.metrics to be an array of metric names or specs (an object of them by output name for several outputs). Received: trainingConfig.metrics='accuracy'`);
       const { trainingConfig, ...withoutConfig } = mj;
       writeFileSync(modelJson, JSON.stringify(withoutConfig));
       expect((await fileError(weft.loadModel(dir))).message).toMatch(/Expected trainingConfig to be \{loss, metrics, optimizer_config\} \(a weft checkpoint has one beside weftTrainingState\)\. Received: trainingConfig=undefined$/);
