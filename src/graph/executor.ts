@@ -42,7 +42,12 @@ export class Executor {
   /** Time the last backward spent copying gradients out of the backend. */
   exportMs = 0;
 
-  constructor(readonly model: GraphModel) {
+  /**
+   * `inputGradients`: also differentiate with respect to the model's inputs (a nested model,
+   * whose inputs are another graph's tensors).
+   */
+  constructor(readonly model: GraphModel, inputGradients = false) {
+    if (inputGradients) model.inputs.forEach((t) => this.needsGrad.add(t));
     for (const node of model.nodes) {
       if (node.layer.params.length > 0 || node.inputs.some((t) => this.needsGrad.has(t))) this.needsGrad.add(node.output);
     }
@@ -77,10 +82,40 @@ export class Executor {
   /**
    * Back-propagates the seeds (one per scored output; the loss is their sum) and writes every
    * weight's gradient into `gradOut` at the layout's offsets. A weight used by several nodes (a
-   * shared layer) gets the sum. A logits seed enters through its output layer's
-   * backwardFromLogits; seeds of one tensor add up.
+   * shared layer) gets the sum.
    */
   backward(pass: ForwardPass, seeds: readonly OutputSeed[], gradOut: Float32Array): void {
+    const written = new Set<number>();
+    // Dense gradients are copied out after the whole pass, so the copy can be timed apart.
+    const pending: [tf.Tensor, number, boolean][] = [];
+    const entries = this.model.layout.entries;
+    this.propagate(pass, seeds, (i, g) => {
+      const e = entries[i];
+      if (g instanceof tf.Tensor) {
+        pending.push([g, e.offset, !written.has(i)]);
+      } else {
+        const view = gradOut.subarray(e.offset, e.offset + e.size);
+        if (!written.has(i)) view.fill(0);
+        g.addInto(view);
+      }
+      written.add(i);
+    });
+    const began = performance.now();
+    for (const [g, offset, overwrite] of pending) writeTensorInto(g, gradOut, offset, overwrite);
+    entries.forEach((e, i) => {
+      if (!written.has(i)) gradOut.fill(0, e.offset, e.offset + e.size);
+    });
+    this.exportMs = performance.now() - began;
+  }
+
+  /**
+   * The reverse pass itself: each node's backward in reverse order, each weight gradient handed
+   * to `sink` with its layout index as soon as its node yields it (a SparseGrad reads the wasm
+   * heap, so it must be consumed before further kernels run). Returns the gradient of every
+   * tensor reached, the model inputs' included when the executor was made with `inputGradients`.
+   * A logits seed enters through its output layer's backwardFromLogits; seeds of one tensor add up.
+   */
+  propagate(pass: ForwardPass, seeds: readonly OutputSeed[], sink: (entry: number, grad: tf.Tensor | SparseGrad) => void): Map<SymbolicTensor, tf.Tensor> {
     const grads = new Map<SymbolicTensor, tf.Tensor>();
     const logitsSeeds = new Map<SymbolicTensor, tf.Tensor>();
     for (const seed of seeds) {
@@ -89,9 +124,6 @@ export class Executor {
       if (fusable) logitsSeeds.set(seed.output, seed.grad);
       else grads.set(seed.output, grads.has(seed.output) ? tf.add(grads.get(seed.output) as tf.Tensor, seed.grad) : seed.grad);
     }
-    const written = new Set<number>();
-    // Dense gradients are copied out after the whole pass, so the copy can be timed apart.
-    const pending: [tf.Tensor, number, boolean][] = [];
     const entries = this.model.layout.entries;
     const nodes = this.model.nodes;
     for (let i = nodes.length - 1; i >= 0; i--) {
@@ -100,7 +132,6 @@ export class Executor {
       const dz = logitsSeeds.get(node.output);
       const saved = pass.saved.get(node);
       if ((dyOut === undefined && dz === undefined) || saved === undefined) continue;
-      // Sparse gradients (Embedding) read wasm heap views: they are applied at once, below.
       const need = node.inputs.map((t) => this.needsGrad.has(t));
       // The fused form takes dL/dz alone: an output that also feeds another one is seeded with
       // dL/d output instead (StepRunner gives its loss no logits).
@@ -115,23 +146,8 @@ export class Executor {
         grads.set(t, prev === undefined ? g : tf.add(prev, g));
       });
       const base = entries.findIndex((e) => e.layer === node.layer);
-      result.weights.forEach((g, k) => {
-        const e = entries[base + k];
-        const view = gradOut.subarray(e.offset, e.offset + e.size);
-        if (g instanceof tf.Tensor) {
-          pending.push([g, e.offset, !written.has(base + k)]);
-        } else {
-          if (!written.has(base + k)) view.fill(0);
-          (g as SparseGrad).addInto(view);
-        }
-        written.add(base + k);
-      });
+      result.weights.forEach((g, k) => sink(base + k, g));
     }
-    const began = performance.now();
-    for (const [g, offset, overwrite] of pending) writeTensorInto(g, gradOut, offset, overwrite);
-    entries.forEach((e, i) => {
-      if (!written.has(i)) gradOut.fill(0, e.offset, e.offset + e.size);
-    });
-    this.exportMs = performance.now() - began;
+    return grads;
   }
 }

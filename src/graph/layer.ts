@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, invalidArgument, invalidType, notSupported, ShapeError, StateError, unrecognizedKeywords } from '../errors.js';
 import { constraintAxes, type ConstraintSpec } from './constraints.js';
 import type { InitializerSpec } from './initializers.js';
-import type { RegularizerSpec } from './regularizers.js';
+import { resolveRegularizer, type RegularizerSpec } from './regularizers.js';
 import { sizeOf, type DType, type Shape } from './shape.js';
 import { Node, SymbolicTensor } from './symbolic.js';
 import { readWeightValues } from './weight-values.js';
@@ -17,6 +17,10 @@ export interface ParamSpec {
   readonly regularizer?: RegularizerSpec | null;
   /** A projection of the weight applied after every optimizer step. */
   readonly constraint?: ConstraintSpec | null;
+  /** The weight's name in the model when it is not '<layer>/<name>' (a nested model's keep their own). */
+  readonly fullName?: string;
+  /** The weight already holds its values (a nested model's): initialisation leaves it as it is. */
+  readonly preset?: boolean;
 }
 
 /** What a layer may ask of the step that runs it. `training` is explicit, never a global. */
@@ -33,6 +37,11 @@ export interface CallContext {
   uniform(rowSize: number, rows: number, seed?: number): Float32Array;
   /** Standard normal noise for this batch, keyed as dropoutMask is (GaussianNoise, GaussianDropout). */
   normal(rowSize: number, rows: number, seed?: number): Float32Array;
+  /**
+   * The context of the layer at `index` inside this one (a nested model's layers): the same
+   * step, its draws keyed apart from this layer's and from every other inner layer's.
+   */
+  nested(index: number): CallContext;
 }
 
 /**
@@ -46,6 +55,8 @@ export interface LayerClass {
   fromKeras(reader: KerasConfigReader): Record<string, unknown>;
   /** This layer's weft config (`getConfig()`) as the Keras JSON config tfjs-layers writes. */
   toKeras(config: Record<string, unknown>): Json;
+  /** The index Keras gives the first call of this layer in model.json (1 for a nested model); 0 if absent. */
+  readonly kerasFirstNode?: number;
 }
 
 /** What the forward pass saved for the backward pass of one node. */
@@ -73,7 +84,7 @@ export interface Gradients {
  * refused by name: a silently dropped regularizer or `trainable: false` trains a different model.
  */
 const NOT_YET = new Set([
-  'trainable', 'batchSize', 'weights', 'activityRegularizer',
+  'trainable', 'batchSize', 'weights',
   'maskZero', 'inputLength', 'sparse', 'ragged', 'dynamic', 'autocast', 'dtype',
 ]);
 
@@ -89,11 +100,12 @@ export function checkLayerConfig<T extends object>(className: string, config: un
     throw invalidType('config', `an options object {${known.join(', ')}}`, config);
   }
   const shape = declaredShape(config as Record<string, unknown>);
-  const extra = Object.entries(config).filter(([k, v]) => v !== undefined && !known.includes(k) && !INPUT_SHAPE_KEYS.includes(k) && !(k in DEFAULT_ONLY && DEFAULT_ONLY[k] === v));
+  const extra = Object.entries(config).filter(([k, v]) => v !== undefined && !known.includes(k) && !BASE_KEYS.includes(k) && !(k in DEFAULT_ONLY && DEFAULT_ONLY[k] === v));
   const unsupported = extra.find(([k]) => NOT_YET.has(k));
   if (unsupported !== undefined) throw notSupported(className, unsupported[0], unsupported[1]);
   if (extra.length > 0) throw unrecognizedKeywords(className, extra, known);
-  pendingInputShape = shape;
+  const activity = resolveRegularizer('activityRegularizer', (config as Record<string, unknown>).activityRegularizer ?? null);
+  pending = { inputShape: shape, activityRegularizer: activity };
   return config as T;
 }
 
@@ -102,15 +114,18 @@ export function setFields(fields: Record<string, unknown>): Record<string, unkno
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== null));
 }
 
-/** Keras's way to give the first layer of a Sequential model its input: every layer takes them. */
-const INPUT_SHAPE_KEYS = ['inputShape', 'batchInputShape'];
+/**
+ * Options of Keras's base Layer that every layer takes: the input shape of the first layer of a
+ * Sequential model, and the activity regularizer.
+ */
+const BASE_KEYS = ['inputShape', 'batchInputShape', 'activityRegularizer'];
 
 /**
- * The input shape a config declared, handed from checkLayerConfig to the Layer constructor that
+ * The base options a config gave, handed from checkLayerConfig to the Layer constructor that
  * runs right after it: a layer calls `super(checkLayerConfig(...).name, ...)`, so nothing can run
- * in between, and every layer gets the shape without writing a line for it.
+ * in between, and every layer gets them without writing a line for them.
  */
-let pendingInputShape: Shape | null = null;
+let pending: { inputShape: Shape | null; activityRegularizer: RegularizerSpec | null } = { inputShape: null, activityRegularizer: null };
 
 /** `inputShape: [784]` or `batchInputShape: [null, 784]` as the batch shape [null, 784]. */
 function declaredShape(config: Record<string, unknown>): Shape | null {
@@ -150,8 +165,8 @@ export abstract class Layer {
    */
   static fromKeras(reader: KerasConfigReader): Record<string, unknown> {
     // Read through the reader, so the file's check of unread fields sees each one used;
-    // trainable and dtype, Keras's bookkeeping, it checks itself.
-    const keys = Object.keys(reader.config).filter((k) => k !== 'trainable' && k !== 'dtype');
+    // trainable and dtype, Keras's bookkeeping, and the base activity regularizer it reads itself.
+    const keys = Object.keys(reader.config).filter((k) => k !== 'trainable' && k !== 'dtype' && k !== 'activity_regularizer');
     return { ...Object.fromEntries(keys.map((k) => [k, reader.get(k)])), name: reader.name };
   }
 
@@ -211,9 +226,16 @@ export abstract class Layer {
    */
   readonly declaredInputShape: Shape | null;
 
+  /**
+   * A penalty on the layer's output (Keras's `activity_regularizer`): Keras 3 adds
+   * regularizer(output) / batch size to the loss, so the step adds each example's share.
+   */
+  readonly activityRegularizer: RegularizerSpec | null;
+
   protected constructor(name: string | undefined, defaultName: string, startAtOne = false) {
-    this.declaredInputShape = pendingInputShape;
-    pendingInputShape = null;
+    this.declaredInputShape = pending.inputShape;
+    this.activityRegularizer = pending.activityRegularizer;
+    pending = { inputShape: null, activityRegularizer: null };
     if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
       throw invalidType('name', 'a non-empty string', name);
     }
@@ -225,8 +247,14 @@ export abstract class Layer {
   abstract computeOutputShape(inputShapes: readonly Shape[]): Shape;
   abstract forward(inputs: readonly tf.Tensor[], weights: readonly tf.Tensor[], ctx: CallContext): { output: tf.Tensor; cache?: unknown };
   abstract backward(dy: tf.Tensor, saved: Saved, needInputGrads: readonly boolean[]): Gradients;
-  /** The plain config a worker rebuilds this layer from (JSON-safe). */
+  /** The plain config a worker rebuilds this layer from (JSON-safe), less the base options (specConfig adds them). */
   abstract getConfig(): Record<string, unknown>;
+
+  /** getConfig and the options of the base layer that are set: what a spec holds. */
+  specConfig(): Record<string, unknown> {
+    const config = this.getConfig();
+    return this.activityRegularizer === null ? config : { ...config, activityRegularizer: this.activityRegularizer };
+  }
 
   /** The dtype of the output; layers that change it (none yet besides Embedding's input) override. */
   protected outputDtype(_inputs: readonly SymbolicTensor[]): DType {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, invalidType, unknownName } from '../errors.js';
 import type { Layer } from './layer.js';
+import { modelAsLayer } from './layers/index.js';
 import { ParamLayout, type ParamEntry } from './param-layout.js';
 import { sizeOf } from './shape.js';
 import { readWeightValues } from './weight-values.js';
@@ -157,6 +158,19 @@ export class GraphModel {
 
   private bindLayers(): void {
     for (const layer of this.layers) layer.bindWeights(this.layout.viewsFor(layer, this.paramBuffer));
+  }
+
+  /** This model as a layer of other models, made by the first apply. */
+  private asLayer: Layer | null = null;
+
+  /**
+   * The model applied to symbolic tensors as one layer of a bigger model (Keras's `model(x)`):
+   * one layer of class Functional whose weights are this model's, shared, not copied. Applied
+   * again, it is the same layer (shared weights, a second node). One-output models only.
+   */
+  apply(x: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor {
+    this.asLayer ??= modelAsLayer(this);
+    return this.asLayer.apply(x);
   }
 
   /** The plain JSON spec of the graph (no weights): what a worker rebuilds the model from. */

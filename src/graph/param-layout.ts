@@ -28,7 +28,7 @@ export class ParamLayout {
     for (const layer of layers) {
       layer.params.forEach((p, index) => {
         const size = sizeOf(p.shape);
-        entries.push({ layer, index, name: `${layer.name}/${p.name}`, shape: p.shape, offset, size });
+        entries.push({ layer, index, name: p.fullName ?? `${layer.name}/${p.name}`, shape: p.shape, offset, size });
         offset += size;
       });
     }

@@ -41,7 +41,7 @@ export function toSpec(model: GraphModel): ModelSpec {
     const module = layerModuleUrl(layer.className);
     return {
       className: layer.className,
-      config: layer.getConfig(),
+      config: layer.specConfig(),
       inboundNodes: layer.isInput ? [] : layer.nodes.filter((n) => modelNodes.has(n)).map((n) => n.inputs.map(ref)),
       ...(module === null ? {} : { module }),
     };
@@ -75,11 +75,14 @@ function checkSpec(spec: ModelSpec): void {
 export function specModules(spec: ModelSpec): { className: string; module: string }[] {
   const seen = new Set<string>();
   const out: { className: string; module: string }[] = [];
-  for (const ls of spec.layers) {
-    if (ls.module === undefined || seen.has(ls.className)) continue;
+  const walk = (layers: readonly LayerSpec[]) => layers.forEach((ls) => {
+    // A nested model's config is a spec itself: its layers may be a user's too.
+    if (Array.isArray(ls.config.layers)) walk(ls.config.layers as LayerSpec[]);
+    if (ls.module === undefined || seen.has(ls.className)) return;
     seen.add(ls.className);
     out.push({ className: ls.className, module: ls.module });
-  }
+  });
+  walk(spec.layers);
   return out;
 }
 

@@ -9,6 +9,7 @@
 import { invalidArgument, invalidType, unknownName } from '../errors.js';
 import { expectArray, expectObject, expectString, isObject, KerasConfigReader, type Json } from './keras-config.js';
 import { layerClass } from './layers/index.js';
+import { readRegularizer, regularizerToKeras } from './regularizers.js';
 import { isRegisteredLayer, unknownLayerClass } from './layers/registry.js';
 import type { GraphModel } from './model.js';
 import { toSpec, type LayerSpec, type ModelSpec, type TensorRef } from './spec.js';
@@ -51,14 +52,15 @@ export function toLayersTopology(model: GraphModel): LayersTopologyJSON {
 
 /** The same, from weft's plain spec (`model.toJSON()`). */
 export function specToLayersTopology(spec: ModelSpec): LayersTopologyJSON {
-  const ref = ([name, node]: TensorRef): [string, number, number] => [name, node, 0];
+  const first = new Map(spec.layers.map((ls) => [ls.config.name as string, firstNode(ls.className)]));
+  const ref = ([name, node]: TensorRef): [string, number, number] => [name, node + (first.get(name) ?? 0), 0];
   const layers = spec.layers.map((ls): KerasLayerJSON => {
     const name = ls.config.name as string;
     return {
       name,
       class_name: ls.className,
       config: layerConfigToKeras(ls),
-      inbound_nodes: ls.inboundNodes.map((refs) => refs.map(([n, i]) => [n, i, 0, {}])),
+      inbound_nodes: ls.inboundNodes.map((refs) => refs.map((r) => [...ref(r), {}] as [string, number, number, Json])),
     };
   });
   return {
@@ -69,9 +71,31 @@ export function specToLayersTopology(spec: ModelSpec): LayersTopologyJSON {
   };
 }
 
+/** Where a layer class's calls start in Keras's node numbering (a nested model's at 1). */
+function firstNode(className: string): number {
+  return isRegisteredLayer(className) ? layerClass(className).kerasFirstNode ?? 0 : 0;
+}
+
+/**
+ * Keras's node indices as weft's: a nested model's calls are numbered from 1 in model.json
+ * (node 0 is its construction). Files that number them from 0 anyway are read as written.
+ */
+function toWeftNodeIndices(layers: LayerSpec[], endpoints: TensorRef[][]): void {
+  const refs = [...layers.flatMap((l) => l.inboundNodes.flat()), ...endpoints.flat()];
+  for (const l of layers) {
+    const name = l.config.name as string;
+    const first = firstNode(l.className);
+    const mine = refs.filter((r) => r[0] === name);
+    if (first === 0 || mine.some((r) => r[1] < first)) continue;
+    for (const r of mine) r[1] -= first;
+  }
+}
+
 /** A layer's weft config as its Keras JSON config, through its class's own mapping. */
 function layerConfigToKeras({ className, config }: LayerSpec): Json {
-  return layerClass(className).toKeras(config);
+  const { activityRegularizer, ...own } = config;
+  const json = layerClass(className).toKeras(own);
+  return activityRegularizer == null ? json : { ...json, activity_regularizer: regularizerToKeras(activityRegularizer) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,7 +150,10 @@ export function fromLayersTopology(json: unknown): ModelSpec {
       return ref;
     });
   };
-  return { name, layers, inputs: endpoints('input_layers'), outputs: endpoints('output_layers') };
+  const inputs = endpoints('input_layers');
+  const outputs = endpoints('output_layers');
+  toWeftNodeIndices(layers, [inputs, outputs]);
+  return { name, layers, inputs, outputs };
 }
 
 /** What every layer of one file shares. */
@@ -240,7 +267,9 @@ function layerFromKeras(className: string, name: string, c: Json, inboundNodes: 
   reader.get('name');
   if (!isRegisteredLayer(className)) throw unknownLayerClass(`layer class (layer '${name}')`, className);
   const cls = layerClass(className);
-  const config = cls.fromKeras(reader);
+  // Keras's base Layer takes an activity regularizer, whatever the layer.
+  const activityRegularizer = readRegularizer(reader, 'activity_regularizer');
+  const config = { ...cls.fromKeras(reader), ...(activityRegularizer === undefined ? {} : { activityRegularizer }) };
   for (const key of reader.unreadKeys()) {
     const v = c[key];
     if (v === null) continue;

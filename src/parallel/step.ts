@@ -4,7 +4,8 @@ import type { CallContext, Layer } from '../graph/layer.js';
 import type { Head, Loss } from '../graph/losses.js';
 import { metricWidth, type Metric } from '../graph/metrics.js';
 import type { GraphModel } from '../graph/model.js';
-import type { SymbolicTensor } from '../graph/symbolic.js';
+import { regularizerFactors } from '../graph/regularizers.js';
+import type { Node, SymbolicTensor } from '../graph/symbolic.js';
 import { readTensor, scoped } from '../graph/tensor-io.js';
 import { fillDropoutMask, fillExampleNormal, fillExampleUniform, foldIn, keyFromSeed, type Key } from './random.js';
 import { allFinite } from './reduce.js';
@@ -120,8 +121,8 @@ function weightedSum(metric: Metric, p: tf.Tensor, y: tf.Tensor, w: Float32Array
 export class StepRunner {
   private readonly executor: Executor;
   private readonly drawScratch = new Map<Layer, Map<string, Float32Array>>();
-  /** Each layer's key, by the seed it asked with ('' for the run's). */
-  private readonly layerKeys = new Map<Layer, Map<number | '', Key>>();
+  /** Each layer's keys, by the seed it asked with ('' for the run's) and its path inside it. */
+  private readonly layerKeys = new Map<Layer, Map<string, Key>>();
   private keyOwner: Key | null = null;
   /** Where the last training step's time went outside the math, for the benchmarks. */
   readonly timing = { copyInMs: 0, exportMs: 0 };
@@ -143,11 +144,36 @@ export class StepRunner {
       throw new Error(`StepRunner needs one scoring per model output: ${this.scoring.length} for ${model.outputs.length}`);
     }
     this.columns = statColumns(this.scoring);
-    this.readFurther = new Set(model.outputs.filter((o) => model.nodes.some((n) => n.inputs.includes(o))));
+    this.regularized = model.nodes.filter((n) => n.layer.activityRegularizer !== null);
+    this.readFurther = new Set(model.outputs.filter((o) => model.nodes.some((n) => n.inputs.includes(o)) || o.node.layer.activityRegularizer !== null));
   }
 
-  /** Outputs that another layer of the model reads too. */
+  /**
+   * Outputs whose gradient has a term besides their loss's: another layer reads them, or their
+   * layer's activity regularizer adds one.
+   */
   private readonly readFurther: ReadonlySet<SymbolicTensor>;
+  /** The nodes whose layer has an activity regularizer. */
+  private readonly regularized: readonly Node[];
+
+  /**
+   * Σ over the block of each activity regularizer's penalty, l1·Σ|y| + l2·Σy² of its node's
+   * output (Keras 3 adds it divided by the batch size, as the mean loss is: a sum over examples
+   * here, like every stat); when training, its gradient l1·sign(y) + 2·l2·y joins the seeds.
+   */
+  private activityPenalty(pass: ForwardPass, seeds: OutputSeed[] | null): tf.Scalar {
+    let total: tf.Scalar = tf.scalar(0);
+    for (const node of this.regularized) {
+      const { l1, l2 } = regularizerFactors(node.layer.activityRegularizer!);
+      const y = pass.values.get(node.output) as tf.Tensor;
+      if (l1 !== 0) total = tf.add(total, tf.mul(tf.sum(tf.abs(y)), l1));
+      if (l2 !== 0) total = tf.add(total, tf.mul(tf.sum(tf.square(y)), l2));
+      if (seeds === null) continue;
+      const grad = l1 === 0 ? tf.mul(y, 2 * l2) : l2 === 0 ? tf.mul(tf.sign(y), l1) : tf.add(tf.mul(tf.sign(y), l1), tf.mul(y, 2 * l2));
+      seeds.push({ output: node.output, grad, gradIsLogits: false });
+    }
+    return total;
+  }
 
   private inputTensors(batch: Batch): tf.Tensor[] {
     return this.model.inputs.map((t, i) => tf.tensor(batch.xs[i], batchShape(t, batch.rows), t.dtype));
@@ -175,18 +201,23 @@ export class StepRunner {
     return { output, logits, activation: isLogitsLayer(layer) ? layer.activation.name : 'linear' };
   }
 
-  /** A layer's key: its own seed if it asks with one, else the run's; folded with its model index. */
-  private layerKey(layer: Layer, runKey: Key, seed: number | undefined): Key {
+  /**
+   * A layer's key: its own seed if it asks with one, else the run's; folded with its model
+   * index, then with each index of `path` (a layer inside a nested model).
+   */
+  private layerKey(layer: Layer, path: readonly number[], runKey: Key, seed: number | undefined): Key {
     if (this.keyOwner !== runKey) {
       this.layerKeys.clear();
       this.keyOwner = runKey;
     }
     let keys = this.layerKeys.get(layer);
     if (keys === undefined) this.layerKeys.set(layer, (keys = new Map()));
-    let key = keys.get(seed ?? '');
+    const id = `${seed ?? ''}/${path.join('/')}`;
+    let key = keys.get(id);
     if (key === undefined) {
       key = foldIn(seed === undefined ? runKey : keyFromSeed(seed), this.model.layerIndex(layer));
-      keys.set(seed ?? '', key);
+      for (const index of path) key = foldIn(key, index);
+      keys.set(id, key);
     }
     return key;
   }
@@ -209,27 +240,36 @@ export class StepRunner {
       if (key === null) throw new Error(`${what} requested outside training`);
       return key;
     };
-    return (layer) => ({
-      training,
-      dropoutMask: (rate, rowSize, rows, seed) => {
-        const k = keyed('dropoutMask');
-        const out = this.scratch(layer, 'mask', rows * rowSize);
-        fillDropoutMask(this.layerKey(layer, k.runKey, seed), k.epoch, batch.firstExample, rows, rowSize, rate, out);
-        return out;
-      },
-      uniform: (rowSize, rows, seed) => {
-        const k = keyed('uniform noise');
-        const out = this.scratch(layer, 'uniform', rows * rowSize);
-        fillExampleUniform(this.layerKey(layer, k.runKey, seed), k.epoch, batch.firstExample, rows, rowSize, out);
-        return out;
-      },
-      normal: (rowSize, rows, seed) => {
-        const k = keyed('normal noise');
-        const out = this.scratch(layer, 'normal', rows * rowSize);
-        fillExampleNormal(this.layerKey(layer, k.runKey, seed), k.epoch, batch.firstExample, rows, rowSize, out);
-        return out;
-      },
-    });
+    const at = (layer: Layer, path: readonly number[]): CallContext => {
+      const scratch = (kind: string, size: number) => this.scratch(layer, `${kind}/${path.join('/')}`, size);
+      const draw = (what: string, seed: number | undefined) => {
+        const k = keyed(what);
+        return { key: this.layerKey(layer, path, k.runKey, seed), epoch: k.epoch };
+      };
+      return {
+        training,
+        dropoutMask: (rate, rowSize, rows, seed) => {
+          const d = draw('dropoutMask', seed);
+          const out = scratch('mask', rows * rowSize);
+          fillDropoutMask(d.key, d.epoch, batch.firstExample, rows, rowSize, rate, out);
+          return out;
+        },
+        uniform: (rowSize, rows, seed) => {
+          const d = draw('uniform noise', seed);
+          const out = scratch('uniform', rows * rowSize);
+          fillExampleUniform(d.key, d.epoch, batch.firstExample, rows, rowSize, out);
+          return out;
+        },
+        normal: (rowSize, rows, seed) => {
+          const d = draw('normal noise', seed);
+          const out = scratch('normal', rows * rowSize);
+          fillExampleNormal(d.key, d.epoch, batch.firstExample, rows, rowSize, out);
+          return out;
+        },
+        nested: (index) => at(layer, [...path, index]),
+      };
+    };
+    return (layer) => at(layer, []);
   }
 
   /**
@@ -267,7 +307,8 @@ export class StepRunner {
         const scale = rowScale(wt, s.weight, result.grad.rank);
         seeds.push({ output: this.model.outputs[i], grad: scale === null ? result.grad : tf.mul(result.grad, scale), gradIsLogits: result.gradIsLogits });
       });
-      const total = losses.reduce((sum, l, i) => tf.add(sum, tf.mul(l, this.scoring[i].weight)) as tf.Scalar, tf.scalar(0));
+      const activity = this.activityPenalty(pass, gradOut === null ? null : seeds);
+      const total = losses.reduce((sum, l, i) => tf.add(sum, tf.mul(l, this.scoring[i].weight)) as tf.Scalar, activity);
       const sums = [total, ...(losses.length > 1 ? losses : []), ...plain, ...weighted, ...weightSums];
       // A metric of width > 1 gives a 1-D tensor of its sums: each joins the row flat.
       const stats = Float64Array.from(readTensor(tf.concat(sums.map((t) => tf.reshape(t, [-1])))));

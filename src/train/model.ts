@@ -9,7 +9,7 @@ import { SharedBufferCache, type SharedAllocator } from '../parallel/memory.js';
 import { keyFromSeed, randomSeed } from '../parallel/random.js';
 import { sharedFloat32 } from '../parallel/shared.js';
 import { sliceRows, type Column } from '../parallel/batch.js';
-import type { Dataset, InferenceEngine } from './engine.js';
+import type { Dataset, Evaluated, InferenceEngine } from './engine.js';
 import type { SymbolicTensor } from '../graph/symbolic.js';
 import { classWeightsToSampleWeights, outputNames, toInputColumns, toSampleWeights, toTargetColumns } from './data.js';
 import { scoringOf, specsOf, splitObjective, type LossArg, type ObjectiveArgs, type OutputArgs, type PerOutput } from './compile-args.js';
@@ -307,11 +307,31 @@ export class Model extends GraphModel {
       data: { ...train, y: train.y as Column }, runKey, optimizer: state, fault: takeFault(),
     }, memory);
     const callbacks = this.callbacksFor(opts, state, Math.ceil(train.rows / opts.batchSize));
-    const validate = validateArrays(engine, validation, opts.batchSize);
+    const validate = this.penalized(state, validateArrays(engine, validation, opts.batchSize));
     const shape = { steps: Math.ceil(train.rows / opts.batchSize), samples: train.rows, batchSize: opts.batchSize };
     const plan = { ...opts, signal: this.runSignal(opts.signal), callbacks, validate, logColumns: state.logColumns, params: historyParams(opts, shape, state.logKeys, validate !== null) };
     const steps = arraySteps(engine, train.rows, opts.batchSize, opts.shuffle, runKey);
     return this.withEngine(engine, () => runEpochs(steps, plan, this), plan.signal);
+  }
+
+  /**
+   * Held-out sums with the weight regularizers' penalty at the current weights in the total
+   * loss, as Keras 3 scores them (its test step adds the model's losses as its train step does;
+   * tfjs-layers leaves them out). The activity regularizers' share the step already added.
+   */
+  private withPenalty(state: TrainingState, sums: Float64Array, rows: number): Float64Array {
+    const penalty = state.regularizationLoss(this.params);
+    if (penalty !== 0) sums[0] += penalty * rows;
+    return sums;
+  }
+
+  /** A validation run whose total loss includes the weight penalty (withPenalty). */
+  private penalized(state: TrainingState, validate: (() => Promise<Evaluated>) | null): (() => Promise<Evaluated>) | null {
+    if (validate === null) return null;
+    return async () => {
+      const { sums, rows } = await validate();
+      return { sums: this.withPenalty(state, sums, rows), rows };
+    };
   }
 
   /**
@@ -340,9 +360,9 @@ export class Model extends GraphModel {
       data: { ...staging, y: staging.y as Column }, runKey: keyFromSeed(opts.seed), optimizer: state, fault: takeFault(),
     }, memory);
     const callbacks = this.callbacksFor(opts, state, opts.batchesPerEpoch);
-    const validate = v !== null && isBatchSource(v)
+    const validate = this.penalized(state, v !== null && isBatchSource(v)
       ? () => evaluateStream(engine, v, (b, i) => convertBatch(this, losses, b, i, 'validationData'), opts.validationBatches)
-      : validateArrays(engine, validation, opts.batchSize);
+      : validateArrays(engine, validation, opts.batchSize));
     const shape = { steps: opts.batchesPerEpoch ?? null, samples: null, batchSize: null };
     const plan = { ...opts, signal: this.runSignal(opts.signal), callbacks, validate, logColumns: state.logColumns, params: historyParams(opts, shape, state.logKeys, validate !== null) };
     const steps = streamSteps(engine, staging, first, dataset, iterator, convert, opts.batchesPerEpoch, memory);
@@ -411,7 +431,7 @@ export class Model extends GraphModel {
       const engine = await this.inferenceEngine(state, args.workers, memory);
       return { sums: await this.withEngine(engine, (e) => e.evaluate(data, batchSize)), rows: data.rows };
     });
-    return meanScalars(state, sums, rows);
+    return meanScalars(state, this.withPenalty(state, sums, rows), rows);
   }
 
   /**
@@ -427,7 +447,7 @@ export class Model extends GraphModel {
       const engine = await this.inferenceEngine(state, args.workers, memory);
       return this.withEngine(engine, (e) => evaluateStream(e, dataset, (b, i) => convertBatch(this, state.scoring.map((s) => s.loss), b, i), batches));
     });
-    return meanScalars(state, sums, rows);
+    return meanScalars(state, this.withPenalty(state, sums, rows), rows);
   }
 
   /** Inference-mode outputs as a Tensor (an array of Tensors for a multi-output model). */

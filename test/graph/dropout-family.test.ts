@@ -39,11 +39,12 @@ function trainingCtx(key: Key, epoch = 0, firstExample = 0): CallContext {
       fillExampleNormal(key, epoch, firstExample, rows, rowSize, out);
       return out;
     },
+    nested: () => { throw new Error('these layers nest no layers'); },
   };
 }
 
 const none = () => { throw new Error('no noise in inference'); };
-const inference: CallContext = { training: false, dropoutMask: none, uniform: none, normal: none };
+const inference: CallContext = { training: false, dropoutMask: none, uniform: none, normal: none, nested: none };
 
 /** The layer applied to an input of this example shape (so it is built), then run directly. */
 function built<T extends weft.Layer>(layer: T, shape: number[]): T {

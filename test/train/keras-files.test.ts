@@ -453,6 +453,18 @@ describe('functional models built and saved by tfjs-layers', () => {
       },
       inputs: [5, 5], units: 1, targets: 'regression',
     },
+    {
+      // tfjs-layers writes the inner model as class 'Model' and numbers its call node 1.
+      title: 'a nested model (tf.model applied as a layer) and a nested Sequential',
+      build: () => {
+        const ii = tfl.input({ shape: [6], name: 'n_inner_in' });
+        const base = tfl.model({ inputs: ii, outputs: tfl.layers.dense({ units: 5, activation: 'relu', name: 'n_base' }).apply(ii) as tfl.SymbolicTensor, name: 'n_base_model' });
+        const head = tfl.sequential({ name: 'n_head', layers: [tfl.layers.dense({ units: 4, activation: 'tanh', inputShape: [5], name: 'n_h1' }), tfl.layers.dense({ units: 3, activation: 'softmax', name: 'n_h2' })] });
+        const i = tfl.input({ shape: [6], name: 'n_in' });
+        return tfl.model({ inputs: i, outputs: head.apply(base.apply(i)) as tfl.SymbolicTensor, name: 'nested' });
+      },
+      inputs: [6], units: 3, targets: 'onehot',
+    },
   ];
   for (const c of cases) {
     it(`${c.title}: loads (with its trainingConfig), predicts as tfjs-layers, trains on 2 workers, saves for tfjs-layers`, async () => {

@@ -36,7 +36,6 @@ export class Dense extends Layer {
   static override readonly className = 'Dense';
 
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
-    r.noneOf(['activity_regularizer'], 'weft has no activity regularizers');
     return {
       name: r.name, units: r.get('units'), activation: activationFromKeras(r), useBias: r.value('use_bias', true),
       kernelInitializer: r.initializer('kernel_initializer', 'glorotUniform'),

@@ -24,7 +24,6 @@ export class Embedding extends Layer {
   static override readonly className = 'Embedding';
 
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
-    r.noneOf(['activity_regularizer'], 'weft has no activity regularizers');
     r.mustBe('mask_zero', [false], 'weft has no masking');
     return {
       name: r.name, inputDim: r.get('input_dim'), outputDim: r.get('output_dim'),

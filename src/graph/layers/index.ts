@@ -8,7 +8,10 @@ import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
 import { Flatten } from './flatten.js';
+import { Functional, NestedModel, NestedSequential } from './functional.js';
 import { InputLayer } from './input.js';
+import type { Layer } from '../layer.js';
+import type { GraphModel } from '../model.js';
 import { GlobalAveragePooling1D, GlobalMaxPooling1D } from './global-pooling1d.js';
 import { LayerNormalization } from './layer-normalization.js';
 import { Permute } from './permute.js';
@@ -58,6 +61,10 @@ export type { ThresholdedReLUConfig } from './thresholded-relu.js';
 export { layerClass, layerFromConfig, layerModuleUrl, registerLayerClass, registeredLayerClassNames } from './registry.js';
 
 registerLayerClass(InputLayer);
+// A model applied as a layer (GraphModel.apply), under the three names files give it.
+registerLayerClass(Functional);
+registerLayerClass(NestedModel);
+registerLayerClass(NestedSequential);
 
 /** `weft.layers`: tfjs-layers' factory names. */
 export const builtinLayers = {
@@ -103,4 +110,9 @@ export const builtinLayers = {
 /** `weft.input({shape})`: the symbolic tensor of a new InputLayer. */
 export function symbolicInput(config: ConstructorParameters<typeof InputLayer>[0]) {
   return new InputLayer(config).output;
+}
+
+/** A model as one layer of another (`model.apply(x)`), sharing the model's weights. */
+export function modelAsLayer(model: GraphModel): Layer {
+  return new Functional(model);
 }

@@ -7,6 +7,7 @@
  */
 import { invalidType, unknownName } from '../../errors.js';
 import type { Layer, LayerClass } from '../layer.js';
+import type { RegularizerIdentifier } from '../regularizers.js';
 import type { SymbolicTensor } from '../symbolic.js';
 
 interface Registered {
@@ -71,7 +72,8 @@ export function layerFromConfig(className: string, config: Record<string, unknow
  */
 /**
  * What every layer's config also takes (checkLayerConfig reads it): Keras's input shape for the
- * first layer of a Sequential model, and `trainable`/`dtype` at the only values weft implements.
+ * first layer of a Sequential model, the activity regularizer of Keras's base Layer, and
+ * `trainable`/`dtype` at the only values weft implements.
  */
 export interface CommonLayerOptions {
   /** The shape of one example (no batch axis). */
@@ -80,6 +82,8 @@ export interface CommonLayerOptions {
   batchInputShape?: (number | null)[];
   trainable?: true;
   dtype?: 'float32';
+  /** A penalty on the layer's output: weft.regularizers.l1/l2/l1l2(...) or a name ('l1', 'l2', 'l1_l2'). */
+  activityRegularizer?: RegularizerIdentifier | null;
 }
 
 export function layerFactory<C extends LayerClass>(cls: C): (config?: ConstructorParameters<C>[0] & CommonLayerOptions) => InstanceType<C> {
