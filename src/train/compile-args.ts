@@ -1,8 +1,8 @@
 /**
  * compile()'s loss, lossWeights, metrics and weightedMetrics for a model with one output or
  * several, as Keras takes them: one loss for every output, an array with one per output
- * (model.outputs order) or an object keyed by output name (the output layer's name); metrics as
- * one list for every output, or per output (an array of lists, or an object keyed by name).
+ * (model.outputs order) or an object keyed by output name (the output layer's name); metrics
+ * per output as Keras 3 takes them (an array with one entry per output, or an object by name).
  */
 import { invalidArgument, invalidType, ShapeError } from '../errors.js';
 import { getLoss, type Loss, type LossSpec } from '../graph/losses.js';
@@ -92,17 +92,24 @@ function splitWeights(weights: unknown, names: readonly string[]): number[] {
   return list as number[];
 }
 
-/** Metrics per output: one metric or a flat list for every output; per output an array with lists (or null) or an object. */
+/**
+ * Metrics per output, as Keras 3 reads them: a one-output model takes one metric or a list; a
+ * model of several takes a list with one entry per output (a metric, a list of them, or null)
+ * or an object keyed by output name. Keras 2 and tfjs-layers applied a flat list to every
+ * output; Keras 3 refuses a list of another length, and so does weft, saying how to write it.
+ */
 function splitMetrics(argument: string, metrics: unknown, names: readonly string[]): MetricArg[][] {
   if (metrics === undefined || metrics === null) return names.map(() => []);
   const asList = (m: unknown): MetricArg[] => (m === null || m === undefined ? [] : Array.isArray(m) ? m : [m]) as MetricArg[];
-  if (Array.isArray(metrics)) {
-    const perOutput = metrics.some((m) => Array.isArray(m) || m === null);
-    if (!perOutput) return names.map(() => metrics as MetricArg[]);
-    return perOutputArray(argument, metrics, names).map(asList);
+  if (names.length === 1) {
+    if (isObject(metrics) && !isOneMetric(metrics, names)) return byName(argument, metrics, names, false).map(asList);
+    if (Array.isArray(metrics) && metrics.length === 1 && (Array.isArray(metrics[0]) || metrics[0] === null)) return [asList(metrics[0])];
+    return [asList(metrics)];
   }
   if (isObject(metrics) && !isOneMetric(metrics, names)) return byName(argument, metrics, names, false).map(asList);
-  return names.map(() => [metrics as MetricArg]);
+  if (Array.isArray(metrics) && metrics.length === names.length) return metrics.map(asList);
+  const example = `e.g. ${argument}: [${names.map(() => "['mae']").join(', ')}] or {${names.map((n) => `${n}: ['mae']`).join(', ')}}`;
+  throw invalidArgument(argument, `for a model with ${names.length} outputs (${quoted(names)}), a list with one entry per output (a metric, a list of metrics or null) or an object keyed by output name, as Keras 3 takes them (${example})`, metrics);
 }
 
 /** Each output's loss, loss weight and metrics, as given; the output shapes checked. */
@@ -131,13 +138,17 @@ export function scoringOf(model: GraphModel, outputs: readonly OutputArgs[]): Sc
   });
 }
 
-/** What crosses to a worker or a trainer thread for each output: names kept, configured objects as their specs. */
+/**
+ * What crosses to a worker or a trainer thread for each output: built-in names kept, configured
+ * objects and custom losses and metrics as their specs (a custom one's names its module, which
+ * the other thread imports before it compiles).
+ */
 export function specsOf(outputs: readonly OutputArgs[], scoring: readonly Scoring[]): {
   loss: (string | LossSpec)[]; lossWeights: number[]; metrics: (string | MetricSpec)[][]; weightedMetrics: (string | MetricSpec)[][];
 } {
-  const keep = (given: readonly MetricArg[], resolved: readonly Metric[]) => given.map((m, j) => (typeof m === 'string' ? m : resolved[j].spec));
+  const keep = (given: readonly MetricArg[], resolved: readonly Metric[]) => given.map((m, j) => (typeof m === 'string' && resolved[j].spec.module === undefined ? m : resolved[j].spec));
   return {
-    loss: outputs.map((o, i) => (typeof o.loss === 'string' ? o.loss : scoring[i].loss.spec)),
+    loss: outputs.map((o, i) => (typeof o.loss === 'string' && scoring[i].loss.spec.module === undefined ? o.loss : scoring[i].loss.spec)),
     lossWeights: outputs.map((o) => o.weight),
     metrics: outputs.map((o, i) => keep(o.metrics, scoring[i].metrics)),
     weightedMetrics: outputs.map((o, i) => keep(o.weightedMetrics, scoring[i].weightedMetrics)),

@@ -80,8 +80,10 @@ const api: TrainerThreadApi = {
     // On Linux a nice value is per thread: this sets the trainer thread's, and the pool's threads,
     // started from here later, inherit it. Elsewhere it would be the whole process's: skipped.
     if (priority !== 0 && process.platform === 'linux') setPriority(priority);
-    // The user's layer classes the spec names, imported here as the pool's workers import them.
-    await importUserModules(spec, [], []);
+    // The user's layer classes, losses and metrics the spec and the compile args name, imported
+    // here as the pool's workers import them.
+    const specs = <T>(list: readonly (string | T)[] | undefined): T[] => (list ?? []).filter((x): x is T => typeof x !== 'string');
+    await importUserModules(spec, specs(compile?.loss), [...specs(compile?.metrics?.flat()), ...specs(compile?.weightedMetrics?.flat())]);
     const m = weft.modelFromJSON(spec, 0);
     m.adoptParams(params, false);
     if (compile !== null) {

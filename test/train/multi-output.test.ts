@@ -180,12 +180,13 @@ describe('evaluate, predict, targets', () => {
   it("evaluate returns [total, each output's loss, each output's metrics]: tfjs-layers' metricsNames order, its values", async () => {
     const ours = twoHeaded(6);
     const { x, yc, yr } = data(20, 3);
-    ours.compile({ optimizer: 'sgd', loss: { cls: 'categoricalCrossentropy', reg: 'meanSquaredError' }, metrics: ['mse'] });
+    ours.compile({ optimizer: 'sgd', loss: { cls: 'categoricalCrossentropy', reg: 'meanSquaredError' }, metrics: ['mse', 'mse'] });
     const result = (await ours.evaluate(x, [yc, yr], { batchSize: 7 })) as tf.Scalar[];
     const values = result.map((s) => s.dataSync()[0]);
     expect(values).toHaveLength(5);
     const ref = await onCpu(async () => {
       const m = tfjsTwin(ours);
+      // tfjs-layers (as Keras 2) applies a flat list to every output; Keras 3 and weft take one entry per output.
       m.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'meanSquaredError'], metrics: ['mse'] });
       // The values from the twin's predictions (tfjs-layers 4.22's evaluate of a two-output model
       // returns six numbers for these five names, the first one repeated).
@@ -211,18 +212,22 @@ describe('evaluate, predict, targets', () => {
     out.forEach((t, i) => expect(maxRelativeDiff(t.dataSync(), ref[i])).toBeLessThan(1e-5));
   });
 
-  it('targets as an array and as an object train identically; one metric list applies to every output', async () => {
+  it("targets as an array and as an object train identically; a metric list takes one entry per output (Keras 3)", async () => {
     const { x, yc, yr } = data(24, 5);
+    const refused = twoHeaded(8);
+    expect(() => refused.compile({ optimizer: 'adam', loss: ['categoricalCrossentropy', 'mse'], metrics: ['mae'] }))
+      .toThrow(/Invalid value received for argument `metrics`. Expected for a model with 2 outputs \('cls', 'reg'\), a list with one entry per output .* as Keras 3 takes them/);
+    await refused.dispose();
     const run = async (y: unknown) => {
       const m = twoHeaded(8);
-      m.compile({ optimizer: 'adam', loss: ['categoricalCrossentropy', 'mse'], metrics: ['mae'] });
+      m.compile({ optimizer: 'adam', loss: ['categoricalCrossentropy', 'mse'], metrics: ['accuracy', 'mae'] });
       const h = await m.fit(x, y, { epochs: 1, batchSize: 8, workers: 1, seed: 2, verbose: 0 });
       return { params: m.params.slice(), keys: Object.keys(h.history) };
     };
     const a = await run([yc, yr]);
     const b = await run({ reg: tf.tensor2d(yr), cls: tf.tensor2d(yc) });
     expect(b.params).toEqual(a.params);
-    expect(a.keys).toEqual(['loss', 'cls_loss', 'reg_loss', 'cls_mae', 'reg_mae']);
+    expect(a.keys).toEqual(['loss', 'cls_loss', 'reg_loss', 'cls_accuracy', 'reg_mae']);
   });
 
   it('fitDataset with several ys (an array or an object per batch) trains as fit on the same batches', async () => {

@@ -34,4 +34,28 @@ describe('weft.trainer with a custom layer', () => {
     await ref.fit(x, y, args);
     expect(bitwiseEqual(model.params, ref.params)).toBe(true);
   });
+
+  it('takes a custom loss and metric by name: the thread imports their modules and trains what model.fit trains', async () => {
+    await weft.registerLoss('customMse', fixture('objectives.mjs'));
+    await weft.registerMetric('customMae', fixture('objectives.mjs'));
+    const build = () => {
+      const inputs = weft.input({ shape: [20] });
+      const m = weft.model({ inputs, outputs: weft.layers.dense({ units: 5 }).apply(weft.layers.dense({ units: 8, activation: 'tanh' }).apply(inputs)), seed: 3 });
+      open.push(m);
+      return m;
+    };
+    const compile = { optimizer: 'adam', loss: 'customMse', metrics: ['customMae'] };
+    const { x, y } = classification(32);
+    const ref = build();
+    ref.compile(compile);
+    const model = build();
+    const t: Trainer = await trainer(model, compile);
+    open.push(t);
+    const args = { epochs: 2, batchSize: 8, seed: 1, workers: 2, verbose: 0 } as const;
+    const ours = await t.fit(x, y, args);
+    const theirs = await ref.fit(x, y, args);
+    expect(bitwiseEqual(model.params, ref.params)).toBe(true);
+    expect(ours.history.customMae).toEqual(theirs.history.customMae);
+    expect((ours.history.customMae as number[]).length).toBe(2);
+  });
 });
