@@ -33,7 +33,7 @@ const TRAIN_FLAGS: Flag[] = [
   { name: 'data', value: 'NAME|DIR', default: 'digits', help: 'digits (embedded 8x8 digits; a fixed fifth is the test split), fashion-mnist ($WEFT_FASHION_MNIST, else /usr/share/datasets/fashion-mnist), or a directory (a path or a file:// URL) holding the 4 Fashion-MNIST IDX files' },
   { name: 'epochs', value: 'N', default: '20', help: 'passes over the training data' },
   { name: 'batch-size', value: 'N', default: '32', help: 'examples per step, split over the workers' },
-  { name: 'workers', value: 'N', default: String(cores), shown: `the available cores, ${cores}`, help: 'worker threads' },
+  { name: 'workers', value: 'N|auto', default: 'auto', shown: `auto: the fastest of 1..${cores} in trial steps`, help: 'worker threads' },
   { name: 'seed', value: 'N', shown: 'random, printed', help: 'seeds the initial weights, the shuffling and the dropout masks' },
   { name: 'validation-split', value: 'F', default: '0.1', help: 'fraction of the training data held out and evaluated after each epoch, in [0, 1)' },
   { name: 'out', value: 'DIR', shown: 'not saved', help: 'save the trained model there (model.json + weights.bin, the TensorFlow.js layers format); a path or a file:// URL, created if absent and checked before training' },
@@ -101,10 +101,18 @@ function integer(flag: string, raw: string, min: number, max = Number.MAX_SAFE_I
   throw new UsageError('train', `--${flag}`, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`, `'${raw}'`);
 }
 
+/** `--workers N` or `--workers auto`. */
+function workersFlag(raw: string): number | 'auto' {
+  if (raw === 'auto') return 'auto';
+  const n = Number(raw);
+  if (/^\d+$/.test(raw) && n >= 1 && n <= MAX_WORKERS) return n;
+  throw new UsageError('train', '--workers', `an integer in [1, ${MAX_WORKERS}] or 'auto'`, `'${raw}'`);
+}
+
 /** Exactly one of model (a zoo name) and modelPath (a model.json), and of data and dataDir (a Fashion-MNIST IDX directory), is set. */
 export interface TrainOptions {
   model: ZooName | null; modelPath: string | null; data: 'digits' | 'fashion-mnist' | null; dataDir: string | null;
-  epochs: number; batchSize: number; workers: number; validationSplit: number; out: string | null; verbose: 0 | 1 | 2; help: boolean;
+  epochs: number; batchSize: number; workers: number | 'auto'; validationSplit: number; out: string | null; verbose: 0 | 1 | 2; help: boolean;
   /** undefined: the run draws one at random and prints it. */
   seed: number | undefined;
 }
@@ -179,7 +187,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     model: modelPath === null ? (model as ZooName) : null, modelPath,
     data: named ? (data as 'digits' | 'fashion-mnist') : null, dataDir,
     epochs: integer('epochs', v.epochs, 1), batchSize: integer('batch-size', v['batch-size'], 1),
-    workers: integer('workers', v.workers, 1, MAX_WORKERS), seed: v.seed === undefined ? undefined : integer('seed', v.seed, 0),
+    workers: workersFlag(v.workers), seed: v.seed === undefined ? undefined : integer('seed', v.seed, 0),
     validationSplit, out, verbose: Number(v.verbose) as 0 | 1 | 2, help: v.help === true,
   };
 }
@@ -248,7 +256,7 @@ async function train(o: TrainOptions): Promise<void> {
   const log = (line: string) => o.verbose > 0 && console.log(line);
   const held = data.train.rows - Math.floor(data.train.rows * (1 - o.validationSplit));
   log(`weft train: ${o.model ?? o.modelPath} on ${data.name}: ${data.train.rows} training examples (${held} held out for validation), ${data.test.rows} test`);
-  log(`  ${o.epochs} epochs, batch size ${o.batchSize}, ${o.workers} worker${o.workers === 1 ? '' : 's'}, seed ${seed}${o.seed === undefined ? ` (random: pass --seed ${seed} to repeat the run)` : ''}`);
+  log(`  ${o.epochs} epochs, batch size ${o.batchSize}, ${o.workers === 'auto' ? 'workers: auto' : `${o.workers} worker${o.workers === 1 ? '' : 's'}`}, seed ${seed}${o.seed === undefined ? ` (random: pass --seed ${seed} to repeat the run)` : ''}`);
   if (o.verbose > 0) model.summary();
   const tensors = (s: Split) => {
     const labels = tf.tensor1d(s.labels, 'int32');

@@ -70,7 +70,7 @@ describe('parseTrainArgs', () => {
   it('has defaults for every flag', () => {
     expect(parseTrainArgs([])).toEqual({
       model: 'seed1', modelPath: null, data: 'digits', dataDir: null, epochs: 20, batchSize: 32,
-      workers: availableParallelism(), seed: undefined, validationSplit: 0.1, out: null, verbose: 1, help: false,
+      workers: 'auto', seed: undefined, validationSplit: 0.1, out: null, verbose: 1, help: false,
     });
   });
 
@@ -151,8 +151,9 @@ describe('parseTrainArgs', () => {
     [['--epochs', '0'], "weft train: --epochs: expected an integer >= 1, received '0'"],
     [['--epochs', '1e3'], "weft train: --epochs: expected an integer >= 1, received '1e3'"],
     [['--batch-size', '0'], "weft train: --batch-size: expected an integer >= 1, received '0'"],
-    [['--workers', '0'], "weft train: --workers: expected an integer in [1, 256], received '0'"],
-    [['--workers', '257'], "weft train: --workers: expected an integer in [1, 256], received '257'"],
+    [['--workers', '0'], "weft train: --workers: expected an integer in [1, 256] or 'auto', received '0'"],
+    [['--workers', 'many'], "weft train: --workers: expected an integer in [1, 256] or 'auto', received 'many'"],
+    [['--workers', '257'], "weft train: --workers: expected an integer in [1, 256] or 'auto', received '257'"],
     [['--seed=-1'], "weft train: --seed: expected an integer >= 0, received '-1'"],
     [['--seed', '1.5'], "weft train: --seed: expected an integer >= 0, received '1.5'"],
     [['--seed', '9007199254740992'], "weft train: --seed: expected an integer >= 0, received '9007199254740992'"],
@@ -190,7 +191,7 @@ describe('main', () => {
     const flat = stdout.replace(/\n {28}/g, ' '); // one line per flag
     for (const [flag, dflt] of [
       ['--model NAME|PATH', 'seed1'], ['--data NAME|DIR', 'digits'], ['--epochs N', '20'], ['--batch-size N', '32'],
-      ['--workers N', `the available cores, ${availableParallelism()}`], ['--seed N', 'random, printed'],
+      ['--workers N|auto', `auto: the fastest of 1..${availableParallelism()} in trial steps`], ['--seed N', 'random, printed'],
       ['--validation-split F', '0.1'], ['--out DIR', 'not saved'], ['--verbose 0|1|2', '1'],
     ]) {
       expect(flat).toMatch(new RegExp(`^ {2}${flag.replace(/[|]/g, '\\|')} .*\\(default: ${dflt}\\)`, 'm'));

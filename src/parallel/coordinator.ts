@@ -161,6 +161,8 @@ export class ParallelEngine {
   workerTensors: number[] = [];
   /** The V8 heap of each worker that ran the last step, by rank (the soak benchmark). */
   workerHeap: TaskTiming['heap'][] = [];
+  /** How many of the pool's threads a step spreads over (ranks 0..n-1): the pool's size unless set lower. */
+  private active: number;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -174,6 +176,7 @@ export class ParallelEngine {
     private readonly memory: SharedAllocator = freshMemory,
   ) {
     const size = model.layout.size;
+    this.active = pool.size;
     if (train === null || objective === null) {
       this.setup = null;
       this.reduction = null;
@@ -265,25 +268,57 @@ export class ParallelEngine {
     return out;
   }
 
-  async trainBatch(epoch: number, order: Int32Array | null, start: number, end: number, firstExample = start): Promise<Float64Array> {
+  /** The threads a step uses: 1 to the pool's size (weft's `workers: 'auto'` sets it from trial steps). */
+  get workers(): number {
+    return this.active;
+  }
+
+  set workers(n: number) {
+    if (!(Number.isInteger(n) && n >= 1 && n <= this.pool.size)) throw new RangeError(`workers must be an integer in [1, ${this.pool.size}], not ${n}`);
+    this.active = n;
+  }
+
+  /** The gradient tasks of one step over `workers` ranks: contiguous shards of rows [start, end). */
+  private trainTasks(epoch: number, order: Int32Array | null, start: number, end: number, firstExample: number, workers: number, fault: Fault | null): Task[] {
     const train = this.train as TrainSpec;
     const setup = this.setup as SessionSetup;
     if (order !== null && this.orderEpoch !== epoch) {
       (this.order as Int32Array).set(order);
       this.orderEpoch = epoch;
     }
+    return shardRanges(end - start, workers).map(([a, b], rank) => ({ rank, start: start + a, end: start + b }))
+      .filter((s) => s.end > s.start)
+      .map((s) => ({
+        kind: 'train', session: setup.id, setup: null, rank: s.rank, start: s.start, end: s.end, firstExample: firstExample + s.start - start, step: this.step, epoch,
+        paramsIndex: this.sets?.current ?? 0, runKey: train.runKey, shuffled: order !== null, fault,
+      }));
+  }
+
+  /**
+   * A trial of one step on `workers` ranks that changes nothing: the gradients, their
+   * reduction and (for the sharded update) the update into the spare buffer set, which is
+   * never adopted; the step count, weights and optimizer state stay as they were. What
+   * `workers: 'auto'` times to choose the count.
+   */
+  async trialStep(workers: number, start: number, end: number): Promise<void> {
+    if (workers < 1 || workers > this.pool.size) throw new RangeError(`a trial needs 1 to ${this.pool.size} workers, not ${workers}`);
+    const tasks = this.trainTasks(0, null, start, end, start, workers, null);
+    await this.runAll(tasks, 'in a trial step (workers: auto)');
+    const ranks = tasks.map((t) => t.rank);
+    if (this.sets === null) (this.reduction as SharedMemoryReduction).sum(ranks);
+    else await this.runAll(this.updateTasks(ranks, end - start, workers, null), 'in a trial update (workers: auto)');
+  }
+
+  async trainBatch(epoch: number, order: Int32Array | null, start: number, end: number, firstExample = start): Promise<Float64Array> {
+    const train = this.train as TrainSpec;
+    const setup = this.setup as SessionSetup;
     const step = this.step;
-    const shards = shardRanges(end - start, this.pool.size).map(([a, b], rank) => ({ rank, start: start + a, end: start + b }))
-      .filter((s) => s.end > s.start);
-    const tasks: Task[] = shards.map((s) => ({
-      kind: 'train', session: setup.id, setup: null, rank: s.rank, start: s.start, end: s.end, firstExample: firstExample + s.start - start, step, epoch, paramsIndex: this.sets?.current ?? 0,
-      runKey: train.runKey, shuffled: order !== null, fault: train.fault ?? null,
-    }));
+    const tasks = this.trainTasks(epoch, order, start, end, firstExample, this.active, train.fault ?? null);
     const where = `at step ${step} (epoch ${epoch + 1})`;
     const t0 = performance.now();
     const timings = await this.runAll(tasks, where);
     const t1 = performance.now();
-    const ranks = shards.map((s) => s.rank);
+    const ranks = tasks.map((t) => t.rank);
     const stats = this.sumStats(setup, ranks);
     // The regularizers' penalty, once per step at the weights the step started from: stats are
     // sums over examples, so the mean loss the logs show is mean data loss + penalty, as Keras's.
@@ -321,14 +356,21 @@ export class ParallelEngine {
    * The second round: each worker reduces and updates one range of the parameters into the
    * other buffer set; only when every range succeeded does the model flip to it.
    */
+  /** The update round's tasks: `workers` ranks each reduce and update one range into the spare buffer set. */
+  private updateTasks(ranks: readonly number[], batchRows: number, workers: number, fault: Fault | null): Task[] {
+    const sets = this.sets as BufferSets;
+    const opt = (this.train as TrainSpec).optimizer;
+    return shardRanges(this.model.layout.size, workers).map(([start, end], rank) => ({
+      kind: 'update', session: (this.setup as SessionSetup).id, setup: null, rank, start, end, from: sets.current, ranks,
+      iteration: opt.iterations + 1, learningRate: opt.learningRate, gradScale: 1 / batchRows, step: this.step, fault,
+    }));
+  }
+
   private async shardedUpdate(ranks: readonly number[], batchRows: number, where: string): Promise<void> {
     const sets = this.sets as BufferSets;
     const opt = (this.train as TrainSpec).optimizer;
     const iteration = opt.iterations + 1;
-    const tasks: Task[] = shardRanges(this.model.layout.size, this.pool.size).map(([start, end], rank) => ({
-      kind: 'update', session: (this.setup as SessionSetup).id, setup: null, rank, start, end, from: sets.current, ranks,
-      iteration, learningRate: opt.learningRate, gradScale: 1 / batchRows, step: this.step, fault: this.train?.fault ?? null,
-    }));
+    const tasks = this.updateTasks(ranks, batchRows, this.active, this.train?.fault ?? null);
     const timings = await this.runAll(tasks, `in the optimizer update ${where}`);
     this.updateWorkerMs = Math.max(...timings.map((t) => t.computeMs));
     // Constraints span whole weights, so they run here on the finished set, before it is adopted.
@@ -341,7 +383,7 @@ export class ParallelEngine {
 
   /** Contiguous ranges of `rows`, one per rank, as inference tasks. */
   private inferenceTasks(kind: 'evaluate' | 'predict', setup: SessionSetup, rows: number, batchSize: number): Task[] {
-    return shardRanges(rows, this.pool.size).map(([start, end], rank) => ({ kind, session: setup.id, setup: null, rank, start, end, batchSize }))
+    return shardRanges(rows, this.active).map(([start, end], rank) => ({ kind, session: setup.id, setup: null, rank, start, end, batchSize }))
       .filter((t) => t.end > t.start);
   }
 

@@ -17,6 +17,7 @@ import type { Scoring } from '../parallel/step.js';
 import type { Objective } from '../parallel/coordinator.js';
 import { isModelAware, type Callback, type TrainingTarget } from './callbacks/callback.js';
 import { arraySteps, runEpochs, validateArrays } from './fit-loop.js';
+import { autoPoolSize, candidateCounts, chooseWorkers, describeChoice, type AutoChoice } from './auto-workers.js';
 import type { History, HistoryParams } from './history.js';
 import { progressCallback } from './progress.js';
 import { initializeParams } from './initialize.js';
@@ -168,10 +169,13 @@ export class Model extends GraphModel {
   }
 
   /** Where the last fit stood after its last completed epoch (what a checkpoint records). */
-  private position: { epoch: number; seed: number } | null = null;
+  private position: { epoch: number; seed: number; workers?: number } | null = null;
 
-  /** Set by weft.loadModel for a checkpoint: pass these to fit to resume the run exactly. */
-  resumeFrom: { initialEpoch: number; seed: number } | null = null;
+  /**
+   * Set by weft.loadModel for a checkpoint: pass these to fit (`{...model.resumeFrom, epochs}`)
+   * to resume the run exactly, on the worker count it ran on.
+   */
+  resumeFrom: { initialEpoch: number; seed: number; workers?: number } | null = null;
 
   compile(args: CompileArgs): void {
     checkOptions('args', args, ['optimizer', 'loss', 'lossWeights', 'metrics', 'weightedMetrics']);
@@ -181,6 +185,7 @@ export class Model extends GraphModel {
     const state = new TrainingState(optimizer, scoring[0].loss, scoring[0].metrics, this.layout);
     state.scoreOutputs(scoring, outputNames(this));
     this.state = state;
+    this.autoWorkers.clear();
     this.trainingConfig = checkpointConfig(this, outputs, scoring);
   }
 
@@ -200,7 +205,7 @@ export class Model extends GraphModel {
     return saveModel(this, url, {
       config: { ...config, optimizer_config: { class_name: className, config: optimizerConfig } },
       slots: state.slots.map((s) => s.slice()),
-      position: { epoch: this.position?.epoch ?? 0, seed: this.position?.seed ?? 0, iterations: state.iterations },
+      position: { epoch: this.position?.epoch ?? 0, seed: this.position?.seed ?? 0, iterations: state.iterations, ...(this.position?.workers === undefined ? {} : { workers: this.position.workers }) },
     });
   }
 
@@ -217,8 +222,9 @@ export class Model extends GraphModel {
     if (slots.length !== state.slots.length) throw invalidArgument('optimizer weights', `${state.slots.length} slots`, slots.length);
     slots.forEach((s, i) => state.slots[i].set(s));
     state.iterations = position.iterations;
-    this.position = { epoch: position.epoch, seed: position.seed };
-    this.resumeFrom = { initialEpoch: position.epoch, seed: position.seed };
+    const workers = position.workers === undefined ? {} : { workers: position.workers };
+    this.position = { epoch: position.epoch, seed: position.seed, ...workers };
+    this.resumeFrom = { initialEpoch: position.epoch, seed: position.seed, ...workers };
   }
 
   private compiled(call: string): TrainingState {
@@ -298,14 +304,15 @@ export class Model extends GraphModel {
 
   private async fitArrays(x: unknown, y: unknown, memory: SharedAllocator, args?: FitArgs): Promise<History> {
     const state = this.compiled('fit');
-    const opts = resolveFitArgs(args);
-    const data = this.toDataset(x, y, state, memory, undefined, { sampleWeight: opts.sampleWeight, classWeight: opts.classWeight });
-    const { train, validation } = this.splitValidation(data, opts, state, memory);
-    const runKey = keyFromSeed(opts.seed);
+    const given = resolveFitArgs(args);
+    const data = this.toDataset(x, y, state, memory, undefined, { sampleWeight: given.sampleWeight, classWeight: given.classWeight });
+    const { train, validation } = this.splitValidation(data, given, state, memory);
+    const runKey = keyFromSeed(given.seed);
     const objective = objectiveOf(state);
-    const engine = new ParallelEngine(await this.poolOf(opts.workers), this, objective, {
+    const engine: ParallelEngine = new ParallelEngine(await this.poolOf(poolSizeFor(given.workers)), this, objective, {
       data: { ...train, y: train.y as Column }, runKey, optimizer: state, fault: takeFault(),
     }, memory);
+    const opts = { ...given, workers: await this.settleWorkers(engine, given, Math.min(given.batchSize, train.rows)) };
     const callbacks = this.callbacksFor(opts, state, Math.ceil(train.rows / opts.batchSize));
     const validate = this.penalized(state, validateArrays(engine, validation, opts.batchSize));
     const shape = { steps: Math.ceil(train.rows / opts.batchSize), samples: train.rows, batchSize: opts.batchSize };
@@ -345,20 +352,21 @@ export class Model extends GraphModel {
 
   private async fitStream(dataset: BatchSource, memory: SharedAllocator, args?: FitDatasetArgs): Promise<History> {
     const state = this.compiled('fitDataset');
-    const opts = resolveFitDatasetArgs(args);
+    const given = resolveFitDatasetArgs(args);
     const iterator = await openIterator(dataset);
     const head = await iterator.next();
     if (head.done) throw invalidArgument('dataset', 'at least one {xs, ys} batch', 'an empty dataset');
     const losses = state.scoring.map((s) => s.loss);
-    const convert = (batch: unknown, index: number) => convertBatch(this, losses, batch, index, 'dataset', opts.classWeight);
+    const convert = (batch: unknown, index: number) => convertBatch(this, losses, batch, index, 'dataset', given.classWeight);
     const first = convert(head.value, 0);
     const staging = stagingFor(first, first.rows, memory);
-    const v = opts.validationData;
+    const v = given.validationData;
     const validation = v === null || isBatchSource(v) ? null : this.validationSet(v, state, memory);
     const objective = objectiveOf(state);
-    const engine = new ParallelEngine(await this.poolOf(opts.workers), this, objective, {
-      data: { ...staging, y: staging.y as Column }, runKey: keyFromSeed(opts.seed), optimizer: state, fault: takeFault(),
+    const engine = new ParallelEngine(await this.poolOf(poolSizeFor(given.workers)), this, objective, {
+      data: { ...staging, y: staging.y as Column }, runKey: keyFromSeed(given.seed), optimizer: state, fault: takeFault(),
     }, memory);
+    const opts = { ...given, workers: await this.settleWorkers(engine, given, first.rows) };
     const callbacks = this.callbacksFor(opts, state, opts.batchesPerEpoch);
     const validate = this.penalized(state, v !== null && isBatchSource(v)
       ? () => evaluateStream(engine, v, (b, i) => convertBatch(this, losses, b, i, 'validationData'), opts.validationBatches)
@@ -369,10 +377,30 @@ export class Model extends GraphModel {
     return this.withEngine(engine, () => runEpochs(steps, plan, this), plan.signal);
   }
 
+  /** `workers: 'auto'` choices by batch size, for the compile they were made under (compile() clears them). */
+  private readonly autoWorkers = new Map<number, AutoChoice>();
+
+  /**
+   * The worker count a fit runs on: the one given, or for 'auto' the fastest in trial steps of
+   * `rows` rows (auto-workers.ts), measured once per batch size and compile and printed at
+   * verbose >= 1. The engine then spreads every step over that many threads.
+   */
+  private async settleWorkers(engine: ParallelEngine, opts: { workers: number | 'auto'; batchSize?: number; verbose: number }, rows: number): Promise<number> {
+    if (opts.workers !== 'auto') return opts.workers;
+    let choice = this.autoWorkers.get(rows);
+    if (choice === undefined) {
+      choice = await chooseWorkers(candidateCounts(engine.workers, rows), (k) => engine.trialStep(k, 0, rows));
+      this.autoWorkers.set(rows, choice);
+      if (opts.verbose > 0) console.log(describeChoice(choice));
+    }
+    engine.workers = choice.workers;
+    return choice.workers;
+  }
+
   /** The user's callbacks bound to this model, then the progress display for `verbose`. */
-  private callbacksFor(opts: Pick<ResolvedFitArgs, 'seed' | 'callbacks' | 'verbose' | 'epochs'>, state: TrainingState, steps: number | undefined): Callback[] {
+  private callbacksFor(opts: Pick<ResolvedFitArgs, 'seed' | 'callbacks' | 'verbose' | 'epochs'> & { workers: number }, state: TrainingState, steps: number | undefined): Callback[] {
     // First, so a checkpoint saved by a later callback at the same epoch end records it.
-    const track: Callback = { onEpochEnd: (epoch) => { this.position = { epoch: epoch + 1, seed: opts.seed }; } };
+    const track: Callback = { onEpochEnd: (epoch) => { this.position = { epoch: epoch + 1, seed: opts.seed, workers: opts.workers }; } };
     const callbacks = [track, ...opts.callbacks];
     for (const c of callbacks) if (isModelAware(c)) c.setModel(this.trainingTarget(state));
     if (opts.verbose > 0) callbacks.push(progressCallback({ epochs: opts.epochs, steps, verbose: opts.verbose as 1 | 2 }));
@@ -465,9 +493,14 @@ export class Model extends GraphModel {
   }
 }
 
+/** The pool a fit starts: the count given, or for 'auto' every core (trial steps then pick how many a step uses). */
+function poolSizeFor(workers: number | 'auto'): number {
+  return workers === 'auto' ? autoPoolSize() : workers;
+}
+
 /** History.params for a fit with these options. */
 function historyParams(
-  opts: Pick<ResolvedFitArgs, 'epochs' | 'initialEpoch' | 'workers' | 'verbose'>,
+  opts: Pick<ResolvedFitArgs, 'epochs' | 'initialEpoch' | 'verbose'> & { workers: number },
   shape: Pick<HistoryParams, 'steps' | 'samples' | 'batchSize'>, logKeys: readonly string[], doValidation: boolean,
 ): HistoryParams {
   const metrics = doValidation ? [...logKeys, ...logKeys.map((k) => `val_${k}`)] : [...logKeys];

@@ -1,6 +1,5 @@
 import { checkInteger, checkNumberInRange, invalidArgument, invalidType } from '../errors.js';
 import type { Callback } from './callbacks/callback.js';
-import { availableParallelism } from 'node:os';
 import { randomSeed } from '../parallel/random.js';
 import { isBatchSource, type BatchSource } from './stream.js';
 
@@ -12,8 +11,11 @@ export interface FitArgs {
   seed?: number;
   /** 0 silent, 1 a progress bar (one line per epoch when not on a TTY), 2 one line per epoch. */
   verbose?: 0 | 1 | 2;
-  /** Worker threads to spread each batch over (default: os.availableParallelism()). */
-  workers?: number;
+  /**
+   * Worker threads to spread each batch over, or 'auto' (the default): the count whose trial
+   * steps run fastest for this model and batch size, up to os.availableParallelism() (auto-workers.ts).
+   */
+  workers?: number | 'auto';
   /** The last fraction of x and y, held out and evaluated after each epoch (Keras: before shuffling). */
   validationSplit?: number;
   /** [xVal, yVal] or [xVal, yVal, sampleWeightVal] evaluated after each epoch; takes precedence over validationSplit. */
@@ -40,7 +42,7 @@ export interface ResolvedFitArgs {
   shuffle: boolean;
   seed: number;
   verbose: 0 | 1 | 2;
-  workers: number;
+  workers: number | 'auto';
   validationSplit: number;
   validationData: [unknown, unknown] | [unknown, unknown, unknown] | null;
   sampleWeight: unknown;
@@ -64,8 +66,15 @@ export function checkBatchSize(value: unknown): number {
 
 export function checkWorkers(value: unknown): number {
   const n = checkInteger('workers', value, 1);
-  if (n > MAX_WORKERS) throw invalidArgument('workers', `an integer in [1, ${MAX_WORKERS}]`, value);
+  if (n > MAX_WORKERS) throw invalidArgument('workers', `an integer in [1, ${MAX_WORKERS}] or 'auto'`, value);
   return n;
+}
+
+/** A worker count or 'auto' (chosen by measurement). */
+export function checkWorkersOrAuto(value: unknown): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  if (typeof value !== 'number') throw invalidType('workers', `an integer in [1, ${MAX_WORKERS}] or 'auto'`, value);
+  return checkWorkers(value);
 }
 
 const FIT_OPTIONS = [
@@ -108,7 +117,7 @@ export function resolveFitArgs(args: FitArgs | undefined): ResolvedFitArgs {
     shuffle: a.shuffle ?? true,
     seed: a.seed ?? randomSeed(),
     verbose: a.verbose === undefined ? 1 : checkVerbose(a.verbose),
-    workers: a.workers === undefined ? availableParallelism() : checkWorkers(a.workers),
+    workers: a.workers === undefined ? 'auto' : checkWorkersOrAuto(a.workers),
     validationSplit,
     validationData: a.validationData ?? null,
     sampleWeight: a.sampleWeight ?? null,

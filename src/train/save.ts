@@ -64,11 +64,13 @@ export interface TrainingConfig {
   optimizer_config: { class_name: string; config: Record<string, OptimizerConfigValue> };
 }
 
-/** A run's position: epochs completed, its seed, and the optimizer's step count. */
+/** A run's position: epochs completed, its seed, the optimizer's step count and the worker count it ran on. */
 export interface RunPosition {
   epoch: number;
   seed: number;
   iterations: number;
+  /** Absent in checkpoints from before `workers: 'auto'`. */
+  workers?: number;
 }
 
 /** What a checkpoint adds to a saved model: how to compile it and where training stood. */
@@ -496,8 +498,9 @@ function weftCheckpoint(path: string, mj: Record<string, unknown>, byName: Map<s
   const position = mj.weftTrainingState as Partial<RunPosition> | null;
   const positionOk = typeof position === 'object' && position !== null
     && [position.epoch, position.seed, position.iterations].every((n) => Number.isSafeInteger(n) && (n as number) >= 0);
-  if (!positionOk) {
-    throw badModelJson(path, 'weftTrainingState to be {epoch, seed, iterations}, non-negative integers', `weftTrainingState=${JSON.stringify(position)}`);
+  const workersOk = position?.workers === undefined || (Number.isSafeInteger(position.workers) && position.workers >= 1);
+  if (!positionOk || !workersOk) {
+    throw badModelJson(path, 'weftTrainingState to be {epoch, seed, iterations, workers?}, non-negative integers (workers >= 1)', `weftTrainingState=${JSON.stringify(position)}`);
   }
   const slots = [...byName.values()].filter((w) => w.spec.group === 'optimizer').map((w) => {
     if (sizeOf(w.spec.shape) !== paramCount || w.spec.dtype !== 'float32') {

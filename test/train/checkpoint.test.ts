@@ -22,7 +22,7 @@ describe('checkpoints', () => {
     const dir = tempDir();
     await first.save(`file://${dir}`, { includeOptimizer: true });
     const resumed = await weft.loadModel(`file://${dir}/model.json`);
-    expect(resumed.resumeFrom).toEqual({ initialEpoch: 2, seed: 5 });
+    expect(resumed.resumeFrom).toEqual({ initialEpoch: 2, seed: 5, workers: 2 });
     const h = await resumed.fit(x, y, { ...args, epochs: 4, initialEpoch: 2, seed: (resumed.resumeFrom as { seed: number }).seed });
     expect(h.epoch).toEqual([2, 3]);
     expect(bitwiseEqual(flatWeights(resumed), flatWeights(whole))).toBe(true);
