@@ -61,10 +61,6 @@ export type { ThresholdedReLUConfig } from './thresholded-relu.js';
 export { layerClass, layerFromConfig, layerModuleUrl, registerLayerClass, registeredLayerClassNames } from './registry.js';
 
 registerLayerClass(InputLayer);
-// A model applied as a layer (GraphModel.apply), under the three names files give it.
-registerLayerClass(Functional);
-registerLayerClass(NestedModel);
-registerLayerClass(NestedSequential);
 
 /** `weft.layers`: tfjs-layers' factory names. */
 export const builtinLayers = {
@@ -106,6 +102,11 @@ export const builtinLayers = {
   alphaDropout: layerFactory(AlphaDropout),
 
 };
+
+// A model applied as a layer (GraphModel.apply), under the three names files give it.
+registerLayerClass(Functional);
+registerLayerClass(NestedModel);
+registerLayerClass(NestedSequential);
 
 /** `weft.input({shape})`: the symbolic tensor of a new InputLayer. */
 export function symbolicInput(config: ConstructorParameters<typeof InputLayer>[0]) {
