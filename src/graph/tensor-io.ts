@@ -74,6 +74,17 @@ export function transposeInto(src: ArrayLike<number>, rows: number, cols: number
   }
 }
 
+/**
+ * `t` in `shape` (one axis may be -1): `t` itself when it has that shape already. tfjs's reshape
+ * dispatches a kernel even then, and a small model's step is mostly dispatch.
+ */
+export function reshaped(t: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  const known = shape.reduce((n, d) => (d === -1 ? n : n * d), 1);
+  const resolved = shape.map((d) => (d === -1 ? t.size / known : d));
+  if (resolved.length === t.rank && resolved.every((d, i) => d === t.shape[i])) return t;
+  return tf.reshape(t, resolved);
+}
+
 /** The transpose of a float matrix, computed in JS from a heap view (see transposeInto). */
 export function transpose2d(t: tf.Tensor): tf.Tensor2D {
   const [rows, cols] = t.shape as [number, number];

@@ -6,7 +6,7 @@ import { metricWidth, type Metric } from '../graph/metrics.js';
 import type { GraphModel } from '../graph/model.js';
 import { regularizerFactors } from '../graph/regularizers.js';
 import type { Node, SymbolicTensor } from '../graph/symbolic.js';
-import { readTensor, scoped } from '../graph/tensor-io.js';
+import { readTensor, reshaped, scoped } from '../graph/tensor-io.js';
 import { fillDropoutMask, fillExampleNormal, fillExampleUniform, foldIn, keyFromSeed, type Key } from './random.js';
 import { allFinite } from './reduce.js';
 
@@ -310,8 +310,10 @@ export class StepRunner {
       const activity = this.activityPenalty(pass, gradOut === null ? null : seeds);
       const total = losses.reduce((sum, l, i) => tf.add(sum, tf.mul(l, this.scoring[i].weight)) as tf.Scalar, activity);
       const sums = [total, ...(losses.length > 1 ? losses : []), ...plain, ...weighted, ...weightSums];
-      // A metric of width > 1 gives a 1-D tensor of its sums: each joins the row flat.
-      const stats = Float64Array.from(readTensor(tf.concat(sums.map((t) => tf.reshape(t, [-1])))));
+      // A metric of width > 1 gives a 1-D tensor of its sums: each joins the row flat. Scalars
+      // alone stack in one kernel.
+      const row = sums.every((t) => t.rank === 0) ? tf.stack(sums) : tf.concat(sums.map((t) => reshaped(t, [-1])));
+      const stats = Float64Array.from(readTensor(row));
       if (gradOut !== null) {
         this.executor.backward(pass, seeds, gradOut);
         this.timing.exportMs = this.executor.exportMs;

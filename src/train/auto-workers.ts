@@ -6,8 +6,7 @@
  *
  * Timing is the only honest judge here: a small model's step is dispatch-bound and fastest on
  * one worker, a wide one's scales with the cores, and where the curve bends depends on the
- * machine. Counts are tried from the most to the fewest; the search stops once a count is
- * clearly slower than the best so far (step time against workers is unimodal in practice).
+ * machine. Counts are timed in interleaved rounds (see chooseWorkers).
  */
 import { availableParallelism } from 'node:os';
 
@@ -27,8 +26,8 @@ export interface AutoOptions {
 
 /** A count within this fraction of a faster one's time counts as no slower: fewer threads win ties. */
 const TIE = 0.03;
-/** A count this much slower than the best so far ends the search. */
-const GIVE_UP = 1.25;
+/** After the first timed round, a count this much slower than the best is dropped. */
+const GIVE_UP = 1.5;
 
 /** The counts `'auto'` tries on `cores` threads for `rows` rows a step: cores, then powers of two below it, none above the rows. */
 export function candidateCounts(cores: number, rows: number): number[] {
@@ -45,34 +44,35 @@ export function autoPoolSize(): number {
 
 /**
  * Times `trial(k)` for each candidate count and returns the fastest (fewer workers on a tie).
- * One untimed trial at the largest count first warms every thread (their first step builds the
- * model); each count then gets one more untimed trial and `repeats` timed ones, their median
- * its time.
+ * The trials run in rounds, one trial of each count per round, so whatever drifts while they
+ * run — threads still warming up (V8 tiers wasm code up in the background), a noisy neighbour —
+ * falls on every count alike: two untimed rounds, then `repeats` timed ones, each count's time
+ * the median of its timed trials. After the first timed round a clearly slower count is dropped.
  */
 export async function chooseWorkers(candidates: readonly number[], trial: (workers: number) => Promise<void>, options: AutoOptions = {}): Promise<AutoChoice> {
   const repeats = options.repeats ?? 3;
   const now = options.now ?? (() => performance.now());
   if (candidates.length === 1) return { workers: candidates[0], trials: [] };
-  await trial(candidates[0]);
-  const trials: { workers: number; ms: number }[] = [];
-  let best: { workers: number; ms: number } | null = null;
-  for (const workers of candidates) {
-    await trial(workers);
-    const times: number[] = [];
-    for (let i = 0; i < repeats; i++) {
+  for (let round = 0; round < 2; round++) for (const k of candidates) await trial(k);
+  const times = new Map<number, number[]>(candidates.map((k) => [k, []]));
+  let live = [...candidates];
+  for (let round = 0; round < repeats; round++) {
+    for (const k of live) {
       const t0 = now();
-      await trial(workers);
-      times.push(now() - t0);
+      await trial(k);
+      (times.get(k) as number[]).push(now() - t0);
     }
-    times.sort((a, b) => a - b);
-    const ms = times[times.length >> 1];
-    trials.push({ workers, ms });
-    // Counts come largest first: a later (smaller) one wins unless clearly slower.
-    if (best === null) best = { workers, ms };
-    else if (ms <= best.ms * (1 + TIE)) best = { workers, ms: Math.min(ms, best.ms) };
-    else if (ms > best.ms * GIVE_UP) break;
+    if (round === 0) {
+      const fastest = Math.min(...live.map((k) => (times.get(k) as number[])[0]));
+      live = live.filter((k) => (times.get(k) as number[])[0] <= fastest * GIVE_UP);
+    }
   }
-  return { workers: best === null ? candidates[0] : best.workers, trials };
+  const median = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];
+  const trials = candidates.map((workers) => ({ workers, ms: median(times.get(workers) as number[]) }));
+  // Counts come largest first: a smaller one wins unless clearly slower than the best so far.
+  let best = trials[0];
+  for (const t of trials.slice(1)) if (t.ms <= best.ms * (1 + TIE)) best = { workers: t.workers, ms: Math.min(t.ms, best.ms) };
+  return { workers: best.workers, trials };
 }
 
 /** The one line `verbose >= 1` prints about the choice. */

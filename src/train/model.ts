@@ -309,10 +309,11 @@ export class Model extends GraphModel {
     const { train, validation } = this.splitValidation(data, given, state, memory);
     const runKey = keyFromSeed(given.seed);
     const objective = objectiveOf(state);
-    const engine: ParallelEngine = new ParallelEngine(await this.poolOf(poolSizeFor(given.workers)), this, objective, {
-      data: { ...train, y: train.y as Column }, runKey, optimizer: state, fault: takeFault(),
-    }, memory);
-    const opts = { ...given, workers: await this.settleWorkers(engine, given, Math.min(given.batchSize, train.rows)) };
+    const fault = takeFault();
+    const { engine, workers } = await this.trainingEngine(given, Math.min(given.batchSize, train.rows), (pool) => new ParallelEngine(pool, this, objective, {
+      data: { ...train, y: train.y as Column }, runKey, optimizer: state, fault,
+    }, memory));
+    const opts = { ...given, workers };
     const callbacks = this.callbacksFor(opts, state, Math.ceil(train.rows / opts.batchSize));
     const validate = this.penalized(state, validateArrays(engine, validation, opts.batchSize));
     const shape = { steps: Math.ceil(train.rows / opts.batchSize), samples: train.rows, batchSize: opts.batchSize };
@@ -363,10 +364,11 @@ export class Model extends GraphModel {
     const v = given.validationData;
     const validation = v === null || isBatchSource(v) ? null : this.validationSet(v, state, memory);
     const objective = objectiveOf(state);
-    const engine = new ParallelEngine(await this.poolOf(poolSizeFor(given.workers)), this, objective, {
-      data: { ...staging, y: staging.y as Column }, runKey: keyFromSeed(given.seed), optimizer: state, fault: takeFault(),
-    }, memory);
-    const opts = { ...given, workers: await this.settleWorkers(engine, given, first.rows) };
+    const fault = takeFault();
+    const { engine, workers } = await this.trainingEngine(given, first.rows, (pool) => new ParallelEngine(pool, this, objective, {
+      data: { ...staging, y: staging.y as Column }, runKey: keyFromSeed(given.seed), optimizer: state, fault,
+    }, memory));
+    const opts = { ...given, workers };
     const callbacks = this.callbacksFor(opts, state, opts.batchesPerEpoch);
     const validate = this.penalized(state, v !== null && isBatchSource(v)
       ? () => evaluateStream(engine, v, (b, i) => convertBatch(this, losses, b, i, 'validationData'), opts.validationBatches)
@@ -381,20 +383,31 @@ export class Model extends GraphModel {
   private readonly autoWorkers = new Map<number, AutoChoice>();
 
   /**
-   * The worker count a fit runs on: the one given, or for 'auto' the fastest in trial steps of
-   * `rows` rows (auto-workers.ts), measured once per batch size and compile and printed at
-   * verbose >= 1. The engine then spreads every step over that many threads.
+   * A fit's engine and the worker count it runs on: the count given, or for 'auto' the fastest
+   * in trial steps of `rows` rows (auto-workers.ts), measured once per batch size and compile on
+   * a pool of every core and printed at verbose >= 1. The engine runs on a pool of exactly that
+   * many threads (a larger pool with idle threads measured slower: tasks wander between them).
    */
-  private async settleWorkers(engine: ParallelEngine, opts: { workers: number | 'auto'; batchSize?: number; verbose: number }, rows: number): Promise<number> {
-    if (opts.workers !== 'auto') return opts.workers;
-    let choice = this.autoWorkers.get(rows);
-    if (choice === undefined) {
-      choice = await chooseWorkers(candidateCounts(engine.workers, rows), (k) => engine.trialStep(k, 0, rows));
-      this.autoWorkers.set(rows, choice);
-      if (opts.verbose > 0) console.log(describeChoice(choice));
+  private async trainingEngine(
+    opts: { workers: number | 'auto'; verbose: number }, rows: number, make: (pool: WorkerPool) => ParallelEngine,
+  ): Promise<{ engine: ParallelEngine; workers: number }> {
+    const known = opts.workers === 'auto' ? this.autoWorkers.get(rows)?.workers : opts.workers;
+    if (known !== undefined) return { engine: make(await this.poolOf(known)), workers: known };
+    const probe = make(await this.poolOf(autoPoolSize()));
+    let choice: AutoChoice;
+    try {
+      choice = await chooseWorkers(candidateCounts(probe.workers, rows), (k) => probe.trialStep(k, 0, rows));
+    } catch (err) {
+      // A worker failed in a trial: as a failed fit, the pool goes (its threads may be broken).
+      await probe.dispose();
+      await this.closePool();
+      throw err;
     }
-    engine.workers = choice.workers;
-    return choice.workers;
+    this.autoWorkers.set(rows, choice);
+    if (opts.verbose > 0) console.log(describeChoice(choice));
+    if (choice.workers === probe.workers) return { engine: probe, workers: choice.workers };
+    await probe.dispose();
+    return { engine: make(await this.poolOf(choice.workers)), workers: choice.workers };
   }
 
   /** The user's callbacks bound to this model, then the progress display for `verbose`. */
@@ -491,11 +504,6 @@ export class Model extends GraphModel {
     const tensors = outs.map((o, i) => tf.tensor(o, [rows, ...(this.outputs[i].shape.slice(1) as number[])]));
     return tensors.length === 1 ? tensors[0] : tensors;
   }
-}
-
-/** The pool a fit starts: the count given, or for 'auto' every core (trial steps then pick how many a step uses). */
-function poolSizeFor(workers: number | 'auto'): number {
-  return workers === 'auto' ? autoPoolSize() : workers;
 }
 
 /** History.params for a fit with these options. */

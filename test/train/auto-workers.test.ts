@@ -32,19 +32,21 @@ describe('choosing the count', () => {
     expect(candidateCounts(1, 10)).toEqual([1]);
   });
 
-  it('picks the fastest median on an injected clock: one warm-up, then one untimed and 3 timed trials a count', async () => {
-    const f = fakeTrials({ 2: 5, 1: 3 });
+  it('picks the fastest median on an injected clock, the counts interleaved: two untimed rounds, then 3 timed', async () => {
+    const f = fakeTrials({ 2: 4, 1: 3 });
     const choice = await chooseWorkers([2, 1], f.trial, { now: f.now });
     expect(choice.workers).toBe(1);
-    expect(choice.trials).toEqual([{ workers: 2, ms: 5 }, { workers: 1, ms: 3 }]);
-    expect(f.calls).toEqual([2, 2, 2, 2, 2, 1, 1, 1, 1]);
+    expect(choice.trials).toEqual([{ workers: 2, ms: 4 }, { workers: 1, ms: 3 }]);
+    expect(f.calls).toEqual([2, 1, 2, 1, 2, 1, 2, 1, 2, 1]);
   });
 
-  it('stops once a count is clearly slower than the best, and prefers fewer threads on a near tie', async () => {
+  it('drops clearly slower counts after the first timed round, and prefers fewer threads on a near tie', async () => {
     const wide = fakeTrials({ 8: 1, 4: 1.5, 2: 3, 1: 6 });
     const a = await chooseWorkers([8, 4, 2, 1], wide.trial, { now: wide.now });
     expect(a.workers).toBe(8);
-    expect(a.trials.map((t) => t.workers)).toEqual([8, 4]); // 4 is 1.5x the best: no need to try 2 and 1
+    expect(a.trials).toEqual([{ workers: 8, ms: 1 }, { workers: 4, ms: 1.5 }, { workers: 2, ms: 3 }, { workers: 1, ms: 6 }]);
+    // 2 and 1 are over 1.5x the best after one timed round: not timed again.
+    expect(wide.calls).toEqual([8, 4, 2, 1, 8, 4, 2, 1, 8, 4, 2, 1, 8, 4, 8, 4]);
     const tie = fakeTrials({ 2: 1, 1: 1.02 });
     expect((await chooseWorkers([2, 1], tie.trial, { now: tie.now })).workers).toBe(1);
     const one = fakeTrials({ 1: 1 });

@@ -6,7 +6,7 @@ import { constraintToKeras, readConstraint, resolveConstraint, type ConstraintId
 import { checkLayerConfig, Layer, setFields, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { readRegularizer, regularizerToKeras, resolveRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { formatShape, type Shape } from '../shape.js';
-import { transpose2d } from '../tensor-io.js';
+import { reshaped, transpose2d } from '../tensor-io.js';
 import { initializerToKeras, type Json, type KerasConfigReader } from '../keras-config.js';
 
 export interface DenseConfig {
@@ -94,25 +94,28 @@ export class Dense extends Layer {
   }
 
   forward([x]: readonly tf.Tensor[], [kernel, bias]: readonly tf.Tensor[], _ctx: CallContext): { output: tf.Tensor; cache: DenseCache } {
-    const x2 = tf.reshape(x, [-1, kernel.shape[0]]) as tf.Tensor2D;
+    const x2 = reshaped(x, [-1, kernel.shape[0]]) as tf.Tensor2D;
     const act = this.activation;
     // relu and linear fuse into wasm's matMul; others need z kept for their derivative.
     const fusable = act.name === 'linear' || act.name === 'relu';
+    // bench/dense-forms.ts: computing zᵀ = Wᵀ·xᵀ instead, with W transposed in JS, saves the
+    // kernel's packing but not its weight-sized transpose, and wins by under 10% below 32 rows
+    // only; this form stays.
     const z = tf.fused.matMul({ a: x2, b: kernel as tf.Tensor2D, bias, activation: fusable ? act.name as 'relu' | 'linear' : 'linear' });
     const a = fusable ? z : act.forward(z);
-    return { output: tf.reshape(a, [...x.shape.slice(0, -1), this.units]), cache: { x2, z: fusable ? null : z } };
+    return { output: reshaped(a, [...x.shape.slice(0, -1), this.units]), cache: { x2, z: fusable ? null : z } };
   }
 
   /** The pre-activation, for a loss that fuses its gradient with softmax or sigmoid. */
   logits(saved: Saved): tf.Tensor | null {
     const { z } = saved.cache as DenseCache;
-    return z === null ? null : tf.reshape(z, saved.output.shape);
+    return z === null ? null : reshaped(z, saved.output.shape);
   }
 
   backward(dy: tf.Tensor, saved: Saved, needInputGrads: readonly boolean[]): Gradients {
     const { z } = saved.cache as DenseCache;
-    const dy2 = tf.reshape(dy, [-1, this.units]);
-    const a2 = tf.reshape(saved.output, [-1, this.units]);
+    const dy2 = reshaped(dy, [-1, this.units]);
+    const a2 = reshaped(saved.output, [-1, this.units]);
     const dz = this.activation.backward(dy2, z ?? a2, a2) as tf.Tensor2D;
     return this.backwardFromLogits(dz, saved, needInputGrads);
   }
@@ -125,11 +128,11 @@ export class Dense extends Layer {
    */
   backwardFromLogits(dzAnyRank: tf.Tensor, saved: Saved, [needInput]: readonly boolean[]): Gradients {
     const { x2 } = saved.cache as DenseCache;
-    const dz = tf.reshape(dzAnyRank, [-1, this.units]) as tf.Tensor2D;
+    const dz = reshaped(dzAnyRank, [-1, this.units]) as tf.Tensor2D;
     const [kernel] = saved.weights;
     const weights: tf.Tensor[] = [tf.matMul(transpose2d(x2), dz)];
-    if (this.useBias) weights.push(tf.reshape(tf.matMul(tf.ones([1, dz.shape[0]]), dz), [this.units]));
-    const input = needInput ? tf.reshape(inputGradient(dz, kernel as tf.Tensor2D), saved.inputs[0].shape) : null;
+    if (this.useBias) weights.push(reshaped(tf.matMul(tf.ones([1, dz.shape[0]]), dz), [this.units]));
+    const input = needInput ? reshaped(inputGradient(dz, kernel as tf.Tensor2D), saved.inputs[0].shape) : null;
     return { inputs: [input], weights };
   }
 
