@@ -9,6 +9,7 @@ import type { Node, SymbolicTensor } from '../graph/symbolic.js';
 import { readTensor, reshaped, scoped } from '../graph/tensor-io.js';
 import { fillDropoutMask, fillExampleNormal, fillExampleUniform, foldIn, keyFromSeed, type Key } from './random.js';
 import { allFinite } from './reduce.js';
+import { HOST_HEAD_MAX, hostScorer, type HostHead, type HostScorer } from './host-head.js';
 
 /** A contiguous block of examples, already gathered into row-major arrays. */
 export interface Batch {
@@ -67,6 +68,39 @@ export function statColumns(outputs: readonly { readonly metrics: readonly unkno
   }
   for (const { output } of weighted) columns.push({ kind: 'weights', output });
   return columns;
+}
+
+/** A stat of one block: a number computed in JS, or a tensor (a scalar, or a 1-D row of a metric's `width` sums). */
+type Stat = number | tf.Tensor;
+
+/** What one output contributes to a block's stats, and its gradient seed when training. */
+interface ScoredOutput {
+  readonly loss: Stat;
+  readonly plain: readonly Stat[];
+  readonly weighted: readonly Stat[];
+  /** Σ w of the output's rows, when it has weighted metrics. */
+  readonly weightSum: Stat | null;
+  readonly seed: OutputSeed | null;
+}
+
+/**
+ * Each group's stats as float64 values: the tensors among them read back in one kernel and one
+ * heap read (none when every stat is a number already), each stat as its values.
+ */
+function readStats(...groups: (readonly Stat[])[]): Float64Array[][] {
+  const tensors = groups.flat().filter((s): s is tf.Tensor => typeof s !== 'number');
+  let values: ArrayLike<number> = [];
+  if (tensors.length > 0) {
+    const row = tensors.every((t) => t.rank === 0) ? tf.stack(tensors) : tf.concat(tensors.map((t) => reshaped(t, [-1])));
+    values = Float64Array.from(readTensor(row));
+  }
+  let at = 0;
+  return groups.map((g) => g.map((s) => {
+    if (typeof s === 'number') return Float64Array.of(s);
+    const v = Float64Array.from(Array.prototype.slice.call(values, at, at + s.size) as number[]);
+    at += s.size;
+    return v;
+  }));
 }
 
 /** Which random stream a training step draws from. */
@@ -133,10 +167,15 @@ export class StepRunner {
   readonly columns: readonly StatColumn[];
 
   /** `objective`: one loss (a one-output model, with `metrics`), each output's Scoring, or null to only predict. */
+  /**
+   * `options.hostHead: false` scores every output through its kernels (the benchmarks compare
+   * both forms in one run).
+   */
   constructor(
     readonly model: GraphModel,
     objective: Loss | readonly Scoring[] | null,
     metrics: readonly Metric[] = [],
+    options: { hostHead?: boolean } = {},
   ) {
     this.executor = new Executor(model);
     this.scoring = objective === null ? [] : isScoringList(objective) ? objective : [{ loss: objective, weight: 1, metrics, weightedMetrics: [] }];
@@ -146,6 +185,11 @@ export class StepRunner {
     this.columns = statColumns(this.scoring);
     this.regularized = model.nodes.filter((n) => n.layer.activityRegularizer !== null);
     this.readFurther = new Set(model.outputs.filter((o) => model.nodes.some((n) => n.inputs.includes(o)) || o.node.layer.activityRegularizer !== null));
+    this.hosts = this.scoring.map((s, i) => {
+      const layer = model.outputs[i].node.layer;
+      const fused = isLogitsLayer(layer) && !this.readFurther.has(model.outputs[i]);
+      return options.hostHead === false ? null : hostScorer(s.loss, [...s.metrics, ...s.weightedMetrics], isLogitsLayer(layer) ? layer.activation.name : 'linear', fused);
+    });
   }
 
   /**
@@ -155,6 +199,8 @@ export class StepRunner {
   private readonly readFurther: ReadonlySet<SymbolicTensor>;
   /** The nodes whose layer has an activity regularizer. */
   private readonly regularized: readonly Node[];
+  /** Each output's JS scorer (host-head.ts), or null where its loss or a metric has none. */
+  private readonly hosts: readonly (HostScorer | null)[];
 
   /**
    * Σ over the block of each activity regularizer's penalty, l1·Σ|y| + l2·Σy² of its node's
@@ -273,6 +319,59 @@ export class StepRunner {
   }
 
   /**
+   * One output's share of a block: its loss sum Σ w·loss, metric sums, weighted metric sums and
+   * Σ w, and (training) its gradient seed scaled by λ·w. A small softmax-crossentropy head is
+   * scored in JS from heap views (host-head.ts); any other through the loss's kernels.
+   */
+  private scoreOutput(s: Scoring, i: number, pass: ForwardPass, batch: Batch, withGrad: boolean): ScoredOutput {
+    const head = this.head(pass, i);
+    const w = batch.weights?.[i] ?? null;
+    const host = this.hosts[i];
+    const values = batch.ys?.[i] ?? (i === 0 ? batch.y : null);
+    if (host !== null && values !== null && head.output.rank === 2 && head.output.size <= HOST_HEAD_MAX) {
+      return this.scoreOnHost(host, s, i, head, values, w, batch.rows, withGrad);
+    }
+    const y = this.targetTensor(batch, i);
+    const result = s.loss.compute(head, y);
+    const wt = w === null ? null : tf.tensor1d(w, 'float32');
+    const scored: ScoredOutput = {
+      loss: tf.sum(wt === null ? result.perExample : tf.mul(result.perExample, wt)),
+      plain: s.metrics.map((m) => m.sum(head.output, y)),
+      weighted: s.weightedMetrics.map((m) => weightedSum(m, head.output, y, w)),
+      weightSum: s.weightedMetrics.length === 0 ? null : wt === null ? batch.rows : tf.sum(wt),
+      seed: null,
+    };
+    if (!withGrad) return scored;
+    const scale = rowScale(wt, s.weight, result.grad.rank);
+    return { ...scored, seed: { output: this.model.outputs[i], grad: scale === null ? result.grad : tf.mul(result.grad, scale), gradIsLogits: result.gradIsLogits } };
+  }
+
+  /** scoreOutput in JS: every sum in float64, the gradient's rows scaled in place. */
+  private scoreOnHost(host: HostScorer, s: Scoring, i: number, head: Head, y: ArrayLike<number>, w: ArrayLike<number> | null, rows: number, withGrad: boolean): ScoredOutput {
+    const width = head.output.shape[1] as number;
+    // Heap views: valid until the next tfjs op, so everything is read before one runs.
+    const view: HostHead = { output: readTensor(head.output), logits: head.logits === null ? null : readTensor(head.logits), rows, width };
+    const { perExample, grad } = host.loss(view, y, withGrad);
+    const weightedSumOf = (v: Float64Array, weights: ArrayLike<number> | null) => {
+      let sum = 0;
+      for (let r = 0; r < rows; r++) sum += weights === null ? v[r] : weights[r] * v[r];
+      return sum;
+    };
+    const plain = host.metrics.slice(0, s.metrics.length).map((m) => weightedSumOf(m(view, y), null));
+    const weighted = host.metrics.slice(s.metrics.length).map((m) => weightedSumOf(m(view, y), w));
+    const weightSum = s.weightedMetrics.length === 0 ? null : w === null ? rows : weightedSumOf(new Float64Array(rows).fill(1), w);
+    const scored: ScoredOutput = { loss: weightedSumOf(perExample, w), plain, weighted, weightSum, seed: null };
+    if (grad === null) return scored;
+    if (w !== null || s.weight !== 1) {
+      for (let r = 0; r < rows; r++) {
+        const f = s.weight * (w === null ? 1 : w[r]);
+        for (let j = 0; j < width; j++) grad[r * width + j] *= f;
+      }
+    }
+    return { ...scored, seed: { output: this.model.outputs[i], grad: tf.tensor2d(grad, [rows, width]), gradIsLogits: host.gradIsLogits } };
+  }
+
+  /**
    * The stats row and (when gradOut is given) the gradient sum, for one block. Each output's
    * loss is differentiated from its own head (the fused logits path where its layer has one);
    * a sample weight w scales its example's loss and gradient row, a loss weight λ the output's,
@@ -286,34 +385,15 @@ export class StepRunner {
       const inputs = this.inputTensors(batch);
       this.timing.copyInMs = performance.now() - began;
       const pass = this.executor.forward(inputs, weights, this.context(gradOut !== null, batch, key));
-      const seeds: OutputSeed[] = [];
-      const losses: tf.Scalar[] = [];
-      const plain: tf.Tensor[] = [];
-      const weighted: tf.Tensor[] = [];
-      const weightSums: tf.Scalar[] = [];
-      this.scoring.forEach((s, i) => {
-        const head = this.head(pass, i);
-        const y = this.targetTensor(batch, i);
-        const w = batch.weights?.[i] ?? null;
-        const result = s.loss.compute(head, y);
-        const wt = w === null ? null : tf.tensor1d(w, 'float32');
-        losses.push(tf.sum(wt === null ? result.perExample : tf.mul(result.perExample, wt)));
-        plain.push(...s.metrics.map((m) => m.sum(head.output, y)));
-        if (s.weightedMetrics.length > 0) {
-          weighted.push(...s.weightedMetrics.map((m) => weightedSum(m, head.output, y, w)));
-          weightSums.push(wt === null ? tf.scalar(batch.rows) : tf.sum(wt));
-        }
-        if (gradOut === null) return;
-        const scale = rowScale(wt, s.weight, result.grad.rank);
-        seeds.push({ output: this.model.outputs[i], grad: scale === null ? result.grad : tf.mul(result.grad, scale), gradIsLogits: result.gradIsLogits });
-      });
-      const activity = this.activityPenalty(pass, gradOut === null ? null : seeds);
-      const total = losses.reduce((sum, l, i) => tf.add(sum, tf.mul(l, this.scoring[i].weight)) as tf.Scalar, activity);
-      const sums = [total, ...(losses.length > 1 ? losses : []), ...plain, ...weighted, ...weightSums];
-      // A metric of width > 1 gives a 1-D tensor of its sums: each joins the row flat. Scalars
-      // alone stack in one kernel.
-      const row = sums.every((t) => t.rank === 0) ? tf.stack(sums) : tf.concat(sums.map((t) => reshaped(t, [-1])));
-      const stats = Float64Array.from(readTensor(row));
+      const withGrad = gradOut !== null;
+      const scored = this.scoring.map((s, i) => this.scoreOutput(s, i, pass, batch, withGrad));
+      const seeds = scored.flatMap((o) => (o.seed === null ? [] : [o.seed]));
+      const activity = this.regularized.length === 0 ? 0 : this.activityPenalty(pass, withGrad ? seeds : null);
+      const losses = scored.map((o) => o.loss);
+      const rest = [...(losses.length > 1 ? losses : []), ...scored.flatMap((o) => o.plain), ...scored.flatMap((o) => o.weighted), ...scored.flatMap((o) => (o.weightSum === null ? [] : [o.weightSum]))];
+      const [activityValue, lossValues, restValues] = readStats([activity], losses, rest);
+      const total = lossValues.reduce((sum, l, i) => sum + l[0] * this.scoring[i].weight, activityValue[0][0]);
+      const stats = Float64Array.from([total, ...restValues.flatMap((v) => Array.from(v))]);
       if (gradOut !== null) {
         this.executor.backward(pass, seeds, gradOut);
         this.timing.exportMs = this.executor.exportMs;

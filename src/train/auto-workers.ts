@@ -18,7 +18,7 @@ export interface AutoChoice {
 }
 
 export interface AutoOptions {
-  /** Timed trials per count (after one untimed warm-up each). */
+  /** Timed rounds at least (default 3); short steps get more, up to MAX_ROUNDS, to fill TIME_BUDGET_MS. */
   readonly repeats?: number;
   /** The clock, in milliseconds (tests inject one). */
   readonly now?: () => number;
@@ -28,6 +28,9 @@ export interface AutoOptions {
 const TIE = 0.03;
 /** After the first timed round, a count this much slower than the best is dropped. */
 const GIVE_UP = 1.5;
+/** Timed rounds are added, up to MAX_ROUNDS, until they take about this long: short steps are noisy. */
+const TIME_BUDGET_MS = 200;
+const MAX_ROUNDS = 15;
 
 /** The counts `'auto'` tries on `cores` threads for `rows` rows a step: cores, then powers of two below it, none above the rows. */
 export function candidateCounts(cores: number, rows: number): number[] {
@@ -46,8 +49,9 @@ export function autoPoolSize(): number {
  * Times `trial(k)` for each candidate count and returns the fastest (fewer workers on a tie).
  * The trials run in rounds, one trial of each count per round, so whatever drifts while they
  * run — threads still warming up (V8 tiers wasm code up in the background), a noisy neighbour —
- * falls on every count alike: two untimed rounds, then `repeats` timed ones, each count's time
- * the median of its timed trials. After the first timed round a clearly slower count is dropped.
+ * falls on every count alike: two untimed rounds, then at least `repeats` timed ones (more for
+ * short steps, to fill TIME_BUDGET_MS), each count's time the median of its timed trials. After
+ * the first timed round a clearly slower count is dropped.
  */
 export async function chooseWorkers(candidates: readonly number[], trial: (workers: number) => Promise<void>, options: AutoOptions = {}): Promise<AutoChoice> {
   const repeats = options.repeats ?? 3;
@@ -56,7 +60,9 @@ export async function chooseWorkers(candidates: readonly number[], trial: (worke
   for (let round = 0; round < 2; round++) for (const k of candidates) await trial(k);
   const times = new Map<number, number[]>(candidates.map((k) => [k, []]));
   let live = [...candidates];
-  for (let round = 0; round < repeats; round++) {
+  let rounds = repeats;
+  for (let round = 0; round < rounds; round++) {
+    const began = now();
     for (const k of live) {
       const t0 = now();
       await trial(k);
@@ -65,6 +71,8 @@ export async function chooseWorkers(candidates: readonly number[], trial: (worke
     if (round === 0) {
       const fastest = Math.min(...live.map((k) => (times.get(k) as number[])[0]));
       live = live.filter((k) => (times.get(k) as number[])[0] <= fastest * GIVE_UP);
+      const perRound = Math.max(now() - began, 1e-3) * (live.length / candidates.length);
+      rounds = Math.min(MAX_ROUNDS, Math.max(repeats, Math.ceil(TIME_BUDGET_MS / perRound)));
     }
   }
   const median = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];

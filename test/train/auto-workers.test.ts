@@ -33,22 +33,26 @@ describe('choosing the count', () => {
   });
 
   it('picks the fastest median on an injected clock, the counts interleaved: two untimed rounds, then 3 timed', async () => {
-    const f = fakeTrials({ 2: 4, 1: 3 });
+    const f = fakeTrials({ 2: 400, 1: 300 });
     const choice = await chooseWorkers([2, 1], f.trial, { now: f.now });
     expect(choice.workers).toBe(1);
-    expect(choice.trials).toEqual([{ workers: 2, ms: 4 }, { workers: 1, ms: 3 }]);
+    expect(choice.trials).toEqual([{ workers: 2, ms: 400 }, { workers: 1, ms: 300 }]);
     expect(f.calls).toEqual([2, 1, 2, 1, 2, 1, 2, 1, 2, 1]);
   });
 
   it('drops clearly slower counts after the first timed round, and prefers fewer threads on a near tie', async () => {
-    const wide = fakeTrials({ 8: 1, 4: 1.5, 2: 3, 1: 6 });
+    const wide = fakeTrials({ 8: 100, 4: 150, 2: 300, 1: 600 });
     const a = await chooseWorkers([8, 4, 2, 1], wide.trial, { now: wide.now });
     expect(a.workers).toBe(8);
-    expect(a.trials).toEqual([{ workers: 8, ms: 1 }, { workers: 4, ms: 1.5 }, { workers: 2, ms: 3 }, { workers: 1, ms: 6 }]);
+    expect(a.trials).toEqual([{ workers: 8, ms: 100 }, { workers: 4, ms: 150 }, { workers: 2, ms: 300 }, { workers: 1, ms: 600 }]);
     // 2 and 1 are over 1.5x the best after one timed round: not timed again.
     expect(wide.calls).toEqual([8, 4, 2, 1, 8, 4, 2, 1, 8, 4, 2, 1, 8, 4, 8, 4]);
-    const tie = fakeTrials({ 2: 1, 1: 1.02 });
+    const tie = fakeTrials({ 2: 100, 1: 102 });
     expect((await chooseWorkers([2, 1], tie.trial, { now: tie.now })).workers).toBe(1);
+    // Short steps get more timed rounds (noise), up to 15: 2 untimed + 15 timed of each count.
+    const short = fakeTrials({ 2: 1.2, 1: 1 });
+    await chooseWorkers([2, 1], short.trial, { now: short.now });
+    expect(short.calls.length).toBe(2 * (2 + 15));
     const one = fakeTrials({ 1: 1 });
     expect(await chooseWorkers([1], one.trial, { now: one.now })).toEqual({ workers: 1, trials: [] });
     expect(one.calls).toEqual([]);
