@@ -4,7 +4,7 @@ import type { LossSpec } from '../graph/losses.js';
 import type { MetricSpec } from '../graph/metrics.js';
 import { shardRanges, type Column } from './batch.js';
 import { float32From, freshMemory, type SharedAllocator } from './memory.js';
-import { statColumns } from './step.js';
+import { statColumns } from './step-stats.js';
 import { MISSING_SESSION, type Fault, type OutputObjective, type SessionSetup, type SharedColumn, type ShardedUpdate, type Task, type TaskTiming } from './messages.js';
 import type { WorkerPool } from './pool.js';
 import type { Key } from './random.js';

@@ -12,7 +12,7 @@ import * as weft from '../../src/index.js';
 import { tf } from '../../src/index.js';
 import { getLoss } from '../../src/graph/losses.js';
 import { aucThresholds, getMetric, metrics, type Metric } from '../../src/graph/metrics.js';
-import { statColumns } from '../../src/parallel/step.js';
+import { statColumns } from '../../src/parallel/step-stats.js';
 import { floatRows, rng } from '../support/random-data.js';
 
 const models: weft.Model[] = [];
