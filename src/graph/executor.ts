@@ -72,9 +72,10 @@ export class Executor {
       if (values.has(node.output)) continue; // a model input
       const ins = node.inputs.map((t) => values.get(t) as tf.Tensor);
       const w = weights.get(node.layer) ?? [];
-      const { output, cache } = node.layer.forward(ins, w, ctxFor(node.layer));
+      const ctx = ctxFor(node.layer);
+      const { output, cache } = node.layer.forward(ins, w, ctx);
       values.set(node.output, output);
-      saved.set(node, { inputs: ins, weights: w, output, cache });
+      saved.set(node, { inputs: ins, weights: w, output, cache, ctx });
     }
     return { values, saved };
   }

@@ -65,6 +65,8 @@ export interface Saved {
   readonly weights: readonly tf.Tensor[];
   readonly output: tf.Tensor;
   readonly cache: unknown;
+  /** The call context the forward ran with: backward's view of the step (training flag, draws). */
+  readonly ctx: CallContext;
 }
 
 /** A weight gradient too sparse to be a dense tensor (Embedding): it adds itself in place. */

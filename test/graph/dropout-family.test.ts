@@ -55,7 +55,7 @@ function built<T extends weft.Layer>(layer: T, shape: number[]): T {
 /** Forward in a context, and the backward of that same pass. */
 function pass(layer: weft.Layer, x: weft.tf.Tensor, ctx: CallContext) {
   const { output, cache } = layer.forward([x], [], ctx);
-  const saved: Saved = { inputs: [x], weights: [], output, cache };
+  const saved: Saved = { inputs: [x], weights: [], output, cache, ctx };
   return {
     y: Float32Array.from(output.dataSync()),
     dx: (dy: weft.tf.Tensor) => Float32Array.from((layer.backward(dy, saved, [true]).inputs[0] as weft.tf.Tensor).dataSync()),

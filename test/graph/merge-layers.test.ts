@@ -31,8 +31,9 @@ function fromKeras(className: string, config: Record<string, unknown>): Record<s
 
 /** A built layer's forward then backward of dy = `dy` on concrete tensors: the input gradients. */
 function inputGrads(layer: Layer, xs: weft.tf.Tensor[], dy: weft.tf.Tensor): number[][] {
-  const { output, cache } = layer.forward(xs, [], { training: true } as CallContext); // merges draw no randomness
-  const g = layer.backward(dy, { inputs: xs, weights: [], output, cache }, xs.map(() => true));
+  const ctx = { training: true } as CallContext; // merges draw no randomness
+  const { output, cache } = layer.forward(xs, [], ctx);
+  const g = layer.backward(dy, { inputs: xs, weights: [], output, cache, ctx }, xs.map(() => true));
   return g.inputs.map((t) => Array.from((t as weft.tf.Tensor).dataSync()));
 }
 
