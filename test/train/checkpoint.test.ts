@@ -127,8 +127,10 @@ describe('checkpoints', () => {
       const position = await fileError(weft.loadModel(dir));
       expect(position.path).toBe(modelJson);
       expect(position.message).toBe(
-        `Invalid model.json '${modelJson}'. Expected weftTrainingState to be {epoch, seed, iterations}, non-negative integers. Received: weftTrainingState={"epoch":"1","seed":2,"iterations":2}`,
+        `Invalid model.json '${modelJson}'. Expected weftTrainingState to be {epoch, seed, iterations, workers?}, non-negative integers (workers >= 1). Received: weftTrainingState={"epoch":"1","seed":2,"iterations":2}`,
       );
+      writeFileSync(modelJson, JSON.stringify({ ...mj, weftTrainingState: { epoch: 1, seed: 2, iterations: 2, workers: 0 } }));
+      expect((await fileError(weft.loadModel(dir))).message).toMatch(/workers >= 1\)\. Received: weftTrainingState=\{"epoch":1,"seed":2,"iterations":2,"workers":0\}/);
       writeFileSync(modelJson, JSON.stringify({ ...mj, trainingConfig: { ...mj.trainingConfig, metrics: 'accuracy' } }));
       const config = await fileError(weft.loadModel(dir));
       expect(config.path).toBe(modelJson);
