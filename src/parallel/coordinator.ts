@@ -161,8 +161,6 @@ export class ParallelEngine {
   workerTensors: number[] = [];
   /** The V8 heap of each worker that ran the last step, by rank (the soak benchmark). */
   workerHeap: TaskTiming['heap'][] = [];
-  /** How many of the pool's threads a step spreads over (ranks 0..n-1): the pool's size unless set lower. */
-  private active: number;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -176,7 +174,6 @@ export class ParallelEngine {
     private readonly memory: SharedAllocator = freshMemory,
   ) {
     const size = model.layout.size;
-    this.active = pool.size;
     if (train === null || objective === null) {
       this.setup = null;
       this.reduction = null;
@@ -268,14 +265,9 @@ export class ParallelEngine {
     return out;
   }
 
-  /** The threads a step uses: 1 to the pool's size (weft's `workers: 'auto'` sets it from trial steps). */
+  /** The threads a step spreads over: the pool's (a trial step may use fewer). */
   get workers(): number {
-    return this.active;
-  }
-
-  set workers(n: number) {
-    if (!(Number.isInteger(n) && n >= 1 && n <= this.pool.size)) throw new RangeError(`workers must be an integer in [1, ${this.pool.size}], not ${n}`);
-    this.active = n;
+    return this.pool.size;
   }
 
   /** The gradient tasks of one step over `workers` ranks: contiguous shards of rows [start, end). */
@@ -313,7 +305,7 @@ export class ParallelEngine {
     const train = this.train as TrainSpec;
     const setup = this.setup as SessionSetup;
     const step = this.step;
-    const tasks = this.trainTasks(epoch, order, start, end, firstExample, this.active, train.fault ?? null);
+    const tasks = this.trainTasks(epoch, order, start, end, firstExample, this.pool.size, train.fault ?? null);
     const where = `at step ${step} (epoch ${epoch + 1})`;
     const t0 = performance.now();
     const timings = await this.runAll(tasks, where);
@@ -370,7 +362,7 @@ export class ParallelEngine {
     const sets = this.sets as BufferSets;
     const opt = (this.train as TrainSpec).optimizer;
     const iteration = opt.iterations + 1;
-    const tasks = this.updateTasks(ranks, batchRows, this.active, this.train?.fault ?? null);
+    const tasks = this.updateTasks(ranks, batchRows, this.pool.size, this.train?.fault ?? null);
     const timings = await this.runAll(tasks, `in the optimizer update ${where}`);
     this.updateWorkerMs = Math.max(...timings.map((t) => t.computeMs));
     // Constraints span whole weights, so they run here on the finished set, before it is adopted.
@@ -383,7 +375,7 @@ export class ParallelEngine {
 
   /** Contiguous ranges of `rows`, one per rank, as inference tasks. */
   private inferenceTasks(kind: 'evaluate' | 'predict', setup: SessionSetup, rows: number, batchSize: number): Task[] {
-    return shardRanges(rows, this.active).map(([start, end], rank) => ({ kind, session: setup.id, setup: null, rank, start, end, batchSize }))
+    return shardRanges(rows, this.pool.size).map(([start, end], rank) => ({ kind, session: setup.id, setup: null, rank, start, end, batchSize }))
       .filter((t) => t.end > t.start);
   }
 

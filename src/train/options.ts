@@ -64,17 +64,20 @@ export function checkBatchSize(value: unknown): number {
   return checkInteger('batchSize', value, 1);
 }
 
-export function checkWorkers(value: unknown): number {
+const WORKER_COUNT = `an integer in [1, ${MAX_WORKERS}]`;
+
+export function checkWorkers(value: unknown, expected = WORKER_COUNT): number {
   const n = checkInteger('workers', value, 1);
-  if (n > MAX_WORKERS) throw invalidArgument('workers', `an integer in [1, ${MAX_WORKERS}] or 'auto'`, value);
+  if (n > MAX_WORKERS) throw invalidArgument('workers', expected, value);
   return n;
 }
 
 /** A worker count or 'auto' (chosen by measurement). */
 export function checkWorkersOrAuto(value: unknown): number | 'auto' {
+  const expected = `${WORKER_COUNT} or 'auto'`;
   if (value === 'auto') return 'auto';
-  if (typeof value !== 'number') throw invalidType('workers', `an integer in [1, ${MAX_WORKERS}] or 'auto'`, value);
-  return checkWorkers(value);
+  if (typeof value !== 'number') throw invalidType('workers', expected, value);
+  return checkWorkers(value, expected);
 }
 
 const FIT_OPTIONS = [
