@@ -210,6 +210,16 @@ export class GraphModel {
     return this.layers[index];
   }
 
+  /**
+   * The tightest integer bound (an Embedding's inputDim) of the layers `input` feeds directly,
+   * or null: the data loader checks every value of that input against it.
+   */
+  integerBound(input: SymbolicTensor): number | null {
+    const bounds = this.nodes.flatMap((n) => n.inputs.map((t, k) => (t === input ? n.layer.integerInputBound(k) : null)))
+      .filter((b): b is number => b !== null);
+    return bounds.length > 0 ? Math.min(...bounds) : null;
+  }
+
   /** The model's index for each layer: part of each dropout layer's random key. */
   layerIndex(layer: Layer): number {
     return this.layers.indexOf(layer);

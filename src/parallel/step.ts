@@ -145,12 +145,17 @@ export class StepRunner {
     return this.model.inputs.map((t, i) => tf.tensor(batch.xs[i], batchShape(t, batch.rows), t.dtype));
   }
 
+  /** Output i's targets in the block: `ys[i]`, or `y` for the first output. */
+  private targetValues(batch: Batch, i: number): Float32Array | Int32Array {
+    const values = batch.ys?.[i] ?? (i === 0 ? batch.y : null);
+    if (values === null) throw new Error(`StepRunner has no targets for output ${i}`);
+    return values;
+  }
+
   private targetTensor(batch: Batch, i: number): tf.Tensor {
     const out = this.model.outputs[i];
     const shape = this.scoring[i].loss.sparseTargets ? [batch.rows] : batchShape(out, batch.rows);
-    const values = batch.ys?.[i] ?? (i === 0 ? batch.y : null);
-    if (values === null) throw new Error(`StepRunner has no targets for output ${i}`);
-    return tf.tensor(values, shape, 'float32');
+    return tf.tensor(this.targetValues(batch, i), shape, 'float32');
   }
 
   /**
@@ -247,9 +252,8 @@ export class StepRunner {
     const head = this.head(pass, i);
     const w = batch.weights?.[i] ?? null;
     const host = this.hosts[i];
-    const values = batch.ys?.[i] ?? (i === 0 ? batch.y : null);
-    if (host !== null && values !== null && head.output.rank === 2 && head.output.size <= HOST_HEAD_MAX) {
-      return this.scoreOnHost(host, s, i, head, values, w, batch.rows, withGrad);
+    if (host !== null && head.output.rank === 2 && head.output.size <= HOST_HEAD_MAX) {
+      return this.scoreOnHost(host, s, i, head, this.targetValues(batch, i), w, batch.rows, withGrad);
     }
     const y = this.targetTensor(batch, i);
     const result = s.loss.compute(head, y);
@@ -272,14 +276,15 @@ export class StepRunner {
     // Heap views: valid until the next tfjs op, so everything is read before one runs.
     const view: HostHead = { output: readTensor(head.output), logits: head.logits === null ? null : readTensor(head.logits), rows, width };
     const { perExample, grad } = host.loss(view, y, withGrad);
-    const weightedSumOf = (v: Float64Array, weights: ArrayLike<number> | null) => {
+    // Σ_r weight_r·v_r, each weight 1 where `weights` is null or `v` is (Σ w itself).
+    const weightedSumOf = (v: Float64Array | null, weights: ArrayLike<number> | null) => {
       let sum = 0;
-      for (let r = 0; r < rows; r++) sum += weights === null ? v[r] : weights[r] * v[r];
+      for (let r = 0; r < rows; r++) sum += (weights === null ? 1 : weights[r]) * (v === null ? 1 : v[r]);
       return sum;
     };
     const plain = host.metrics.slice(0, s.metrics.length).map((m) => weightedSumOf(m(view, y), null));
     const weighted = host.metrics.slice(s.metrics.length).map((m) => weightedSumOf(m(view, y), w));
-    const weightSum = s.weightedMetrics.length === 0 ? null : w === null ? rows : weightedSumOf(new Float64Array(rows).fill(1), w);
+    const weightSum = s.weightedMetrics.length === 0 ? null : weightedSumOf(null, w);
     const scored: ScoredOutput = { loss: weightedSumOf(perExample, w), plain, weighted, weightSum, seed: null };
     if (grad === null) return scored;
     if (w !== null || s.weight !== 1) {

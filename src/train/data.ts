@@ -105,13 +105,6 @@ function toColumn(argument: string, value: unknown, exampleShape: number[], dtyp
 }
 
 
-/** The tightest integer bound (an Embedding's inputDim) of the layers an input feeds directly, if any. */
-function integerBound(model: GraphModel, input: SymbolicTensor): number | null {
-  const bounds = model.nodes.flatMap((n) => n.inputs.map((t, k) => (t === input ? n.layer.integerInputBound(k) : null)))
-    .filter((b): b is number => b !== null);
-  return bounds.length > 0 ? Math.min(...bounds) : null;
-}
-
 /** A plain object, as Keras's dict of inputs is written in JavaScript (not a tensor, array or typed array). */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
@@ -145,7 +138,7 @@ export function toInputColumns(model: GraphModel, x: unknown, name = 'x', memory
   const columns = model.inputs.map((t, i) => {
     const argument = keyed ? `${name}['${t.name}']` : n === 1 ? name : `${name}[${i}]`;
     const column = toColumn(argument, list[i], t.shape.slice(1) as number[], t.dtype, memory);
-    const limit = integerBound(model, t);
+    const limit = model.integerBound(t);
     if (limit !== null) checkRange(argument, column.data, limit, column.rowSize, `Embedding indices (integers)`);
     return column;
   });

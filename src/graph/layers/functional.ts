@@ -84,10 +84,7 @@ export class Functional extends Layer {
   }
 
   override integerInputBound(index: number): number | null {
-    const input = this.model.inputs[index];
-    const bounds = this.model.nodes.flatMap((n) => n.inputs.map((t, k) => (t === input ? n.layer.integerInputBound(k) : null)))
-      .filter((b): b is number => b !== null);
-    return bounds.length > 0 ? Math.min(...bounds) : null;
+    return this.model.integerBound(this.model.inputs[index]);
   }
 
   override bindWeights(views: Float32Array[]): void {
