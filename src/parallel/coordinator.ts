@@ -5,7 +5,7 @@ import type { MetricSpec } from '../graph/metrics.js';
 import { shardRanges, type Column } from './batch.js';
 import { float32From, freshMemory, type SharedAllocator } from './memory.js';
 import { statColumns } from './step-stats.js';
-import { MISSING_SESSION, type Fault, type OutputObjective, type SessionSetup, type SharedColumn, type ShardedUpdate, type Task, type TaskTiming } from './messages.js';
+import { MISSING_SESSION, type Fault, type OutputObjective, type SessionSetup, type SharedColumn, type Task, type TaskTiming, type UpdateOrder, type WorkerUpdate } from './messages.js';
 import type { WorkerPool } from './pool.js';
 import type { Key } from './random.js';
 import { SharedMemoryReduction } from './reduce.js';
@@ -71,24 +71,34 @@ export function outputObjectives(objective: Objective): readonly OutputObjective
   return 'outputs' in objective ? objective.outputs : [{ loss: objective.loss, weight: 1, metrics: objective.metrics, weightedMetrics: [] }];
 }
 
-/** The optimizer and its state, as train/ hands them over (TrainingState implements it). */
+/**
+ * The optimizer and its state as train/ hands them over (TrainingState implements it). The
+ * state lives in buffers that keep their identity: the coordinator and the workers update them
+ * in place, and report a committed step through `commit`, so parallel/ never reassigns train/'s fields.
+ */
 export interface OptimizerHandle {
   /** URL of the module exporting optimizerFromSpec, for the workers. */
   readonly module: string;
   /** The rate of the next step (a schedule's value at `iterations`), sent with each update task. */
   readonly learningRate: number;
   /** What the workers rebuild the update rule from; the rate comes with each task, so no schedule. */
-  updateSpec(): ShardedUpdate['spec'];
-  /** True when the update needs the whole gradient at once (clipping by norm): no sharding. */
+  updateSpec(): WorkerUpdate['spec'];
+  /** True when the update needs the whole gradient at once (clipping by norm): no ranges. */
   readonly needsWholeGradient: boolean;
-  /** The slots, in shared memory; a sharded update swaps in its other buffer set. */
-  slots: Float32Array[];
-  iterations: number;
-  /** One optimizer step in this thread, in place (regularizers' gradient and constraints included). */
-  applyGradients(params: Float32Array, gradSum: Float32Array, batchRows: number): void;
+  /** The slots (the optimizer's state), in shared memory. */
+  readonly slots: readonly Float32Array[];
+  /** Steps committed so far; the next one is iterations + 1. */
+  readonly iterations: number;
+  /**
+   * Step iterations + 1 in this thread over the whole buffer (regularizers' gradient included):
+   * in place, or from `params` and the slots into `into` (a trial), without counting it.
+   */
+  applyGradients(params: Float32Array, gradSum: Float32Array, batchRows: number, into?: { params: Float32Array; slots: readonly Float32Array[] }): void;
+  /** Counts the step just applied, once every range of it succeeded and the constraints ran. */
+  commit(): void;
   /** The weight regularizers' penalty at `params` (joins each step's mean loss); absent or 0 without regularizers. */
   regularizationLoss?(params: Float32Array): number;
-  /** Projects the constrained weights of one parameter buffer set in place, after an update. */
+  /** Projects the constrained weights of `params` in place, after an update. */
   applyConstraints?(params: Float32Array): void;
 }
 
@@ -114,22 +124,33 @@ export interface TrainSpec {
   readonly data: TrainData;
   readonly runKey: Key;
   readonly optimizer: OptimizerHandle;
-  /** Force the update round on (true) or off (false); by default on for large models and N > 1. */
+  /**
+   * Where the update runs: on the workers, over disjoint ranges (true), or on the coordinator
+   * (false). By default the workers for large models, and with one worker always (fused into its task).
+   */
   readonly shardedUpdate?: boolean;
   readonly fault?: Fault | null;
 }
 
 /**
  * Below this many parameters the optimizer step costs less than a second round of tasks, so
- * the coordinator applies it itself; above, the workers reduce and update disjoint ranges.
+ * with several workers the coordinator applies it itself; above, the workers reduce and update
+ * disjoint ranges.
  */
 export const SHARDED_UPDATE_MIN_PARAMS = 65_536;
 
-/** The two parameter/slot buffer sets a sharded update flips between. */
-interface BufferSets {
-  params: [Float32Array, Float32Array];
-  slots: [Float32Array[], Float32Array[]];
-  current: number;
+/**
+ * Where a step's update runs. One path in three places: the same in-place kernel over the
+ * whole buffer (the coordinator, after the reduction), over each rank's range (a second round
+ * of tasks), or at the end of the one worker's gradient task.
+ */
+type UpdatePlan = 'coordinator' | 'workers' | 'fused';
+
+/** The scratch a step saves each updated range to (the rollback), and the ranks' written flags. */
+interface Scratch {
+  readonly params: Float32Array;
+  readonly slots: readonly Float32Array[];
+  readonly written: Int32Array;
 }
 
 let nextSession = 1;
@@ -146,7 +167,7 @@ export class ParallelEngine {
   private setup: SessionSetup | null;
   private readonly reduction: SharedMemoryReduction | null;
   private readonly order: Int32Array | null;
-  private readonly sets: BufferSets | null = null;
+  private readonly scratch: Scratch | null = null;
   /** Every session's setup by id, and the ids already sent to the workers. */
   private readonly setups = new Map<number, SessionSetup>();
   private readonly introduced = new Set<number>();
@@ -154,8 +175,10 @@ export class ParallelEngine {
   private evaluation: { data: object; setup: SessionSetup } | null = null;
   private orderEpoch = -1;
   private step = 0;
+  /** The last step's reduction on this thread (0 where the workers summed their slots). */
+  private reduceMs = 0;
   lastTiming: StepTiming | null = null;
-  /** The slowest worker's time inside its last update task. */
+  /** The slowest worker's time inside its last update task (0: the update ran elsewhere). */
   updateWorkerMs = 0;
   /** Live tfjs tensors in each worker that ran the last step, by rank (leak checks). */
   workerTensors: number[] = [];
@@ -184,22 +207,28 @@ export class ParallelEngine {
     this.reduction = new SharedMemoryReduction(grads, size);
     this.order = new Int32Array(memory.buffer(train.data.rows * 4));
     const opt = train.optimizer;
-    if (!opt.needsWholeGradient && (train.shardedUpdate ?? (pool.size > 1 && size >= SHARDED_UPDATE_MIN_PARAMS))) {
-      // Fresh, not recycled: between steps model.params may be this second set, and a view a
-      // callback kept of it must not later become another call's scratch memory.
-      const copy = (a: Float32Array) => {
-        const b = float32From(freshMemory, a.length);
-        b.set(a);
-        return b;
-      };
-      this.sets = { params: [model.params, copy(model.params)], slots: [opt.slots, opt.slots.map(copy)], current: 0 };
-    }
-    const sets = this.sets;
+    const floats = () => float32From(memory, size);
+    const scratch = { params: floats(), slots: opt.slots.map(floats), written: new Int32Array(memory.buffer(pool.size * 4)) };
+    this.scratch = scratch;
+    const workersUpdate = !opt.needsWholeGradient && train.shardedUpdate !== false;
     this.setup = this.session({
       objective: outputObjectives(objective), ...this.sharedData(train.data),
       grads: grads.buffer as SharedArrayBuffer, order: this.order.buffer as SharedArrayBuffer, outputs: [],
-      update: sets === null ? null : { module: opt.module, spec: opt.updateSpec(), slots: sets.slots.map((set) => set.map(bufferOf)) },
-    }, sets === null ? [model.params] : sets.params);
+      update: workersUpdate
+        ? {
+            module: opt.module, spec: opt.updateSpec(), slots: opt.slots.map(bufferOf),
+            scratch: { params: bufferOf(scratch.params), slots: scratch.slots.map(bufferOf) }, written: scratch.written.buffer as SharedArrayBuffer,
+          }
+        : null,
+    });
+  }
+
+  /** Where the update of a step over `workers` ranks runs (see UpdatePlan). */
+  private planFor(workers: number): UpdatePlan {
+    if ((this.setup as SessionSetup).update === null) return 'coordinator';
+    if (workers === 1) return 'fused';
+    const sharded = (this.train as TrainSpec).shardedUpdate ?? this.model.layout.size >= SHARDED_UPDATE_MIN_PARAMS;
+    return sharded ? 'workers' : 'coordinator';
   }
 
   /** A dataset's columns in shared memory: inputs, one target column per output, sample weights. */
@@ -209,10 +238,10 @@ export class ParallelEngine {
     return { xs: data.xs.map(share), ys: ys.map(share), weights: (data.weights ?? []).map((w) => (w === null ? null : share(w))) };
   }
 
-  private session(parts: Omit<SessionSetup, 'id' | 'spec' | 'params' | 'stats'>, params = [this.model.params]): SessionSetup {
+  private session(parts: Omit<SessionSetup, 'id' | 'spec' | 'params' | 'stats'>): SessionSetup {
     const width = parts.objective === null ? 1 : statColumns(parts.objective).length;
     const setup = {
-      ...parts, id: nextSession++, spec: this.model.toJSON(), params: params.map(bufferOf),
+      ...parts, id: nextSession++, spec: this.model.toJSON(), params: bufferOf(this.model.params),
       stats: this.memory.buffer(this.pool.size * width * 8),
     };
     this.setups.set(setup.id, setup);
@@ -228,7 +257,7 @@ export class ParallelEngine {
     const old = this.setup;
     if (old === null) throw new Error('replaceTrainingData needs a training engine');
     this.setups.delete(old.id);
-    this.setup = this.session({ ...old, ...this.sharedData(data) }, old.params.map((b) => new Float32Array(b)));
+    this.setup = this.session({ ...old, ...this.sharedData(data) });
   }
 
   /** Runs one task; a worker new to the session gets it again with the setup attached. */
@@ -270,8 +299,11 @@ export class ParallelEngine {
     return this.pool.size;
   }
 
-  /** The gradient tasks of one step over `workers` ranks: contiguous shards of rows [start, end). */
-  private trainTasks(epoch: number, order: Int32Array | null, start: number, end: number, firstExample: number, workers: number, fault: Fault | null): Task[] {
+  /**
+   * The gradient tasks of one step over `workers` ranks: contiguous shards of rows [start, end).
+   * `fused` (one worker) is the update its task applies after its gradients.
+   */
+  private trainTasks(epoch: number, order: Int32Array | null, start: number, end: number, firstExample: number, workers: number, fault: Fault | null, fused: UpdateOrder | null): Task[] {
     const train = this.train as TrainSpec;
     const setup = this.setup as SessionSetup;
     if (order !== null && this.orderEpoch !== epoch) {
@@ -282,56 +314,115 @@ export class ParallelEngine {
       .filter((s) => s.end > s.start)
       .map((s) => ({
         kind: 'train', session: setup.id, setup: null, rank: s.rank, start: s.start, end: s.end, firstExample: firstExample + s.start - start, step: this.step, epoch,
-        paramsIndex: this.sets?.current ?? 0, runKey: train.runKey, shuffled: order !== null, fault,
+        update: fused, runKey: train.runKey, shuffled: order !== null, fault,
       }));
+  }
+
+  /** What every range of the next step's update shares: its step, rate and gradient scale. */
+  private updateOrder(ranks: readonly number[], batchRows: number, penalty: number, trial: boolean): UpdateOrder {
+    const opt = (this.train as TrainSpec).optimizer;
+    return { ranks, start: 0, end: this.model.layout.size, iteration: opt.iterations + 1, learningRate: opt.learningRate, gradScale: 1 / batchRows, penalty, trial };
+  }
+
+  /** The update round's tasks: `workers` ranks each reduce and update one range of the parameters. */
+  private updateTasks(order: UpdateOrder, workers: number, fault: Fault | null): Task[] {
+    return shardRanges(this.model.layout.size, workers).map(([start, end], rank) => ({
+      kind: 'update', session: (this.setup as SessionSetup).id, setup: null, rank, start, end, update: { ...order, start, end }, step: this.step, fault,
+    }));
+  }
+
+  /**
+   * Runs one step's tasks: gradients, and the update where `plan` puts it. A failure anywhere
+   * puts back every range a rank had begun to update, so the weights and the optimizer state
+   * are exactly those of the last complete step.
+   */
+  private async runStep(plan: UpdatePlan, epoch: number, order: Int32Array | null, start: number, end: number, firstExample: number, workers: number,
+    trial: boolean, where: string): Promise<{ ranks: number[]; timings: TaskTiming[]; stats: Float64Array; t1: number }> {
+    const train = this.train as TrainSpec;
+    const setup = this.setup as SessionSetup;
+    const rows = end - start;
+    const scratch = this.scratch as Scratch;
+    // The regularizers' penalty, once per step at the weights the step started from: stats are
+    // sums over examples, so the mean loss the logs show is mean data loss + penalty, as Keras's.
+    const penalty = (train.optimizer.regularizationLoss?.(this.model.params) ?? 0) * rows;
+    const fault = trial ? null : train.fault ?? null;
+    const ranks = shardRanges(rows, workers).flatMap(([a, b], rank) => (b > a ? [rank] : []));
+    const fused = plan === 'fused' ? this.updateOrder(ranks, rows, penalty, trial) : null;
+    scratch.written.fill(0);
+    const tasks = this.trainTasks(epoch, order, start, end, firstExample, workers, fault, fused);
+    const timings = await this.guarded(() => this.runAll(tasks, where), [[0, this.model.layout.size]]);
+    const t1 = performance.now();
+    const stats = this.sumStats(setup, ranks);
+    stats[0] += penalty;
+    // A non-finite loss means non-finite gradients: applying them would ruin every weight. A
+    // finite loss does not prove finite gradients (a NaN weight behind a fused relu), so each
+    // rank checked its own slot too (and a fused update was skipped for either).
+    if (trial) {
+      if (plan === 'coordinator') this.centralUpdate(ranks, rows, { params: scratch.params, slots: scratch.slots });
+    } else {
+      if (!Number.isFinite(stats[0])) throw new NonFiniteLossError(stats, this.step, epoch);
+      if (timings.some((t) => !t.finiteGradient)) {
+        const loss = stats[0];
+        stats[0] = NaN;
+        throw new NonFiniteLossError(stats, this.step, epoch, undefined, 'gradient', loss);
+      }
+      if (plan === 'coordinator') this.centralUpdate(ranks, rows);
+    }
+    if (plan === 'workers') {
+      const updates = this.updateTasks(this.updateOrder(ranks, rows, penalty, trial), workers, fault);
+      const done = await this.guarded(() => this.runAll(updates, `in the optimizer update ${where}`), updates.map((t) => [t.start, t.end]));
+      this.updateWorkerMs = Math.max(...done.map((t) => t.computeMs));
+      this.reduceMs = 0;
+    } else {
+      this.updateWorkerMs = 0;
+      if (plan === 'fused') this.reduceMs = 0;
+    }
+    return { ranks, timings, stats, t1 };
+  }
+
+  /** The update on this thread: the reduction, then the kernel over the whole buffer (in place, or into a trial's scratch). */
+  private centralUpdate(ranks: readonly number[], rows: number, into?: { params: Float32Array; slots: readonly Float32Array[] }): void {
+    const t0 = performance.now();
+    const gradSum = (this.reduction as SharedMemoryReduction).sum(ranks);
+    this.reduceMs = performance.now() - t0;
+    (this.train as TrainSpec).optimizer.applyGradients(this.model.params, gradSum, rows, into);
+  }
+
+  /** Runs `round`; if it fails, restores from the scratch each range (by rank) that was written, then rethrows. */
+  private async guarded<T>(round: () => Promise<T>, ranges: readonly (readonly [number, number])[]): Promise<T> {
+    try {
+      return await round();
+    } catch (err) {
+      const { params, slots, written } = this.scratch as Scratch;
+      const opt = (this.train as TrainSpec).optimizer;
+      ranges.forEach(([start, end], rank) => {
+        if (Atomics.load(written, rank) !== 1) return;
+        this.model.params.set(params.subarray(start, end), start);
+        opt.slots.forEach((slot, k) => slot.set(slots[k].subarray(start, end), start));
+      });
+      throw err;
+    }
   }
 
   /**
    * A trial of one step on `workers` ranks that changes nothing: the gradients, their
-   * reduction and (for the sharded update) the update into the spare buffer set, which is
-   * never adopted; the step count, weights and optimizer state stay as they were. What
-   * `workers: 'auto'` times to choose the count.
+   * reduction and the update, written to the scratch instead of the weights; the step count,
+   * weights and optimizer state stay as they were. What `workers: 'auto'` times to choose the count.
    */
   async trialStep(workers: number, start: number, end: number): Promise<void> {
     if (workers < 1 || workers > this.pool.size) throw new RangeError(`a trial needs 1 to ${this.pool.size} workers, not ${workers}`);
-    const tasks = this.trainTasks(0, null, start, end, start, workers, null);
-    await this.runAll(tasks, 'in a trial step (workers: auto)');
-    const ranks = tasks.map((t) => t.rank);
-    if (this.sets === null) (this.reduction as SharedMemoryReduction).sum(ranks);
-    else await this.runAll(this.updateTasks(ranks, end - start, workers, null), 'in a trial update (workers: auto)');
+    await this.runStep(this.planFor(workers), 0, null, start, end, start, workers, true, 'in a trial step (workers: auto)');
   }
 
   async trainBatch(epoch: number, order: Int32Array | null, start: number, end: number, firstExample = start): Promise<Float64Array> {
-    const train = this.train as TrainSpec;
-    const setup = this.setup as SessionSetup;
-    const step = this.step;
-    const tasks = this.trainTasks(epoch, order, start, end, firstExample, this.pool.size, train.fault ?? null);
-    const where = `at step ${step} (epoch ${epoch + 1})`;
+    const opt = (this.train as TrainSpec).optimizer;
+    const where = `at step ${this.step} (epoch ${epoch + 1})`;
     const t0 = performance.now();
-    const timings = await this.runAll(tasks, where);
-    const t1 = performance.now();
-    const ranks = tasks.map((t) => t.rank);
-    const stats = this.sumStats(setup, ranks);
-    // The regularizers' penalty, once per step at the weights the step started from: stats are
-    // sums over examples, so the mean loss the logs show is mean data loss + penalty, as Keras's.
-    stats[0] += (train.optimizer.regularizationLoss?.(this.model.params) ?? 0) * (end - start);
-    // A non-finite loss means non-finite gradients: applying them would ruin every weight. A
-    // finite loss does not prove finite gradients (a NaN weight behind a fused relu), so each
-    // rank checked its own slot too.
-    if (!Number.isFinite(stats[0])) throw new NonFiniteLossError(stats, step, epoch);
-    if (timings.some((t) => !t.finiteGradient)) {
-      const loss = stats[0];
-      stats[0] = NaN;
-      throw new NonFiniteLossError(stats, step, epoch, undefined, 'gradient', loss);
-    }
-    let t2 = t1;
-    if (this.sets === null) {
-      const gradSum = (this.reduction as SharedMemoryReduction).sum(ranks);
-      t2 = performance.now();
-      train.optimizer.applyGradients(this.model.params, gradSum, end - start);
-    } else {
-      await this.shardedUpdate(ranks, end - start, where);
-    }
+    const plan = this.planFor(this.pool.size);
+    const { timings, stats, t1 } = await this.runStep(plan, epoch, order, start, end, firstExample, this.pool.size, false, where);
+    // Constraints span whole weights, so they run here on the finished update.
+    opt.applyConstraints?.(this.model.params);
+    opt.commit();
     const t3 = performance.now();
     this.step += 1;
     this.workerTensors = timings.map((t) => t.tensors);
@@ -339,38 +430,9 @@ export class ParallelEngine {
     const slowest = timings.reduce((a, b) => (b.computeMs > a.computeMs ? b : a));
     this.lastTiming = {
       dispatchAndWaitMs: t1 - t0, workerComputeMs: slowest.computeMs, copyInMs: slowest.copyInMs,
-      exportMs: slowest.exportMs, reduceMs: t2 - t1, optimizerMs: t3 - t2,
+      exportMs: slowest.exportMs, reduceMs: this.reduceMs, optimizerMs: t3 - t1 - this.reduceMs,
     };
     return stats;
-  }
-
-  /**
-   * The second round: each worker reduces and updates one range of the parameters into the
-   * other buffer set; only when every range succeeded does the model flip to it.
-   */
-  /** The update round's tasks: `workers` ranks each reduce and update one range into the spare buffer set. */
-  private updateTasks(ranks: readonly number[], batchRows: number, workers: number, fault: Fault | null): Task[] {
-    const sets = this.sets as BufferSets;
-    const opt = (this.train as TrainSpec).optimizer;
-    return shardRanges(this.model.layout.size, workers).map(([start, end], rank) => ({
-      kind: 'update', session: (this.setup as SessionSetup).id, setup: null, rank, start, end, from: sets.current, ranks,
-      iteration: opt.iterations + 1, learningRate: opt.learningRate, gradScale: 1 / batchRows, step: this.step, fault,
-    }));
-  }
-
-  private async shardedUpdate(ranks: readonly number[], batchRows: number, where: string): Promise<void> {
-    const sets = this.sets as BufferSets;
-    const opt = (this.train as TrainSpec).optimizer;
-    const iteration = opt.iterations + 1;
-    const tasks = this.updateTasks(ranks, batchRows, this.pool.size, this.train?.fault ?? null);
-    const timings = await this.runAll(tasks, `in the optimizer update ${where}`);
-    this.updateWorkerMs = Math.max(...timings.map((t) => t.computeMs));
-    // Constraints span whole weights, so they run here on the finished set, before it is adopted.
-    opt.applyConstraints?.(sets.params[1 - sets.current]);
-    sets.current = 1 - sets.current;
-    this.model.adoptParams(sets.params[sets.current], false);
-    opt.slots = sets.slots[sets.current];
-    opt.iterations = iteration;
   }
 
   /** Contiguous ranges of `rows`, one per rank, as inference tasks. */
@@ -405,19 +467,8 @@ export class ParallelEngine {
     return outputs.map((b) => new Float32Array(b).slice());
   }
 
-  /**
-   * Lets the process exit while the pool idles (the pool belongs to the model), and leaves the
-   * weights and optimizer state in the buffers they were in before fit, so a reference to
-   * model.params taken before training still sees the trained weights.
-   */
+  /** Lets the process exit while the pool idles (the pool belongs to the model). */
   async dispose(): Promise<void> {
     this.pool.release();
-    const sets = this.sets;
-    if (sets === null || sets.current === 0) return;
-    sets.params[0].set(sets.params[1]);
-    sets.slots[0].forEach((slot, k) => slot.set(sets.slots[1][k]));
-    sets.current = 0;
-    this.model.adoptParams(sets.params[0], false);
-    (this.train as TrainSpec).optimizer.slots = sets.slots[0];
   }
 }

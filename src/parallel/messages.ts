@@ -24,13 +24,10 @@ export const MISSING_SESSION = 'weft: worker has no session';
 export interface SessionSetup {
   readonly id: number;
   readonly spec: ModelSpec;
-  /**
-   * The model's flat parameters. Training with a sharded update keeps two buffers and flips
-   * between them after each complete step (see ShardedUpdate); otherwise there is one.
-   */
-  readonly params: readonly SharedArrayBuffer[];
+  /** The model's flat parameters: the one copy, updated in place after each complete step. */
+  readonly params: SharedArrayBuffer;
   /** How the workers apply the optimizer to their parameter ranges, when they do. */
-  readonly update: ShardedUpdate | null;
+  readonly update: WorkerUpdate | null;
   /** One gradient slot per rank, each `paramCount` floats. */
   readonly grads: SharedArrayBuffer | null;
   /** One stats row per rank (float64): the sums step.ts's statColumns lays out. */
@@ -66,11 +63,40 @@ export interface OutputObjective {
  * module exporting `optimizerFromSpec` (src/train/optimizers): train hands its optimizer to
  * the workers by reference, so parallel/ never imports train/.
  */
-export interface ShardedUpdate {
+export interface WorkerUpdate {
   readonly module: string;
   readonly spec: { readonly className: string; readonly config: Readonly<Record<string, number | boolean>> };
-  /** The optimizer's slots, [buffer set][slot], paired with `params` by index. */
-  readonly slots: readonly (readonly SharedArrayBuffer[])[];
+  /** The optimizer's slots (its state), updated in place beside `params`. */
+  readonly slots: readonly SharedArrayBuffer[];
+  /**
+   * Scratch of the parameters' and slots' size: a rank copies its range here before updating
+   * it in place (what a failed step is rolled back from), and a trial step writes its update
+   * here instead of into the weights.
+   */
+  readonly scratch: { readonly params: SharedArrayBuffer; readonly slots: readonly SharedArrayBuffer[] };
+  /** One Int32 per rank: set (atomically) once the rank's range is saved and about to change. */
+  readonly written: SharedArrayBuffer;
+}
+
+/** One rank's share of a step's optimizer update: what an update task or a fused train task applies. */
+export interface UpdateOrder {
+  /** The gradient slots to sum, in this order (the reduction's fixed order). */
+  readonly ranks: readonly number[];
+  /** The parameter range [start, end) this rank updates. */
+  readonly start: number;
+  readonly end: number;
+  /** The step t (1-based) and its learning rate, computed once by train/ for every range. */
+  readonly iteration: number;
+  readonly learningRate: number;
+  /** 1 / batch rows: the gradient slots hold sums over examples. */
+  readonly gradScale: number;
+  /**
+   * The weight penalty's part of the step's loss sum: a fused task refuses to update when the
+   * loss with it is not finite, as the coordinator refuses the step.
+   */
+  readonly penalty: number;
+  /** A trial (workers: 'auto'): write the update into the scratch, leave weights and state alone. */
+  readonly trial: boolean;
 }
 
 /** Test hook: make rank `rank` fail at training step `step` (see faults.ts). */
@@ -79,7 +105,10 @@ export interface Fault {
   readonly rank: number;
   /** throw an Error, exit the thread, or allocate until the thread's memory limit kills it. */
   readonly kind: 'throw' | 'exit' | 'oom';
-  /** The step's gradient round (default) or its sharded optimizer update. */
+  /**
+   * Before the step's gradients (default), or after the rank's optimizer update wrote its range
+   * of the weights (an update task, or a one-worker step's fused update): what must be rolled back.
+   */
   readonly phase?: 'gradients' | 'update';
 }
 
@@ -99,8 +128,8 @@ interface TaskBase {
 
 export interface TrainTask extends TaskBase {
   readonly kind: 'train';
-  /** Which of setup.params holds the current weights. */
-  readonly paramsIndex: number;
+  /** One worker's step: its update follows its gradients in the same task (null: another round or the coordinator). */
+  readonly update: UpdateOrder | null;
   /** Index within the epoch of row `start`: the dropout key of its examples. */
   readonly firstExample: number;
   readonly step: number;
@@ -118,16 +147,12 @@ export interface EvaluateTask extends TaskBase {
 
 /**
  * Second round of a step: sum the ranks' gradient slots over params [start, end) in rank order
- * and apply the optimizer, reading buffer set `from` and writing set 1 - from. Nothing the
- * current step reads is written, so a failure anywhere leaves the last complete step intact.
+ * and apply the optimizer there in place, after saving the range to the scratch (the
+ * coordinator restores it from there if any rank fails, so a failed step changes nothing).
  */
 export interface UpdateTask extends TaskBase {
   readonly kind: 'update';
-  readonly from: number;
-  readonly ranks: readonly number[];
-  readonly iteration: number;
-  readonly learningRate: number;
-  readonly gradScale: number;
+  readonly update: UpdateOrder;
   readonly step: number;
   readonly fault: Fault | null;
 }

@@ -15,7 +15,7 @@ import { graphFromSpec } from '../graph/spec.js';
 import { importUserModules } from '../graph/custom/register.js';
 import { gatherRows, type Column } from './batch.js';
 import { triggerFault } from './faults.js';
-import { MISSING_SESSION, type EvaluateTask, type SessionSetup, type ShardedUpdate, type Task, type TaskTiming, type TrainTask, type UpdateTask } from './messages.js';
+import { MISSING_SESSION, type EvaluateTask, type Fault, type SessionSetup, type Task, type TaskTiming, type TrainTask, type UpdateOrder, type WorkerUpdate } from './messages.js';
 import { columnView } from './shared.js';
 import { StepRunner, type Batch, type Scoring } from './step.js';
 import type { MetricSpec } from '../graph/metrics.js';
@@ -38,9 +38,9 @@ interface Session {
   readonly setup: SessionSetup;
   readonly model: GraphModel;
   readonly runner: StepRunner;
-  /** Views of setup.params; inference sessions have one, sharded training two. */
-  readonly params: readonly Float32Array[];
-  readonly update: { optimizer: UpdateRule; slots: Float32Array[][] } | null;
+  /** A view of setup.params: the model's one copy of its weights. */
+  readonly params: Float32Array;
+  readonly update: OpenUpdate | null;
   readonly xs: readonly Column[];
   readonly ys: readonly Column[];
   readonly weights: readonly (Column | null)[];
@@ -55,6 +55,14 @@ const MAX_SESSIONS = 4;
 /** Built models by spec and objective, most recently used last. */
 const built = new Map<string, Built>();
 const MAX_BUILT = 4;
+
+/** The optimizer and views of its state, its scratch and the ranks' written flags. */
+interface OpenUpdate {
+  readonly optimizer: UpdateRule;
+  readonly slots: readonly Float32Array[];
+  readonly scratch: { readonly params: Float32Array; readonly slots: readonly Float32Array[] };
+  readonly written: Int32Array;
+}
 
 /** The part of an optimizer the update round needs (src/train/optimizers' Optimizer). */
 interface UpdateRule {
@@ -76,10 +84,14 @@ function penaltiesOf(model: GraphModel): WeightPenalty[] {
   return known;
 }
 
-async function openUpdate(update: ShardedUpdate | null): Promise<Session['update']> {
+async function openUpdate(update: WorkerUpdate | null): Promise<OpenUpdate | null> {
   if (update === null) return null;
-  const { optimizerFromSpec } = (await import(update.module)) as { optimizerFromSpec: (spec: ShardedUpdate['spec']) => UpdateRule };
-  return { optimizer: optimizerFromSpec(update.spec), slots: update.slots.map((set) => set.map((b) => new Float32Array(b))) };
+  const { optimizerFromSpec } = (await import(update.module)) as { optimizerFromSpec: (spec: WorkerUpdate['spec']) => UpdateRule };
+  const view = (b: SharedArrayBuffer) => new Float32Array(b);
+  return {
+    optimizer: optimizerFromSpec(update.spec), slots: update.slots.map(view),
+    scratch: { params: view(update.scratch.params), slots: update.scratch.slots.map(view) }, written: new Int32Array(update.written),
+  };
 }
 
 /**
@@ -121,7 +133,7 @@ async function openSession(task: Task): Promise<Session> {
   const ys = setup.ys.map(columnView);
   const weights = setup.weights.map((w) => (w === null ? null : columnView(w)));
   const session: Session = {
-    id: setup.id, setup, model, runner, params: setup.params.map((b) => new Float32Array(b)), update: await openUpdate(setup.update), xs, ys, weights,
+    id: setup.id, setup, model, runner, params: new Float32Array(setup.params), update: await openUpdate(setup.update), xs, ys, weights,
     order: setup.order === null ? null : new Int32Array(setup.order), scratch,
   };
   sessions.set(setup.id, session);
@@ -164,19 +176,53 @@ function rowsOf(s: Session, order: Int32Array | null, start: number, end: number
 function train(s: Session, task: TrainTask): boolean {
   triggerFault(task.fault, task.step, task.rank, 'gradients');
   const setup = s.setup;
-  const size = s.model.layout.size;
-  const grads = new Float32Array(setup.grads as SharedArrayBuffer, task.rank * size * 4, size);
+  const grads = gradientSlot(s, task.rank);
   const batch = rowsOf(s, task.shuffled ? s.order : null, task.start, task.end, task.firstExample);
-  const { stats, finiteGradient } = s.runner.train(s.params[task.paramsIndex], batch, { runKey: task.runKey, epoch: task.epoch }, grads);
+  const { stats, finiteGradient } = s.runner.train(s.params, batch, { runKey: task.runKey, epoch: task.epoch }, grads);
   new Float64Array(setup.stats as SharedArrayBuffer, task.rank * stats.length * 8, stats.length).set(stats);
+  // One worker's step: the update follows at once, unless the coordinator will refuse the step.
+  if (task.update !== null && finiteGradient && Number.isFinite(stats[0] + task.update.penalty)) {
+    applyUpdate(s, task.update, task.rank, task.fault, task.step);
+  }
   return finiteGradient;
+}
+
+function gradientSlot(s: Session, rank: number): Float32Array {
+  const size = s.model.layout.size;
+  return new Float32Array(s.setup.grads as SharedArrayBuffer, rank * size * 4, size);
+}
+
+/**
+ * One rank's range of the optimizer update, in place: the range of the weights and slots is
+ * first saved to the scratch and the rank's flag set, so the coordinator can put it back if
+ * any rank fails; the kernel then reads the saved copy and writes the one buffer. A trial
+ * reads the buffer and writes the scratch, changing nothing. The gradient is the ranks' slots
+ * summed in rank order: bitwise what reducing into one slot first would give.
+ */
+function applyUpdate(s: Session, order: UpdateOrder, rank: number, fault: Fault | null, step: number): void {
+  const { optimizer, slots, scratch, written } = s.update as OpenUpdate;
+  const { start, end } = order;
+  const own = { params: s.params, slots };
+  const grads = order.ranks.map((r) => gradientSlot(s, r));
+  optimizer.learningRate = order.learningRate;
+  const penalties = penaltiesOf(s.model);
+  if (order.trial) {
+    optimizer.applyFrom({ from: own, to: scratch, grads, penalties }, order.iteration, order.gradScale, start, end);
+    return;
+  }
+  scratch.params.set(s.params.subarray(start, end), start);
+  slots.forEach((slot, k) => scratch.slots[k].set(slot.subarray(start, end), start));
+  Atomics.store(written, rank, 1);
+  optimizer.applyFrom({ from: scratch, to: own, grads, penalties }, order.iteration, order.gradScale, start, end);
+  // After the writes: a failure here is what the rollback must undo.
+  triggerFault(fault, step, rank, 'update');
 }
 
 function evaluate(s: Session, task: EvaluateTask): void {
   const width = s.runner.columns.length;
   const sums = new Float64Array(width);
   for (let start = task.start; start < task.end; start += task.batchSize) {
-    const stats = s.runner.evaluate(s.params[0], rowsOf(s, null, start, Math.min(task.end, start + task.batchSize)));
+    const stats = s.runner.evaluate(s.params, rowsOf(s, null, start, Math.min(task.end, start + task.batchSize)));
     stats.forEach((v, i) => (sums[i] += v));
   }
   new Float64Array(s.setup.stats as SharedArrayBuffer, task.rank * width * 8, width).set(sums);
@@ -186,25 +232,10 @@ function predict(s: Session, task: EvaluateTask): void {
   const outs = s.setup.outputs.map((b) => new Float32Array(b));
   for (let start = task.start; start < task.end; start += task.batchSize) {
     const end = Math.min(task.end, start + task.batchSize);
-    s.runner.predict(s.params[0], rowsOf(s, null, start, end)).forEach((p, i) => outs[i].set(p, start * (p.length / (end - start))));
+    s.runner.predict(s.params, rowsOf(s, null, start, end)).forEach((p, i) => outs[i].set(p, start * (p.length / (end - start))));
   }
 }
 
-function update(s: Session, task: UpdateTask): void {
-  triggerFault(task.fault, task.step, task.rank, 'update');
-  const { optimizer, slots } = s.update as NonNullable<Session['update']>;
-  const { from, start, end } = task;
-  const to = 1 - from;
-  const size = s.model.layout.size;
-  const all = new Float32Array(s.setup.grads as SharedArrayBuffer);
-  // Reads the ranks' slots and buffer set `from`, writes set `to`: one pass over memory, and
-  // the sum in rank order is bitwise what reducing into one slot first would give.
-  const grads = task.ranks.map((r) => all.subarray(r * size, (r + 1) * size));
-  optimizer.learningRate = task.learningRate;
-  const penalties = penaltiesOf(s.model);
-  optimizer.applyFrom({ from: { params: s.params[from], slots: slots[from] }, to: { params: s.params[to], slots: slots[to] }, grads, penalties },
-    task.iteration, task.gradScale, start, end);
-}
 
 export default async function runTask(task: Task): Promise<TaskTiming> {
   await ready;
@@ -212,7 +243,7 @@ export default async function runTask(task: Task): Promise<TaskTiming> {
   const s = await openSession(task);
   let finiteGradient = true;
   if (task.kind === 'train') finiteGradient = train(s, task);
-  else if (task.kind === 'update') update(s, task);
+  else if (task.kind === 'update') applyUpdate(s, task.update, task.rank, task.fault, task.step);
   else if (task.kind === 'evaluate') evaluate(s, task);
   else predict(s, task);
   const { copyInMs, exportMs } = s.runner.timing;

@@ -8,6 +8,7 @@
  */
 import { checkNumberInRange, describeValue, invalidArgument, invalidType, unknownName } from '../errors.js';
 import { CLIP_KEYS, readClipping, type Clipping } from './clipping.js';
+import { adamRange } from './kernels/adam.js';
 import { addPenaltyGradient, type WeightPenalty } from './regularizers.js';
 import { isLearningRateSchedule, scheduleFromSpec, type LearningRateSchedule, type ScheduleSpec } from './schedules.js';
 
@@ -45,6 +46,11 @@ export interface Optimizer {
   readonly slotCount: number;
   /** Each slot's value before the first step: 0, but Adagrad's accumulator starts at its initialAccumulatorValue. */
   readonly initialSlotValues: readonly number[];
+  /**
+   * optax's `init`: the state before the first step, `slotCount` arrays of `paramCount` floats
+   * at their initial values, from `allocate` (shared memory, for the workers) or plain arrays.
+   */
+  init(paramCount: number, allocate?: (length: number) => Float32Array): Float32Array[];
   /** Keras's clipnorm / clipvalue / globalClipnorm, applied to the mean gradient before the update. */
   readonly clipping: Clipping | null;
   /** tfjs camelCase names; `optimizerFromSpec({ className, config: getConfig() })` rebuilds it. */
@@ -144,6 +150,14 @@ type Kernel = (
   end: number,
 ) => void;
 
+/**
+ * A kernel that sums the gradient arrays itself, in order and rounding to float32 after each
+ * addition as foldGradients does: no separate pass over memory first (Adam's SIMD kernel).
+ */
+type SummingKernel = {
+  readonly sums: (b: UpdateBuffers, grads: readonly Float32Array[], lr: number, t: number, scale: number, start: number, end: number) => void;
+};
+
 // ---- validation (once, at construction; the step itself only checks its arguments' shapes) ----
 
 /** 0 is a valid rate (linear warm-up schedules start there); negative or non-finite is not. */
@@ -221,7 +235,7 @@ function makeOptimizer(
   learningRate: LearningRate,
   hyperparameters: Readonly<Record<string, number | boolean>>,
   slotCount: number,
-  kernel: Kernel,
+  kernel: Kernel | SummingKernel,
   initialSlotValues: readonly number[] = new Array<number>(slotCount).fill(0),
 ): Optimizer {
   let lr = 0;
@@ -243,14 +257,21 @@ function makeOptimizer(
     checkStepArguments(slotCount, buffers, t, gradScale, start, end);
     // The rate of step t, from t alone (not from `iterations`): every range of a step, on any
     // thread, uses the same number, and a worker's copy needs no step count of its own.
+    const penalized = buffers.penalties !== undefined && buffers.penalties.length > 0;
+    if ('sums' in kernel && !penalized) {
+      kernel.sums(buffers, buffers.grads, rateAt(t - 1), t, gradScale, start, end);
+      return;
+    }
     const g = foldGradients(buffers.grads, start, end);
-    if (buffers.penalties !== undefined && buffers.penalties.length > 0) addPenaltyGradient(buffers.penalties, buffers.from.params, g, gradScale, start, end);
-    kernel(buffers, g, rateAt(t - 1), t, gradScale, start, end);
+    if (penalized) addPenaltyGradient(buffers.penalties as readonly WeightPenalty[], buffers.from.params, g, gradScale, start, end);
+    if ('sums' in kernel) kernel.sums(buffers, [g], rateAt(t - 1), t, gradScale, start, end);
+    else kernel(buffers, g, rateAt(t - 1), t, gradScale, start, end);
   };
   return {
     className,
     slotCount,
     initialSlotValues: Object.freeze([...initialSlotValues]),
+    init: (paramCount, allocate = (n) => new Float32Array(n)) => initialSlotValues.map((v) => allocate(paramCount).fill(v)),
     clipping,
     iterations: 0,
     get learningRate(): number {
@@ -281,7 +302,8 @@ function makeOptimizer(
  * Adam (Kingma & Ba 2015, Alg. 1) in the "epsilon-hat" form Keras uses (the formula just before
  * their Sec. 2.1): bias correction is folded into one step size, and epsilon is added to sqrt(v)
  * before that correction. tfjs and PyTorch add epsilon to sqrt(v̂) after it, so their updates
- * differ slightly while v is small. Slots: [m, v].
+ * differ slightly while v is small. Slots: [m, v]. Computed in float32, as Keras does, by a SIMD
+ * kernel (kernels/adam.ts): the update round is memory-bound again, not bound by scalar sqrt.
  */
 function buildAdam(raw: RawConfig): Optimizer {
   const config = configObject('Adam', raw);
@@ -292,21 +314,14 @@ function buildAdam(raw: RawConfig): Optimizer {
   const epsilon = checkEpsilon(option(config, 'epsilon', 1e-7));
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
-  return makeOptimizer('Adam', config, lr, { beta1, beta2, epsilon }, 2, ({ from, to }, g, rate, t, scale, start, end) => {
-    // Once per call, in float64: every range of the same step sees the same alpha.
-    const alpha = (rate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-    const [m, v] = from.slots;
-    const [mOut, vOut] = to.slots;
-    const p = from.params;
-    const pOut = to.params;
-    for (let i = start; i < end; i++) {
-      const gi = g[i] * scale;
-      const mi = m[i] + (gi - m[i]) * c1;
-      const vi = v[i] + (gi * gi - v[i]) * c2;
-      mOut[i] = mi;
-      vOut[i] = vi;
-      pOut[i] = p[i] - (alpha * mi) / (Math.sqrt(vi) + epsilon);
-    }
+  return makeOptimizer('Adam', config, lr, { beta1, beta2, epsilon }, 2, {
+    sums: ({ from, to }, grads, rate, t, scale, start, end) => {
+      // Once per call, in float64: every range of the same step sees the same alpha.
+      const alpha = (rate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+      const [m, v] = from.slots;
+      const [mOut, vOut] = to.slots;
+      adamRange({ from: { params: from.params, m, v }, to: { params: to.params, m: mOut, v: vOut }, grads }, { scale, alpha, c1, c2, epsilon }, start, end);
+    },
   });
 }
 

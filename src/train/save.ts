@@ -638,7 +638,7 @@ function tfjsTraining(
     const { optimizer } = built;
     const hasState = [...byName.values()].some((w) => w.spec.group === 'optimizer');
     const notices = hasState ? [`weft.loadModel: '${path}': skipped its optimizer weights (weft reads the slots of tfjs-core's optimizers, not Keras's); the model is compiled with a fresh ${optimizer.className} optimizer`] : [];
-    const slots = Array.from({ length: optimizer.slotCount }, (_, k) => new Float32Array(layout.size).fill(optimizer.initialSlotValues[k]));
+    const slots = optimizer.init(layout.size);
     const config = { loss, metrics, optimizer_config: { class_name: optimizer.className, config: optimizer.getConfig() } };
     return { training: { config, slots, position: { epoch: 0, seed: 0, iterations: 0 } }, notices };
   }
@@ -648,22 +648,21 @@ function tfjsTraining(
   // Unset (null) settings and Keras's 'name' say nothing weft needs.
   const tfjsConfig = Object.fromEntries(Object.entries(settings).filter(([k, v]) => v !== null && k !== 'name').map(([k, v]) => [camelCase(k), v]));
   const config = mapping.config(tfjsConfig);
-  let slotCount: number;
-  let initial: readonly number[];
+  let rule: Optimizer;
   try {
-    ({ slotCount, initialSlotValues: initial } = optimizerFromSpec({ className: mapping.className, config: config as Record<string, number | boolean> }));
+    rule = optimizerFromSpec({ className: mapping.className, config: config as Record<string, number | boolean> });
   } catch (err) {
     return uncompiled(`its ${oc.class_name} config does not fit weft's ${mapping.className} (${(err as Error).message})`);
   }
   const optimizerConfig = { class_name: mapping.className, config: config as Record<string, number | boolean> };
   const noState = ![...byName.values()].some((w) => w.spec.group === 'optimizer');
   const mapped: { slots: Float32Array[]; iterations: number } | { mismatch: string } = noState
-    ? { slots: Array.from({ length: slotCount }, (_, k) => new Float32Array(layout.size).fill(initial[k])), iterations: 0 }
-    : tfjsOptimizerState(byName, layout, mapping, config, initial);
-  const state = 'slots' in mapped && mapped.slots.length !== slotCount ? { mismatch: `weft's ${mapping.className} keeps ${slotCount} slots, not ${mapped.slots.length}` } : mapped;
+    ? { slots: rule.init(layout.size), iterations: 0 }
+    : tfjsOptimizerState(byName, layout, mapping, config, rule.initialSlotValues);
+  const state = 'slots' in mapped && mapped.slots.length !== rule.slotCount ? { mismatch: `weft's ${mapping.className} keeps ${rule.slotCount} slots, not ${mapped.slots.length}` } : mapped;
   const fresh = 'mismatch' in state;
   const notices = fresh ? [`weft.loadModel: '${path}': skipped its optimizer weights (${state.mismatch}); the model is compiled with a fresh ${mapping.className} optimizer`] : [];
-  const slots = fresh ? Array.from({ length: slotCount }, (_, k) => new Float32Array(layout.size).fill(initial[k])) : state.slots;
+  const slots = fresh ? rule.init(layout.size) : state.slots;
   return {
     training: { config: { loss, metrics, optimizer_config: optimizerConfig }, slots, position: { epoch: 0, seed: 0, iterations: fresh ? 0 : state.iterations } },
     notices,

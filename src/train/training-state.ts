@@ -29,7 +29,8 @@ const OPTIMIZERS_MODULE = new URL(import.meta.url.endsWith('.ts') ? './optimizer
  * parameters) and its step count.
  */
 export class TrainingState implements OptimizerHandle {
-  slots: Float32Array[];
+  /** The optimizer's state: updated in place, never replaced (workers hold views of it). */
+  readonly slots: Float32Array[];
   readonly module = OPTIMIZERS_MODULE;
   private steps = 0;
 
@@ -51,7 +52,7 @@ export class TrainingState implements OptimizerHandle {
     const named = typeof layout === 'number' || layout.entries.some((e) => e.layer === undefined) ? null : (layout as Parameters<typeof weightPenalties>[0]);
     this.penalties = named === null ? [] : weightPenalties(named);
     this.constraints = named === null ? [] : weightConstraints(named);
-    this.slots = Array.from({ length: optimizer.slotCount }, (_, k) => sharedFloat32(paramCount).fill(optimizer.initialSlotValues[k]));
+    this.slots = optimizer.init(paramCount, sharedFloat32);
     optimizer.iterations = 0;
   }
 
@@ -95,22 +96,28 @@ export class TrainingState implements OptimizerHandle {
   }
 
   /**
-   * One optimizer step from a gradient that sums `batchRows` examples' gradients: the
+   * Step iterations + 1 from a gradient that sums `batchRows` examples' gradients: the
    * regularizers' gradient joins the mean gradient (before clipping, as in Keras, where it is
-   * part of the loss's gradient), then the update, then the constraints.
+   * part of the loss's gradient), then the update, in place or into `into` (a trial). The
+   * caller applies the constraints and commits the step.
    */
-  applyGradients(params: Float32Array, gradSum: Float32Array, batchRows: number): void {
-    this.iterations += 1;
+  applyGradients(params: Float32Array, gradSum: Float32Array, batchRows: number, into?: { params: Float32Array; slots: readonly Float32Array[] }): void {
+    const t = this.steps + 1;
     const clipping = this.optimizer.clipping;
     const own = { params, slots: this.slots };
+    const to = into ?? own;
     if (clipping === null) {
-      this.optimizer.applyFrom({ from: own, to: own, grads: [gradSum], penalties: this.penalties }, this.iterations, 1 / batchRows);
+      this.optimizer.applyFrom({ from: own, to, grads: [gradSum], penalties: this.penalties }, t, 1 / batchRows);
     } else {
       addPenaltyGradient(this.penalties, params, gradSum, 1 / batchRows);
       clipMeanGradient(gradSum, 1 / batchRows, this.entries, clipping);
-      this.optimizer.applyInPlace(params, gradSum, this.slots, this.iterations, 1);
+      this.optimizer.applyFrom({ from: own, to, grads: [gradSum] }, t, 1);
     }
-    this.applyConstraints(params);
+  }
+
+  /** Counts a step whose update every range applied (the optimizer's schedule moves on). */
+  commit(): void {
+    this.iterations += 1;
   }
 
   /** The regularizers' penalty at `params` (Keras adds it to the loss of each step), in float64; 0 without regularizers. */
