@@ -20,9 +20,8 @@ import {
 
 if (parentPort === null) throw new Error('weft: trainer-thread is the entry of a worker thread, not a module to import');
 
+/** Rebuilt around the host's parameter buffer, which training updates in place: the host reads the weights there. */
 let model: Model | null = null;
-/** The host's parameter array: the model's own between calls, and what host callbacks read. */
-let hostParams: Float32Array | null = null;
 let current: { id: number; controller: AbortController } | null = null;
 
 function ready(): Model {
@@ -44,15 +43,13 @@ function tensorsOf(data: WireData, track: <T extends tf.Tensor | tf.Tensor[]>(t:
 
 /**
  * The one callback the thread's fit runs for the host: each hook the host has is a round trip
- * that hands the host the current weights (in its buffer, which the sharded update may have
- * flipped away from) and applies what the host asked for before the loop goes on.
+ * (the host reads and writes the weights in the buffer both threads share) that applies what
+ * the host asked for before the loop goes on.
  */
-function forwarder(m: Model, params: Float32Array, hooks: readonly Hook[], host: Comlink.Remote<HostCallbacks>): Callback {
+function forwarder(m: Model, hooks: readonly Hook[], host: Comlink.Remote<HostCallbacks>): Callback {
   let target: TrainingTarget | null = null;
   const forward = async (hook: Hook, args: unknown[]): Promise<void> => {
-    if (m.params !== params) params.set(m.params);
     const control = await host.call(hook, args, target?.learningRate ?? Number.NaN);
-    if (m.params !== params) m.params.set(params);
     if (target !== null && control.learningRate !== target.learningRate && !Number.isNaN(control.learningRate)) {
       target.learningRate = control.learningRate;
     }
@@ -91,7 +88,6 @@ const api: TrainerThreadApi = {
       m.compile({ optimizer, loss: compile.loss, lossWeights: compile.lossWeights, metrics: compile.metrics, weightedMetrics: compile.weightedMetrics });
     }
     model = m;
-    hostParams = params;
   },
 
   async fit(call: WireFit) {
@@ -108,7 +104,7 @@ const api: TrainerThreadApi = {
     try {
       const data = tensorsOf(call.data, track);
       const validationData = call.validationData === null ? undefined : tensorsOf(call.validationData, track);
-      const callbacks = host === null ? [] : [forwarder(m, hostParams as Float32Array, call.hooks, host)];
+      const callbacks = host === null ? [] : [forwarder(m, call.hooks, host)];
       const weighting = data[2] === undefined ? {} : { sampleWeight: data[2] };
       const history = await m.fit(data[0], data[1], { ...call.args, ...weighting, callbacks, signal: controller.signal, ...(validationData ? { validationData } : {}) });
       return { epoch: history.epoch, history: history.history, params: history.params };

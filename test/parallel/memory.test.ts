@@ -98,8 +98,9 @@ describe('a model recycles its shared memory across calls', () => {
     const take = vi.spyOn(SharedBufferCache.prototype, 'take');
     await fit();
     await fit();
-    // Data and targets (train and validation), gradient slots, two stats rows, the order buffer.
-    expect(take).toHaveBeenCalledTimes(2 * 8);
+    // Data and targets (train and validation), gradient slots, two stats rows, the order buffer,
+    // and the update's scratch (parameters and Adam's two slots) with its written flags.
+    expect(take).toHaveBeenCalledTimes(2 * 12);
     // All of them came from the cache: nothing new was allocated, nothing more is held.
     expect(cacheOf(model).stats).toEqual(after1);
     // dispose() closes the pool and lets the memory go.
@@ -109,7 +110,7 @@ describe('a model recycles its shared memory across calls', () => {
 
   it.each([
     ['a small model (update in the coordinator)', dropoutModel],
-    ['a wide model (sharded double-buffered update)', wideModel],
+    ['a wide model (the update round of the workers)', wideModel],
   ])('%s trains on recycled buffers bitwise as on fresh ones', async (_name, build) => {
     const first = classification(48);
     const second = { x: tf.mul(first.x, -0.5) as weft.tf.Tensor2D, y: tf.reverse(first.y, 0) as weft.tf.Tensor2D };
