@@ -7,8 +7,10 @@
  */
 import { adamWasm } from './adam-wasm.js';
 
-/** Floats per chunk and row: 32 KB per array keeps a chunk's rows in L2. */
+/** Floats per chunk: 32 KB per array keeps a chunk's rows in L2. */
 const CHUNK = 8192;
+/** Floats per row of the module's memory: a chunk, and room to shift it into alignment. */
+const STRIDE = CHUNK + 4;
 const PAGE = 65_536;
 
 // The few WebAssembly names used here (the project's lib has no DOM types, where they live).
@@ -19,7 +21,7 @@ declare const WebAssembly: {
 
 interface AdamExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  adam(n: number, k: number, stride: number, p: number, m: number, v: number, scale: number, alpha: number, c1: number, c2: number, eps: number): void;
+  adam(n: number, k: number, stride: number, g: number, p: number, m: number, v: number, scale: number, alpha: number, c1: number, c2: number, eps: number): void;
 }
 
 let instance: AdamExports | null = null;
@@ -52,19 +54,23 @@ export interface AdamScalars {
 export function adamRange(a: AdamArrays, s: AdamScalars, start: number, end: number): void {
   const k = a.grads.length;
   const wasm = kernel();
-  // Rows: k gradients, then p, m, v, CHUNK floats each.
-  const bytes = (k + 3) * CHUNK * 4;
+  // Rows: k gradients, then p, m, v, each STRIDE floats. A chunk lands in its rows at the same
+  // offset modulo 4 floats as it has in the source arrays: V8 copies shared memory word by word
+  // only between equally aligned addresses, byte by byte otherwise (6x slower for an odd start).
+  const bytes = (k + 3) * STRIDE * 4;
   if (wasm.memory.buffer.byteLength < bytes) wasm.memory.grow(Math.ceil((bytes - wasm.memory.buffer.byteLength) / PAGE));
   const heap = new Float32Array(wasm.memory.buffer);
-  const [p, m, v] = [k * CHUNK, (k + 1) * CHUNK, (k + 2) * CHUNK];
+  const shift = start & 3;
+  const row = (r: number) => r * STRIDE + shift;
+  const [p, m, v] = [row(k), row(k + 1), row(k + 2)];
   for (let at = start; at < end; at += CHUNK) {
     const stop = Math.min(end, at + CHUNK);
     const n = stop - at;
-    for (let r = 0; r < k; r++) heap.set(a.grads[r].subarray(at, stop), r * CHUNK);
+    for (let r = 0; r < k; r++) heap.set(a.grads[r].subarray(at, stop), row(r));
     heap.set(a.from.params.subarray(at, stop), p);
     heap.set(a.from.m.subarray(at, stop), m);
     heap.set(a.from.v.subarray(at, stop), v);
-    wasm.adam(n, k, CHUNK, p * 4, m * 4, v * 4, s.scale, s.alpha, s.c1, s.c2, s.epsilon);
+    wasm.adam(n, k, STRIDE, row(0) * 4, p * 4, m * 4, v * 4, s.scale, s.alpha, s.c1, s.c2, s.epsilon);
     a.to.params.set(heap.subarray(p, p + n), at);
     a.to.m.set(heap.subarray(m, m + n), at);
     a.to.v.set(heap.subarray(v, v + n), at);
