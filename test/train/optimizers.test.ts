@@ -171,6 +171,22 @@ describe('applyInPlace', () => {
     expect(rmsprop({ momentum: 0.1, centered: true }).slotCount).toBe(3);
   });
 
+  it("init gives the state before the first step (optax's init): slotCount arrays at their initial values, from the allocator given", () => {
+    const shared: Float32Array[] = [];
+    const allocate = (n: number) => {
+      const a = new Float32Array(new SharedArrayBuffer(n * 4));
+      shared.push(a);
+      return a;
+    };
+    const adagrad = getOptimizer('adagrad');
+    const state = adagrad.init(6, allocate);
+    expect(state).toHaveLength(adagrad.slotCount);
+    expect(state[0]).toBe(shared[0]);
+    expect(Array.from(state[0])).toEqual(new Array(6).fill(Math.fround(0.1)));
+    expect(adam().init(3).map((a) => Array.from(a))).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(sgd().init(3)).toEqual([]);
+  });
+
   it('rejects mismatched buffers, steps and ranges', () => {
     const opt = adam();
     const p = new Float32Array(4);
