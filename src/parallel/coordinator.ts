@@ -8,7 +8,7 @@ import { statColumns } from './step-stats.js';
 import { MISSING_SESSION, type Fault, type OutputObjective, type SessionSetup, type SharedColumn, type Task, type TaskTiming, type UpdateOrder, type WorkerUpdate } from './messages.js';
 import type { WorkerPool } from './pool.js';
 import type { Key } from './random.js';
-import { SharedMemoryReduction } from './reduce.js';
+import { allFinite, SharedMemoryReduction } from './reduce.js';
 import { shareColumn } from './shared.js';
 
 /** A worker failed: the message names the rank, the step and the worker's own error. */
@@ -145,6 +145,9 @@ export const SHARDED_UPDATE_MIN_PARAMS = 65_536;
  * of tasks), or at the end of the one worker's gradient task.
  */
 type UpdatePlan = 'coordinator' | 'workers' | 'fused';
+
+/** A range [start, end) of the parameters. */
+type Range = readonly [number, number];
 
 /** The scratch a step saves each updated range to (the rollback), and the ranks' written flags. */
 interface Scratch {
@@ -350,58 +353,70 @@ export class ParallelEngine {
     const fused = plan === 'fused' ? this.updateOrder(ranks, rows, penalty, trial) : null;
     scratch.written.fill(0);
     const tasks = this.trainTasks(epoch, order, start, end, firstExample, workers, fault, fused);
-    const timings = await this.guarded(() => this.runAll(tasks, where), [[0, this.model.layout.size]]);
+    const whole: Range[] = [[0, this.model.layout.size]];
+    const timings = await this.guarded(() => this.runAll(tasks, where), whole);
     const t1 = performance.now();
     const stats = this.sumStats(setup, ranks);
     stats[0] += penalty;
-    // A non-finite loss means non-finite gradients: applying them would ruin every weight. A
-    // finite loss does not prove finite gradients (a NaN weight behind a fused relu), so each
-    // rank checked its own slot too (and a fused update was skipped for either).
-    if (trial) {
-      if (plan === 'coordinator') this.centralUpdate(ranks, rows, { params: scratch.params, slots: scratch.slots });
-    } else {
-      if (!Number.isFinite(stats[0])) throw new NonFiniteLossError(stats, this.step, epoch);
-      if (timings.some((t) => !t.finiteGradient)) {
-        const loss = stats[0];
-        stats[0] = NaN;
-        throw new NonFiniteLossError(stats, this.step, epoch, undefined, 'gradient', loss);
-      }
-      if (plan === 'coordinator') this.centralUpdate(ranks, rows);
-    }
-    if (plan === 'workers') {
+    // A non-finite loss means non-finite gradients: applying them would ruin every weight (a
+    // fused update skipped itself). A finite loss does not prove finite gradients (a NaN weight
+    // behind a fused relu), so every update path checks the summed gradient as it reads it.
+    if (!trial && !Number.isFinite(stats[0])) throw new NonFiniteLossError(stats, this.step, epoch);
+    let finite = timings.every((t) => t.finiteGradient);
+    let written = whole;
+    this.updateWorkerMs = 0;
+    this.reduceMs = 0;
+    if (plan === 'coordinator') {
+      finite = this.centralUpdate(ranks, rows, trial ? { params: scratch.params, slots: scratch.slots } : undefined);
+    } else if (plan === 'workers') {
       const updates = this.updateTasks(this.updateOrder(ranks, rows, penalty, trial), workers, fault);
-      const done = await this.guarded(() => this.runAll(updates, `in the optimizer update ${where}`), updates.map((t) => [t.start, t.end]));
+      written = updates.map((t) => [t.start, t.end]);
+      const done = await this.guarded(() => this.runAll(updates, `in the optimizer update ${where}`), written);
       this.updateWorkerMs = Math.max(...done.map((t) => t.computeMs));
-      this.reduceMs = 0;
-    } else {
-      this.updateWorkerMs = 0;
-      if (plan === 'fused') this.reduceMs = 0;
+      finite = done.every((t) => t.finiteGradient);
+    }
+    if (!trial && !finite) {
+      this.restore(written);
+      const loss = stats[0];
+      stats[0] = NaN;
+      throw new NonFiniteLossError(stats, this.step, epoch, undefined, 'gradient', loss);
     }
     return { ranks, timings, stats, t1 };
   }
 
-  /** The update on this thread: the reduction, then the kernel over the whole buffer (in place, or into a trial's scratch). */
-  private centralUpdate(ranks: readonly number[], rows: number, into?: { params: Float32Array; slots: readonly Float32Array[] }): void {
+  /**
+   * The update on this thread: the reduction, then the kernel over the whole buffer (in place,
+   * or into a trial's scratch). False, and nothing written, when the summed gradient is not finite.
+   */
+  private centralUpdate(ranks: readonly number[], rows: number, into?: { params: Float32Array; slots: readonly Float32Array[] }): boolean {
     const t0 = performance.now();
     const gradSum = (this.reduction as SharedMemoryReduction).sum(ranks);
     this.reduceMs = performance.now() - t0;
+    // Checked before: the in-place update leaves no copy to restore from.
+    if (!allFinite(gradSum)) return false;
     (this.train as TrainSpec).optimizer.applyGradients(this.model.params, gradSum, rows, into);
+    return true;
   }
 
-  /** Runs `round`; if it fails, restores from the scratch each range (by rank) that was written, then rethrows. */
-  private async guarded<T>(round: () => Promise<T>, ranges: readonly (readonly [number, number])[]): Promise<T> {
+  /** Runs `round`; if it fails, restores the ranges its ranks had written, then rethrows. */
+  private async guarded<T>(round: () => Promise<T>, ranges: readonly Range[]): Promise<T> {
     try {
       return await round();
     } catch (err) {
-      const { params, slots, written } = this.scratch as Scratch;
-      const opt = (this.train as TrainSpec).optimizer;
-      ranges.forEach(([start, end], rank) => {
-        if (Atomics.load(written, rank) !== 1) return;
-        this.model.params.set(params.subarray(start, end), start);
-        opt.slots.forEach((slot, k) => slot.set(slots[k].subarray(start, end), start));
-      });
+      this.restore(ranges);
       throw err;
     }
+  }
+
+  /** Puts back from the scratch each rank's range (`ranges` by rank) that the rank had begun to write. */
+  private restore(ranges: readonly Range[]): void {
+    const { params, slots, written } = this.scratch as Scratch;
+    const opt = (this.train as TrainSpec).optimizer;
+    ranges.forEach(([start, end], rank) => {
+      if (Atomics.load(written, rank) !== 1) return;
+      this.model.params.set(params.subarray(start, end), start);
+      opt.slots.forEach((slot, k) => slot.set(slots[k].subarray(start, end), start));
+    });
   }
 
   /**

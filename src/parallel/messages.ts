@@ -176,6 +176,6 @@ export interface TaskTiming {
    * benchmark, which cannot otherwise look inside a worker.
    */
   readonly heap: { readonly used: number; readonly committed: number };
-  /** A train task's gradient slot holds only finite values (always true for other tasks). */
+  /** The task's update (an update task, a fused train task) summed only finite gradients; true where it ran none. */
   readonly finiteGradient: boolean;
 }

@@ -17,9 +17,9 @@ export interface Reduction {
  * the sum is 0 exactly when all are finite: one multiply-add per element and no branch, ~4x
  * faster in V8 than calling Number.isFinite on each (a gradient check sits on every step).
  */
-export function allFinite(values: Float32Array): boolean {
+export function allFinite(values: Float32Array, start = 0, end = values.length): boolean {
   let acc = 0;
-  for (let i = 0; i < values.length; i++) acc += values[i] * 0;
+  for (let i = start; i < end; i++) acc += values[i] * 0;
   return acc === 0;
 }
 

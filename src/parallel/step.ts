@@ -8,7 +8,6 @@ import { regularizerFactors } from '../graph/regularizers.js';
 import type { Node, SymbolicTensor } from '../graph/symbolic.js';
 import { readTensor, scoped } from '../graph/tensor-io.js';
 import { fillDropoutMask, fillExampleNormal, fillExampleUniform, foldIn, keyFromSeed, type Key } from './random.js';
-import { allFinite } from './reduce.js';
 import { HOST_HEAD_MAX, hostScorer, type HostHead, type HostScorer } from './host-head.js';
 import { readStats, statColumns, weightedSum, type Stat, type StatColumn } from './step-stats.js';
 
@@ -328,14 +327,11 @@ export class StepRunner {
   }
 
   /**
-   * Training step on one block: writes Σ gradients into gradOut and returns [Σ loss, Σ metric...]
-   * and whether every gradient is finite. The loss alone cannot tell: wasm's fused matMul+relu
-   * clamps a NaN pre-activation to 0, so a NaN weight can leave the loss finite while the
-   * gradients of the layers below it are NaN.
+   * Training step on one block: writes Σ gradients into gradOut and returns [Σ loss, Σ metric...].
+   * Whether the gradients are finite is the update's to check, as it reads their sum.
    */
-  train(params: Float32Array, batch: Batch, key: StepKey, gradOut: Float32Array): { stats: Float64Array; finiteGradient: boolean } {
-    const stats = this.run(params, batch, key, gradOut);
-    return { stats, finiteGradient: allFinite(gradOut) };
+  train(params: Float32Array, batch: Batch, key: StepKey, gradOut: Float32Array): Float64Array {
+    return this.run(params, batch, key, gradOut);
   }
 
   /** Inference-mode loss and metric sums (dropout off). */

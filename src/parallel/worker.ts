@@ -72,7 +72,7 @@ interface UpdateRule {
     to: { params: Float32Array; slots: readonly Float32Array[] };
     grads: readonly Float32Array[];
     penalties?: readonly WeightPenalty[];
-  }, t: number, gradScale: number, start: number, end: number): void;
+  }, t: number, gradScale: number, start: number, end: number): boolean;
 }
 
 /** Each model's regularized weights, for the update round (their gradient joins the mean gradient there). */
@@ -172,19 +172,22 @@ function rowsOf(s: Session, order: Int32Array | null, start: number, end: number
   };
 }
 
-/** Returns whether the rank's gradient is finite (the coordinator refuses the step otherwise). */
+/**
+ * Returns whether the rank's update, where its task carries one, read only finite gradients (the
+ * coordinator refuses the step otherwise). The loss alone cannot tell: wasm's fused matMul+relu
+ * clamps a NaN pre-activation to 0, so a NaN weight can leave the loss finite while the
+ * gradients of the layers below it are NaN.
+ */
 function train(s: Session, task: TrainTask): boolean {
   triggerFault(task.fault, task.step, task.rank, 'gradients');
   const setup = s.setup;
   const grads = gradientSlot(s, task.rank);
   const batch = rowsOf(s, task.shuffled ? s.order : null, task.start, task.end, task.firstExample);
-  const { stats, finiteGradient } = s.runner.train(s.params, batch, { runKey: task.runKey, epoch: task.epoch }, grads);
+  const stats = s.runner.train(s.params, batch, { runKey: task.runKey, epoch: task.epoch }, grads);
   new Float64Array(setup.stats as SharedArrayBuffer, task.rank * stats.length * 8, stats.length).set(stats);
   // One worker's step: the update follows at once, unless the coordinator will refuse the step.
-  if (task.update !== null && finiteGradient && Number.isFinite(stats[0] + task.update.penalty)) {
-    applyUpdate(s, task.update, task.rank, task.fault, task.step);
-  }
-  return finiteGradient;
+  if (task.update !== null && Number.isFinite(stats[0] + task.update.penalty)) return applyUpdate(s, task.update, task.rank, task.fault, task.step);
+  return true;
 }
 
 function gradientSlot(s: Session, rank: number): Float32Array {
@@ -199,23 +202,22 @@ function gradientSlot(s: Session, rank: number): Float32Array {
  * reads the buffer and writes the scratch, changing nothing. The gradient is the ranks' slots
  * summed in rank order: bitwise what reducing into one slot first would give.
  */
-function applyUpdate(s: Session, order: UpdateOrder, rank: number, fault: Fault | null, step: number): void {
+function applyUpdate(s: Session, order: UpdateOrder, rank: number, fault: Fault | null, step: number): boolean {
   const { optimizer, slots, scratch, written } = s.update as OpenUpdate;
   const { start, end } = order;
   const own = { params: s.params, slots };
   const grads = order.ranks.map((r) => gradientSlot(s, r));
   optimizer.learningRate = order.learningRate;
   const penalties = penaltiesOf(s.model);
-  if (order.trial) {
-    optimizer.applyFrom({ from: own, to: scratch, grads, penalties }, order.iteration, order.gradScale, start, end);
-    return;
-  }
+  if (order.trial) return optimizer.applyFrom({ from: own, to: scratch, grads, penalties }, order.iteration, order.gradScale, start, end);
   scratch.params.set(s.params.subarray(start, end), start);
   slots.forEach((slot, k) => scratch.slots[k].set(slot.subarray(start, end), start));
   Atomics.store(written, rank, 1);
-  optimizer.applyFrom({ from: scratch, to: own, grads, penalties }, order.iteration, order.gradScale, start, end);
+  // A non-finite gradient leaves garbage in the range: the coordinator restores it from the scratch.
+  const finite = optimizer.applyFrom({ from: scratch, to: own, grads, penalties }, order.iteration, order.gradScale, start, end);
   // After the writes: a failure here is what the rollback must undo.
   triggerFault(fault, step, rank, 'update');
+  return finite;
 }
 
 function evaluate(s: Session, task: EvaluateTask): void {
@@ -243,7 +245,7 @@ export default async function runTask(task: Task): Promise<TaskTiming> {
   const s = await openSession(task);
   let finiteGradient = true;
   if (task.kind === 'train') finiteGradient = train(s, task);
-  else if (task.kind === 'update') applyUpdate(s, task.update, task.rank, task.fault, task.step);
+  else if (task.kind === 'update') finiteGradient = applyUpdate(s, task.update, task.rank, task.fault, task.step);
   else if (task.kind === 'evaluate') evaluate(s, task);
   else predict(s, task);
   const { copyInMs, exportMs } = s.runner.timing;

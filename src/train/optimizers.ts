@@ -8,6 +8,7 @@
  */
 import { checkNumberInRange, describeValue, invalidArgument, invalidType, unknownName } from '../errors.js';
 import { CLIP_KEYS, readClipping, type Clipping } from './clipping.js';
+import { allFinite } from '../parallel/reduce.js';
 import { adamRange } from './kernels/adam.js';
 import { addPenaltyGradient, type WeightPenalty } from './regularizers.js';
 import { isLearningRateSchedule, scheduleFromSpec, type LearningRateSchedule, type ScheduleSpec } from './schedules.js';
@@ -58,6 +59,7 @@ export interface Optimizer {
   /**
    * Applies step `t` (1-based) to params[start, end) in place, updating the slots in place.
    * `grads` holds per-example gradient sums; each is multiplied by `gradScale` (1/batchSize) first.
+   * Returns false for a non-finite gradient (check it first where the weights must survive one).
    */
   applyInPlace(
     params: Float32Array,
@@ -67,13 +69,15 @@ export interface Optimizer {
     gradScale: number,
     start?: number,
     end?: number,
-  ): void;
+  ): boolean;
   /**
    * The same update, reading params and slots from `buffers.from`, writing them to
    * `buffers.to` (the same arrays, or a second buffer set), with the gradient being the sum of
-   * `buffers.grads` in order. One pass over memory instead of reduce, copy, then update.
+   * `buffers.grads` in order. One pass over memory instead of reduce, copy, then update. Returns
+   * false when a summed gradient in the range was NaN or infinite: `to` may then be partly
+   * written over the range, and the caller restores it (from `from`, when kept apart).
    */
-  applyFrom(buffers: UpdateBuffers, t: number, gradScale: number, start?: number, end?: number): void;
+  applyFrom(buffers: UpdateBuffers, t: number, gradScale: number, start?: number, end?: number): boolean;
 }
 
 /** Where an update reads and writes; from === to is the in-place update. */
@@ -155,7 +159,8 @@ type Kernel = (
  * addition as foldGradients does: no separate pass over memory first (Adam's SIMD kernel).
  */
 type SummingKernel = {
-  readonly sums: (b: UpdateBuffers, grads: readonly Float32Array[], lr: number, t: number, scale: number, start: number, end: number) => void;
+  /** Returns whether every summed gradient was finite (checked as it is read; `to` is not to be used otherwise). */
+  readonly sums: (b: UpdateBuffers, grads: readonly Float32Array[], lr: number, t: number, scale: number, start: number, end: number) => boolean;
 };
 
 // ---- validation (once, at construction; the step itself only checks its arguments' shapes) ----
@@ -253,19 +258,18 @@ function makeOptimizer(
     return value;
   };
   const clipping = readClipping(config);
-  const applyFrom = (buffers: UpdateBuffers, t: number, gradScale: number, start = 0, end = buffers.from.params.length): void => {
+  const applyFrom = (buffers: UpdateBuffers, t: number, gradScale: number, start = 0, end = buffers.from.params.length): boolean => {
     checkStepArguments(slotCount, buffers, t, gradScale, start, end);
     // The rate of step t, from t alone (not from `iterations`): every range of a step, on any
     // thread, uses the same number, and a worker's copy needs no step count of its own.
     const penalized = buffers.penalties !== undefined && buffers.penalties.length > 0;
-    if ('sums' in kernel && !penalized) {
-      kernel.sums(buffers, buffers.grads, rateAt(t - 1), t, gradScale, start, end);
-      return;
-    }
+    if ('sums' in kernel && !penalized) return kernel.sums(buffers, buffers.grads, rateAt(t - 1), t, gradScale, start, end);
     const g = foldGradients(buffers.grads, start, end);
     if (penalized) addPenaltyGradient(buffers.penalties as readonly WeightPenalty[], buffers.from.params, g, gradScale, start, end);
-    if ('sums' in kernel) kernel.sums(buffers, [g], rateAt(t - 1), t, gradScale, start, end);
-    else kernel(buffers, g, rateAt(t - 1), t, gradScale, start, end);
+    if ('sums' in kernel) return kernel.sums(buffers, [g], rateAt(t - 1), t, gradScale, start, end);
+    if (!allFinite(g, start, end)) return false;
+    kernel(buffers, g, rateAt(t - 1), t, gradScale, start, end);
+    return true;
   };
   return {
     className,
@@ -290,7 +294,7 @@ function makeOptimizer(
       ...clipping,
     }),
     applyInPlace(params, grads, slots, t, gradScale, start = 0, end = params.length) {
-      applyFrom({ from: { params, slots }, to: { params, slots }, grads: [grads] }, t, gradScale, start, end);
+      return applyFrom({ from: { params, slots }, to: { params, slots }, grads: [grads] }, t, gradScale, start, end);
     },
     applyFrom,
   };
@@ -320,7 +324,7 @@ function buildAdam(raw: RawConfig): Optimizer {
       const alpha = (rate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
       const [m, v] = from.slots;
       const [mOut, vOut] = to.slots;
-      adamRange({ from: { params: from.params, m, v }, to: { params: to.params, m: mOut, v: vOut }, grads }, { scale, alpha, c1, c2, epsilon }, start, end);
+      return adamRange({ from: { params: from.params, m, v }, to: { params: to.params, m: mOut, v: vOut }, grads }, { scale, alpha, c1, c2, epsilon }, start, end);
     },
   });
 }

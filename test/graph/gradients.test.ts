@@ -85,7 +85,7 @@ function check(c: Case): Checked {
   const runner = new StepRunner(model, getLoss(c.loss), []);
   const batch: Batch = { xs, y, rows, firstExample };
   const analytic = new Float32Array(model.layout.size).fill(Number.NaN); // every entry must be written
-  const { stats } = runner.train(model.params, batch, key, analytic);
+  const stats = runner.train(model.params, batch, key, analytic);
 
   const masks = stepDropoutMasks(model, key, firstExample, rows);
   const refBatch: RefBatch = { xs, y, rows };

@@ -23,7 +23,7 @@ function bothPaths(model: weft.Model, scoring: Scoring[], batch: Batch) {
   const run = (hostHead: boolean) => {
     const runner = new StepRunner(model, scoring, [], { hostHead });
     const grad = new Float32Array(model.layout.size);
-    const { stats } = runner.train(model.params, batch, { runKey: keyFromSeed(1), epoch: 0 }, grad);
+    const stats = runner.train(model.params, batch, { runKey: keyFromSeed(1), epoch: 0 }, grad);
     return { stats, grad, evaluated: runner.evaluate(model.params, batch) };
   };
   return { host: run(true), kernels: run(false) };

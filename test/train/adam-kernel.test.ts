@@ -48,6 +48,19 @@ describe("Adam's SIMD kernel", () => {
     expect(Buffer.from(split.v.buffer).equals(Buffer.from(whole.v.buffer))).toBe(true);
   });
 
+  it.each([
+    ['NaN in the lanes', 5, Number.NaN], ['Infinity in the tail', 8_194, Number.POSITIVE_INFINITY], ['-Infinity in the second array', 4_000, Number.NEGATIVE_INFINITY],
+  ])('reports a non-finite summed gradient: %s', (_, at, value) => {
+    const n = 8_195;
+    const grads = [data(n, 1), data(n, 2)];
+    const own = { params: data(n, 7), m: data(n, 8), v: data(n, 9, true) };
+    expect(adamRange({ from: own, to: own, grads }, scalars, 0, n)).toBe(true);
+    grads[value === Number.NEGATIVE_INFINITY ? 1 : 0][at] = value;
+    expect(adamRange({ from: own, to: own, grads }, scalars, 0, n)).toBe(false);
+    // A range without the bad element is finite.
+    expect(adamRange({ from: own, to: own, grads }, scalars, at + 1, n)).toBe(true);
+  });
+
   it('embeds the bytes its .wat assembles to (scripts/build-kernels.mjs)', async () => {
     const dir = new URL('../../src/train/kernels/', import.meta.url).pathname;
     const bytes = await assemble(`${dir}adam.wat`);

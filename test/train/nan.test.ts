@@ -52,17 +52,18 @@ describe('a NaN or infinite loss', () => {
 describe('a non-finite gradient behind a finite loss', () => {
   // wasm's fused matMul+relu clamps a NaN pre-activation to 0: a NaN weight in the second layer
   // leaves predict and the loss finite while the first layer's gradient is NaN (dz·Wᵀ).
-  async function withNaNWeight(): Promise<{ model: weft.Model; before: Float32Array }> {
+  // `units` 256 makes 67,329 parameters: with 2 workers they update their ranges themselves.
+  async function withNaNWeight(units = 8, optimizer = 'adam'): Promise<{ model: weft.Model; before: Float32Array }> {
     const inputs = weft.input({ shape: [4] });
-    const h1 = weft.layers.dense({ units: 8, activation: 'relu' }).apply(inputs);
-    const h2 = weft.layers.dense({ units: 8, activation: 'relu' }).apply(h1);
+    const h1 = weft.layers.dense({ units, activation: 'relu' }).apply(inputs);
+    const h2 = weft.layers.dense({ units, activation: 'relu' }).apply(h1);
     const outputs = weft.layers.dense({ units: 1 }).apply(h2);
     const model = weft.model({ inputs, outputs, seed: 3 });
     const ws = model.getWeights();
     const k = ws[2].arraySync() as number[][];
     k[0][0] = NaN;
     model.setWeights([ws[0], ws[1], weft.tf.tensor2d(k), ...ws.slice(3)]);
-    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    model.compile({ optimizer, loss: 'meanSquaredError' });
     return { model, before: model.params.slice() };
   }
   const xs = Array.from({ length: 16 }, (_, i) => [1 + i / 16, 0.5, 1, 2]);
@@ -76,9 +77,11 @@ describe('a non-finite gradient behind a finite loss', () => {
     expect(Number.isFinite(loss.dataSync()[0])).toBe(true);
   });
 
-  for (const workers of [1, 2]) {
-    it(`fit refuses the step and ends with NonFiniteLossError naming the gradient (${workers} worker(s)); nothing is applied`, async () => {
-      const { model, before } = await withNaNWeight();
+  // Each place the update runs: the one worker's fused update, the coordinator (small, 2
+  // workers), the workers' ranges (wide, 2 workers); Adam's SIMD kernel and the JS kernels.
+  for (const [workers, units, optimizer] of [[1, 8, 'adam'], [2, 8, 'adam'], [1, 256, 'adam'], [2, 256, 'adam'], [2, 256, 'sgd'], [1, 256, 'rmsprop']] as const) {
+    it(`fit refuses the step and ends with NonFiniteLossError naming the gradient (${workers} worker(s), ${units} units, ${optimizer}); nothing is applied`, async () => {
+      const { model, before } = await withNaNWeight(units, optimizer);
       const error = await model.fit(xs, ys, { epochs: 2, batchSize: 8, workers, verbose: 0, shuffle: false }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(weft.NonFiniteLossError);
       const e = error as weft.NonFiniteLossError;

@@ -21,7 +21,7 @@ declare const WebAssembly: {
 
 interface AdamExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  adam(n: number, k: number, stride: number, g: number, p: number, m: number, v: number, scale: number, alpha: number, c1: number, c2: number, eps: number): void;
+  adam(n: number, k: number, stride: number, g: number, p: number, m: number, v: number, scale: number, alpha: number, c1: number, c2: number, eps: number): number;
 }
 
 let instance: AdamExports | null = null;
@@ -50,8 +50,12 @@ export interface AdamScalars {
   readonly epsilon: number;
 }
 
-/** Adam over [start, end): reads `from` and the gradients, writes `to` (which may be `from`). */
-export function adamRange(a: AdamArrays, s: AdamScalars, start: number, end: number): void {
+/**
+ * Adam over [start, end): reads `from` and the gradients, writes `to` (which may be `from`).
+ * Returns whether every summed gradient was finite; when not, `to` holds garbage over the range
+ * and the caller puts it back (the update paths keep `from` apart for that).
+ */
+export function adamRange(a: AdamArrays, s: AdamScalars, start: number, end: number): boolean {
   const k = a.grads.length;
   const wasm = kernel();
   // Rows: k gradients, then p, m, v, each STRIDE floats. A chunk lands in its rows at the same
@@ -63,6 +67,7 @@ export function adamRange(a: AdamArrays, s: AdamScalars, start: number, end: num
   const shift = start & 3;
   const row = (r: number) => r * STRIDE + shift;
   const [p, m, v] = [row(k), row(k + 1), row(k + 2)];
+  let finite = 1;
   for (let at = start; at < end; at += CHUNK) {
     const stop = Math.min(end, at + CHUNK);
     const n = stop - at;
@@ -70,9 +75,10 @@ export function adamRange(a: AdamArrays, s: AdamScalars, start: number, end: num
     heap.set(a.from.params.subarray(at, stop), p);
     heap.set(a.from.m.subarray(at, stop), m);
     heap.set(a.from.v.subarray(at, stop), v);
-    wasm.adam(n, k, STRIDE, row(0) * 4, p * 4, m * 4, v * 4, s.scale, s.alpha, s.c1, s.c2, s.epsilon);
+    finite &= wasm.adam(n, k, STRIDE, row(0) * 4, p * 4, m * 4, v * 4, s.scale, s.alpha, s.c1, s.c2, s.epsilon);
     a.to.params.set(heap.subarray(p, p + n), at);
     a.to.m.set(heap.subarray(m, m + n), at);
     a.to.v.set(heap.subarray(v, v + n), at);
   }
+  return finite === 1;
 }

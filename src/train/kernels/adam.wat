@@ -6,14 +6,18 @@
 ;;   m' = m + (g - m) * c1
 ;;   v' = v + (g*g - v) * c2
 ;;   p' = p - alpha * m' / (sqrt(v') + eps)
+;; and returns 1 when every g was finite, 0 otherwise (g·0 is 0 for a finite g, NaN for NaN or
+;; ±Infinity, so their sum is 0 exactly when all are): the step's gradient check rides along.
 (module
   (memory (export "memory") 1)
   (func (export "adam")
     (param $n i32) (param $k i32) (param $stride i32) (param $g i32) (param $p i32) (param $m i32) (param $v i32)
     (param $scale f32) (param $alpha f32) (param $c1 f32) (param $c2 f32) (param $eps f32)
+    (result i32)
     (local $i i32) (local $j i32) (local $at i32) (local $end4 i32) (local $rowBytes i32)
     (local $gv v128) (local $mi v128) (local $vi v128)
     (local $gs f32) (local $ms f32) (local $vs f32)
+    (local $check v128) (local $checks f32)
     (local.set $rowBytes (i32.shl (local.get $stride) (i32.const 2)))
     (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
     ;; four lanes
@@ -31,6 +35,7 @@
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $rows)))
         (local.set $gv (f32x4.mul (local.get $gv) (f32x4.splat (local.get $scale))))
+        (local.set $check (f32x4.add (local.get $check) (f32x4.mul (local.get $gv) (f32x4.splat (f32.const 0)))))
         (local.set $mi (v128.load (i32.add (local.get $m) (local.get $at))))
         (local.set $mi (f32x4.add (local.get $mi)
           (f32x4.mul (f32x4.sub (local.get $gv) (local.get $mi)) (f32x4.splat (local.get $c1)))))
@@ -60,6 +65,7 @@
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $rows1)))
         (local.set $gs (f32.mul (local.get $gs) (local.get $scale)))
+        (local.set $checks (f32.add (local.get $checks) (f32.mul (local.get $gs) (f32.const 0))))
         (local.set $ms (f32.load (i32.add (local.get $m) (local.get $at))))
         (local.set $ms (f32.add (local.get $ms) (f32.mul (f32.sub (local.get $gs) (local.get $ms)) (local.get $c1))))
         (local.set $vs (f32.load (i32.add (local.get $v) (local.get $at))))
@@ -72,4 +78,7 @@
             (f32.div (f32.mul (local.get $alpha) (local.get $ms))
               (f32.add (f32.sqrt (local.get $vs)) (local.get $eps)))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $tail)))))
+        (br $tail)))
+    (i32.and
+      (i32x4.all_true (f32x4.eq (local.get $check) (f32x4.splat (f32.const 0))))
+      (f32.eq (local.get $checks) (f32.const 0)))))
