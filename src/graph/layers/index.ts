@@ -4,6 +4,7 @@
  * here and a row in the layer test table.
  */
 import { Concatenate } from './concatenate.js';
+import { Conv2D } from './conv2d.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
@@ -37,6 +38,7 @@ import { SpatialDropout1D } from './spatial-dropout1d.js';
 import { layerFactory, mergeFactory, registerLayerClass } from './registry.js';
 
 export type { DenseConfig } from './dense.js';
+export type { Conv2DConfig } from './conv2d.js';
 export type { DropoutConfig } from './dropout.js';
 export type { EmbeddingConfig } from './embedding.js';
 export type { InputConfig } from './input.js';
@@ -94,6 +96,9 @@ export const builtinLayers = {
   globalAveragePooling1d: layerFactory(GlobalAveragePooling1D),
   globalMaxPooling1d: layerFactory(GlobalMaxPooling1D),
   layerNormalization: layerFactory(LayerNormalization),
+
+  // convolution and pooling layers
+  conv2d: layerFactory(Conv2D),
 
   // the dropout family
   spatialDropout1d: layerFactory(SpatialDropout1D),

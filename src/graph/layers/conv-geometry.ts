@@ -1,0 +1,61 @@
+/**
+ * What the convolution and pooling layers share: their tuple arguments (kernelSize, strides,
+ * dilationRate, poolSize) and Keras's output-length and 'same'-padding arithmetic, so each
+ * layer's file holds only its own math.
+ */
+import { invalidArgument, invalidType, ShapeError } from '../../errors.js';
+import { formatShape, type Shape } from '../shape.js';
+import type { Named } from './shape-args.js';
+
+export type Padding = 'valid' | 'same';
+
+/** An integer or a list of `rank` integers, each >= 1 (Keras's conv_utils.standardize_tuple). */
+export function checkTuple(argument: string, value: unknown, rank: number, fallback?: number): number[] {
+  if (value === undefined && fallback !== undefined) return new Array<number>(rank).fill(fallback);
+  const expected = `a positive integer or an array of ${rank} positive integers`;
+  const list = typeof value === 'number' ? new Array<number>(rank).fill(value) : value;
+  if (!Array.isArray(list) || list.length !== rank || !list.every((d) => typeof d === 'number')) throw invalidType(argument, expected, value);
+  if (!list.every((d) => Number.isInteger(d) && (d as number) >= 1)) throw invalidArgument(argument, expected, value);
+  return [...(list as number[])];
+}
+
+export function checkPadding(value: unknown): Padding {
+  if (value === undefined) return 'valid';
+  if (value !== 'valid' && value !== 'same') {
+    throw invalidArgument('padding', value === 'causal' ? "'valid' or 'same' (causal padding is Conv1D's, not supported yet)" : "'valid' or 'same'", value);
+  }
+  return value;
+}
+
+/** Keras's conv_output_length: the output length of one spatial axis, null when the input's is unknown. */
+export function outputLength(length: number | null, kernel: number, padding: Padding, stride: number, dilation = 1): number | null {
+  if (length === null) return null;
+  const extent = (kernel - 1) * dilation + 1;
+  return padding === 'same' ? Math.ceil(length / stride) : Math.ceil((length - extent + 1) / stride);
+}
+
+/** The padding before and after one axis, as TensorFlow's 'same' (the odd one after); 0 and 0 for 'valid'. */
+export function paddingOf(length: number, kernel: number, padding: Padding, stride: number, dilation = 1): [number, number] {
+  if (padding === 'valid') return [0, 0];
+  const extent = (kernel - 1) * dilation + 1;
+  const out = Math.ceil(length / stride);
+  const total = Math.max((out - 1) * stride + extent - length, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/**
+ * The spatial output shape of a channels-last input `shape` (batch, ...spatial, channels), with
+ * Keras's error when an axis would shrink to zero or below.
+ */
+export function spatialOutput(layer: Named, shape: Shape, kernel: readonly number[], padding: Padding, strides: readonly number[], dilations?: readonly number[]): (number | null)[] {
+  const spatial = shape.slice(1, 1 + kernel.length);
+  const out = spatial.map((l, i) => outputLength(l, kernel[i], padding, strides[i], dilations?.[i] ?? 1));
+  if (out.some((l) => l !== null && l <= 0)) {
+    const extents = kernel.map((k, i) => (k - 1) * (dilations?.[i] ?? 1) + 1);
+    throw new ShapeError(
+      `Layer '${layer.name}' (${layer.className}): one of the dimensions in the output is <= 0 due to downsampling. Consider increasing the input size. ` +
+        `Received input shape ${formatShape(shape)} with a window of ${extents.join('×')} and ${padding} padding, which would produce output shape with a zero or negative value in a dimension (${formatShape([shape[0], ...out, shape[shape.length - 1]])})`,
+    );
+  }
+  return out;
+}

@@ -1,0 +1,55 @@
+// Rows of the layer table for the convolution and pooling layers (issue 13).
+import * as tfl from '@tensorflow/tfjs-layers';
+import * as weft from '../../../src/index.js';
+import { conv2d64, dense64, type LayerRow } from '../../support/layer-harness.js';
+
+const L = weft.layers;
+const T = tfl.layers;
+
+/** A conv layer's output read out by Flatten → Dense(2), in both libraries. */
+function convRow(name: string, shape: number[], weftConv: () => weft.Layer, tfjsConv: () => tfl.layers.Layer, extra: Partial<LayerRow> = {}): LayerRow {
+  return {
+    name,
+    inputs: [{ shape }],
+    weft: ([x]) => L.dense({ units: 2 }).apply(L.flatten().apply(weftConv().apply(x))),
+    tfjs: ([x]) => T.dense({ units: 2 }).apply(T.flatten().apply(tfjsConv().apply(x))) as tfl.SymbolicTensor,
+    tolerance: 5,
+    ...extra,
+  };
+}
+
+/** The float64 reference of convRow's model for a linear conv with bias: conv → Flatten → Dense(2). */
+function convReference(shape: number[], kernel: [number, number], filters: number, opts: Parameters<typeof conv2d64>[5]): LayerRow['reference'] {
+  return ([x], [k, b, dk, db], rows) => {
+    const { out } = conv2d64(x, [rows, ...shape], k, [...kernel, filters], b, opts);
+    return dense64(out, rows, dk, db, 2);
+  };
+}
+
+// tfjs-layers 4.22 has no gradient for a dilated convolution ("dilation rates greater than 1 are
+// not yet supported in gradients"): those rows check the gradient against finite differences.
+const NO_DILATED_GRADIENT = 'tfjs-layers has no gradient for dilated convolutions';
+
+export const convRows: LayerRow[] = [
+  convRow('Conv2D(3, 3×3, relu) valid on (6, 6, 2)', [6, 6, 2],
+    () => L.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', biasInitializer: 'ones' }),
+    () => T.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', biasInitializer: 'ones' })),
+  convRow('Conv2D(4, 2×3, strides 2, same, tanh) on (7, 5, 3)', [7, 5, 3],
+    () => L.conv2d({ filters: 4, kernelSize: [2, 3], strides: 2, padding: 'same', activation: 'tanh' }),
+    () => T.conv2d({ filters: 4, kernelSize: [2, 3], strides: 2, padding: 'same', activation: 'tanh' })),
+  convRow('Conv2D(2, 3×3, dilation 2, same) on (7, 6, 1)', [7, 6, 1],
+    () => L.conv2d({ filters: 2, kernelSize: 3, dilationRate: 2, padding: 'same' }),
+    () => T.conv2d({ filters: 2, kernelSize: 3, dilationRate: 2, padding: 'same' }),
+    { tfjsCannotTrain: NO_DILATED_GRADIENT, reference: convReference([7, 6, 1], [3, 3], 2, { dilations: [2, 2], padding: 'same' }) }),
+  convRow('Conv2D(2, 3×2, strides [2, 3], valid, no bias) on (8, 7, 2): windows that leave rows unread', [8, 7, 2],
+    () => L.conv2d({ filters: 2, kernelSize: [3, 2], strides: [2, 3], useBias: false }),
+    () => T.conv2d({ filters: 2, kernelSize: [3, 2], strides: [2, 3], useBias: false })),
+  convRow('Conv2D(3, 2×2, dilation [1, 2], valid) on (5, 6, 2)', [5, 6, 2],
+    () => L.conv2d({ filters: 3, kernelSize: 2, dilationRate: [1, 2] }),
+    () => T.conv2d({ filters: 3, kernelSize: 2, dilationRate: [1, 2] }),
+    { tfjsCannotTrain: NO_DILATED_GRADIENT, reference: convReference([5, 6, 2], [2, 2], 3, { dilations: [1, 2] }) }),
+  convRow('Conv2D(2, 3×2, strides 2, same) on (7, 6, 2), against the float64 reference too', [7, 6, 2],
+    () => L.conv2d({ filters: 2, kernelSize: [3, 2], strides: 2, padding: 'same' }),
+    () => T.conv2d({ filters: 2, kernelSize: [3, 2], strides: 2, padding: 'same' }),
+    { reference: convReference([7, 6, 2], [3, 2], 2, { strides: [2, 2], padding: 'same' }) }),
+];
