@@ -5,6 +5,7 @@
  */
 import { Concatenate } from './concatenate.js';
 import { Conv2D } from './conv2d.js';
+import { AveragePooling2D, MaxPooling2D } from './pooling2d.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
@@ -13,7 +14,7 @@ import { Functional, NestedModel, NestedSequential } from './functional.js';
 import { InputLayer } from './input.js';
 import type { Layer } from '../layer.js';
 import type { GraphModel } from '../model.js';
-import { GlobalAveragePooling1D, GlobalMaxPooling1D } from './global-pooling1d.js';
+import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D } from './global-pooling.js';
 import { LayerNormalization } from './layer-normalization.js';
 import { Permute } from './permute.js';
 import { RepeatVector } from './repeat-vector.js';
@@ -39,6 +40,7 @@ import { layerFactory, mergeFactory, registerLayerClass } from './registry.js';
 
 export type { DenseConfig } from './dense.js';
 export type { Conv2DConfig } from './conv2d.js';
+export type { Pooling2DConfig } from './pooling2d.js';
 export type { DropoutConfig } from './dropout.js';
 export type { EmbeddingConfig } from './embedding.js';
 export type { InputConfig } from './input.js';
@@ -51,7 +53,7 @@ export type { SpatialDropout1DConfig } from './spatial-dropout1d.js';
 export type { ReshapeConfig } from './reshape.js';
 export type { PermuteConfig } from './permute.js';
 export type { RepeatVectorConfig } from './repeat-vector.js';
-export type { GlobalPooling1DConfig } from './global-pooling1d.js';
+export type { GlobalPooling1DConfig, GlobalPoolingConfig } from './global-pooling.js';
 export type { LayerNormalizationConfig } from './layer-normalization.js';
 export type { ActivationConfig } from './activation.js';
 export type { ELUConfig } from './elu.js';
@@ -99,6 +101,10 @@ export const builtinLayers = {
 
   // convolution and pooling layers
   conv2d: layerFactory(Conv2D),
+  maxPooling2d: layerFactory(MaxPooling2D),
+  averagePooling2d: layerFactory(AveragePooling2D),
+  globalAveragePooling2d: layerFactory(GlobalAveragePooling2D),
+  globalMaxPooling2d: layerFactory(GlobalMaxPooling2D),
 
   // the dropout family
   spatialDropout1d: layerFactory(SpatialDropout1D),

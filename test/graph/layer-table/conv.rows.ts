@@ -52,4 +52,40 @@ export const convRows: LayerRow[] = [
     () => L.conv2d({ filters: 2, kernelSize: [3, 2], strides: 2, padding: 'same' }),
     () => T.conv2d({ filters: 2, kernelSize: [3, 2], strides: 2, padding: 'same' }),
     { reference: convReference([7, 6, 2], [3, 2], 2, { strides: [2, 2], padding: 'same' }) }),
+  convRow('MaxPooling2D(2) on (6, 7, 2): the odd column left out', [6, 7, 2],
+    () => L.maxPooling2d({ poolSize: 2 }), () => T.maxPooling2d({ poolSize: 2 }), { tolerance: 1 }),
+  convRow('MaxPooling2D(3×2, strides [2, 1], same) on (7, 5, 3)', [7, 5, 3],
+    () => L.maxPooling2d({ poolSize: [3, 2], strides: [2, 1], padding: 'same' }), () => T.maxPooling2d({ poolSize: [3, 2], strides: [2, 1], padding: 'same' }), { tolerance: 1 }),
+  convRow('AveragePooling2D(2) on (6, 6, 2)', [6, 6, 2],
+    () => L.averagePooling2d({ poolSize: 2 }), () => T.averagePooling2d({ poolSize: 2 }), { tolerance: 1 }),
+  convRow('AveragePooling2D(3, strides 2, same) on (7, 6, 2): padded windows average their pixels only', [7, 6, 2],
+    () => L.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }), () => T.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }), { tolerance: 1 }),
+  {
+    name: 'Conv2D(3, 3×3, relu) → GlobalAveragePooling2D and GlobalMaxPooling2D, concatenated',
+    inputs: [{ shape: [5, 6, 2] }],
+    weft: ([x]) => {
+      const c = L.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', biasInitializer: 'ones' }).apply(x);
+      return L.dense({ units: 2 }).apply(L.concatenate([L.globalAveragePooling2d().apply(c), L.globalMaxPooling2d().apply(c)]));
+    },
+    tfjs: ([x]) => {
+      const c = T.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', biasInitializer: 'ones' }).apply(x) as tfl.SymbolicTensor;
+      return T.dense({ units: 2 }).apply(T.concatenate().apply([T.globalAveragePooling2d({}).apply(c) as tfl.SymbolicTensor, T.globalMaxPooling2d({}).apply(c) as tfl.SymbolicTensor])) as tfl.SymbolicTensor;
+    },
+    tolerance: 5,
+  },
+  {
+    name: 'the Keras MNIST convnet, small: Conv2D 4 3×3 relu → MaxPooling 2 → Conv2D 6 3×3 relu → MaxPooling 2 → Flatten → Dense(2)',
+    inputs: [{ shape: [12, 12, 1] }],
+    weft: ([x]) => {
+      let h = L.maxPooling2d({ poolSize: 2 }).apply(L.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }).apply(x));
+      h = L.maxPooling2d({ poolSize: 2 }).apply(L.conv2d({ filters: 6, kernelSize: 3, activation: 'relu' }).apply(h));
+      return L.dense({ units: 2 }).apply(L.flatten().apply(h));
+    },
+    tfjs: ([x]) => {
+      let h = T.maxPooling2d({ poolSize: 2 }).apply(T.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }).apply(x));
+      h = T.maxPooling2d({ poolSize: 2 }).apply(T.conv2d({ filters: 6, kernelSize: 3, activation: 'relu' }).apply(h));
+      return T.dense({ units: 2 }).apply(T.flatten().apply(h)) as tfl.SymbolicTensor;
+    },
+    tolerance: 5,
+  },
 ];
