@@ -23,7 +23,7 @@ export class UsageError extends Error {
 }
 
 interface Flag { name: string; value: string; default?: string; shown?: string; help: string; boolean?: true }
-const MODEL_INPUTS: Record<ZooName, ZooInput> = { seed1: 'features', seed2: 'features', seed3: 'sequences', mlp: 'features' };
+const MODEL_INPUTS: Record<ZooName, ZooInput> = { seed1: 'features', seed2: 'features', seed3: 'sequences', mlp: 'features', convnet: 'features' };
 const MODELS = (Object.keys(MODEL_INPUTS) as ZooName[]).filter((m) => MODEL_INPUTS[m] === 'features').join(', ');
 const DATA = ['digits', 'fashion-mnist'];
 const cores = availableParallelism();
@@ -236,31 +236,35 @@ async function train(o: TrainOptions): Promise<void> {
   const data = await loadData(o);
   const seed = o.seed ?? randomSeed();
   const compile = (m: Model) => m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const log = (line: string) => o.verbose > 0 && console.log(line);
   let model: Model;
   let sparse = true;
   if (o.modelPath === null) {
-    model = zoo.buildNamed(o.model as ZooName, { features: data.features, input: 'features' }, seed);
+    model = zoo.buildNamed(o.model as ZooName, { features: data.features, input: 'features' }, seed, log);
     compile(model);
   } else {
     model = await weft.loadModel(o.modelPath);
     const [inp, outs] = [model.inputs.map((t) => t.shape), model.outputs.map((t) => t.shape)];
-    if (inp.length !== 1 || `${inp[0]}` !== `,${data.features}` || model.inputs[0].dtype !== 'float32' || outs.length !== 1 || `${outs[0]}` !== ',10') {
+    const side = Math.sqrt(data.features);
+    const fits = inp.length === 1 && (`${inp[0]}` === `,${data.features}` || `${inp[0]}` === `,${side},${side},1`);
+    if (!fits || model.inputs[0].dtype !== 'float32' || outs.length !== 1 || `${outs[0]}` !== ',10') {
       const got = `inputs ${JSON.stringify(inp)}${model.inputs.some((t) => t.dtype !== 'float32') ? ' (int32)' : ''}, outputs ${JSON.stringify(outs)}`;
-      throw new UsageError('train', '--model', `one float32 input of shape [null,${data.features}] and 10 outputs for --data ${data.name}`, `${o.modelPath} with ${got}`);
+      throw new UsageError('train', '--model', `one float32 input of shape [null,${data.features}] or [null,${side},${side},1] and 10 outputs for --data ${data.name}`, `${o.modelPath} with ${got}`);
     }
     // A checkpoint comes back compiled with its own loss (its labels one-hot unless sparse).
     const config = (JSON.parse(readFileSync(o.modelPath, 'utf8')) as { trainingConfig?: { loss: unknown } }).trainingConfig;
     if (config === undefined) compile(model);
     else sparse = /sparse/i.test(typeof config.loss === 'string' ? config.loss : JSON.stringify(config.loss));
   }
-  const log = (line: string) => o.verbose > 0 && console.log(line);
   const held = data.train.rows - Math.floor(data.train.rows * (1 - o.validationSplit));
   log(`weft train: ${o.model ?? o.modelPath} on ${data.name}: ${data.train.rows} training examples (${held} held out for validation), ${data.test.rows} test`);
   log(`  ${o.epochs} epochs, batch size ${o.batchSize}, ${o.workers === 'auto' ? 'workers: auto' : `${o.workers} worker${o.workers === 1 ? '' : 's'}`}, seed ${seed}${o.seed === undefined ? ` (random: pass --seed ${seed} to repeat the run)` : ''}`);
   if (o.verbose > 0) model.summary();
   const tensors = (s: Split) => {
     const labels = tf.tensor1d(s.labels, 'int32');
-    return { x: tf.tensor2d(s.x, [s.rows, data.features]), y: sparse ? labels : tf.oneHot(labels, 10) };
+    // An image model (a convnet) reads [rows, side, side, 1]; the others the flat features.
+    const image = model.inputs[0].shape.length === 4 ? model.inputs[0].shape.slice(1) as number[] : null;
+    return { x: image === null ? tf.tensor2d(s.x, [s.rows, data.features]) : tf.tensor4d(s.x, [s.rows, ...image] as [number, number, number, number]), y: sparse ? labels : tf.oneHot(labels, 10) };
   };
   const [trainT, testT] = [tensors(data.train), tensors(data.test)];
   try {

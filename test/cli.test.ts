@@ -354,6 +354,20 @@ describe('the CLI as a process (from sources)', () => {
     for (const s of sums) expect(s).toBeCloseTo(1, 5);
   });
 
+  it('trains the convnet on the digits as 8×8 images, says which pooling it left out, and trains its saved model again', () => {
+    const out = join(freshDir(), 'convnet');
+    const r = spawnCli(['train', '--model', 'convnet', '--epochs', '2', '--workers', '1', '--verbose', '2', '--seed', '3', '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^convnet: the 1×1 maps after convolution 2 are too small for MaxPooling2D\(2\): left out$/m);
+    expect(r.stdout).toMatch(/conv2d \(Conv2D\) +\(None, 6, 6, 32\) +320/);
+    expect(r.stdout).toMatch(/^Test on 359 examples: loss \d+\.\d{4}, accuracy \d+\.\d{2}%$/m);
+    // Its file reads [null, 8, 8, 1] images: --model PATH feeds them as such.
+    const again = spawnCli(['train', '--model', join(out, 'model.json'), '--epochs', '1', '--workers', '1', '--verbose', '0', '--seed', '3']);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toMatch(/^Test on 359 examples: loss \d+\.\d{4}, accuracy \d+\.\d{2}%$/m);
+  });
+
   it('ends quietly when its reader goes away (weft train | head -2): no EPIPE stack', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'train', '--epochs', '20', '--workers', '1', '--verbose', '2', '--seed', '1'], { cwd: ROOT });
     let stderr = '';

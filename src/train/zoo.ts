@@ -1,17 +1,17 @@
 /**
- * The named models of `weft train --model NAME`: the three seed examples (examples/seed*.ts)
- * and a plain MLP, each with 10 softmax outputs. The builders return uncompiled models; the
+ * The named models of `weft train --model NAME`: the three seed examples (examples/seed*.ts),
+ * a plain MLP and Keras's simple MNIST convnet, each with 10 softmax outputs. The builders return uncompiled models; the
  * CLI compiles them with adam + sparseCategoricalCrossentropy + accuracy.
  */
 import * as weft from '../index.js';
 
-export type ZooName = 'seed1' | 'seed2' | 'seed3' | 'mlp';
+export type ZooName = 'seed1' | 'seed2' | 'seed3' | 'mlp' | 'convnet';
 
 /** What a named model reads: float feature vectors (images, flattened) or int token sequences. */
 export type ZooInput = 'features' | 'sequences';
 
 /** The input each named model needs, so a caller can reject a mismatch before building. */
-export const ZOO_INPUTS: Readonly<Record<ZooName, ZooInput>> = { seed1: 'features', seed2: 'features', seed3: 'sequences', mlp: 'features' };
+export const ZOO_INPUTS: Readonly<Record<ZooName, ZooInput>> = { seed1: 'features', seed2: 'features', seed3: 'sequences', mlp: 'features', convnet: 'features' };
 
 const CLASSES = 10;
 
@@ -71,10 +71,41 @@ export function mlp(inputFeatures = 784, hidden: readonly number[] = [512, 512],
 }
 
 /**
+ * Keras's "simple MNIST convnet" (keras.io/examples/vision/mnist_convnet): Conv2D 32 3×3 relu →
+ * MaxPooling 2 → Conv2D 64 3×3 relu → MaxPooling 2 → Flatten → Dropout 0.5 → Dense 10 softmax,
+ * 34,826 parameters on 28×28 images. A pooling the image is too small for is left out (8×8
+ * digits keep the first one), and `note` says so.
+ */
+export function convnet(image: readonly [number, number], seed?: number, note: (line: string) => void = () => {}): weft.Model {
+  const [height, width] = image;
+  const inputs = weft.input({ shape: [height, width, 1] });
+  let x = inputs;
+  const pool = (stage: number) => {
+    const [h, w] = x.shape.slice(1, 3) as number[];
+    if (h >= 2 && w >= 2) x = weft.layers.maxPooling2d({ poolSize: 2 }).apply(x);
+    else note(`convnet: the ${h}×${w} maps after convolution ${stage} are too small for MaxPooling2D(2): left out`);
+  };
+  x = weft.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }).apply(x);
+  pool(1);
+  x = weft.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }).apply(x);
+  pool(2);
+  x = weft.layers.dropout({ rate: 0.5 }).apply(weft.layers.flatten().apply(x));
+  const outputs = weft.layers.dense({ units: CLASSES, activation: 'softmax' }).apply(x);
+  return weft.model({ inputs, outputs, seed, name: 'convnet' });
+}
+
+/** A square image's side for `features` pixels (8 for the 64 of the digits, 28 for Fashion-MNIST's 784). */
+function squareSide(features: number): number {
+  const side = Math.round(Math.sqrt(features));
+  if (side * side !== features) throw new RangeError(`convnet reads square one-channel images; ${features} features are not a square`);
+  return side;
+}
+
+/**
  * The named model for data of `data.features` features per example of type `data.input`;
  * throws a RangeError when the model cannot read that data (seed3 on image data).
  */
-export function buildNamed(name: ZooName, data: { features: number; input: ZooInput }, seed?: number): weft.Model {
+export function buildNamed(name: ZooName, data: { features: number; input: ZooInput }, seed?: number, note?: (line: string) => void): weft.Model {
   if (!Object.hasOwn(ZOO_INPUTS, name)) {
     throw new RangeError(`Unknown model: '${String(name)}'. Expected one of: ${Object.keys(ZOO_INPUTS).join(', ')}.`);
   }
@@ -89,5 +120,6 @@ export function buildNamed(name: ZooName, data: { features: number; input: ZooIn
     case 'seed2': return seed2(data.features, seed);
     case 'seed3': return seed3({ sequenceLength: data.features, seed });
     case 'mlp': return mlp(data.features, [512, 512], 0.2, seed);
+    case 'convnet': return convnet([squareSide(data.features), squareSide(data.features)], seed, note);
   }
 }
