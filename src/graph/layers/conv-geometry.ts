@@ -8,6 +8,8 @@ import { formatShape, type Shape } from '../shape.js';
 import type { Named } from './shape-args.js';
 
 export type Padding = 'valid' | 'same';
+/** A convolution's padding: Conv1D has 'causal' too (the input padded on the left; output lengths as 'same'). */
+export type ConvPadding = Padding | 'causal';
 
 /** An integer or a list of `rank` integers, each >= 1 (Keras's conv_utils.standardize_tuple). */
 export function checkTuple(argument: string, value: unknown, rank: number, fallback?: number): number[] {
@@ -19,19 +21,19 @@ export function checkTuple(argument: string, value: unknown, rank: number, fallb
   return [...(list as number[])];
 }
 
-export function checkPadding(value: unknown): Padding {
+export function checkPadding(value: unknown, causal?: false): Padding;
+export function checkPadding(value: unknown, causal: boolean): ConvPadding;
+export function checkPadding(value: unknown, causal = false): ConvPadding {
   if (value === undefined) return 'valid';
-  if (value !== 'valid' && value !== 'same') {
-    throw invalidArgument('padding', value === 'causal' ? "'valid' or 'same' (causal padding is Conv1D's, not supported yet)" : "'valid' or 'same'", value);
-  }
-  return value;
+  if (value === 'valid' || value === 'same' || (causal && value === 'causal')) return value;
+  throw invalidArgument('padding', causal ? "'valid', 'same' or 'causal'" : value === 'causal' ? "'valid' or 'same' (causal padding is Conv1D's)" : "'valid' or 'same'", value);
 }
 
 /** Keras's conv_output_length: the output length of one spatial axis, null when the input's is unknown. */
-export function outputLength(length: number | null, kernel: number, padding: Padding, stride: number, dilation = 1): number | null {
+export function outputLength(length: number | null, kernel: number, padding: ConvPadding, stride: number, dilation = 1): number | null {
   if (length === null) return null;
   const extent = (kernel - 1) * dilation + 1;
-  return padding === 'same' ? Math.ceil(length / stride) : Math.ceil((length - extent + 1) / stride);
+  return padding === 'valid' ? Math.ceil((length - extent + 1) / stride) : Math.ceil(length / stride);
 }
 
 /** The padding before and after one axis, as TensorFlow's 'same' (the odd one after); 0 and 0 for 'valid'. */
@@ -47,7 +49,7 @@ export function paddingOf(length: number, kernel: number, padding: Padding, stri
  * The spatial output shape of a channels-last input `shape` (batch, ...spatial, channels), with
  * Keras's error when an axis would shrink to zero or below.
  */
-export function spatialOutput(layer: Named, shape: Shape, kernel: readonly number[], padding: Padding, strides: readonly number[], dilations?: readonly number[]): (number | null)[] {
+export function spatialOutput(layer: Named, shape: Shape, kernel: readonly number[], padding: ConvPadding, strides: readonly number[], dilations?: readonly number[]): (number | null)[] {
   const spatial = shape.slice(1, 1 + kernel.length);
   const out = spatial.map((l, i) => outputLength(l, kernel[i], padding, strides[i], dilations?.[i] ?? 1));
   if (out.some((l) => l !== null && l <= 0)) {

@@ -4,8 +4,8 @@
  * here and a row in the layer test table.
  */
 import { Concatenate } from './concatenate.js';
-import { Conv2D } from './conv2d.js';
-import { AveragePooling2D, MaxPooling2D } from './pooling2d.js';
+import { Conv1D, Conv2D } from './conv.js';
+import { AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D } from './pooling.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
@@ -39,8 +39,8 @@ import { SpatialDropout1D } from './spatial-dropout1d.js';
 import { layerFactory, mergeFactory, registerLayerClass } from './registry.js';
 
 export type { DenseConfig } from './dense.js';
-export type { Conv2DConfig } from './conv2d.js';
-export type { Pooling2DConfig } from './pooling2d.js';
+export type { Conv1DConfig, Conv2DConfig } from './conv.js';
+export type { Pooling1DConfig, Pooling2DConfig } from './pooling.js';
 export type { DropoutConfig } from './dropout.js';
 export type { EmbeddingConfig } from './embedding.js';
 export type { InputConfig } from './input.js';
@@ -100,8 +100,11 @@ export const builtinLayers = {
   layerNormalization: layerFactory(LayerNormalization),
 
   // convolution and pooling layers
+  conv1d: layerFactory(Conv1D),
   conv2d: layerFactory(Conv2D),
+  maxPooling1d: layerFactory(MaxPooling1D),
   maxPooling2d: layerFactory(MaxPooling2D),
+  averagePooling1d: layerFactory(AveragePooling1D),
   averagePooling2d: layerFactory(AveragePooling2D),
   globalAveragePooling2d: layerFactory(GlobalAveragePooling2D),
   globalMaxPooling2d: layerFactory(GlobalMaxPooling2D),

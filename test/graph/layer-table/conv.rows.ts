@@ -30,6 +30,23 @@ function convReference(shape: number[], kernel: [number, number], filters: numbe
 // not yet supported in gradients"): those rows check the gradient against finite differences.
 const NO_DILATED_GRADIENT = 'tfjs-layers has no gradient for dilated convolutions';
 
+/** A causal Conv1D(2 filters) on (steps, 2) → Flatten → Dense(2), against its float64 reference. */
+function causalRow(name: string, steps: number, kernel: number, dilation: number): LayerRow {
+  const left = (kernel - 1) * dilation;
+  return {
+    name,
+    inputs: [{ shape: [steps, 2] }],
+    weft: ([x]) => L.dense({ units: 2 }).apply(L.flatten().apply(L.conv1d({ filters: 2, kernelSize: kernel, padding: 'causal', dilationRate: dilation }).apply(x))),
+    // Causal = the input padded with (k − 1)·d zeros on the left, then valid.
+    reference: ([x], [k, b, dk, db], rows) => {
+      const padded = new Float64Array(rows * (steps + left) * 2);
+      for (let n = 0; n < rows; n++) padded.set(x.subarray(n * steps * 2, (n + 1) * steps * 2), (n * (steps + left) + left) * 2);
+      const { out } = conv2d64(padded, [rows, 1, steps + left, 2], k, [1, kernel, 2], b, { dilations: [1, dilation] });
+      return dense64(out, rows, dk, db, 2);
+    },
+  };
+}
+
 export const convRows: LayerRow[] = [
   convRow('Conv2D(3, 3×3, relu) valid on (6, 6, 2)', [6, 6, 2],
     () => L.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', biasInitializer: 'ones' }),
@@ -88,4 +105,19 @@ export const convRows: LayerRow[] = [
     },
     tolerance: 5,
   },
+  convRow('Conv1D(3, 3, relu) valid on (9, 2)', [9, 2],
+    () => L.conv1d({ filters: 3, kernelSize: 3, activation: 'relu', biasInitializer: 'ones' }),
+    () => T.conv1d({ filters: 3, kernelSize: 3, activation: 'relu', biasInitializer: 'ones' })),
+  convRow('Conv1D(2, 4, strides 2, same, tanh) on (9, 3)', [9, 3],
+    () => L.conv1d({ filters: 2, kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh' }),
+    () => T.conv1d({ filters: 2, kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh' })),
+  // tfjs-layers 4.22 gives a causal Conv1D the output length of 'valid' (Keras keeps the input's):
+  // the causal rows are checked against a float64 reference with finite differences instead.
+  causalRow('Conv1D(2, 3, causal) on (8, 2): step t sees steps <= t', 8, 3, 1),
+  causalRow('Conv1D(2, 2, causal, dilation 2) on (7, 2)', 7, 2, 2),
+  convRow('MaxPooling1D(2) on (7, 3)', [7, 3], () => L.maxPooling1d({ poolSize: 2 }), () => T.maxPooling1d({ poolSize: 2 }), { tolerance: 1 }),
+  convRow('MaxPooling1D(3, strides 1, same) on (6, 2)', [6, 2],
+    () => L.maxPooling1d({ poolSize: 3, strides: 1, padding: 'same' }), () => T.maxPooling1d({ poolSize: 3, strides: 1, padding: 'same' }), { tolerance: 1 }),
+  convRow('AveragePooling1D(3, strides 2, same) on (8, 2)', [8, 2],
+    () => L.averagePooling1d({ poolSize: 3, strides: 2, padding: 'same' }), () => T.averagePooling1d({ poolSize: 3, strides: 2, padding: 'same' }), { tolerance: 1 }),
 ];

@@ -1,8 +1,10 @@
 /**
- * Conv2D, channels-last, as Keras: y = activation(conv(x, kernel) + bias), kernel
- * (kh, kw, inChannels, filters). Forward on wasm's conv2d (XNNPACK, bias and relu fused). The
- * backward passes run on registered wasm kernels too — tfjs-backend-wasm 4.22 has no
- * Conv2DBackpropFilter, which is why tfjs-layers cannot train a convnet there:
+ * Conv1D and Conv2D, channels-last, as Keras: y = activation(conv(x, kernel) + bias), kernel
+ * (kh, kw, inChannels, filters) or (k, inChannels, filters). A 1-D convolution runs as a 2-D one
+ * of height 1 (so Conv1D's 'causal' padding is explicit padding on the left). Forward on wasm's
+ * conv2d (XNNPACK, bias and relu fused). The backward passes run on registered wasm kernels too
+ * — tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter, which is why tfjs-layers cannot train a
+ * convnet there:
  *   - the kernel gradient is itself a convolution, of the input with batch and channels swapped
  *     (x as (in, h, w, batch)) by dL/dz as the filter ((oh, ow, batch, filters)), the forward's
  *     strides becoming dilations and its dilations strides;
@@ -19,17 +21,13 @@ import { checkLayerConfig, Layer, setFields, type CallContext, type Gradients, t
 import { readRegularizer, regularizerToKeras, resolveRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import type { Shape } from '../shape.js';
 import { reshaped } from '../tensor-io.js';
-import { checkPadding, checkTuple, paddingOf, spatialOutput, type Padding } from './conv-geometry.js';
+import { checkPadding, checkTuple, paddingOf, spatialOutput, type ConvPadding } from './conv-geometry.js';
 import { checkChannelsLast, expectRank } from './shape-args.js';
 
-export interface Conv2DConfig {
+interface ConvConfig {
   filters: number;
-  kernelSize: number | [number, number];
-  strides?: number | [number, number];
-  padding?: Padding;
-  /** Only 'channelsLast' (batch, height, width, channels). */
+  /** Only 'channelsLast': (batch, steps, channels) or (batch, height, width, channels). */
   dataFormat?: 'channelsLast';
-  dilationRate?: number | [number, number];
   activation?: string;
   useBias?: boolean;
   kernelInitializer?: InitializerSpec;
@@ -41,6 +39,24 @@ export interface Conv2DConfig {
   name?: string;
 }
 
+export interface Conv2DConfig extends ConvConfig {
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: 'valid' | 'same';
+  dilationRate?: number | [number, number];
+}
+
+export interface Conv1DConfig extends ConvConfig {
+  kernelSize: number | [number];
+  strides?: number | [number];
+  /** 'causal': the output at step t sees steps ≤ t only (the input padded on the left). */
+  padding?: 'valid' | 'same' | 'causal';
+  dilationRate?: number | [number];
+}
+
+/** Explicit padding of a 4-D (batch, height, width, channels) view. */
+type Pads = [[0, 0], [number, number], [number, number], [0, 0]];
+
 const KEYS = [
   'filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer',
   'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'name',
@@ -48,12 +64,10 @@ const KEYS = [
 
 interface ConvCache {
   /** The pre-activation, kept only when the activation's derivative needs it. */
-  z: tf.Tensor4D | null;
+  z: tf.Tensor | null;
 }
 
-export class Conv2D extends Layer {
-  static override readonly className = 'Conv2D';
-
+abstract class Convolution extends Layer {
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
     r.mustBe('data_format', ['channels_last', 'channelsLast'], 'weft convolves channels-last inputs');
     r.mustBe('groups', [1], 'weft has no grouped convolution');
@@ -67,10 +81,12 @@ export class Conv2D extends Layer {
   }
 
   static override toKeras(c: Record<string, unknown>): Json {
-    const pair = (v: unknown, fallback: number) => (Array.isArray(v) ? v : [v ?? fallback, v ?? fallback]);
+    // The tuples' length is the rank: getConfig writes them whole.
+    const kernel = c.kernelSize as number[];
+    const tuple = (v: unknown) => (Array.isArray(v) ? v : kernel.map(() => v ?? 1));
     return {
-      filters: c.filters, kernel_size: pair(c.kernelSize, 1), strides: pair(c.strides, 1), padding: c.padding ?? 'valid', data_format: 'channels_last',
-      dilation_rate: pair(c.dilationRate, 1), groups: 1, activation: activationToKeras(c.activation ?? 'linear'), use_bias: c.useBias ?? true,
+      filters: c.filters, kernel_size: tuple(kernel), strides: tuple(c.strides), padding: c.padding ?? 'valid', data_format: 'channels_last',
+      dilation_rate: tuple(c.dilationRate), groups: 1, activation: activationToKeras(c.activation ?? 'linear'), use_bias: c.useBias ?? true,
       kernel_initializer: initializerToKeras(c.kernelInitializer ?? 'glorotUniform'), bias_initializer: initializerToKeras(c.biasInitializer ?? 'zeros'),
       kernel_regularizer: regularizerToKeras(c.kernelRegularizer), bias_regularizer: regularizerToKeras(c.biasRegularizer), activity_regularizer: null,
       kernel_constraint: constraintToKeras(c.kernelConstraint), bias_constraint: constraintToKeras(c.biasConstraint),
@@ -79,10 +95,10 @@ export class Conv2D extends Layer {
   }
 
   readonly filters: number;
-  readonly kernelSize: [number, number];
-  readonly strides: [number, number];
-  readonly padding: Padding;
-  readonly dilationRate: [number, number];
+  readonly kernelSize: number[];
+  readonly strides: number[];
+  readonly padding: ConvPadding;
+  readonly dilationRate: number[];
   readonly activation: Activation;
   readonly useBias: boolean;
   private readonly kernelInit: ReturnType<typeof resolveInitializer>;
@@ -92,16 +108,16 @@ export class Conv2D extends Layer {
   private readonly kernelConstraint: ReturnType<typeof resolveConstraint>;
   private readonly biasConstraint: ReturnType<typeof resolveConstraint>;
 
-  constructor(config: Conv2DConfig) {
-    super(checkLayerConfig<Conv2DConfig>('Conv2D', config, KEYS).name, 'conv2d');
+  protected constructor(className: string, config: Conv1DConfig | Conv2DConfig, defaultName: string, private readonly rank: 1 | 2) {
+    super(checkLayerConfig<Conv2DConfig>(className, config, KEYS).name, defaultName);
     if (typeof config.filters !== 'number') throw invalidType('filters', 'a positive integer', config.filters);
     if (!(Number.isInteger(config.filters) && config.filters >= 1)) throw invalidArgument('filters', 'a positive integer', config.filters);
     this.filters = config.filters;
-    this.kernelSize = checkTuple('kernelSize', config.kernelSize, 2) as [number, number];
-    this.strides = checkTuple('strides', config.strides, 2, 1) as [number, number];
-    this.padding = checkPadding(config.padding);
-    checkChannelsLast('Conv2D', config.dataFormat);
-    this.dilationRate = checkTuple('dilationRate', config.dilationRate, 2, 1) as [number, number];
+    this.kernelSize = checkTuple('kernelSize', config.kernelSize, rank);
+    this.strides = checkTuple('strides', config.strides, rank, 1);
+    this.padding = checkPadding(config.padding, rank === 1);
+    checkChannelsLast(className, config.dataFormat);
+    this.dilationRate = checkTuple('dilationRate', config.dilationRate, rank, 1);
     if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
       throw invalidArgument('dilationRate', `1 when strides > 1 (strides ${JSON.stringify(this.strides)}: a convolution takes one or the other, as in Keras)`, config.dilationRate);
     }
@@ -117,9 +133,9 @@ export class Conv2D extends Layer {
   }
 
   protected build([shape]: readonly Shape[]): ParamSpec[] {
-    expectRank(this, shape, 4);
-    const channels = shape[3];
-    if (channels === null) throw invalidArgument(`the channels axis of the input of layer '${this.name}' (Conv2D)`, 'a known size', shape);
+    expectRank(this, shape, this.rank + 2);
+    const channels = shape[this.rank + 1];
+    if (channels === null) throw invalidArgument(`the channels axis of the input of layer '${this.name}' (${this.className})`, 'a known size', shape);
     spatialOutput(this, shape, this.kernelSize, this.padding, this.strides, this.dilationRate);
     const params: ParamSpec[] = [{
       name: 'kernel', shape: [...this.kernelSize, channels, this.filters], initializer: this.kernelInit, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint,
@@ -132,58 +148,83 @@ export class Conv2D extends Layer {
     return [shape[0], ...spatialOutput(this, shape, this.kernelSize, this.padding, this.strides, this.dilationRate), this.filters];
   }
 
+  /** The 2-D view of the window: a 1-D convolution is one of height 1. */
+  private get view(): { kernel: [number, number]; strides: [number, number]; dilations: [number, number] } {
+    const two = (t: readonly number[]) => (this.rank === 2 ? [t[0], t[1]] : [1, t[0]]) as [number, number];
+    return { kernel: two(this.kernelSize), strides: two(this.strides), dilations: two(this.dilationRate) };
+  }
+
+  /** An input or its gradient as (batch, height, width, channels): a 1-D one has height 1. */
+  private as4d(t: tf.Tensor): tf.Tensor4D {
+    return (this.rank === 2 ? t : reshaped(t, [t.shape[0], 1, ...t.shape.slice(1)])) as tf.Tensor4D;
+  }
+
+  /** The kernel as (kh, kw, in, out): a 1-D one has height 1. */
+  private kernel4d(kernel: tf.Tensor): tf.Tensor4D {
+    return (this.rank === 2 ? kernel : reshaped(kernel, [1, ...kernel.shape])) as tf.Tensor4D;
+  }
+
+  /** The forward's padding of a (batch, h, w, channels) view: TensorFlow's 'same', Keras's causal, or none. */
+  private pads(h: number, w: number): Pads {
+    const { kernel: [kh, kw], strides: [sh, sw], dilations: [dh, dw] } = this.view;
+    const causal = this.padding === 'causal';
+    const top = causal ? [0, 0] : paddingOf(h, kh, this.padding as 'valid' | 'same', sh, dh);
+    const left = causal ? [(kw - 1) * dw, 0] : paddingOf(w, kw, this.padding as 'valid' | 'same', sw, dw);
+    return [[0, 0], top as [number, number], left as [number, number], [0, 0]];
+  }
+
   forward([x]: readonly tf.Tensor[], [kernel, bias]: readonly tf.Tensor[], _ctx: CallContext): { output: tf.Tensor; cache: ConvCache } {
     const act = this.activation;
     const fusable = act.name === 'linear' || act.name === 'relu';
-    const z = tf.fused.conv2d({
-      x: x as tf.Tensor4D, filter: kernel as tf.Tensor4D, strides: this.strides, pad: this.padding, dilations: this.dilationRate,
+    const x4 = this.as4d(x);
+    const { strides, dilations } = this.view;
+    const z4 = tf.fused.conv2d({
+      x: x4, filter: this.kernel4d(kernel), strides, pad: this.pads(x4.shape[1], x4.shape[2]), dilations,
       bias, activation: fusable ? (act.name as 'relu' | 'linear') : 'linear',
     });
+    const z = this.rank === 2 ? z4 : reshaped(z4, [z4.shape[0], z4.shape[2], z4.shape[3]]);
     return { output: fusable ? z : act.forward(z), cache: { z: fusable ? null : z } };
   }
 
   backward(dy: tf.Tensor, saved: Saved, [needInput]: readonly boolean[]): Gradients {
     const { z } = saved.cache as ConvCache;
-    const dz = this.activation.backward(dy, z ?? saved.output, saved.output) as tf.Tensor4D;
-    const x = saved.inputs[0] as tf.Tensor4D;
-    const kernel = saved.weights[0] as tf.Tensor4D;
-    const weights: tf.Tensor[] = [this.kernelGradient(x, dz)];
+    const dz = this.as4d(this.activation.backward(dy, z ?? saved.output, saved.output));
+    const x = this.as4d(saved.inputs[0]);
+    const kernel = saved.weights[0];
+    const weights: tf.Tensor[] = [reshaped(this.kernelGradient(x, dz), kernel.shape)];
     // The bias gradient sums dz over batch and positions: a ones-row matMul, as Dense's.
     if (this.useBias) weights.push(reshaped(tf.matMul(tf.ones([1, dz.size / this.filters]), reshaped(dz, [-1, this.filters]) as tf.Tensor2D), [this.filters]));
-    return { inputs: [needInput ? this.inputGradient(dz, kernel, x.shape) : null], weights };
+    const input = needInput ? reshaped(this.inputGradient(dz, this.kernel4d(kernel), x.shape), saved.inputs[0].shape) : null;
+    return { inputs: [input], weights };
   }
 
   /** dL/dkernel[a, b, c, f] = Σ over batch and output positions of x[n, o·s + a·d − pad, …, c] · dz[n, o, …, f]. */
   private kernelGradient(x: tf.Tensor4D, dz: tf.Tensor4D): tf.Tensor {
     const [n, h, w, c] = x.shape;
     const [, oh, ow] = dz.shape;
-    const [kh, kw] = this.kernelSize;
-    const [sh, sw] = this.strides;
-    const [dh, dw] = this.dilationRate;
-    const [top] = paddingOf(h, kh, this.padding, sh, dh);
-    const [left] = paddingOf(w, kw, this.padding, sw, dw);
+    const { kernel: [kh, kw], strides: [sh, sw], dilations: [dh, dw] } = this.view;
+    const [, [top], [left]] = this.pads(h, w);
     // What lies past the last window the forward read: padding to add, or rows it never read to cut.
     const bottom = (kh - 1) * dh + (oh - 1) * sh + 1 - h - top;
     const right = (kw - 1) * dw + (ow - 1) * sw + 1 - w - left;
     const read = bottom < 0 || right < 0 ? tf.slice(x, [0, 0, 0, 0], [n, h + Math.min(bottom, 0), w + Math.min(right, 0), c]) : x;
-    const pad: [[0, 0], [number, number], [number, number], [0, 0]] = [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]];
+    const pad: Pads = [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]];
     const g = tf.conv2d(tf.transpose(read, [3, 1, 2, 0]), tf.transpose(dz, [1, 2, 0, 3]), [dh, dw], pad, 'NHWC', [sh, sw]);
     return tf.transpose(g, [1, 2, 0, 3]);
   }
 
   /** dL/dx: Conv2DBackpropInput; for a dilated kernel (strides 1) the full correlation of dz with the flipped kernel. */
   private inputGradient(dz: tf.Tensor4D, kernel: tf.Tensor4D, shape: [number, number, number, number]): tf.Tensor {
-    if (this.dilationRate.every((d) => d === 1)) return tf.conv2dTranspose(dz, kernel, shape, this.strides, this.padding);
     const [, h, w] = shape;
+    const pads = this.pads(h, w);
+    const { kernel: [kh, kw], strides, dilations: [dh, dw] } = this.view;
+    if (dh === 1 && dw === 1) return tf.conv2dTranspose(dz, kernel, shape, strides, pads);
     const [, oh, ow] = dz.shape;
-    const [kh, kw] = this.kernelSize;
-    const [dh, dw] = this.dilationRate;
-    const [top] = paddingOf(h, kh, this.padding, 1, dh);
-    const [left] = paddingOf(w, kw, this.padding, 1, dw);
+    const [, [top], [left]] = pads;
     const [eh, ew] = [(kh - 1) * dh + 1, (kw - 1) * dw + 1];
-    const pad: [[0, 0], [number, number], [number, number], [0, 0]] = [[0, 0], [eh - 1 - top, h - oh + top], [ew - 1 - left, w - ow + left], [0, 0]];
+    const pad: Pads = [[0, 0], [eh - 1 - top, h - oh + top], [ew - 1 - left, w - ow + left], [0, 0]];
     const flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-    return tf.conv2d(dz, flipped, 1, pad, 'NHWC', this.dilationRate);
+    return tf.conv2d(dz, flipped, 1, pad, 'NHWC', [dh, dw]);
   }
 
   getConfig(): Record<string, unknown> {
@@ -192,5 +233,21 @@ export class Conv2D extends Layer {
       activation: this.activation.name, useBias: this.useBias, kernelInitializer: this.kernelInit, biasInitializer: this.biasInit,
       ...setFields({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer, kernelConstraint: this.kernelConstraint, biasConstraint: this.biasConstraint }),
     };
+  }
+}
+
+export class Conv2D extends Convolution {
+  static override readonly className = 'Conv2D';
+
+  constructor(config: Conv2DConfig) {
+    super('Conv2D', config, 'conv2d', 2);
+  }
+}
+
+export class Conv1D extends Convolution {
+  static override readonly className = 'Conv1D';
+
+  constructor(config: Conv1DConfig) {
+    super('Conv1D', config, 'conv1d', 1);
   }
 }

@@ -1,0 +1,160 @@
+/**
+ * MaxPooling1D/2D and AveragePooling1D/2D, channels-last, as Keras: windows of `poolSize` every
+ * `strides` (default: the pool size), 'valid' or 'same' padding (an average over a padded window
+ * counts only the pixels inside, as TensorFlow's). Forward and backward on wasm's registered
+ * MaxPool/AvgPool kernels and their gradients; a 1-D input is pooled as an image of height 1.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { checkLayerConfig, Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
+import type { Shape } from '../shape.js';
+import { reshaped } from '../tensor-io.js';
+import type { Json, KerasConfigReader } from '../keras-config.js';
+import { checkPadding, checkTuple, spatialOutput, type Padding } from './conv-geometry.js';
+import { checkChannelsLast, expectRank } from './shape-args.js';
+
+export interface Pooling2DConfig {
+  /** The window: an integer or [height, width]; default 2. */
+  poolSize?: number | [number, number];
+  /** Default: the pool size. */
+  strides?: number | [number, number] | null;
+  padding?: Padding;
+  /** Only 'channelsLast'. */
+  dataFormat?: 'channelsLast';
+  name?: string;
+}
+
+export interface Pooling1DConfig {
+  /** The window, in steps; default 2. */
+  poolSize?: number | [number];
+  /** Default: the pool size. */
+  strides?: number | [number] | null;
+  padding?: Padding;
+  /** Only 'channelsLast'. */
+  dataFormat?: 'channelsLast';
+  name?: string;
+}
+
+abstract class Pooling extends Layer {
+  static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
+    r.mustBe('data_format', ['channels_last', 'channelsLast'], 'weft pools channels-last inputs');
+    return { name: r.name, poolSize: r.value('pool_size', 2), strides: r.value('strides', null), padding: r.value('padding', 'valid') };
+  }
+
+  static override toKeras(c: Record<string, unknown>): Json {
+    // getConfig writes the tuples whole: their length is the rank.
+    const poolSize = c.poolSize as number[];
+    const tuple = (v: unknown) => (Array.isArray(v) ? v : poolSize.map(() => v));
+    return { pool_size: poolSize, strides: c.strides == null ? poolSize : tuple(c.strides), padding: c.padding ?? 'valid', data_format: 'channels_last', name: c.name, trainable: true };
+  }
+
+  readonly poolSize: number[];
+  readonly strides: number[];
+  readonly padding: Padding;
+
+  protected constructor(className: string, config: Pooling1DConfig | Pooling2DConfig, defaultName: string, private readonly rank: 1 | 2) {
+    super(checkLayerConfig<Pooling2DConfig>(className, config, ['poolSize', 'strides', 'padding', 'dataFormat', 'name']).name, defaultName);
+    this.poolSize = checkTuple('poolSize', config.poolSize, rank, 2);
+    this.strides = config.strides === null || config.strides === undefined ? this.poolSize : checkTuple('strides', config.strides, rank);
+    this.padding = checkPadding(config.padding);
+    checkChannelsLast(className, config.dataFormat);
+  }
+
+  protected build([shape]: readonly Shape[]): ParamSpec[] {
+    expectRank(this, shape, this.rank + 2);
+    spatialOutput(this, shape, this.poolSize, this.padding, this.strides);
+    return [];
+  }
+
+  computeOutputShape([shape]: readonly Shape[]): Shape {
+    return [shape[0], ...spatialOutput(this, shape, this.poolSize, this.padding, this.strides), shape[this.rank + 1]];
+  }
+
+  /** The window as wasm's 2-D pooling kernels take it (a 1-D window has height 1). */
+  protected get attrs(): { filterSize: [number, number]; strides: [number, number]; pad: Padding } {
+    const two = (t: readonly number[]) => (this.rank === 2 ? [t[0], t[1]] : [1, t[0]]) as [number, number];
+    return { filterSize: two(this.poolSize), strides: two(this.strides), pad: this.padding };
+  }
+
+  /** A (batch, steps, channels) tensor as (batch, 1, steps, channels); a 4-D one as it is. */
+  protected as4d(t: tf.Tensor): tf.Tensor4D {
+    return (this.rank === 2 ? t : reshaped(t, [t.shape[0], 1, ...t.shape.slice(1)])) as tf.Tensor4D;
+  }
+
+  /** A 4-D result back in the layer's rank. */
+  protected fromView(t: tf.Tensor, like: tf.Tensor): tf.Tensor {
+    return this.rank === 2 ? t : reshaped(t, [like.shape[0], ...t.shape.slice(2)]);
+  }
+
+  forward([x]: readonly tf.Tensor[]): { output: tf.Tensor } {
+    const { filterSize, strides, pad } = this.attrs;
+    return { output: this.fromView(this.pool(this.as4d(x), filterSize, strides, pad), x) };
+  }
+
+  backward(dy: tf.Tensor, saved: Saved, [needInput]: readonly boolean[]): Gradients {
+    if (!needInput) return { inputs: [null], weights: [] };
+    const x = saved.inputs[0];
+    const dx = this.poolGradient(this.as4d(dy), this.as4d(x), this.as4d(saved.output));
+    return { inputs: [reshaped(dx, x.shape)], weights: [] };
+  }
+
+  protected abstract pool(x: tf.Tensor4D, filterSize: [number, number], strides: [number, number], pad: Padding): tf.Tensor;
+
+  protected abstract poolGradient(dy: tf.Tensor4D, x: tf.Tensor4D, output: tf.Tensor4D): tf.Tensor;
+
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, poolSize: this.poolSize, strides: this.strides, padding: this.padding };
+  }
+}
+
+/**
+ * The max of each window. The gradient goes to the window's first maximum (TensorFlow's
+ * MaxPoolGrad); float inputs almost never tie.
+ */
+abstract class MaxPooling extends Pooling {
+  protected pool(x: tf.Tensor4D, filterSize: [number, number], strides: [number, number], pad: Padding): tf.Tensor {
+    return tf.maxPool(x, filterSize, strides, pad);
+  }
+
+  protected poolGradient(dy: tf.Tensor4D, input: tf.Tensor4D, output: tf.Tensor4D): tf.Tensor {
+    return tf.engine().runKernel('MaxPoolGrad', { dy, input, output }, { ...this.attrs }) as tf.Tensor;
+  }
+}
+
+/** The mean of each window. */
+abstract class AveragePooling extends Pooling {
+  protected pool(x: tf.Tensor4D, filterSize: [number, number], strides: [number, number], pad: Padding): tf.Tensor {
+    return tf.avgPool(x, filterSize, strides, pad);
+  }
+
+  protected poolGradient(dy: tf.Tensor4D, input: tf.Tensor4D): tf.Tensor {
+    return tf.engine().runKernel('AvgPoolGrad', { dy, input }, { ...this.attrs }) as tf.Tensor;
+  }
+}
+
+export class MaxPooling2D extends MaxPooling {
+  static override readonly className = 'MaxPooling2D';
+  constructor(config: Pooling2DConfig = {}) {
+    super('MaxPooling2D', config, 'max_pooling2d', 2);
+  }
+}
+
+export class AveragePooling2D extends AveragePooling {
+  static override readonly className = 'AveragePooling2D';
+  constructor(config: Pooling2DConfig = {}) {
+    super('AveragePooling2D', config, 'average_pooling2d', 2);
+  }
+}
+
+export class MaxPooling1D extends MaxPooling {
+  static override readonly className = 'MaxPooling1D';
+  constructor(config: Pooling1DConfig = {}) {
+    super('MaxPooling1D', config, 'max_pooling1d', 1);
+  }
+}
+
+export class AveragePooling1D extends AveragePooling {
+  static override readonly className = 'AveragePooling1D';
+  constructor(config: Pooling1DConfig = {}) {
+    super('AveragePooling1D', config, 'average_pooling1d', 1);
+  }
+}
