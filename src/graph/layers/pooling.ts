@@ -107,8 +107,10 @@ abstract class Pooling extends Layer {
 }
 
 /**
- * The max of each window. The gradient goes to the window's first maximum (TensorFlow's
- * MaxPoolGrad); float inputs almost never tie.
+ * The max of each window. Where a window holds its max more than once (common: a relu conv over
+ * an image's blank background), windows that tile the input (strides = pool size, 'valid', the
+ * default) give the gradient to the first in row-major order, as TensorFlow does; overlapping or
+ * padded windows go through wasm's MaxPoolGrad, which gives it to the last.
  */
 abstract class MaxPooling extends Pooling {
   protected pool(x: tf.Tensor4D, filterSize: [number, number], strides: [number, number], pad: Padding): tf.Tensor {
@@ -116,8 +118,38 @@ abstract class MaxPooling extends Pooling {
   }
 
   protected poolGradient(dy: tf.Tensor4D, input: tf.Tensor4D, output: tf.Tensor4D): tf.Tensor {
+    const { filterSize: [p, q], strides: [s, t] } = this.attrs;
+    if (p === s && q === t && this.padding === 'valid') return tiledMaxGradient(dy, input, output, p, q);
     return tf.engine().runKernel('MaxPoolGrad', { dy, input, output }, { ...this.attrs }) as tf.Tensor;
   }
+}
+
+/**
+ * MaxPoolGrad for windows that tile the input (strides = pool size, 'valid': Keras's default),
+ * from float ops on a (rows·oh, p, ow, q, channels) view: the mask of each window's maxima
+ * (1 − step(max − x)), cut to its first one position by position, times dy. wasm's MaxPoolGrad
+ * is a scalar loop: 36 ms for 64 × 26 × 26 × 32 against ~4 ms here. Tested against TensorFlow's rule.
+ */
+function tiledMaxGradient(dy: tf.Tensor4D, input: tf.Tensor4D, output: tf.Tensor4D, p: number, q: number): tf.Tensor {
+  const [n, h, w, c] = input.shape;
+  const [, oh, ow] = output.shape;
+  const covered = oh * p < h || ow * q < w ? tf.slice(input, [0, 0, 0, 0], [n, oh * p, ow * q, c]) : input;
+  const atMax = tf.sub(1, tf.step(tf.sub(tf.reshape(output, [n * oh, 1, ow, 1, c]), tf.reshape(covered, [n * oh, p, ow, q, c]))));
+  let taken: tf.Tensor | null = null;
+  const rows: tf.Tensor[] = [];
+  for (let i = 0; i < p; i++) {
+    const row: tf.Tensor[] = [];
+    for (let j = 0; j < q; j++) {
+      const here = tf.slice(atMax, [0, i, 0, j, 0], [n * oh, 1, ow, 1, c]);
+      const first: tf.Tensor = taken === null ? here : tf.mul(here, tf.sub(1, taken));
+      taken = taken === null ? first : tf.add(taken, first);
+      row.push(first);
+    }
+    rows.push(q === 1 ? row[0] : tf.concat(row, 3));
+  }
+  const mask = p === 1 ? rows[0] : tf.concat(rows, 1);
+  const dx = tf.reshape(tf.mul(mask, tf.reshape(dy, [n * oh, 1, ow, 1, c])), [n, oh * p, ow * q, c]);
+  return dx.shape[1] === h && dx.shape[2] === w ? dx : tf.pad(dx, [[0, 0], [0, h - oh * p], [0, w - ow * q], [0, 0]]);
 }
 
 /** The mean of each window. */
