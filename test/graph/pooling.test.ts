@@ -26,15 +26,15 @@ function compare(poolSize: [number, number], shape: [number, number, number, num
   layer.apply(weft.input({ shape: shape.slice(1) }));
   // Integers in [0, 3): most windows hold their max more than once.
   const x = tf.tensor4d(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => Math.floor((Math.sin(i * 12.9898) * 0.5 + 0.5) * 3)), shape);
-  const { output } = layer.forward([x], [], { training: true } as never) as { output: weft.tf.Tensor4D };
+  const { output } = (layer as unknown as { forward(x: weft.tf.Tensor[]): { output: weft.tf.Tensor4D } }).forward([x]);
   const dy = tf.tensor(Float32Array.from({ length: output.size }, (_, i) => 1 + (i % 7)), output.shape);
   const saved = { inputs: [x], output, weights: [], cache: undefined } as unknown as Saved;
-  const ours = (layer.backward(dy, saved, [true]).inputs[0] as weft.tf.Tensor).dataSync();
+  const ours = (layer.backward(dy, saved, [true]).inputs[0] as weft.tf.Tensor).dataSync() as Float32Array;
   const theirs = firstMaxGradient(x.dataSync() as Float32Array, shape, dy.dataSync() as Float32Array, poolSize);
   expect(Buffer.from(ours.buffer).equals(Buffer.from(theirs.buffer))).toBe(true);
   // Not vacuous: there were ties, and every window passed its gradient on once.
   expect(Array.from(x.dataSync()).filter((v) => v === 2).length).toBeGreaterThan(output.size);
-  expect(ours.reduce((a, b) => a + b, 0)).toBeCloseTo(dy.sum().dataSync()[0], 3);
+  expect(Array.from(ours).reduce((a, b) => a + b, 0)).toBeCloseTo(dy.sum().dataSync()[0], 3);
 }
 
 // wasm's own MaxPoolGrad (used for overlapping or padded windows) gives a tie to the last maximum.
