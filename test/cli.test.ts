@@ -163,8 +163,8 @@ describe('parseTrainArgs', () => {
     [['--validation-split', ''], "weft train: --validation-split: expected a number in [0, 1), received ''"],
     [['--verbose', '3'], "weft train: --verbose: expected 0, 1 or 2, received '3'"],
     [['--out', ''], "weft train: --out: expected a directory path, received ''"],
-    [['--model', 'seed9'], "weft train: --model: expected seed1, seed2, mlp or the path of a model.json or its directory, received 'seed9' (no such model or file)"],
-    [['--model', 'seed3'], "weft train: --model: expected seed1, seed2, mlp or a model.json path (seed3 reads int token sequences; every --data is images), received 'seed3'"],
+    [['--model', 'seed9'], "weft train: --model: expected seed1, seed2, mlp, convnet or the path of a model.json or its directory, received 'seed9' (no such model or file)"],
+    [['--model', 'seed3'], "weft train: --model: expected seed1, seed2, mlp, convnet or a model.json path (seed3 reads int token sequences; every --data is images), received 'seed3'"],
     [['--data', 'mnist'], "weft train: --data: expected digits, fashion-mnist or a directory holding the 4 Fashion-MNIST IDX files, received 'mnist' (no such dataset or directory)"],
   ])('%j: %s', (argv, message) => {
     expect(errorOf(argv)).toBe(message + see);
@@ -299,7 +299,7 @@ describe('main', () => {
       const { code, stderr } = await run(['train', '--model', uncompiled, '--data', fakeFashionMnist(2, 2), '--verbose', '0']);
       expect(code).toBe(2);
       expect(stderr).toBe(
-        `weft train: --model: expected one float32 input of shape [null,784] and 10 outputs for --data fashion-mnist (${tmp}/d${dirs - 1}), ` +
+        `weft train: --model: expected one float32 input of shape [null,784] or [null,28,28,1] and 10 outputs for --data fashion-mnist (${tmp}/d${dirs - 1}), ` +
           `received ${join(uncompiled, 'model.json')} with inputs [[null,64]], outputs [[null,10]]; see weft train --help\n`,
       );
     });

@@ -92,7 +92,7 @@ beforeAll(async () => {
   await mlp().save(saved('good'));
   await brokenCopy('short-weights', () => {}, new Uint8Array(12));
   await brokenCopy('unknown-class', (j) => {
-    j.modelTopology.config.layers[1].class_name = 'Conv2D';
+    j.modelTopology.config.layers[1].class_name = 'ConvLSTM2D';
   });
   await brokenCopy('graph-model', (j) => {
     j.format = 'graph-model';
@@ -326,7 +326,7 @@ const rows: Row[] = [
   { name: 'loadModel: malformed model.json', call: () => weft.loadModel(join(dir, 'malformed.json')), error: weft.DataFileError, message: [/Invalid model.json '.*malformed.json'/, /Expected a TensorFlow.js layers-model model.json/, /Received: text that is not valid JSON/] },
   { name: 'loadModel: model.json not an object', call: () => weft.loadModel(join(dir, 'array.json')), error: weft.DataFileError, message: [/Invalid model.json '.*array.json'/, /Expected a JSON object \{modelTopology, weightsManifest/, /Received: \[1, 2, 3\]/] },
   { name: 'loadModel: weights.bin of the wrong size', call: () => weft.loadModel(saved('short-weights')), error: weft.DataFileError, message: [/Invalid weights file of weightsManifest\[0\] '.*short-weights\/weights.bin'/, /Expected \d+ bytes/, /Received: 12 bytes \(truncated\)/] },
-  { name: 'loadModel: an unknown layer class', call: () => weft.loadModel(saved('unknown-class')), error: RangeError, message: [/unknown-class/, /Unknown layer class.*'Conv2D'/, /'Dense'/] },
+  { name: 'loadModel: an unknown layer class', call: () => weft.loadModel(saved('unknown-class')), error: RangeError, message: [/unknown-class/, /Unknown layer class.*'ConvLSTM2D'/, /'Dense'/] },
   { name: 'loadModel: a graph model', call: () => weft.loadModel(saved('graph-model')), error: weft.DataFileError, message: [/Invalid model.json '.*graph-model/, /Expected format 'layers-model'/, /Received: format='graph-model'/] },
   { name: 'loadModel: a weight of the wrong shape', call: () => weft.loadModel(saved('weight-shape')), error: weft.ShapeError, message: [/weight-shape/, /Weight '.*kernel'/, /the model expects shape \[4,8\]/, /manifest has shape \[8,4\]/] },
   { name: 'loadModel: a missing weights file', call: () => weft.loadModel(saved('missing-weights')), error: weft.DataFileError, message: [/Cannot read weights file of weightsManifest\[0\]/, /absent.bin/, /Received: no such file/] },
@@ -337,7 +337,7 @@ const rows: Row[] = [
   { name: 'loadModel: a directory without model.json', call: () => weft.loadModel(dir), error: weft.DataFileError, message: [/Cannot read model.json/, /weft-errors-.*model\.json/, /Received: no such file/] },
   { name: 'loadModel: a bad layer config in model.json', call: () => weft.loadModel(saved('bad-units')), error: RangeError, message: [/bad-units/, /`units`/, /an integer >= 1/, /units=-1/] },
   { name: 'modelFromJSON: not a spec', call: () => weft.modelFromJSON(null as never), error: TypeError, message: [/`spec`/, /a model spec \{name, layers, inputs, outputs\}/, /spec=null/] },
-  { name: 'modelFromJSON: an unknown layer class', call: () => weft.modelFromJSON({ name: 'm', layers: [{ className: 'Conv2D', config: { name: 'conv' }, inboundNodes: [] }], inputs: [['conv', 0]], outputs: [['conv', 0]] }), error: RangeError, message: [/Unknown layer class: 'Conv2D'/, /'Dense'/] },
+  { name: 'modelFromJSON: an unknown layer class', call: () => weft.modelFromJSON({ name: 'm', layers: [{ className: 'ConvLSTM2D', config: { name: 'conv' }, inboundNodes: [] }], inputs: [['conv', 0]], outputs: [['conv', 0]] }), error: RangeError, message: [/Unknown layer class: 'ConvLSTM2D'/, /'Dense'/] },
   { name: 'modelFromJSON: a node reading a missing layer', call: () => weft.modelFromJSON({ name: 'm', layers: [{ className: 'InputLayer', config: { name: 'spec_in', shape: [2] }, inboundNodes: [] }, { className: 'Dense', config: { units: 2, name: 'spec_d' }, inboundNodes: [[['nowhere', 0]]] }], inputs: [['spec_in', 0]], outputs: [['spec_d', 0]] }), error: RangeError, message: [/`spec`/, /every node reads tensors made by other nodes/, /unresolvable inputs of layer 'spec_d'/] },
   { name: 'save: an http URL', call: () => mlp().save('http://example.com/m'), error: RangeError, message: [/`url`/, /'file:\/\/' URL or a filesystem path/, /url='http:\/\/example.com\/m'/] },
   { name: 'save: onto a file', call: () => mlp().save(join(dir, 'array.json')), error: RangeError, message: [/`url`/, /a directory to save model.json and weights.bin in/, /is a file/] },
