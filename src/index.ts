@@ -10,7 +10,7 @@ import { builtinLayers, symbolicInput } from './graph/layers/index.js';
 import type { InputConfig } from './graph/layers/index.js';
 export type {
   DenseConfig, DropoutConfig, EmbeddingConfig, InputConfig, MergeConfig, DotConfig,
-  AlphaDropoutConfig, GaussianDropoutConfig, GaussianNoiseConfig, SpatialDropout1DConfig,
+  AlphaDropoutConfig, GaussianDropoutConfig, GaussianNoiseConfig, SpatialDropout1DConfig, SpatialDropout2DConfig,
   ReshapeConfig, PermuteConfig, RepeatVectorConfig, GlobalPooling1DConfig, LayerNormalizationConfig,
   ActivationConfig, ELUConfig, LeakyReLUConfig, PReLUConfig, ReLUConfig, SoftmaxConfig, ThresholdedReLUConfig,
 } from './graph/layers/index.js';

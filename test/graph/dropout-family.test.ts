@@ -151,6 +151,34 @@ describe('the noise in training: Keras 3 semantics', () => {
     x.dispose();
   });
 
+  it('SpatialDropout2D drops whole feature maps: one keep decision per example and channel, shared by every pixel', () => {
+    const [B, H, W, C, rate] = [1500, 3, 4, 8, 0.4];
+    const x = tf.ones([B, H, W, C]);
+    const { y } = pass(built(L.spatialDropout2d({ rate }), [H, W, C]), x, trainingCtx(keyFromSeed(15)));
+    let dropped = 0, mixed = 0;
+    for (let b = 0; b < B; b++) {
+      const pixel0 = y.subarray(b * H * W * C, b * H * W * C + C);
+      for (let p = 1; p < H * W; p++) expect(y.subarray((b * H * W + p) * C, (b * H * W + p + 1) * C)).toEqual(pixel0);
+      for (const v of pixel0) {
+        if (v === 0) dropped++;
+        else expect(v).toBeCloseTo(1 / (1 - rate), 6);
+      }
+      if (new Set(pixel0).size === 2) mixed++;
+    }
+    expect(mixed).toBeGreaterThan(B / 2);
+    expect(Math.abs(dropped / (B * C) - rate)).toBeLessThan(6 * Math.sqrt((rate * (1 - rate)) / (B * C)));
+    expectMoments('SpatialDropout2D y/x', y, 1, rate / (1 - rate));
+    x.dispose();
+  });
+
+  it('SpatialDropout2D refuses a rank-3 input and channelsFirst by name; inference is the identity', () => {
+    expect(() => L.spatialDropout2d({ rate: 0.5 }).apply(weft.input({ shape: [4, 3] }))).toThrow(/expected ndim=4, found ndim=3.*\(None, 4, 3\)/);
+    expect(() => L.spatialDropout2d({ rate: 0.5, dataFormat: 'channelsFirst' as never })).toThrow(/`dataFormat`.*channelsFirst is not supported/);
+    const x = tf.ones([2, 2, 2, 3]);
+    expect(built(L.spatialDropout2d({ rate: 0.9 }), [2, 2, 3]).forward([x], [], { ...trainingCtx(keyFromSeed(1)), training: false }).output).toBe(x);
+    x.dispose();
+  });
+
   it('SpatialDropout1D at rate 1 drops everything, as Dropout; rate 0 and stddev 0 are the identity in training', () => {
     const x = tf.tensor3d([[[1, 2], [3, 4]]]);
     expect(pass(built(L.spatialDropout1d({ rate: 1 }), [2, 2]), x, trainingCtx(keyFromSeed(1))).y).toEqual(new Float32Array(4));
@@ -165,6 +193,7 @@ describe('the gradient is the noise factor of the same pass', () => {
   const key = keyFromSeed(21);
   const cases: [string, () => weft.Layer, number[]][] = [
     ['SpatialDropout1D(0.5)', () => L.spatialDropout1d({ rate: 0.5 }), [3, 4]],
+    ['SpatialDropout2D(0.5)', () => L.spatialDropout2d({ rate: 0.5 }), [2, 2, 3]],
     ['GaussianDropout(0.4)', () => L.gaussianDropout({ rate: 0.4 }), [3, 4]],
     ['GaussianNoise(0.7)', () => L.gaussianNoise({ stddev: 0.7 }), [3, 4]],
     ['AlphaDropout(0.3)', () => L.alphaDropout({ rate: 0.3 }), [3, 4]],
@@ -202,6 +231,12 @@ describe('the gradient is the noise factor of the same pass', () => {
     fillDropoutMask(key, 0, 0, rows, 3, 0.5, mask);
     const sd = pass(built(L.spatialDropout1d({ rate: 0.5 }), [2, 3]), x3, trainingCtx(key)).dx(tf.ones([rows, 2, 3]));
     sd.forEach((g, i) => expect(g).toBe(mask[Math.floor(i / 6) * 3 + (i % 3)]));
+    // SpatialDropout2D: example r, pixel (i, j), channel k scales by mask[r, k], in float64 from the same draw.
+    const x4 = tf.ones([rows, 2, 2, 3]);
+    const sd2 = pass(built(L.spatialDropout2d({ rate: 0.5 }), [2, 2, 3]), x4, trainingCtx(key)).y;
+    const expected = Float64Array.from({ length: rows * 12 }, (_, i) => mask[Math.floor(i / 12) * 3 + (i % 3)]);
+    sd2.forEach((v, i) => expect(v).toBe(expected[i]));
+    x4.dispose();
     x.dispose();
   });
 });
@@ -228,6 +263,7 @@ function probe(make: () => weft.Layer, shape: number[]) {
 describe('the noise is keyed by (seed, epoch, example), never by the worker count', () => {
   const layers: [string, (seed?: number) => weft.Layer, number[]][] = [
     ['SpatialDropout1D', (seed) => L.spatialDropout1d({ rate: 0.5, seed }), [4, 8]],
+    ['SpatialDropout2D', (seed) => L.spatialDropout2d({ rate: 0.5, seed }), [2, 2, 8]],
     ['GaussianDropout', (seed) => L.gaussianDropout({ rate: 0.5, seed }), [32]],
     ['GaussianNoise', (seed) => L.gaussianNoise({ stddev: 0.5, seed }), [32]],
     ['AlphaDropout', (seed) => L.alphaDropout({ rate: 0.5, seed }), [32]],

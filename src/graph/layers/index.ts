@@ -35,7 +35,7 @@ import { ThresholdedReLU } from './thresholded-relu.js';
 import { AlphaDropout } from './alpha-dropout.js';
 import { GaussianDropout } from './gaussian-dropout.js';
 import { GaussianNoise } from './gaussian-noise.js';
-import { SpatialDropout1D } from './spatial-dropout1d.js';
+import { SpatialDropout1D, SpatialDropout2D } from './spatial-dropout.js';
 import { layerFactory, mergeFactory, registerLayerClass } from './registry.js';
 
 export type { DenseConfig } from './dense.js';
@@ -49,7 +49,7 @@ export type { DotConfig } from './dot.js';
 export type { AlphaDropoutConfig } from './alpha-dropout.js';
 export type { GaussianDropoutConfig } from './gaussian-dropout.js';
 export type { GaussianNoiseConfig } from './gaussian-noise.js';
-export type { SpatialDropout1DConfig } from './spatial-dropout1d.js';
+export type { SpatialDropout1DConfig, SpatialDropout2DConfig } from './spatial-dropout.js';
 export type { ReshapeConfig } from './reshape.js';
 export type { PermuteConfig } from './permute.js';
 export type { RepeatVectorConfig } from './repeat-vector.js';
@@ -111,6 +111,7 @@ export const builtinLayers = {
 
   // the dropout family
   spatialDropout1d: layerFactory(SpatialDropout1D),
+  spatialDropout2d: layerFactory(SpatialDropout2D),
   gaussianDropout: layerFactory(GaussianDropout),
   gaussianNoise: layerFactory(GaussianNoise),
   alphaDropout: layerFactory(AlphaDropout),

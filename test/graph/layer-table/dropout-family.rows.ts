@@ -22,6 +22,13 @@ export const dropoutFamilyRows: LayerRow[] = [
     tfjs: ([x]) => T.dense({ units: 2 }).apply(T.flatten().apply(T.spatialDropout1d({ rate: 0.4 }).apply(T.dense({ units: 4, activation: 'tanh' }).apply(x)))) as tfl.SymbolicTensor,
   },
   {
+    // tfjs-layers 4.22 has no SpatialDropout2D: the workers check only (the noise math is in dropout-family.test.ts).
+    name: 'SpatialDropout2D(0.3) on (None, 4, 4, 3) from Conv2D(3, 2×2, same), then Flatten → Dense(2)',
+    inputs: [{ shape: [4, 4, 2] }],
+    random: true,
+    weft: ([x]) => L.dense({ units: 2 }).apply(L.flatten().apply(L.spatialDropout2d({ rate: 0.3 }).apply(L.conv2d({ filters: 3, kernelSize: 2, padding: 'same', activation: 'tanh' }).apply(x)))),
+  },
+  {
     name: 'GaussianDropout(0.3) between two Dense',
     inputs: [{ shape: [4] }],
     random: true,
