@@ -6,11 +6,12 @@ import { coreRows } from './layer-table/core.rows.js';
 import { dropoutFamilyRows } from './layer-table/dropout-family.rows.js';
 import { mergeRows } from './layer-table/merge.rows.js';
 import { nestedRows } from './layer-table/nested.rows.js';
+import { resizeRows } from './layer-table/resize.rows.js';
 import { shapeRows } from './layer-table/shape.rows.js';
 
 // The layer table (issue 11): one row per layer (or configuration), the same checks for every
 // row — see test/support/layer-harness.ts. A new layer adds its rows to a file in layer-table/.
-const TABLE: LayerRow[] = [...coreRows, ...mergeRows, ...activationRows, ...shapeRows, ...dropoutFamilyRows, ...nestedRows, ...convRows];
+const TABLE: LayerRow[] = [...coreRows, ...mergeRows, ...activationRows, ...shapeRows, ...dropoutFamilyRows, ...nestedRows, ...convRows, ...resizeRows];
 
 describe.each(TABLE.map((row) => [row.name, row] as const))('%s', (_name, row) => {
   if (row.tfjs !== undefined) {

@@ -11,13 +11,14 @@ export type Padding = 'valid' | 'same';
 /** A convolution's padding: Conv1D has 'causal' too (the input padded on the left; output lengths as 'same'). */
 export type ConvPadding = Padding | 'causal';
 
-/** An integer or a list of `rank` integers, each >= 1 (Keras's conv_utils.standardize_tuple). */
-export function checkTuple(argument: string, value: unknown, rank: number, fallback?: number): number[] {
+/** An integer or a list of `rank` integers, each >= `min` (Keras's conv_utils.standardize_tuple). */
+export function checkTuple(argument: string, value: unknown, rank: number, fallback?: number, min: 0 | 1 = 1): number[] {
   if (value === undefined && fallback !== undefined) return new Array<number>(rank).fill(fallback);
-  const expected = `a positive integer or an array of ${rank} positive integers`;
+  const kind = min === 1 ? 'positive' : 'non-negative';
+  const expected = `a ${kind} integer or an array of ${rank} ${kind} integers`;
   const list = typeof value === 'number' ? new Array<number>(rank).fill(value) : value;
   if (!Array.isArray(list) || list.length !== rank || !list.every((d) => typeof d === 'number')) throw invalidType(argument, expected, value);
-  if (!list.every((d) => Number.isInteger(d) && (d as number) >= 1)) throw invalidArgument(argument, expected, value);
+  if (!list.every((d) => Number.isInteger(d) && (d as number) >= min)) throw invalidArgument(argument, expected, value);
   return [...(list as number[])];
 }
 

@@ -2,14 +2,10 @@
  * Conv1D and Conv2D, channels-last, as Keras: y = activation(conv(x, kernel) + bias), kernel
  * (kh, kw, inChannels, filters) or (k, inChannels, filters). A 1-D convolution runs as a 2-D one
  * of height 1 (so Conv1D's 'causal' padding is explicit padding on the left). Forward on wasm's
- * conv2d (XNNPACK, bias and relu fused). The backward passes run on registered wasm kernels too
+ * conv2d (XNNPACK, bias and relu fused); the backward passes on wasm's conv2d too (conv-ops.ts)
  * — tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter, which is why tfjs-layers cannot train a
- * convnet there:
- *   - the kernel gradient is itself a convolution, of the input with batch and channels swapped
- *     (x as (in, h, w, batch)) by dL/dz as the filter ((oh, ow, batch, filters)), the forward's
- *     strides becoming dilations and its dilations strides;
- *   - the input gradient is the full correlation of dL/dz (spread out by the strides) with the
- *     flipped kernel.
+ * convnet there. `Convolution` is also Conv2DTranspose's base (conv-transpose.ts): the settings,
+ * kernel and bias are the same.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, invalidType } from '../../errors.js';
@@ -22,6 +18,7 @@ import { readRegularizer, regularizerToKeras, resolveRegularizer, type Regulariz
 import type { Shape } from '../shape.js';
 import { reshaped } from '../tensor-io.js';
 import { checkPadding, checkTuple, paddingOf, spatialOutput, type ConvPadding } from './conv-geometry.js';
+import { biasGradient, inputGradient, kernelGradient, type Pads, type Window } from './conv-ops.js';
 import { checkChannelsLast, expectRank } from './shape-args.js';
 
 interface ConvConfig {
@@ -54,20 +51,17 @@ export interface Conv1DConfig extends ConvConfig {
   dilationRate?: number | [number];
 }
 
-/** Explicit padding of a 4-D (batch, height, width, channels) view. */
-type Pads = [[0, 0], [number, number], [number, number], [0, 0]];
-
 const KEYS = [
   'filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer',
   'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'name',
 ];
 
-interface ConvCache {
+export interface ConvCache {
   /** The pre-activation, kept only when the activation's derivative needs it. */
   z: tf.Tensor | null;
 }
 
-abstract class Convolution extends Layer {
+export abstract class Convolution extends Layer {
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
     r.mustBe('data_format', ['channels_last', 'channelsLast'], 'weft convolves channels-last inputs');
     r.mustBe('groups', [1], 'weft has no grouped convolution');
@@ -108,14 +102,14 @@ abstract class Convolution extends Layer {
   private readonly kernelConstraint: ReturnType<typeof resolveConstraint>;
   private readonly biasConstraint: ReturnType<typeof resolveConstraint>;
 
-  protected constructor(className: string, config: Conv1DConfig | Conv2DConfig, defaultName: string, private readonly rank: 1 | 2) {
-    super(checkLayerConfig<Conv2DConfig>(className, config, KEYS).name, defaultName);
+  protected constructor(className: string, config: Conv1DConfig | Conv2DConfig, defaultName: string, protected readonly rank: 1 | 2, extraKeys: readonly string[] = []) {
+    super(checkLayerConfig<Conv2DConfig>(className, config, [...KEYS, ...extraKeys]).name, defaultName);
     if (typeof config.filters !== 'number') throw invalidType('filters', 'a positive integer', config.filters);
     if (!(Number.isInteger(config.filters) && config.filters >= 1)) throw invalidArgument('filters', 'a positive integer', config.filters);
     this.filters = config.filters;
     this.kernelSize = checkTuple('kernelSize', config.kernelSize, rank);
     this.strides = checkTuple('strides', config.strides, rank, 1);
-    this.padding = checkPadding(config.padding, rank === 1);
+    this.padding = checkPadding(config.padding, rank === 1 && className === 'Conv1D');
     checkChannelsLast(className, config.dataFormat);
     this.dilationRate = checkTuple('dilationRate', config.dilationRate, rank, 1);
     if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
@@ -133,13 +127,22 @@ abstract class Convolution extends Layer {
   }
 
   protected build([shape]: readonly Shape[]): ParamSpec[] {
+    const channels = this.channelsOf(shape);
+    spatialOutput(this, shape, this.kernelSize, this.padding, this.strides, this.dilationRate);
+    return this.weightsOf([...this.kernelSize, channels, this.filters]);
+  }
+
+  /** The input's channel count, after checking its rank. */
+  protected channelsOf(shape: Shape): number {
     expectRank(this, shape, this.rank + 2);
     const channels = shape[this.rank + 1];
     if (channels === null) throw invalidArgument(`the channels axis of the input of layer '${this.name}' (${this.className})`, 'a known size', shape);
-    spatialOutput(this, shape, this.kernelSize, this.padding, this.strides, this.dilationRate);
-    const params: ParamSpec[] = [{
-      name: 'kernel', shape: [...this.kernelSize, channels, this.filters], initializer: this.kernelInit, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint,
-    }];
+    return channels;
+  }
+
+  /** The kernel of `kernelShape` and the bias, with their initializers, regularizers and constraints. */
+  protected weightsOf(kernelShape: number[]): ParamSpec[] {
+    const params: ParamSpec[] = [{ name: 'kernel', shape: kernelShape, initializer: this.kernelInit, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint }];
     if (this.useBias) params.push({ name: 'bias', shape: [this.filters], initializer: this.biasInit, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
     return params;
   }
@@ -149,18 +152,18 @@ abstract class Convolution extends Layer {
   }
 
   /** The 2-D view of the window: a 1-D convolution is one of height 1. */
-  private get view(): { kernel: [number, number]; strides: [number, number]; dilations: [number, number] } {
+  protected get view(): Window {
     const two = (t: readonly number[]) => (this.rank === 2 ? [t[0], t[1]] : [1, t[0]]) as [number, number];
     return { kernel: two(this.kernelSize), strides: two(this.strides), dilations: two(this.dilationRate) };
   }
 
   /** An input or its gradient as (batch, height, width, channels): a 1-D one has height 1. */
-  private as4d(t: tf.Tensor): tf.Tensor4D {
+  protected as4d(t: tf.Tensor): tf.Tensor4D {
     return (this.rank === 2 ? t : reshaped(t, [t.shape[0], 1, ...t.shape.slice(1)])) as tf.Tensor4D;
   }
 
   /** The kernel as (kh, kw, in, out): a 1-D one has height 1. */
-  private kernel4d(kernel: tf.Tensor): tf.Tensor4D {
+  protected kernel4d(kernel: tf.Tensor): tf.Tensor4D {
     return (this.rank === 2 ? kernel : reshaped(kernel, [1, ...kernel.shape])) as tf.Tensor4D;
   }
 
@@ -174,61 +177,42 @@ abstract class Convolution extends Layer {
   }
 
   forward([x]: readonly tf.Tensor[], [kernel, bias]: readonly tf.Tensor[], _ctx: CallContext): { output: tf.Tensor; cache: ConvCache } {
-    const act = this.activation;
-    const fusable = act.name === 'linear' || act.name === 'relu';
     const x4 = this.as4d(x);
     const { strides, dilations } = this.view;
     const z4 = tf.fused.conv2d({
-      x: x4, filter: this.kernel4d(kernel), strides, pad: this.pads(x4.shape[1], x4.shape[2]), dilations,
-      bias, activation: fusable ? (act.name as 'relu' | 'linear') : 'linear',
+      x: x4, filter: this.kernel4d(kernel), strides, pad: this.pads(x4.shape[1], x4.shape[2]), dilations, bias, activation: this.fusedActivation ?? 'linear',
     });
-    const z = this.rank === 2 ? z4 : reshaped(z4, [z4.shape[0], z4.shape[2], z4.shape[3]]);
-    return { output: fusable ? z : act.forward(z), cache: { z: fusable ? null : z } };
+    return this.activated(z4);
   }
 
   backward(dy: tf.Tensor, saved: Saved, [needInput]: readonly boolean[]): Gradients {
-    const { z } = saved.cache as ConvCache;
-    const dz = this.as4d(this.activation.backward(dy, z ?? saved.output, saved.output));
+    const dz = this.preActivationGradient(dy, saved);
     const x = this.as4d(saved.inputs[0]);
     const kernel = saved.weights[0];
-    const weights: tf.Tensor[] = [reshaped(this.kernelGradient(x, dz), kernel.shape)];
-    // The bias gradient sums dz over batch and positions: a ones-row matMul, as Dense's.
-    if (this.useBias) weights.push(reshaped(tf.matMul(tf.ones([1, dz.size / this.filters]), reshaped(dz, [-1, this.filters]) as tf.Tensor2D), [this.filters]));
-    const input = needInput ? reshaped(this.inputGradient(dz, this.kernel4d(kernel), x.shape), saved.inputs[0].shape) : null;
+    const [, [top], [left]] = this.pads(x.shape[1], x.shape[2]);
+    const weights: tf.Tensor[] = [reshaped(kernelGradient(x, dz, this.view, top, left), kernel.shape)];
+    if (this.useBias) weights.push(biasGradient(dz, this.filters));
+    const input = needInput ? reshaped(inputGradient(dz, this.kernel4d(kernel), this.view, top, left, x.shape[1], x.shape[2]), saved.inputs[0].shape) : null;
     return { inputs: [input], weights };
   }
 
-  /** dL/dkernel[a, b, c, f] = Σ over batch and output positions of x[n, o·s + a·d − pad, …, c] · dz[n, o, …, f]. */
-  private kernelGradient(x: tf.Tensor4D, dz: tf.Tensor4D): tf.Tensor {
-    const [n, h, w, c] = x.shape;
-    const [, oh, ow] = dz.shape;
-    const { kernel: [kh, kw], strides: [sh, sw], dilations: [dh, dw] } = this.view;
-    const [, [top], [left]] = this.pads(h, w);
-    // What lies past the last window the forward read: padding to add, or rows it never read to cut.
-    const bottom = (kh - 1) * dh + (oh - 1) * sh + 1 - h - top;
-    const right = (kw - 1) * dw + (ow - 1) * sw + 1 - w - left;
-    const read = bottom < 0 || right < 0 ? tf.slice(x, [0, 0, 0, 0], [n, h + Math.min(bottom, 0), w + Math.min(right, 0), c]) : x;
-    const pad: Pads = [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]];
-    const g = tf.conv2d(tf.transpose(read, [3, 1, 2, 0]), tf.transpose(dz, [1, 2, 0, 3]), [dh, dw], pad, 'NHWC', [sh, sw]);
-    return tf.transpose(g, [1, 2, 0, 3]);
+  /** The activation when wasm's conv2d can fuse it (relu, linear), else null: it then runs after, on z. */
+  protected get fusedActivation(): 'relu' | 'linear' | null {
+    const { name } = this.activation;
+    return name === 'linear' || name === 'relu' ? name : null;
   }
 
-  /**
-   * dL/dx: the full correlation of dz — spread out by the strides (zeros between its rows and
-   * columns) — with the kernel flipped and its channels swapped, on wasm's conv2d. wasm's own
-   * Conv2DBackpropInput (conv2dTranspose) computes the same ~8× slower (conv 2 of the MNIST
-   * convnet, 64 rows: 121 vs 15 ms).
-   */
-  private inputGradient(dz: tf.Tensor4D, kernel: tf.Tensor4D, shape: [number, number, number, number]): tf.Tensor {
-    const [, h, w] = shape;
-    const [, [top], [left]] = this.pads(h, w);
-    const { kernel: [kh, kw], strides: [sh, sw], dilations } = this.view;
-    const spread = spreadOut(dz, sh, sw);
-    const [, oh, ow] = spread.shape;
-    const [eh, ew] = [(kh - 1) * dilations[0] + 1, (kw - 1) * dilations[1] + 1];
-    const pad: Pads = [[0, 0], [eh - 1 - top, h - oh + top], [ew - 1 - left, w - ow + left], [0, 0]];
-    const flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-    return tf.conv2d(spread, flipped, 1, pad, 'NHWC', dilations);
+  /** The output from the (batch, h, w, filters) pre-activation view: the rank restored, the unfused activation applied. */
+  protected activated(z4: tf.Tensor4D): { output: tf.Tensor; cache: ConvCache } {
+    const z = this.rank === 2 ? z4 : reshaped(z4, [z4.shape[0], z4.shape[2], z4.shape[3]]);
+    const fused = this.fusedActivation !== null;
+    return { output: fused ? z : this.activation.forward(z), cache: { z: fused ? null : z } };
+  }
+
+  /** dL/dz, the gradient before the activation, as a (batch, h, w, filters) view. */
+  protected preActivationGradient(dy: tf.Tensor, saved: Saved): tf.Tensor4D {
+    const { z } = saved.cache as ConvCache;
+    return this.as4d(this.activation.backward(dy, z ?? saved.output, saved.output));
   }
 
   getConfig(): Record<string, unknown> {
@@ -238,14 +222,6 @@ abstract class Convolution extends Layer {
       ...setFields({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer, kernelConstraint: this.kernelConstraint, biasConstraint: this.biasConstraint }),
     };
   }
-}
-
-/** dz with (s − 1) zeros between its rows (sh) and columns (sw): what a strided window's gradient spreads over. */
-function spreadOut(dz: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
-  if (sh === 1 && sw === 1) return dz;
-  const [n, oh, ow, c] = dz.shape;
-  const padded = tf.pad(tf.reshape(dz, [n, oh, 1, ow, 1, c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]) as tf.Tensor;
-  return tf.slice(tf.reshape(padded, [n, oh * sh, ow * sw, c]) as tf.Tensor4D, [0, 0, 0, 0], [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, c]);
 }
 
 export class Conv2D extends Convolution {

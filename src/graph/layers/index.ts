@@ -5,7 +5,11 @@
  */
 import { Concatenate } from './concatenate.js';
 import { Conv1D, Conv2D } from './conv.js';
+import { Conv1DTranspose, Conv2DTranspose } from './conv-transpose.js';
 import { AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D } from './pooling.js';
+import { ZeroPadding1D, ZeroPadding2D } from './zero-padding.js';
+import { UpSampling1D, UpSampling2D } from './up-sampling.js';
+import { Cropping1D, Cropping2D } from './cropping.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
@@ -40,7 +44,11 @@ import { layerFactory, mergeFactory, registerLayerClass } from './registry.js';
 
 export type { DenseConfig } from './dense.js';
 export type { Conv1DConfig, Conv2DConfig } from './conv.js';
+export type { Conv1DTransposeConfig, Conv2DTransposeConfig } from './conv-transpose.js';
 export type { Pooling1DConfig, Pooling2DConfig } from './pooling.js';
+export type { ZeroPadding1DConfig, ZeroPadding2DConfig } from './zero-padding.js';
+export type { UpSampling1DConfig, UpSampling2DConfig } from './up-sampling.js';
+export type { Cropping1DConfig, Cropping2DConfig } from './cropping.js';
 export type { DropoutConfig } from './dropout.js';
 export type { EmbeddingConfig } from './embedding.js';
 export type { InputConfig } from './input.js';
@@ -102,12 +110,22 @@ export const builtinLayers = {
   // convolution and pooling layers
   conv1d: layerFactory(Conv1D),
   conv2d: layerFactory(Conv2D),
+  conv1dTranspose: layerFactory(Conv1DTranspose),
+  conv2dTranspose: layerFactory(Conv2DTranspose),
   maxPooling1d: layerFactory(MaxPooling1D),
   maxPooling2d: layerFactory(MaxPooling2D),
   averagePooling1d: layerFactory(AveragePooling1D),
   averagePooling2d: layerFactory(AveragePooling2D),
   globalAveragePooling2d: layerFactory(GlobalAveragePooling2D),
   globalMaxPooling2d: layerFactory(GlobalMaxPooling2D),
+  zeroPadding1d: layerFactory(ZeroPadding1D),
+  zeroPadding2d: layerFactory(ZeroPadding2D),
+  upSampling1d: layerFactory(UpSampling1D),
+  upSampling2d: layerFactory(UpSampling2D),
+  cropping1d: layerFactory(Cropping1D),
+  cropping2d: layerFactory(Cropping2D),
+  // tfjs-layers' spelling of the same factory
+  cropping2D: layerFactory(Cropping2D),
 
   // the dropout family
   spatialDropout1d: layerFactory(SpatialDropout1D),

@@ -47,6 +47,33 @@ function causalRow(name: string, steps: number, kernel: number, dilation: number
   };
 }
 
+/**
+ * Conv2DTranspose in float64: x (rows, h, w, c) flat, kernel (kh, kw, f, c); each input pixel
+ * (i, j) adds x · kernel[a, b] at output (i·s + a·d − top, j·s + b·d − left) of (rows, oh, ow, f).
+ */
+function convTranspose64(x: Float64Array, [rows, h, w, c]: readonly number[], kernel: Float64Array, [kh, kw, f]: readonly number[], bias: Float64Array | null,
+  { strides: [sh, sw] = [1, 1], dilations: [dh, dw] = [1, 1], top = 0, left = 0, oh, ow }: { strides?: [number, number]; dilations?: [number, number]; top?: number; left?: number; oh: number; ow: number }): Float64Array {
+  const out = new Float64Array(rows * oh * ow * f);
+  for (let p = 0; p < rows * oh * ow; p++) for (let o = 0; o < f; o++) out[p * f + o] = bias === null ? 0 : bias[o];
+  for (let n = 0; n < rows; n++) for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) {
+    const [y, z] = [i * sh + a * dh - top, j * sw + b * dw - left];
+    if (y < 0 || y >= oh || z < 0 || z >= ow) continue;
+    for (let k = 0; k < c; k++) for (let o = 0; o < f; o++) out[((n * oh + y) * ow + z) * f + o] += x[((n * h + i) * w + j) * c + k] * kernel[((a * kw + b) * f + o) * c + k];
+  }
+  return out;
+}
+
+/** A transposed-conv row against convTranspose64 → Flatten → Dense(2): Keras's output size and origin written out by hand. */
+function transposeRow(name: string, shape: number[], layer: () => weft.Layer, kernel: [number, number], filters: number, geometry: Parameters<typeof convTranspose64>[5]): LayerRow {
+  const four = shape.length === 3 ? shape : [1, ...shape];
+  return {
+    name,
+    inputs: [{ shape }],
+    weft: ([x]) => L.dense({ units: 2 }).apply(L.flatten().apply(layer().apply(x))),
+    reference: ([x], [k, b, dk, db], rows) => dense64(convTranspose64(x, [rows, ...four], k, [...kernel, filters], b, geometry), rows, dk, db, 2),
+  };
+}
+
 export const convRows: LayerRow[] = [
   convRow('Conv2D(3, 3×3, relu) valid on (6, 6, 2)', [6, 6, 2],
     () => L.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', biasInitializer: 'ones' }),
@@ -120,4 +147,33 @@ export const convRows: LayerRow[] = [
     () => L.maxPooling1d({ poolSize: 3, strides: 1, padding: 'same' }), () => T.maxPooling1d({ poolSize: 3, strides: 1, padding: 'same' }), { tolerance: 1 }),
   convRow('AveragePooling1D(3, strides 2, same) on (8, 2)', [8, 2],
     () => L.averagePooling1d({ poolSize: 3, strides: 2, padding: 'same' }), () => T.averagePooling1d({ poolSize: 3, strides: 2, padding: 'same' }), { tolerance: 1 }),
+  convRow('Conv2DTranspose(3, 3×3, strides 2, relu) valid on (4, 3, 2)', [4, 3, 2],
+    () => L.conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, activation: 'relu', biasInitializer: 'ones' }),
+    () => T.conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, activation: 'relu', biasInitializer: 'ones' })),
+  convRow('Conv2DTranspose(2, 2×3, strides 2, same, tanh) on (3, 4, 2)', [3, 4, 2],
+    () => L.conv2dTranspose({ filters: 2, kernelSize: [2, 3], strides: 2, padding: 'same', activation: 'tanh' }),
+    () => T.conv2dTranspose({ filters: 2, kernelSize: [2, 3], strides: 2, padding: 'same', activation: 'tanh' })),
+  convRow('Conv2DTranspose(2, 1×1, strides 3, no bias) on (3, 3, 2): a kernel smaller than the stride leaves zero rows', [3, 3, 2],
+    () => L.conv2dTranspose({ filters: 2, kernelSize: 1, strides: 3, useBias: false }),
+    () => T.conv2dTranspose({ filters: 2, kernelSize: 1, strides: 3, useBias: false })),
+  {
+    name: 'Conv2D(2, 2×2) → Conv2DTranspose(2, 3×3, strides [1, 2], same) on (5, 5, 1): the input gradient',
+    inputs: [{ shape: [5, 5, 1] }],
+    weft: ([x]) => L.dense({ units: 2 }).apply(L.flatten().apply(L.conv2dTranspose({ filters: 2, kernelSize: 3, strides: [1, 2], padding: 'same' }).apply(L.conv2d({ filters: 2, kernelSize: 2, activation: 'tanh' }).apply(x)))),
+    tfjs: ([x]) => T.dense({ units: 2 }).apply(T.flatten().apply(T.conv2dTranspose({ filters: 2, kernelSize: 3, strides: [1, 2], padding: 'same' }).apply(T.conv2d({ filters: 2, kernelSize: 2, activation: 'tanh' }).apply(x)))) as tfl.SymbolicTensor,
+    tolerance: 5,
+  },
+  // tfjs-layers 4.22 has neither outputPadding, dilated transposed convolutions nor Conv1DTranspose.
+  // (3 − 1)·2 + 3 − 2·1 + 1 = 6 rows, 8 columns; TensorFlow's 'same' origin floor(((3 − 1)·2 + 3 − 6) / 2) = 0.
+  transposeRow('Conv2DTranspose(2, 3×3, strides 2, same, outputPadding 1) on (3, 4, 2)', [3, 4, 2],
+    () => L.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: 'same', outputPadding: 1 }), [3, 3], 2, { strides: [2, 2], oh: 6, ow: 8 }),
+  // Without outputPadding: 3·2 = 6 rows, 8 columns; the origin floor(((3 − 1)·2 + 4 − 6) / 2) = 1 row, floor((3·2 + 4 − 8) / 2) = 1 column.
+  transposeRow('Conv2DTranspose(3, 4×4, strides 2, same) on (3, 4, 1): an even kernel', [3, 4, 1],
+    () => L.conv2dTranspose({ filters: 3, kernelSize: 4, strides: 2, padding: 'same' }), [4, 4], 3, { strides: [2, 2], top: 1, left: 1, oh: 6, ow: 8 }),
+  // valid, dilation 2: extent 3, 3·1 + 3 − 1 = 5 rows and columns.
+  transposeRow('Conv2DTranspose(2, 2×2, dilation 2) on (3, 3, 2)', [3, 3, 2],
+    () => L.conv2dTranspose({ filters: 2, kernelSize: 2, dilationRate: 2 }), [2, 2], 2, { dilations: [2, 2], oh: 5, ow: 5 }),
+  // 4·2 = 8 steps; origin floor((3·2 + 3 − 8) / 2) = 0.
+  transposeRow('Conv1DTranspose(2, 3, strides 2, same) on (4, 2)', [4, 2],
+    () => L.conv1dTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: 'same' }), [1, 3], 2, { strides: [1, 2], oh: 1, ow: 8 }),
 ];
