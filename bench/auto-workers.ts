@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import * as weft from '../src/index.js';
-import { BENCH_MODELS } from './models.js';
+import { BENCH_MODELS, inputTensor } from './models.js';
 
 const { tf } = weft;
 const REPEATS = Number(process.env.REPEATS ?? 3);
@@ -23,7 +23,7 @@ const median = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];
 async function rate(key: string, batch: number, workers: number | 'auto'): Promise<{ samplesPerS: number; chosen: number }> {
   const bench = BENCH_MODELS[key];
   const { x, labels } = bench.rows(ROWS);
-  const xs = bench.architecture.input.kind === 'tokens' ? tf.tensor2d(x, [ROWS, bench.architecture.input.length], 'int32') : tf.tensor2d(x, [ROWS, x.length / ROWS]);
+  const xs = inputTensor(bench.architecture, x, ROWS);
   const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
   const model = bench.build();
   model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
@@ -47,7 +47,7 @@ async function trialCost(key: string, batch: number): Promise<number> {
   const bench = BENCH_MODELS[key];
   const { x, labels } = bench.rows(batch * 4);
   const n = batch * 4;
-  const xs = bench.architecture.input.kind === 'tokens' ? tf.tensor2d(x, [n, bench.architecture.input.length], 'int32') : tf.tensor2d(x, [n, x.length / n]);
+  const xs = inputTensor(bench.architecture, x, n);
   const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
   const time = async (workers: number | 'auto') => {
     const model = bench.build();

@@ -8,7 +8,7 @@
  */
 import { availableParallelism } from 'node:os';
 import * as weft from '../src/index.js';
-import { BENCH_MODELS } from './models.js';
+import { BENCH_MODELS, inputTensor } from './models.js';
 import { weftRate } from './weft-rate.js';
 
 const { tf } = weft;
@@ -24,7 +24,7 @@ async function fitRate(key: string, batch: number, workers: number): Promise<num
   const bench = BENCH_MODELS[key];
   const rows = batch * STEPS;
   const { x, labels } = bench.rows(rows);
-  const xs = bench.architecture.input.kind === 'tokens' ? tf.tensor2d(x, [rows, bench.architecture.input.length], 'int32') : tf.tensor2d(x, [rows, x.length / rows]);
+  const xs = inputTensor(bench.architecture, x, rows);
   const ys = tf.tensor1d(labels);
   const model = bench.build();
   model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });

@@ -3,7 +3,7 @@
  * point (and every skipped peer with its reason) and the ratios of medians from the same run.
  */
 import type { ModelResult, PeerPoint, SuiteResult, WeftPoint } from './results.js';
-import { ratios } from './results.js';
+import { describeArchitecture, ratios } from './results.js';
 import type { Summary } from './stats.js';
 
 /** Samples/s with thousands separators; one decimal only where a rate is small enough for it to matter. */
@@ -42,6 +42,8 @@ function modelSection(model: ModelResult): string[] {
     `## ${model.name}`,
     '',
     `Batch ${model.batch.toLocaleString('en-US')}, ${model.params.toLocaleString('en-US')} parameters.`,
+    '',
+    `Model: ${describeArchitecture(model.architecture)}.`,
     '',
     '| framework | workers / threads | samples/s (median) | min | max | scaling efficiency |',
     '|---|--:|--:|--:|--:|--:|',

@@ -18,15 +18,66 @@ export interface Machine {
   readonly versions: Readonly<Record<string, string>>;
 }
 
-/** A benchmark model as every framework builds it: Dense-relu layers with dropout, 10 softmax outputs. */
+/** One convolution stage of an image input: Conv2D (valid padding, stride 1, relu), then MaxPooling2D(`pool`) when `pool` > 1. */
+export interface ConvStage {
+  readonly filters: number;
+  /** Square kernel side. */
+  readonly kernel: number;
+  /** Square pooling window and stride; 1 for no pooling. */
+  readonly pool: number;
+}
+
+/**
+ * A benchmark model as every framework builds it: an input stage, Dense-relu layers each followed
+ * by Dropout(`dropout`), and `classes` softmax outputs. An image input's conv stack ends in
+ * Flatten then Dropout(`dropout`) too, so Keras's simple MNIST convnet is an image input with
+ * two stages and no hidden Dense layers.
+ */
 export interface Architecture {
-  /** Float feature vectors, or int token sequences read through an Embedding then flattened. */
+  /**
+   * Float feature vectors; int token sequences read through an Embedding then flattened; or
+   * channels-last float images read through `conv` (PyTorch builds the same model NCHW).
+   */
   readonly input:
     | { readonly kind: 'features'; readonly size: number }
-    | { readonly kind: 'tokens'; readonly vocab: number; readonly length: number; readonly embed: number };
+    | { readonly kind: 'tokens'; readonly vocab: number; readonly length: number; readonly embed: number }
+    | { readonly kind: 'image'; readonly height: number; readonly width: number; readonly channels: number; readonly conv: readonly ConvStage[] };
   readonly hidden: readonly number[];
   readonly dropout: number;
   readonly classes: number;
+}
+
+/** The shape of one example of `arch`'s input: [size], [length] or [height, width, channels] (channels-last). */
+export function inputShape(arch: Architecture): number[] {
+  const { input } = arch;
+  switch (input.kind) {
+    case 'features': return [input.size];
+    case 'tokens': return [input.length];
+    case 'image': return [input.height, input.width, input.channels];
+  }
+}
+
+/** Values per row of `arch`'s input. */
+export const rowSize = (arch: Architecture): number => inputShape(arch).reduce((a, b) => a * b, 1);
+
+/**
+ * `arch` as one line of layers, as a reader of the results table wants it, e.g.
+ * "28×28×1 image → Conv2D 32 3×3 relu → MaxPooling2D 2 → … → Flatten → Dropout 0.5 → Dense 10 softmax".
+ */
+export function describeArchitecture(arch: Architecture): string {
+  const { input } = arch;
+  const dropout = arch.dropout > 0 ? [`Dropout ${arch.dropout}`] : [];
+  const stages = input.kind === 'features' ? [`${input.size} features`]
+    : input.kind === 'tokens' ? [`${input.length} tokens (vocabulary ${input.vocab.toLocaleString('en-US')})`, `Embedding ${input.embed}`, 'Flatten']
+    : [
+      `${input.height}×${input.width}×${input.channels} image`,
+      ...input.conv.flatMap((c) => [`Conv2D ${c.filters} ${c.kernel}×${c.kernel} relu`, ...(c.pool > 1 ? [`MaxPooling2D ${c.pool}`] : [])]),
+      'Flatten',
+      ...dropout,
+    ];
+  for (const units of arch.hidden) stages.push(`Dense ${units} relu`, ...dropout);
+  stages.push(`Dense ${arch.classes} softmax`);
+  return stages.join(' → ');
 }
 
 export interface WeftPoint {

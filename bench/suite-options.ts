@@ -9,6 +9,11 @@ import type { PeerName } from './results.js';
 
 export const PEER_NAMES: readonly PeerName[] = ['tfjs-layers-wasm', 'tfjs-layers-cpu', 'pytorch'];
 
+/** The models the full suite measures, as `--models` would name them. */
+export const DEFAULT_MODELS = 'mlp@128,mlp@512,seed1,seed3,wide,convnet@128,convnet@512';
+/** The models of `--quick`. */
+export const QUICK_MODELS = 'mlp,seed1';
+
 export interface SuitePlan {
   readonly quick: boolean;
   readonly workers: readonly number[];
@@ -37,7 +42,7 @@ export function defaultWorkerCounts(cores: number): number[] {
 export function suitePlan(flags: Readonly<Record<string, string | boolean | undefined>>, cores: number, defaultOut: string): SuitePlan {
   const quick = flags.quick === true;
   const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
-  const models = (str('models') ?? (quick ? 'mlp,seed1' : 'mlp@128,mlp@512,seed1,seed3,wide')).split(',').map((spec) => {
+  const models = (str('models') ?? (quick ? QUICK_MODELS : DEFAULT_MODELS)).split(',').map((spec) => {
     const [key, batch, extra] = spec.split('@');
     if (!Object.hasOwn(BENCH_MODELS, key) || extra !== undefined) {
       throw new RangeError(`--models: expected NAME or NAME@BATCH with NAME one of ${Object.keys(BENCH_MODELS).join(', ')}, received '${spec}'`);

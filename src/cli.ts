@@ -42,7 +42,7 @@ const TRAIN_FLAGS: Flag[] = [
 /** bench/suite.ts's flags (it parses them with parseBenchFlags), so a typo fails before the benchmark starts. */
 const BENCH_FLAGS: Flag[] = [
   { name: 'quick', value: '', boolean: true, shown: 'false', help: 'a one-minute smoke: mlp and seed1 at 1 and all workers, short timings' },
-  { name: 'models', value: 'A,B,...', shown: 'mlp@128,mlp@512,seed1,seed3,wide; quick: mlp,seed1', help: 'benchmark models of mlp, seed1, seed3, wide, each optionally @BATCH (global batch; else the model\'s own)' },
+  { name: 'models', value: 'A,B,...', shown: 'mlp@128,mlp@512,seed1,seed3,wide,convnet@128,convnet@512; quick: mlp,seed1', help: 'benchmark models of mlp, seed1, seed3, wide, convnet, each optionally @BATCH (global batch; else the model\'s own)' },
   { name: 'workers', value: 'N,N,...', shown: `1,2,4,... and ${cores}; quick: 1,${cores}`, help: 'worker counts to measure (also the thread counts for PyTorch)' },
   { name: 'peers', value: 'A,B,...|none', shown: 'tfjs-layers-wasm,tfjs-layers-cpu,pytorch', help: 'peers measured in the same run; an absent one is reported as skipped' },
   { name: 'repeats', value: 'N', default: '5', help: 'timed repeats per point (each figure is their median, with min and max)' },

@@ -208,7 +208,7 @@ describe('main', () => {
       expect(stdout).toMatch(new RegExp(`^ {2}(-h, )?${flag} .*`, 'm'));
     }
     const flat = stdout.replace(/\n {28}/g, ' ');
-    expect(flat).toMatch(/--models A,B,\.\.\. .*\(default: mlp@128,mlp@512,seed1,seed3,wide; quick: mlp,seed1\)/);
+    expect(flat).toMatch(/--models A,B,\.\.\. .*\(default: mlp@128,mlp@512,seed1,seed3,wide,convnet@128,convnet@512; quick: mlp,seed1\)/);
     expect(flat).toMatch(/--peers A,B,\.\.\.\|none .*\(default: tfjs-layers-wasm,tfjs-layers-cpu,pytorch\)/);
     for (const line of stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
   });

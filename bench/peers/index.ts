@@ -89,11 +89,24 @@ export async function measurePeers(arch: Architecture, opts: PeerRunOptions): Pr
           record({ peer, threads, samplesPerSec });
         }
       } catch (e) {
-        record({ peer, threads, skipped: `${(e as Error).name === 'PeerTooSlow' ? 'too slow: ' : 'failed: '}${(e as Error).message.split('\n')[0]}` });
+        record({ peer, threads, skipped: skipReason(e as Error) });
       }
     }
   }
   return points;
+}
+
+/**
+ * Why a peer has no rate, from its error: 'too slow: …' for one stopped at the budget; 'cannot
+ * train: …' for a kernel its backend lacks (tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter or
+ * UnsortedSegmentSum: a convnet or an Embedding cannot train there); 'failed: …' otherwise. The
+ * error's first line follows, as the peer wrote it.
+ */
+export function skipReason(e: Pick<Error, 'name' | 'message'>): string {
+  const text = e.message.split('\n')[0];
+  if (e.name === 'PeerTooSlow') return `too slow: ${text}`;
+  if (/^Kernel '\w+' not registered for backend '\w+'/.test(text)) return `cannot train: ${text}`;
+  return `failed: ${text}`;
 }
 
 /** An Error named like the thread's, so measurePeers words it the same ('too slow' or 'failed'). */

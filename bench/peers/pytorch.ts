@@ -36,6 +36,8 @@ export interface TorchRateOptions {
 
 export interface TorchRate {
   readonly samplesPerSec: Summary;
+  /** The parameter count of the model the child built: weft's own for the same architecture. */
+  readonly params: number;
   /** torch.get_num_threads() as the child saw it. */
   readonly threads: number;
   readonly version: string;
@@ -46,8 +48,8 @@ export interface TorchRate {
 export interface TorchFashionOptions {
   /** Holds Fashion-MNIST's four gzip IDX files (train-images-idx3-ubyte.gz, …). */
   readonly dataDir: string;
-  readonly hidden: readonly number[];
-  readonly dropout: number;
+  /** A features input of 784 (images flattened) or a 28×28×1 image input; the child checks it against the files. */
+  readonly architecture: Architecture;
   readonly batch: number;
   readonly epochs: number;
   readonly threads: number;
@@ -72,6 +74,7 @@ export interface TorchEpoch {
 
 export interface TorchFashion {
   readonly epochs: readonly TorchEpoch[];
+  readonly params: number;
   readonly version: string;
   readonly threads: number;
 }
@@ -156,6 +159,7 @@ export async function torchRate(arch: Architecture, opts: TorchRateOptions): Pro
   if (out === undefined || !Array.isArray(out.samplesPerSec)) throw new Error(`weft bench: pytorch_peer.py printed no rates: ${JSON.stringify(lines)}`);
   return {
     samplesPerSec: summarize(out.samplesPerSec as number[]),
+    params: out.params as number,
     threads: out.threads as number,
     version: out.torch as string,
     blas: out.blas as string,
@@ -163,17 +167,20 @@ export async function torchRate(arch: Architecture, opts: TorchRateOptions): Pro
 }
 
 /**
- * PyTorch training the Fashion-MNIST MLP (784-`hidden`-10): after each epoch the test accuracy
- * and cumulative times, each passed to `onEpoch` as it arrives.
+ * PyTorch training `architecture` (the MLP or the convnet) on Fashion-MNIST: after each epoch the
+ * test accuracy and cumulative times, each passed to `onEpoch` as it arrives.
  */
 export async function torchFashion(opts: TorchFashionOptions, onEpoch?: (e: TorchEpoch) => void): Promise<TorchFashion> {
   positiveInt('batch', opts.batch);
   positiveInt('epochs', opts.epochs);
   positiveInt('threads', opts.threads);
-  opts.hidden.forEach((u, i) => positiveInt(`hidden[${i}]`, u));
-  if (!(opts.dropout >= 0 && opts.dropout < 1)) throw new RangeError(`Invalid value received for argument \`dropout\`. Expected a number in [0, 1). Received: dropout=${opts.dropout}`);
-  const { dataDir, hidden, dropout, batch, epochs, threads, target = null, seed = 1 } = opts;
-  const job = { mode: 'fashion', dataDir: resolve(dataDir), hidden, dropout, batch, epochs, threads, target, seed };
+  const { architecture } = opts;
+  architecture.hidden.forEach((u, i) => positiveInt(`hidden[${i}]`, u));
+  if (!(architecture.dropout >= 0 && architecture.dropout < 1)) {
+    throw new RangeError(`Invalid value received for argument \`dropout\`. Expected a number in [0, 1). Received: dropout=${architecture.dropout}`);
+  }
+  const { dataDir, batch, epochs, threads, target = null, seed = 1 } = opts;
+  const job = { mode: 'fashion', dataDir: resolve(dataDir), architecture, batch, epochs, threads, target, seed };
   const epochRecords: TorchEpoch[] = [];
   const lines = await runPeer(pythonFor(opts.python), job, opts.signal, (line) => {
     if (line.done === true) return;
@@ -183,7 +190,7 @@ export async function torchFashion(opts: TorchFashionOptions, onEpoch?: (e: Torc
   });
   const done = lines.at(-1);
   if (done?.done !== true) throw new Error(`weft bench: pytorch_peer.py ended without its done line`);
-  return { epochs: epochRecords, version: done.torch as string, threads: done.threads as number };
+  return { epochs: epochRecords, params: done.params as number, version: done.torch as string, threads: done.threads as number };
 }
 
 type Line = Record<string, unknown>;

@@ -4,17 +4,20 @@ Reads one JSON job from argv[1] (or stdin) and writes JSON lines to stdout; ever
 to stderr. Two modes:
 
   rate     {mode, architecture, batch, threads, repeats, warmupMs, minRepeatMs}
-           -> {samplesPerSec: [one rate per repeat], torch, threads, blas}
-  fashion  {mode, dataDir, hidden, dropout, batch, epochs, threads, seed, target?}
+           -> {samplesPerSec: [one rate per repeat], params, torch, threads, blas}
+  fashion  {mode, dataDir, architecture, batch, epochs, threads, seed, target?}
            -> {epoch, trainSeconds, wallSeconds, testAccuracy, loss} after each epoch, then
-              {done: true, torch, threads, blas}
+              {done: true, params, torch, threads, blas}
 
 With `exitWithParent: true` in the job it exits when its stdin closes (see exit_with_parent).
 
 The model is bench/results.ts's `Architecture` built as Keras builds it, so the comparison with
 weft and tfjs-layers is like for like: glorot-uniform kernels and zero biases, Embedding weights
-uniform in [-0.05, 0.05], Dense-relu layers each followed by Dropout, a Linear to `classes` logits
-with nn.CrossEntropyLoss (softmax + cross-entropy in one op), Adam with Keras's defaults.
+uniform in [-0.05, 0.05], Conv2d (valid, stride 1) + ReLU + MaxPool2d stages then Flatten and
+Dropout for an image input, Dense-relu layers each followed by Dropout, a Linear to `classes`
+logits with nn.CrossEntropyLoss (softmax + cross-entropy in one op), Adam with Keras's defaults.
+Images are NCHW here, PyTorch's native layout (weft and Keras are channels-last): the flattened
+features come out in another order, which permutes the Linear's inputs and changes nothing else.
 
 Written for torch >= 1.13 (Debian bookworm's python3-torch) and runs unchanged on 2.x. numpy is
 not needed: the IDX files are read with torch.frombuffer.
@@ -103,6 +106,26 @@ def build_model(torch, arch):
         nn.init.uniform_(embedding.weight, -0.05, 0.05)
         layers += [embedding, nn.Flatten()]
         width = inp['length'] * inp['embed']
+    elif inp['kind'] == 'image':
+        channels, height, width_px = inp['channels'], inp['height'], inp['width']
+        for stage in inp['conv']:
+            k = stage['kernel']
+            conv = nn.Conv2d(channels, stage['filters'], k)  # valid padding, stride 1, as Keras's default
+            # Keras's glorot_uniform for a conv kernel: fan_in = k·k·in, fan_out = k·k·out, which is
+            # what xavier_uniform_ computes from torch's (out, in, k, k) weight.
+            nn.init.xavier_uniform_(conv.weight)
+            nn.init.zeros_(conv.bias)
+            layers += [conv, nn.ReLU()]
+            channels, height, width_px = stage['filters'], height - k + 1, width_px - k + 1
+            if stage['pool'] > 1:
+                layers.append(nn.MaxPool2d(stage['pool']))  # stride = window, floor: Keras's valid pooling
+                height, width_px = height // stage['pool'], width_px // stage['pool']
+            if height < 1 or width_px < 1:
+                sys.exit(f'pytorch_peer: the image is too small for the conv stack: {height}x{width_px} maps after {stage}')
+        layers.append(nn.Flatten())
+        if arch['dropout'] > 0:
+            layers.append(nn.Dropout(arch['dropout']))
+        width = channels * height * width_px
     else:
         sys.exit(f'pytorch_peer: unknown architecture.input.kind {inp["kind"]!r}')
 
@@ -119,6 +142,10 @@ def build_model(torch, arch):
         width = units
     layers.append(dense(width, arch['classes']))
     return nn.Sequential(*layers)
+
+
+def param_count(model):
+    return sum(p.numel() for p in model.parameters())
 
 
 def adam(torch, model):
@@ -143,6 +170,8 @@ def synthetic_batches(torch, arch, batch, count=4):
     for _ in range(count):
         if inp['kind'] == 'features':
             x = torch.rand(batch, inp['size'])
+        elif inp['kind'] == 'image':
+            x = torch.rand(batch, inp['channels'], inp['height'], inp['width'])  # NCHW, see the module docstring
         else:
             x = torch.randint(0, inp['vocab'], (batch, inp['length']))
         out.append((x, torch.randint(0, arch['classes'], (batch,))))
@@ -183,7 +212,8 @@ def run_rate(torch, job):
     if torch.equal(first, moved):
         sys.exit(f'pytorch_peer: the first kernel did not change in {step[0]} steps')
     log(f'{step[0]} steps, last loss {loss:.4f}')
-    emit({'samplesPerSec': rates, 'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas': blas_info(torch)})
+    emit({'samplesPerSec': rates, 'params': param_count(model), 'torch': torch.__version__,
+          'threads': torch.get_num_threads(), 'blas': blas_info(torch)})
 
 
 def read_idx(torch, path):
@@ -200,10 +230,18 @@ def read_idx(torch, path):
     return torch.frombuffer(data, dtype=torch.uint8, offset=header).reshape(dims)
 
 
-def load_fashion(torch, data_dir):
+def load_fashion(torch, data_dir, arch):
+    """The four IDX files as the model reads them: [n, h·w] features or [n, 1, h, w] images."""
+    inp = arch['input']
+
     def images(name):
         t = read_idx(torch, os.path.join(data_dir, name))
-        return t.reshape(t.shape[0], -1).float() / 255
+        n, h, w = t.shape
+        if inp['kind'] == 'features' and inp['size'] == h * w:
+            return t.reshape(n, h * w).float() / 255
+        if inp['kind'] == 'image' and (inp['height'], inp['width'], inp['channels']) == (h, w, 1):
+            return t.reshape(n, 1, h, w).float() / 255
+        sys.exit(f'pytorch_peer: {name} holds {h}x{w} images; the architecture reads {inp}')
 
     def labels(name):
         return read_idx(torch, os.path.join(data_dir, name)).long()
@@ -212,7 +250,8 @@ def load_fashion(torch, data_dir):
             images('t10k-images-idx3-ubyte.gz'), labels('t10k-labels-idx1-ubyte.gz'))
 
 
-def accuracy(torch, model, x, y, chunk=10000):
+def accuracy(torch, model, x, y, chunk=1000):
+    # 1,000 rows at a time: a convnet's first feature maps for all 10,000 test images would take ~0.9 GB.
     model.eval()
     correct = 0
     with torch.no_grad():
@@ -226,9 +265,8 @@ def run_fashion(torch, job):
     data_dir, batch, epochs = need(job, 'dataDir'), need(job, 'batch'), need(job, 'epochs')
     target = job.get('target')
     seed = job.get('seed', 1)
-    x_train, y_train, x_test, y_test = load_fashion(torch, data_dir)
-    arch = {'input': {'kind': 'features', 'size': x_train.shape[1]}, 'hidden': need(job, 'hidden'),
-            'dropout': need(job, 'dropout'), 'classes': 10}
+    arch = need(job, 'architecture')
+    x_train, y_train, x_test, y_test = load_fashion(torch, data_dir, arch)
     torch.manual_seed(seed)
     shuffle = torch.Generator().manual_seed(seed)
     model = build_model(torch, arch)
@@ -252,7 +290,8 @@ def run_fashion(torch, job):
               'testAccuracy': acc, 'loss': loss})
         if target is not None and acc >= target:
             break  # the caller asked only for the time to `target`
-    emit({'done': True, 'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas': blas_info(torch)})
+    emit({'done': True, 'params': param_count(model), 'torch': torch.__version__,
+          'threads': torch.get_num_threads(), 'blas': blas_info(torch)})
 
 
 def main():

@@ -1,6 +1,8 @@
 /**
- * Peer benchmark: @tensorflow/tfjs-layers training the same MLP as weft, in the same process, on
+ * Peer benchmark: @tensorflow/tfjs-layers training the same model as weft, in the same process, on
  * the same tfjs-core instance (and so the same kernel and gradient registries) as weft.
+ * tfjs-backend-wasm 4.22 registers no Conv2DBackpropFilter, so a convnet's first step fails there;
+ * the error is passed on and the suite reports the peer as skipped with it.
  *
  * Gradients: `import '@tensorflow/tfjs-core'` registers none; see ensureTfjsGradients below.
  */
@@ -8,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-cpu';
-import type { Architecture } from '../results.js';
+import { inputShape, rowSize, type Architecture } from '../results.js';
 import { summarize, type Summary } from '../stats.js';
 import { ensureTfjsGradients } from '../../src/graph/custom/tfjs-gradients.js';
 
@@ -40,19 +42,26 @@ export class PeerTooSlow extends Error {
 
 /** The tfjs-layers model of `arch`, built as bench/models.ts's buildWeft builds weft's. */
 function buildLayers(arch: Architecture): tfl.Sequential {
-  const model = tfl.sequential();
   const { input } = arch;
+  // tfjs-layers' defaults are Keras's: glorotUniform kernels, zero biases, valid padding, pool strides = pool size.
+  const model = tfl.sequential({ layers: [tfl.layers.inputLayer({ inputShape: inputShape(arch), dtype: input.kind === 'tokens' ? 'int32' : 'float32' })] });
   if (input.kind === 'tokens') {
     model.add(tfl.layers.embedding({ inputDim: input.vocab, outputDim: input.embed, inputLength: input.length }));
     model.add(tfl.layers.flatten());
   }
-  arch.hidden.forEach((units, i) => {
-    const first = i === 0 && input.kind === 'features';
-    model.add(tfl.layers.dense({ units, activation: 'relu', ...(first ? { inputShape: [input.size] } : {}) }));
+  if (input.kind === 'image') {
+    for (const { filters, kernel, pool } of input.conv) {
+      model.add(tfl.layers.conv2d({ filters, kernelSize: kernel, activation: 'relu' }));
+      if (pool > 1) model.add(tfl.layers.maxPooling2d({ poolSize: pool }));
+    }
+    model.add(tfl.layers.flatten());
     if (arch.dropout > 0) model.add(tfl.layers.dropout({ rate: arch.dropout }));
-  });
-  const only = arch.hidden.length === 0 && input.kind === 'features';
-  model.add(tfl.layers.dense({ units: arch.classes, activation: 'softmax', ...(only ? { inputShape: [input.size] } : {}) }));
+  }
+  for (const units of arch.hidden) {
+    model.add(tfl.layers.dense({ units, activation: 'relu' }));
+    if (arch.dropout > 0) model.add(tfl.layers.dropout({ rate: arch.dropout }));
+  }
+  model.add(tfl.layers.dense({ units: arch.classes, activation: 'softmax' }));
   return model;
 }
 
@@ -85,9 +94,11 @@ export async function tfjsLayersRate(arch: Architecture, opts: TfjsLayersRateOpt
     let s = 12345;
     const rnd = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
     const { input } = arch;
-    x = input.kind === 'features'
-      ? tf.tensor2d(Float32Array.from({ length: batch * input.size }, rnd), [batch, input.size])
-      : tf.tensor2d(Int32Array.from({ length: batch * input.length }, () => Math.floor(rnd() * input.vocab)), [batch, input.length], 'int32');
+    const shape = [batch, ...inputShape(arch)];
+    const values = batch * rowSize(arch);
+    x = input.kind === 'tokens'
+      ? tf.tensor(Int32Array.from({ length: values }, () => Math.floor(rnd() * input.vocab)), shape, 'int32')
+      : tf.tensor(Float32Array.from({ length: values }, rnd), shape);
     const ys = new Float32Array(batch * arch.classes);
     for (let r = 0; r < batch; r++) ys[r * arch.classes + Math.floor(rnd() * arch.classes)] = 1;
     y = tf.tensor2d(ys, [batch, arch.classes]);

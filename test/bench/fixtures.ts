@@ -33,6 +33,35 @@ export function mlpResult(overrides: Partial<ModelResult> = {}): ModelResult {
   };
 }
 
+/**
+ * The convnet at batch 128 as the suite records it on wasm: weft at 1 and 2 workers (700, 1,300),
+ * PyTorch at 1 and 2 threads (1,700, 1,000), both tfjs-layers peers skipped.
+ */
+export function convnetResult(): ModelResult {
+  return {
+    key: 'convnet@128',
+    name: 'Keras MNIST convnet (Conv2D 32-64, dropout 0.5)',
+    batch: 128,
+    params: 34_826,
+    architecture: {
+      input: { kind: 'image', height: 28, width: 28, channels: 1, conv: [{ filters: 32, kernel: 3, pool: 2 }, { filters: 64, kernel: 3, pool: 2 }] },
+      hidden: [],
+      dropout: 0.5,
+      classes: 10,
+    },
+    weft: withEfficiency([
+      { workers: 1, samplesPerSec: around(700) },
+      { workers: 2, samplesPerSec: around(1_300) },
+    ]),
+    peers: [
+      { peer: 'tfjs-layers-wasm', threads: 1, skipped: "cannot train: Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'" },
+      { peer: 'tfjs-layers-cpu', threads: 1, skipped: 'too slow: did not finish 1 + 5 steps within the 60 s budget; stopped' },
+      { peer: 'pytorch', threads: 1, samplesPerSec: around(1_700) },
+      { peer: 'pytorch', threads: 2, samplesPerSec: around(1_000) },
+    ],
+  };
+}
+
 export const machine: Machine = {
   label: 'amd-epyc-7b13-2c',
   cpu: 'AMD EPYC 7B13',

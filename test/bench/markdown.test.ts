@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatRate, formatRatio, suiteMarkdown } from '../../bench/markdown.js';
 import { ratios } from '../../bench/results.js';
-import { mlpResult, suiteResult } from './fixtures.js';
+import { convnetResult, mlpResult, suiteResult } from './fixtures.js';
 
 const tableRows = (md: string, framework: string) => md.split('\n').filter((l) => l.startsWith(`| ${framework} |`));
 
@@ -61,6 +61,31 @@ describe('suiteMarkdown', () => {
     expect(twice).toContain('## MLP 784-2048-2048-10\n');
     expect(twice).toContain('Batch 2,048');
     expect(tableRows(twice, 'weft')).toHaveLength(6);
+  });
+});
+
+describe('suiteMarkdown for the convnet', () => {
+  const md = suiteMarkdown(suiteResult([mlpResult(), convnetResult()]));
+  const section = md.slice(md.indexOf('## Keras MNIST convnet'));
+
+  it('gives each model its parameter count and its layers', () => {
+    expect(md).toContain('Model: 784 features → Dense 512 relu → Dropout 0.2 → Dense 512 relu → Dropout 0.2 → Dense 10 softmax.');
+    expect(section).toContain('Batch 128, 34,826 parameters.');
+    expect(section).toContain(
+      'Model: 28×28×1 image → Conv2D 32 3×3 relu → MaxPooling2D 2 → Conv2D 64 3×3 relu → MaxPooling2D 2 → Flatten → Dropout 0.5 → Dense 10 softmax.',
+    );
+  });
+
+  it("lists tfjs-layers on wasm as unable to train it, with the backend's error, and compares weft with PyTorch only", () => {
+    expect(tableRows(section, 'tfjs-layers-wasm')).toEqual([
+      "| tfjs-layers-wasm | 1 thread | skipped: cannot train: Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm' |  |  |  |",
+    ]);
+    expect(tableRows(section, 'weft')).toEqual(['| weft | 1 worker | 700 | 630 | 770 | 100% |', '| weft | 2 workers | 1,300 | 1,170 | 1,430 | 93% |']);
+    expect(section.split('\n').filter((l) => l.startsWith('- weft'))).toEqual([
+      '- weft 1 worker / pytorch 1 thread: 0.41×',
+      '- weft best (2 workers) / pytorch best (1 thread): 0.76×',
+      '- weft 2 workers / pytorch 2 threads: 1.3×',
+    ]);
   });
 });
 

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { measurePeers, probePeers } from '../../bench/peers/index.js';
+import { measurePeers, probePeers, skipReason } from '../../bench/peers/index.js';
 import type { Architecture } from '../../bench/results.js';
 
 const tiny: Architecture = { input: { kind: 'features', size: 20 }, hidden: [16], dropout: 0.1, classes: 10 };
+/** A convnet small enough for tfjs-layers' cpu backend to train in a test: 8×8×1 → Conv2D 2 3×3 → MaxPooling 2 → 10. */
+const smallConv: Architecture = {
+  input: { kind: 'image', height: 8, width: 8, channels: 1, conv: [{ filters: 2, kernel: 3, pool: 2 }] }, hidden: [], dropout: 0.5, classes: 10,
+};
 const base = { batch: 32, threads: [1, 2], repeats: 5, budgetMs: 60_000, warmupMs: 0, minRepeatMs: 1 };
 
 describe('bench peers', () => {
@@ -38,6 +42,26 @@ describe('bench peers', () => {
     const [point] = await measurePeers(tokens, { ...base, peers: ['tfjs-layers-cpu'], probe: await probePeers(['tfjs-layers-cpu']) });
     expect(point.skipped).toBeUndefined();
     expect(point.samplesPerSec!.median).toBeGreaterThan(0);
+  });
+
+  it("tfjs-layers on wasm cannot train a convnet: skipped with the backend's own error, not a crash", async () => {
+    const [point, ...rest] = await measurePeers(smallConv, { ...base, batch: 8, peers: ['tfjs-layers-wasm'], probe: await probePeers(['tfjs-layers-wasm']) });
+    expect(rest).toEqual([]);
+    expect(point).toEqual({ peer: 'tfjs-layers-wasm', threads: 1, skipped: "cannot train: Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'" });
+  });
+
+  it('tfjs-layers on cpu trains the convnet', async () => {
+    const [point] = await measurePeers(smallConv, { ...base, batch: 8, repeats: 2, peers: ['tfjs-layers-cpu'], probe: await probePeers(['tfjs-layers-cpu']) });
+    expect(point.skipped).toBeUndefined();
+    expect(point.samplesPerSec!.median).toBeGreaterThan(0);
+  });
+
+  it('words a skip by its cause: over budget, a kernel the backend lacks, anything else', () => {
+    expect(skipReason({ name: 'PeerTooSlow', message: 'did not finish in time' })).toBe('too slow: did not finish in time');
+    expect(skipReason({ name: 'Error', message: "Kernel 'UnsortedSegmentSum' not registered for backend 'wasm'" })).toBe(
+      "cannot train: Kernel 'UnsortedSegmentSum' not registered for backend 'wasm'",
+    );
+    expect(skipReason({ name: 'Error', message: 'out of memory\n  at step' })).toBe('failed: out of memory');
   });
 
   it('a peer that overruns the time budget is stopped and reported as too slow, not waited for', async () => {

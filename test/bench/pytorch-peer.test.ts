@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probeTorch, torchFashion, torchRate, type TorchEpoch } from '../../bench/peers/pytorch.js';
+import { KERAS_CONVNET } from '../../bench/models.js';
 import type { Architecture } from '../../bench/results.js';
 
 const root = mkdtempSync(join(tmpdir(), 'weft-torch-peer-'));
@@ -91,6 +92,9 @@ function writeDataset(dir: string): void {
 
 const torch = probeTorch();
 
+/** An MLP on the test files' 10×10 images, flattened. */
+const mlp10x10 = (hidden: number[], dropout: number): Architecture => ({ input: { kind: 'features', size: 100 }, hidden, dropout, classes: 10 });
+
 describe('the PyTorch peer when torch is present', () => {
   it.skipIf(!torch.available)('torchRate trains a tiny MLP at positive, finite rates (needs python3 torch)', async () => {
     const r = await torchRate(tiny, rateOpts);
@@ -98,8 +102,15 @@ describe('the PyTorch peer when torch is present', () => {
       expect(Number.isFinite(v) && v > 0).toBe(true);
     }
     expect(r.threads).toBe(1);
+    expect(r.params).toBe(20 * 16 + 16 + 16 * 10 + 10);
     expect(r.version).toBe(torch.available ? torch.version : '');
     expect(r.blas).not.toBe('');
+  });
+
+  it.skipIf(!torch.available)("torchRate builds Keras's MNIST convnet with its 34,826 parameters and trains it (needs python3 torch)", async () => {
+    const r = await torchRate(KERAS_CONVNET, { ...rateOpts, batch: 8 });
+    expect(r.params).toBe(34_826);
+    expect(r.samplesPerSec.median).toBeGreaterThan(0);
   });
 
   it.skipIf(!torch.available)('torchRate trains an Embedding model too (needs python3 torch)', async () => {
@@ -112,7 +123,7 @@ describe('the PyTorch peer when torch is present', () => {
     const dir = mkdtempSync(join(root, 'idx-'));
     writeDataset(dir);
     const streamed: TorchEpoch[] = [];
-    const r = await torchFashion({ dataDir: dir, hidden: [16], dropout: 0.1, batch: 32, epochs: 3, threads: 1, seed: 2 }, (e) => streamed.push(e));
+    const r = await torchFashion({ dataDir: dir, architecture: mlp10x10([16], 0.1), batch: 32, epochs: 3, threads: 1, seed: 2 }, (e) => streamed.push(e));
     expect(r.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     expect(streamed).toEqual(r.epochs);
     expect(r.threads).toBe(1);
@@ -131,8 +142,27 @@ describe('the PyTorch peer when torch is present', () => {
   it.skipIf(!torch.available)('torchFashion stops at the target accuracy when given one (needs python3 torch)', async () => {
     const dir = mkdtempSync(join(root, 'idx-'));
     writeDataset(dir);
-    const r = await torchFashion({ dataDir: dir, hidden: [16], dropout: 0, batch: 16, epochs: 20, threads: 1, target: 0.5 });
+    const r = await torchFashion({ dataDir: dir, architecture: mlp10x10([16], 0), batch: 16, epochs: 20, threads: 1, target: 0.5 });
     expect(r.epochs.length).toBeLessThan(20);
     expect(r.epochs.at(-1)!.testAccuracy).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it.skipIf(!torch.available)('torchFashion trains a convnet on the images as NCHW (needs python3 torch)', async () => {
+    const dir = mkdtempSync(join(root, 'idx-'));
+    writeDataset(dir);
+    const conv: Architecture = {
+      input: { kind: 'image', height: 10, width: 10, channels: 1, conv: [{ filters: 4, kernel: 3, pool: 2 }] }, hidden: [], dropout: 0.5, classes: 10,
+    };
+    const r = await torchFashion({ dataDir: dir, architecture: conv, batch: 16, epochs: 2, threads: 1 });
+    expect(r.params).toBe(3 * 3 * 4 + 4 + 4 * 4 * 4 * 10 + 10);
+    expect(r.epochs).toHaveLength(2);
+  });
+
+  it.skipIf(!torch.available)("torchFashion rejects an architecture that does not read the files' images (needs python3 torch)", async () => {
+    const dir = mkdtempSync(join(root, 'idx-'));
+    writeDataset(dir);
+    await expect(torchFashion({ dataDir: dir, architecture: KERAS_CONVNET, batch: 16, epochs: 1, threads: 1 })).rejects.toThrow(
+      /train-images-idx3-ubyte.gz holds 10x10 images; the architecture reads/,
+    );
   });
 });

@@ -13,11 +13,12 @@ describe('bench suite plan', () => {
     expect(defaultWorkerCounts(16)).toEqual([1, 2, 4, 8, 16]);
   });
 
-  it('the full suite measures the MLP at batch 128 and 512, both seed models, the wide model and every peer', () => {
+  it('the full suite measures the MLP and the convnet at batch 128 and 512, both seed models, the wide model and every peer', () => {
     const p = plan([]);
     expect(p.quick).toBe(false);
     expect(p.models).toEqual([
       { key: 'mlp', batch: 128 }, { key: 'mlp', batch: 512 }, { key: 'seed1', batch: 256 }, { key: 'seed3', batch: 256 }, { key: 'wide', batch: 512 },
+      { key: 'convnet', batch: 128 }, { key: 'convnet', batch: 512 },
     ]);
     expect(p.workers).toEqual([1, 2, 4, 8, 16]);
     expect(p.peers).toEqual(PEER_NAMES);
@@ -37,6 +38,7 @@ describe('bench suite plan', () => {
   it('explicit flags win: models with @batch, workers, peers none, out none', () => {
     const p = plan(['--models', 'mlp@2048,seed3', '--workers', '1,3,16', '--peers', 'none', '--out', 'none', '--repeats', '7']);
     expect(p.models).toEqual([{ key: 'mlp', batch: 2048 }, { key: 'seed3', batch: 256 }]);
+    expect(plan(['--models', 'convnet']).models).toEqual([{ key: 'convnet', batch: 128 }]);
     expect(p.workers).toEqual([1, 3, 16]);
     expect(p.peers).toEqual([]);
     expect(p.out).toBeNull();
@@ -45,7 +47,7 @@ describe('bench suite plan', () => {
   });
 
   it.each([
-    [['--models', 'mpl'], /--models: expected NAME or NAME@BATCH .*mlp, seed1, seed3, wide, received 'mpl'/],
+    [['--models', 'mpl'], /--models: expected NAME or NAME@BATCH .*mlp, seed1, seed3, wide, convnet, received 'mpl'/],
     [['--models', 'mlp@0'], /--models: expected a positive integer, received '0'/],
     [['--models', 'mlp@12@3'], /received 'mlp@12@3'/],
     [['--workers', '1,0'], /--workers: expected positive integers separated by commas, received '1,0'/],

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ModelResult } from '../../bench/results.js';
 import { withEfficiency } from '../../bench/results.js';
 import { escapeXml, niceTicks, scalingSvg, suiteSvg } from '../../bench/svg.js';
-import { around, mlpResult, suiteResult } from './fixtures.js';
+import { around, convnetResult, mlpResult, suiteResult } from './fixtures.js';
 
 interface Element {
   readonly name: string;
@@ -173,6 +173,18 @@ describe('scalingSvg', () => {
   it('honours the requested size', () => {
     const root = parseXml(scalingSvg(model, { width: 800, height: 500 }))[0];
     expect([root.attrs.width, root.attrs.height, root.attrs.viewBox]).toEqual(['800', '500', '0 0 800 500']);
+  });
+});
+
+describe('scalingSvg for the convnet', () => {
+  const svg = scalingSvg(convnetResult());
+  const els = parseXml(svg);
+
+  it('plots weft and PyTorch only when both tfjs-layers peers are skipped, under the model name and batch', () => {
+    expect(markers(els, 'weft')).toHaveLength(2);
+    expect(markers(els, 'pytorch')).toHaveLength(2);
+    expect(svg).not.toContain('tfjs-layers');
+    expect(svg).toContain('Keras MNIST convnet (Conv2D 32-64, dropout 0.5) — batch 128');
   });
 });
 
