@@ -9,30 +9,20 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, invalidType } from '../../errors.js';
-import { activationFromKeras, activationToKeras, getActivation, type Activation } from '../activations.js';
-import { constraintToKeras, readConstraint, resolveConstraint, type ConstraintIdentifier } from '../constraints.js';
-import { resolveInitializer, type InitializerSpec } from '../initializers.js';
-import { initializerToKeras, type Json, type KerasConfigReader } from '../keras-config.js';
-import { checkLayerConfig, Layer, setFields, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
-import { readRegularizer, regularizerToKeras, resolveRegularizer, type RegularizerIdentifier } from '../regularizers.js';
+import type { Activation } from '../activations.js';
+import type { Json, KerasConfigReader } from '../keras-config.js';
+import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import type { Shape } from '../shape.js';
 import { reshaped } from '../tensor-io.js';
 import { checkPadding, checkTuple, paddingOf, spatialOutput, type ConvPadding } from './conv-geometry.js';
 import { biasGradient, inputGradient, kernelGradient, type Pads, type Window } from './conv-ops.js';
+import { KERNEL_BIAS_KEYS, KernelBias, type KernelBiasConfig } from './kernel-bias.js';
 import { checkChannelsLast, expectRank } from './shape-args.js';
 
-interface ConvConfig {
+interface ConvConfig extends KernelBiasConfig {
   filters: number;
   /** Only 'channelsLast': (batch, steps, channels) or (batch, height, width, channels). */
   dataFormat?: 'channelsLast';
-  activation?: string;
-  useBias?: boolean;
-  kernelInitializer?: InitializerSpec;
-  biasInitializer?: InitializerSpec;
-  kernelRegularizer?: RegularizerIdentifier | null;
-  biasRegularizer?: RegularizerIdentifier | null;
-  kernelConstraint?: ConstraintIdentifier | null;
-  biasConstraint?: ConstraintIdentifier | null;
   name?: string;
 }
 
@@ -51,10 +41,7 @@ export interface Conv1DConfig extends ConvConfig {
   dilationRate?: number | [number];
 }
 
-const KEYS = [
-  'filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer',
-  'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'name',
-];
+const KEYS = ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', ...KERNEL_BIAS_KEYS, 'name'];
 
 export interface ConvCache {
   /** The pre-activation, kept only when the activation's derivative needs it. */
@@ -67,10 +54,7 @@ export abstract class Convolution extends Layer {
     r.mustBe('groups', [1], 'weft has no grouped convolution');
     return {
       name: r.name, filters: r.get('filters'), kernelSize: r.get('kernel_size'), strides: r.value('strides', 1), padding: r.value('padding', 'valid'),
-      dilationRate: r.value('dilation_rate', 1), activation: activationFromKeras(r), useBias: r.value('use_bias', true),
-      kernelInitializer: r.initializer('kernel_initializer', 'glorotUniform'), biasInitializer: r.initializer('bias_initializer', 'zeros'),
-      kernelRegularizer: readRegularizer(r, 'kernel_regularizer'), biasRegularizer: readRegularizer(r, 'bias_regularizer'),
-      kernelConstraint: readConstraint(r, 'kernel_constraint'), biasConstraint: readConstraint(r, 'bias_constraint'),
+      dilationRate: r.value('dilation_rate', 1), ...KernelBias.fromKeras(r),
     };
   }
 
@@ -80,11 +64,7 @@ export abstract class Convolution extends Layer {
     const tuple = (v: unknown) => (Array.isArray(v) ? v : kernel.map(() => v ?? 1));
     return {
       filters: c.filters, kernel_size: tuple(kernel), strides: tuple(c.strides), padding: c.padding ?? 'valid', data_format: 'channels_last',
-      dilation_rate: tuple(c.dilationRate), groups: 1, activation: activationToKeras(c.activation ?? 'linear'), use_bias: c.useBias ?? true,
-      kernel_initializer: initializerToKeras(c.kernelInitializer ?? 'glorotUniform'), bias_initializer: initializerToKeras(c.biasInitializer ?? 'zeros'),
-      kernel_regularizer: regularizerToKeras(c.kernelRegularizer), bias_regularizer: regularizerToKeras(c.biasRegularizer), activity_regularizer: null,
-      kernel_constraint: constraintToKeras(c.kernelConstraint), bias_constraint: constraintToKeras(c.biasConstraint),
-      name: c.name, trainable: true,
+      dilation_rate: tuple(c.dilationRate), groups: 1, ...KernelBias.toKeras(c), name: c.name, trainable: true,
     };
   }
 
@@ -93,14 +73,7 @@ export abstract class Convolution extends Layer {
   readonly strides: number[];
   readonly padding: ConvPadding;
   readonly dilationRate: number[];
-  readonly activation: Activation;
-  readonly useBias: boolean;
-  private readonly kernelInit: ReturnType<typeof resolveInitializer>;
-  private readonly biasInit: ReturnType<typeof resolveInitializer>;
-  private readonly kernelRegularizer: ReturnType<typeof resolveRegularizer>;
-  private readonly biasRegularizer: ReturnType<typeof resolveRegularizer>;
-  private readonly kernelConstraint: ReturnType<typeof resolveConstraint>;
-  private readonly biasConstraint: ReturnType<typeof resolveConstraint>;
+  private readonly kb: KernelBias;
 
   protected constructor(className: string, config: Conv1DConfig | Conv2DConfig, defaultName: string, protected readonly rank: 1 | 2, extraKeys: readonly string[] = []) {
     super(checkLayerConfig<Conv2DConfig>(className, config, [...KEYS, ...extraKeys]).name, defaultName);
@@ -115,15 +88,15 @@ export abstract class Convolution extends Layer {
     if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
       throw invalidArgument('dilationRate', `1 when strides > 1 (strides ${JSON.stringify(this.strides)}: a convolution takes one or the other, as in Keras)`, config.dilationRate);
     }
-    this.activation = getActivation(config.activation);
-    if (config.useBias !== undefined && typeof config.useBias !== 'boolean') throw invalidType('useBias', 'a boolean', config.useBias);
-    this.useBias = config.useBias ?? true;
-    this.kernelInit = resolveInitializer('kernelInitializer', config.kernelInitializer ?? 'glorotUniform');
-    this.biasInit = resolveInitializer('biasInitializer', config.biasInitializer ?? 'zeros');
-    this.kernelRegularizer = resolveRegularizer('kernelRegularizer', config.kernelRegularizer);
-    this.biasRegularizer = resolveRegularizer('biasRegularizer', config.biasRegularizer);
-    this.kernelConstraint = resolveConstraint('kernelConstraint', config.kernelConstraint);
-    this.biasConstraint = resolveConstraint('biasConstraint', config.biasConstraint);
+    this.kb = new KernelBias(config);
+  }
+
+  get activation(): Activation {
+    return this.kb.activation;
+  }
+
+  get useBias(): boolean {
+    return this.kb.useBias;
   }
 
   protected build([shape]: readonly Shape[]): ParamSpec[] {
@@ -142,9 +115,7 @@ export abstract class Convolution extends Layer {
 
   /** The kernel of `kernelShape` and the bias, with their initializers, regularizers and constraints. */
   protected weightsOf(kernelShape: number[]): ParamSpec[] {
-    const params: ParamSpec[] = [{ name: 'kernel', shape: kernelShape, initializer: this.kernelInit, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint }];
-    if (this.useBias) params.push({ name: 'bias', shape: [this.filters], initializer: this.biasInit, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
-    return params;
+    return this.kb.params(kernelShape, this.filters);
   }
 
   computeOutputShape([shape]: readonly Shape[]): Shape {
@@ -216,11 +187,7 @@ export abstract class Convolution extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return {
-      name: this.name, filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dilationRate: this.dilationRate,
-      activation: this.activation.name, useBias: this.useBias, kernelInitializer: this.kernelInit, biasInitializer: this.biasInit,
-      ...setFields({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer, kernelConstraint: this.kernelConstraint, biasConstraint: this.biasConstraint }),
-    };
+    return { name: this.name, filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dilationRate: this.dilationRate, ...this.kb.config() };
   }
 }
 

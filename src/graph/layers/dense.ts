@@ -1,28 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkInteger, invalidType, ShapeError } from '../../errors.js';
-import { activationFromKeras, activationToKeras, getActivation, type Activation } from '../activations.js';
-import { resolveInitializer, type InitializerSpec } from '../initializers.js';
-import { constraintToKeras, readConstraint, resolveConstraint, type ConstraintIdentifier } from '../constraints.js';
-import { checkLayerConfig, Layer, setFields, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
-import { readRegularizer, regularizerToKeras, resolveRegularizer, type RegularizerIdentifier } from '../regularizers.js';
+import { checkInteger, ShapeError } from '../../errors.js';
+import type { Activation } from '../activations.js';
+import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { formatShape, type Shape } from '../shape.js';
 import { reshaped, transpose2d } from '../tensor-io.js';
-import { initializerToKeras, type Json, type KerasConfigReader } from '../keras-config.js';
+import type { Json, KerasConfigReader } from '../keras-config.js';
+import { KERNEL_BIAS_KEYS, KernelBias, type KernelBiasConfig } from './kernel-bias.js';
 
-export interface DenseConfig {
+export interface DenseConfig extends KernelBiasConfig {
   units: number;
-  activation?: string;
-  useBias?: boolean;
-  kernelInitializer?: InitializerSpec;
-  biasInitializer?: InitializerSpec;
-  kernelRegularizer?: RegularizerIdentifier | null;
-  biasRegularizer?: RegularizerIdentifier | null;
-  kernelConstraint?: ConstraintIdentifier | null;
-  biasConstraint?: ConstraintIdentifier | null;
   name?: string;
 }
 
-const DENSE_KEYS = ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'name'];
+const DENSE_KEYS = ['units', ...KERNEL_BIAS_KEYS, 'name'];
 
 interface DenseCache {
   /** The input flattened to rank 2. */
@@ -36,47 +26,27 @@ export class Dense extends Layer {
   static override readonly className = 'Dense';
 
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
-    return {
-      name: r.name, units: r.get('units'), activation: activationFromKeras(r), useBias: r.value('use_bias', true),
-      kernelInitializer: r.initializer('kernel_initializer', 'glorotUniform'),
-      biasInitializer: r.initializer('bias_initializer', 'zeros'),
-      kernelRegularizer: readRegularizer(r, 'kernel_regularizer'), biasRegularizer: readRegularizer(r, 'bias_regularizer'),
-      kernelConstraint: readConstraint(r, 'kernel_constraint'), biasConstraint: readConstraint(r, 'bias_constraint'),
-    };
+    return { name: r.name, units: r.get('units'), ...KernelBias.fromKeras(r) };
   }
 
   static override toKeras(c: Record<string, unknown>): Json {
-    return {
-      units: c.units, activation: activationToKeras(c.activation ?? 'linear'), use_bias: c.useBias ?? true,
-      kernel_initializer: initializerToKeras(c.kernelInitializer ?? 'glorotUniform'),
-      bias_initializer: initializerToKeras(c.biasInitializer ?? 'zeros'),
-      kernel_regularizer: regularizerToKeras(c.kernelRegularizer), bias_regularizer: regularizerToKeras(c.biasRegularizer), activity_regularizer: null,
-      kernel_constraint: constraintToKeras(c.kernelConstraint), bias_constraint: constraintToKeras(c.biasConstraint),
-      name: c.name, trainable: true,
-    };
+    return { units: c.units, ...KernelBias.toKeras(c), name: c.name, trainable: true };
   }
   readonly units: number;
-  readonly activation: Activation;
-  readonly useBias: boolean;
-  private readonly kernelInit: ReturnType<typeof resolveInitializer>;
-  private readonly biasInit: ReturnType<typeof resolveInitializer>;
-  private readonly kernelRegularizer: ReturnType<typeof resolveRegularizer>;
-  private readonly biasRegularizer: ReturnType<typeof resolveRegularizer>;
-  private readonly kernelConstraint: ReturnType<typeof resolveConstraint>;
-  private readonly biasConstraint: ReturnType<typeof resolveConstraint>;
+  private readonly kb: KernelBias;
 
   constructor(config: DenseConfig) {
     super(checkLayerConfig<DenseConfig>('Dense', config, DENSE_KEYS).name, 'dense');
     this.units = checkInteger('units', config.units, 1);
-    this.activation = getActivation(config.activation);
-    if (config.useBias !== undefined && typeof config.useBias !== 'boolean') throw invalidType('useBias', 'a boolean', config.useBias);
-    this.useBias = config.useBias ?? true;
-    this.kernelInit = resolveInitializer('kernelInitializer', config.kernelInitializer ?? 'glorotUniform');
-    this.biasInit = resolveInitializer('biasInitializer', config.biasInitializer ?? 'zeros');
-    this.kernelRegularizer = resolveRegularizer('kernelRegularizer', config.kernelRegularizer);
-    this.biasRegularizer = resolveRegularizer('biasRegularizer', config.biasRegularizer);
-    this.kernelConstraint = resolveConstraint('kernelConstraint', config.kernelConstraint);
-    this.biasConstraint = resolveConstraint('biasConstraint', config.biasConstraint);
+    this.kb = new KernelBias(config);
+  }
+
+  get activation(): Activation {
+    return this.kb.activation;
+  }
+
+  get useBias(): boolean {
+    return this.kb.useBias;
   }
 
   protected build([shape]: readonly Shape[]): ParamSpec[] {
@@ -84,9 +54,7 @@ export class Dense extends Layer {
     if (shape.length < 2 || inDim == null) {
       throw new ShapeError(`Input 0 of layer '${this.name}' (Dense) is incompatible with the layer: expected a rank >= 2 input with a known last axis, received shape ${formatShape(shape)}`);
     }
-    const params: ParamSpec[] = [{ name: 'kernel', shape: [inDim, this.units], initializer: this.kernelInit, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint }];
-    if (this.useBias) params.push({ name: 'bias', shape: [this.units], initializer: this.biasInit, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
-    return params;
+    return this.kb.params([inDim, this.units], this.units);
   }
 
   computeOutputShape([shape]: readonly Shape[]): Shape {
@@ -137,11 +105,7 @@ export class Dense extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return {
-      name: this.name, units: this.units, activation: this.activation.name, useBias: this.useBias,
-      kernelInitializer: this.kernelInit, biasInitializer: this.biasInit,
-      ...setFields({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer, kernelConstraint: this.kernelConstraint, biasConstraint: this.biasConstraint }),
-    };
+    return { name: this.name, units: this.units, ...this.kb.config() };
   }
 }
 
