@@ -13,7 +13,7 @@ import type { CallContext, Gradients, ParamSpec, Saved } from '../layer.js';
 import type { Shape } from '../shape.js';
 import { reshaped } from '../tensor-io.js';
 import { checkTuple } from './conv-geometry.js';
-import { biasGradient, convolve, extentOf, inputGradient, kernelGradient } from './conv-ops.js';
+import { biasGradient, convolve, extentOf, inputGradient, weightGradients } from './conv-ops.js';
 import { Convolution, type Conv1DConfig, type Conv2DConfig, type ConvCache } from './conv.js';
 import { expectRank } from './shape-args.js';
 
@@ -102,8 +102,8 @@ abstract class ConvolutionTranspose extends Convolution {
     const kernel = saved.weights[0];
     const [, h, w] = x.shape;
     const [top, left] = this.origin(h, w, dz.shape[1], dz.shape[2]);
-    const weights: tf.Tensor[] = [reshaped(kernelGradient(dz, x, this.view, top, left), kernel.shape)];
-    if (this.useBias) weights.push(biasGradient(dz, this.filters));
+    const weights: tf.Tensor[] = [reshaped(weightGradients(dz, x, this.view, top, left, false).kernel, kernel.shape)];
+    if (this.useBias) weights.push(biasGradient(dz));
     const input = needInput ? reshaped(convolve(dz, this.kernel4d(kernel), this.view, top, left, h, w), saved.inputs[0].shape) : null;
     return { inputs: [input], weights };
   }

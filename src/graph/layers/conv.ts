@@ -15,7 +15,7 @@ import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSp
 import type { Shape } from '../shape.js';
 import { reshaped } from '../tensor-io.js';
 import { checkPadding, checkTuple, paddingOf, spatialOutput, type ConvPadding } from './conv-geometry.js';
-import { biasGradient, inputGradient, kernelGradient, type Pads, type Window } from './conv-ops.js';
+import { inputGradient, weightGradients, type Pads, type Window } from './conv-ops.js';
 import { KERNEL_BIAS_KEYS, KernelBias, type KernelBiasConfig } from './kernel-bias.js';
 import { checkChannelsLast, expectRank } from './shape-args.js';
 
@@ -161,8 +161,8 @@ export abstract class Convolution extends Layer {
     const x = this.as4d(saved.inputs[0]);
     const kernel = saved.weights[0];
     const [, [top], [left]] = this.pads(x.shape[1], x.shape[2]);
-    const weights: tf.Tensor[] = [reshaped(kernelGradient(x, dz, this.view, top, left), kernel.shape)];
-    if (this.useBias) weights.push(biasGradient(dz, this.filters));
+    const g = weightGradients(x, dz, this.view, top, left, this.useBias);
+    const weights = g.bias === null ? [reshaped(g.kernel, kernel.shape)] : [reshaped(g.kernel, kernel.shape), g.bias];
     const input = needInput ? reshaped(inputGradient(dz, this.kernel4d(kernel), this.view, top, left, x.shape[1], x.shape[2]), saved.inputs[0].shape) : null;
     return { inputs: [input], weights };
   }
