@@ -5,24 +5,29 @@
  * the time (tf.profile; wasm runs synchronously, so a kernel's time is its own). Each step makes
  * new tensors, as in training: wasm repacks a new conv filter or matMul operand on every call,
  * which a benchmark that reuses its inputs would hide.
- *   npm run bench:conv-step -- [--rows 64] [--steps 20]
+ * `--data fashion` trains on the first Fashion-MNIST images instead of the synthetic ramp, whose
+ * values are never zero (real images are mostly zero background).
+ *   npm run bench:conv-step -- [--rows 64] [--steps 20] [--data synthetic|fashion]
  */
 import * as weft from '../src/index.js';
 import { getLoss } from '../src/graph/losses.js';
 import { keyFromSeed } from '../src/parallel/random.js';
 import { StepRunner } from '../src/parallel/step.js';
+import { loadFashionMnistSplit } from '../src/train/datasets/fashion-mnist.js';
 import { convnet } from '../src/train/zoo.js';
 import { flagNumber, parseScriptArgs, runScript } from './args.js';
 import { summarize } from './stats.js';
 
 async function main(): Promise<void> {
-  const args = parseScriptArgs({ rows: { type: 'string', default: '64' }, steps: { type: 'string', default: '20' } });
+  const args = parseScriptArgs({ rows: { type: 'string', default: '64' }, steps: { type: 'string', default: '20' }, data: { type: 'string', default: 'synthetic' } });
   const rows = flagNumber('rows', String(args.rows), 'a positive integer');
   const steps = flagNumber('steps', String(args.steps), 'a positive integer');
   const model = convnet([28, 28], 1);
   const runner = new StepRunner(model, getLoss('sparseCategoricalCrossentropy'), []);
-  const xs = new Float32Array(rows * 784).map((_, i) => ((i * 2654435761) % 255) / 255);
-  const y = Float32Array.from({ length: rows }, (_, i) => i % 10);
+  if (args.data !== 'synthetic' && args.data !== 'fashion') throw new RangeError(`--data: expected 'synthetic' or 'fashion', received '${String(args.data)}'`);
+  const fashion = args.data === 'fashion' ? loadFashionMnistSplit('train') : null;
+  const xs = fashion === null ? new Float32Array(rows * 784).map((_, i) => ((i * 2654435761) % 255) / 255) : fashion.x.slice(0, rows * 784);
+  const y = fashion === null ? Float32Array.from({ length: rows }, (_, i) => i % 10) : Float32Array.from(fashion.labels.subarray(0, rows));
   const grad = new Float32Array(model.params.length);
   const key = { runKey: keyFromSeed(1), epoch: 0 };
   const step = () => runner.train(model.params, { xs: [xs], y, rows, firstExample: 0 }, key, grad);
@@ -34,7 +39,7 @@ async function main(): Promise<void> {
     times.push(performance.now() - t0);
   }
   const s = summarize(times);
-  console.log(`Keras MNIST convnet, ${rows} rows, one thread: step ${s.median.toFixed(1)} ms median (min ${s.min.toFixed(1)}, max ${s.max.toFixed(1)}) = ${Math.round((1000 * rows) / s.median)} samples/s`);
+  console.log(`Keras MNIST convnet, ${rows} rows of ${args.data} data, one thread: step ${s.median.toFixed(1)} ms median (min ${s.min.toFixed(1)}, max ${s.max.toFixed(1)}) = ${Math.round((1000 * rows) / s.median)} samples/s`);
 
   // Kernels only (an op's wrapper, e.g. fusedConv2d__op, also shows as a kernel: skipped).
   const byKernel = new Map<string, number>();
