@@ -155,6 +155,13 @@ const fixtures: Fixture[] = [
     tfjsCannot: /./,
   },
   {
+    dir: 'k3.10-convnet',
+    title: 'Keras 3.10 Sequential convnet: Reshape (64) → (8, 8, 1), Conv2D 3×3 relu, MaxPooling2D, Conv2D 2×2 same, Flatten, Dropout, Dense softmax; Conv2D with groups and activity_regularizer, build_config',
+    inputs: [{ width: 64 }], targets: 'sparse', outputUnits: 3,
+    compiled: { className: 'Adam', config: { learningRate: 0.001 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+    tfjsCannot: /./,
+  },
+  {
     dir: 'k3.8-functional-residual',
     title: "Keras 3.8 Functional residual MLP: inbound_nodes as {args, kwargs} of __keras_tensor__ (Add's args a list), build_config; Keras 3's compile config with `optimizer` AdamW",
     inputs: [{ width: 6 }], targets: 'regression', outputUnits: 2,
