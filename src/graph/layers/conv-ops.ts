@@ -99,7 +99,7 @@ export function inputGradient(dz: tf.Tensor4D, kernel: tf.Tensor4D, window: Wind
 }
 
 /** dz with (s − 1) zeros between its rows (sh) and columns (sw): what a strided window's gradient spreads over. */
-function spreadOut(dz: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
+export function spreadOut(dz: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
   if (sh === 1 && sw === 1) return dz;
   const [n, oh, ow, c] = dz.shape;
   const padded = tf.pad(tf.reshape(dz, [n, oh, 1, ow, 1, c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]) as tf.Tensor;

@@ -22,28 +22,33 @@ export interface KernelBiasConfig {
   biasConstraint?: ConstraintIdentifier | null;
 }
 
-export const KERNEL_BIAS_KEYS = [
-  'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint',
-] as const;
+/** The kernel's name in the config keys: `kernelInitializer`, or DepthwiseConv2D's `depthwiseInitializer`. */
+export type KernelPrefix = 'kernel' | 'depthwise';
+
+export const kernelBiasKeys = (k: KernelPrefix = 'kernel'): string[] => [
+  'activation', 'useBias', `${k}Initializer`, 'biasInitializer', `${k}Regularizer`, 'biasRegularizer', `${k}Constraint`, 'biasConstraint',
+];
+
+export const KERNEL_BIAS_KEYS = kernelBiasKeys();
 
 export class KernelBias {
   /** The Keras JSON fields as weft's config. */
-  static fromKeras(r: KerasConfigReader): Record<string, unknown> {
+  static fromKeras(r: KerasConfigReader, k: KernelPrefix = 'kernel'): Record<string, unknown> {
     return {
       activation: activationFromKeras(r), useBias: r.value('use_bias', true),
-      kernelInitializer: r.initializer('kernel_initializer', 'glorotUniform'), biasInitializer: r.initializer('bias_initializer', 'zeros'),
-      kernelRegularizer: readRegularizer(r, 'kernel_regularizer'), biasRegularizer: readRegularizer(r, 'bias_regularizer'),
-      kernelConstraint: readConstraint(r, 'kernel_constraint'), biasConstraint: readConstraint(r, 'bias_constraint'),
+      [`${k}Initializer`]: r.initializer(`${k}_initializer`, 'glorotUniform'), biasInitializer: r.initializer('bias_initializer', 'zeros'),
+      [`${k}Regularizer`]: readRegularizer(r, `${k}_regularizer`), biasRegularizer: readRegularizer(r, 'bias_regularizer'),
+      [`${k}Constraint`]: readConstraint(r, `${k}_constraint`), biasConstraint: readConstraint(r, 'bias_constraint'),
     };
   }
 
   /** weft's config as the Keras JSON fields tfjs-layers writes. */
-  static toKeras(c: Record<string, unknown>): Json {
+  static toKeras(c: Record<string, unknown>, k: KernelPrefix = 'kernel'): Json {
     return {
       activation: activationToKeras(c.activation ?? 'linear'), use_bias: (c.useBias as boolean | undefined) ?? true,
-      kernel_initializer: initializerToKeras(c.kernelInitializer ?? 'glorotUniform'), bias_initializer: initializerToKeras(c.biasInitializer ?? 'zeros'),
-      kernel_regularizer: regularizerToKeras(c.kernelRegularizer), bias_regularizer: regularizerToKeras(c.biasRegularizer), activity_regularizer: null,
-      kernel_constraint: constraintToKeras(c.kernelConstraint), bias_constraint: constraintToKeras(c.biasConstraint),
+      [`${k}_initializer`]: initializerToKeras(c[`${k}Initializer`] ?? 'glorotUniform'), bias_initializer: initializerToKeras(c.biasInitializer ?? 'zeros'),
+      [`${k}_regularizer`]: regularizerToKeras(c[`${k}Regularizer`]), bias_regularizer: regularizerToKeras(c.biasRegularizer), activity_regularizer: null,
+      [`${k}_constraint`]: constraintToKeras(c[`${k}Constraint`]), bias_constraint: constraintToKeras(c.biasConstraint),
     };
   }
 
@@ -56,30 +61,34 @@ export class KernelBias {
   private readonly kernelConstraint: ReturnType<typeof resolveConstraint>;
   private readonly biasConstraint: ReturnType<typeof resolveConstraint>;
 
-  constructor(config: KernelBiasConfig) {
+  /** `k`: the kernel's config-key prefix; DepthwiseConv2D's weight is also named 'depthwise_kernel'. */
+  constructor(config: KernelBiasConfig, private readonly k: KernelPrefix = 'kernel') {
+    const c = config as Record<string, unknown>;
     this.activation = getActivation(config.activation);
     if (config.useBias !== undefined && typeof config.useBias !== 'boolean') throw invalidType('useBias', 'a boolean', config.useBias);
     this.useBias = config.useBias ?? true;
-    this.kernelInit = resolveInitializer('kernelInitializer', config.kernelInitializer ?? 'glorotUniform');
+    this.kernelInit = resolveInitializer(`${k}Initializer`, (c[`${k}Initializer`] as InitializerSpec | undefined) ?? 'glorotUniform');
     this.biasInit = resolveInitializer('biasInitializer', config.biasInitializer ?? 'zeros');
-    this.kernelRegularizer = resolveRegularizer('kernelRegularizer', config.kernelRegularizer);
+    this.kernelRegularizer = resolveRegularizer(`${k}Regularizer`, c[`${k}Regularizer`] as RegularizerIdentifier | null | undefined);
     this.biasRegularizer = resolveRegularizer('biasRegularizer', config.biasRegularizer);
-    this.kernelConstraint = resolveConstraint('kernelConstraint', config.kernelConstraint);
+    this.kernelConstraint = resolveConstraint(`${k}Constraint`, c[`${k}Constraint`] as ConstraintIdentifier | null | undefined);
     this.biasConstraint = resolveConstraint('biasConstraint', config.biasConstraint);
   }
 
   /** The kernel of `kernelShape`, then the bias of `units` when the layer has one. */
   params(kernelShape: number[], units: number): ParamSpec[] {
-    const params: ParamSpec[] = [{ name: 'kernel', shape: kernelShape, initializer: this.kernelInit, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint }];
+    const name = this.k === 'kernel' ? 'kernel' : 'depthwise_kernel';
+    const params: ParamSpec[] = [{ name, shape: kernelShape, initializer: this.kernelInit, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint }];
     if (this.useBias) params.push({ name: 'bias', shape: [units], initializer: this.biasInit, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
     return params;
   }
 
   /** These settings as getConfig writes them (regularizers and constraints only when set). */
   config(): Record<string, unknown> {
+    const k = this.k;
     return {
-      activation: this.activation.name, useBias: this.useBias, kernelInitializer: this.kernelInit, biasInitializer: this.biasInit,
-      ...setFields({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer, kernelConstraint: this.kernelConstraint, biasConstraint: this.biasConstraint }),
+      activation: this.activation.name, useBias: this.useBias, [`${k}Initializer`]: this.kernelInit, biasInitializer: this.biasInit,
+      ...setFields({ [`${k}Regularizer`]: this.kernelRegularizer, biasRegularizer: this.biasRegularizer, [`${k}Constraint`]: this.kernelConstraint, biasConstraint: this.biasConstraint }),
     };
   }
 }

@@ -74,6 +74,24 @@ function transposeRow(name: string, shape: number[], layer: () => weft.Layer, ke
   };
 }
 
+/** DepthwiseConv2D in float64: x (rows, h, w, c), kernel (kh, kw, c, M), output channel c·M + m; 'same' as TensorFlow's. */
+function depthwise64(x: Float64Array, [rows, h, w, c]: readonly number[], kernel: Float64Array, [kh, kw, M]: readonly number[], bias: Float64Array | null,
+  { dilations: [dh, dw] = [1, 1], same = false }: { dilations?: [number, number]; same?: boolean }): Float64Array {
+  const [eh, ew] = [(kh - 1) * dh + 1, (kw - 1) * dw + 1];
+  const [oh, ow] = same ? [h, w] : [h - eh + 1, w - ew + 1];
+  const [top, left] = same ? [Math.floor((eh - 1) / 2), Math.floor((ew - 1) / 2)] : [0, 0];
+  const out = new Float64Array(rows * oh * ow * c * M);
+  for (let n = 0; n < rows; n++) for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) for (let k = 0; k < c; k++) for (let m = 0; m < M; m++) {
+    let sum = bias === null ? 0 : bias[k * M + m];
+    for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) {
+      const [y, z] = [i + a * dh - top, j + b * dw - left];
+      if (y >= 0 && y < h && z >= 0 && z < w) sum += x[((n * h + y) * w + z) * c + k] * kernel[((a * kw + b) * c + k) * M + m];
+    }
+    out[(((n * oh + i) * ow + j) * c + k) * M + m] = sum;
+  }
+  return out;
+}
+
 export const convRows: LayerRow[] = [
   convRow('Conv2D(3, 3×3, relu) valid on (6, 6, 2)', [6, 6, 2],
     () => L.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', biasInitializer: 'ones' }),
@@ -180,6 +198,27 @@ export const convRows: LayerRow[] = [
   convRow('Conv2DTranspose(1, 2×2, strides 2) on (3, 3, 6): its kernel gradient by im2col', [3, 3, 6],
     () => L.conv2dTranspose({ filters: 1, kernelSize: 2, strides: 2 }),
     () => T.conv2dTranspose({ filters: 1, kernelSize: 2, strides: 2 })),
+  convRow('DepthwiseConv2D(3×3, relu) valid on (6, 6, 3)', [6, 6, 3],
+    () => L.depthwiseConv2d({ kernelSize: 3, activation: 'relu', biasInitializer: 'ones' }),
+    () => T.depthwiseConv2d({ kernelSize: 3, activation: 'relu', biasInitializer: 'ones' })),
+  convRow('DepthwiseConv2D(2×3, depthMultiplier 2, strides 2, same, tanh) on (7, 6, 2)', [7, 6, 2],
+    () => L.depthwiseConv2d({ kernelSize: [2, 3], depthMultiplier: 2, strides: 2, padding: 'same', activation: 'tanh', useBias: true }),
+    () => T.depthwiseConv2d({ kernelSize: [2, 3], depthMultiplier: 2, strides: 2, padding: 'same', activation: 'tanh', useBias: true })),
+  {
+    name: 'Conv2D(3, 2×2, tanh) → DepthwiseConv2D(3×3, depthMultiplier 2, strides [1, 2], same) on (6, 7, 1): the input gradient',
+    inputs: [{ shape: [6, 7, 1] }],
+    weft: ([x]) => L.dense({ units: 2 }).apply(L.flatten().apply(L.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, strides: [1, 2], padding: 'same' }).apply(L.conv2d({ filters: 3, kernelSize: 2, activation: 'tanh' }).apply(x)))),
+    tfjs: ([x]) => T.dense({ units: 2 }).apply(T.flatten().apply(T.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, strides: [1, 2], padding: 'same' }).apply(T.conv2d({ filters: 3, kernelSize: 2, activation: 'tanh' }).apply(x)))) as tfl.SymbolicTensor,
+    tolerance: 5,
+  },
+  // tfjs-layers 4.22's DepthwiseConv2D ignores dilationRate in its call ("TODO(cais): Add support
+  // for dilation"): the dilated row is checked against the float64 reference only.
+  {
+    name: 'DepthwiseConv2D(3×3, depthMultiplier 2, dilation 2, same) on (7, 7, 2)',
+    inputs: [{ shape: [7, 7, 2] }],
+    weft: ([x]) => L.dense({ units: 2 }).apply(L.flatten().apply(L.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, dilationRate: 2, padding: 'same' }).apply(x))),
+    reference: ([x], [k, b, dk, db], rows) => dense64(depthwise64(x, [rows, 7, 7, 2], k, [3, 3, 2], b, { dilations: [2, 2], same: true }), rows, dk, db, 2),
+  },
   // tfjs-layers 4.22 has neither outputPadding, dilated transposed convolutions nor Conv1DTranspose.
   // (3 − 1)·2 + 3 − 2·1 + 1 = 6 rows, 8 columns; TensorFlow's 'same' origin floor(((3 − 1)·2 + 3 − 6) / 2) = 0.
   transposeRow('Conv2DTranspose(2, 3×3, strides 2, same, outputPadding 1) on (3, 4, 2)', [3, 4, 2],

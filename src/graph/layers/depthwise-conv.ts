@@ -1,0 +1,137 @@
+/**
+ * DepthwiseConv2D, channels-last, as Keras: each input channel convolved with its own
+ * `depthMultiplier` filters, kernel (kh, kw, inChannels, depthMultiplier), output channel
+ * c·M + m. Forward on wasm's depthwise conv2d (bias and relu fused); the backward passes on it
+ * too (depthwise-ops.ts): wasm 4.22 registers no DepthwiseConv2dNativeBackpropFilter/Input.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { invalidArgument } from '../../errors.js';
+import type { Activation } from '../activations.js';
+import type { Json, KerasConfigReader } from '../keras-config.js';
+import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
+import type { Shape } from '../shape.js';
+import { checkPadding, checkTuple, paddingOf, spatialOutput, type Padding } from './conv-geometry.js';
+import { biasGradient, type Pads, type Window } from './conv-ops.js';
+import { depthwiseInputGradient, depthwiseKernelGradient } from './depthwise-ops.js';
+import { kernelBiasKeys, KernelBias, type KernelBiasConfig } from './kernel-bias.js';
+import type { InitializerSpec } from '../initializers.js';
+import type { RegularizerIdentifier } from '../regularizers.js';
+import type { ConstraintIdentifier } from '../constraints.js';
+import { checkChannelsLast, expectRank } from './shape-args.js';
+
+export interface DepthwiseConv2DConfig extends Omit<KernelBiasConfig, 'kernelInitializer' | 'kernelRegularizer' | 'kernelConstraint'> {
+  kernelSize: number | [number, number];
+  /** Filters per input channel (default 1): the output has inChannels · depthMultiplier channels. */
+  depthMultiplier?: number;
+  strides?: number | [number, number];
+  padding?: 'valid' | 'same';
+  dilationRate?: number | [number, number];
+  dataFormat?: 'channelsLast';
+  depthwiseInitializer?: InitializerSpec;
+  depthwiseRegularizer?: RegularizerIdentifier | null;
+  depthwiseConstraint?: ConstraintIdentifier | null;
+  name?: string;
+}
+
+interface DepthwiseCache {
+  z: tf.Tensor | null;
+}
+
+export class DepthwiseConv2D extends Layer {
+  static override readonly className = 'DepthwiseConv2D';
+
+  static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
+    r.mustBe('data_format', ['channels_last', 'channelsLast'], 'weft convolves channels-last inputs');
+    return {
+      name: r.name, kernelSize: r.get('kernel_size'), depthMultiplier: r.value('depth_multiplier', 1), strides: r.value('strides', 1),
+      padding: r.value('padding', 'valid'), dilationRate: r.value('dilation_rate', 1), ...KernelBias.fromKeras(r, 'depthwise'),
+    };
+  }
+
+  static override toKeras(c: Record<string, unknown>): Json {
+    return {
+      kernel_size: c.kernelSize, strides: c.strides, padding: c.padding ?? 'valid', data_format: 'channels_last', dilation_rate: c.dilationRate,
+      depth_multiplier: c.depthMultiplier ?? 1, ...KernelBias.toKeras(c, 'depthwise'), name: c.name, trainable: true,
+    };
+  }
+
+  readonly kernelSize: number[];
+  readonly depthMultiplier: number;
+  readonly strides: number[];
+  readonly padding: Padding;
+  readonly dilationRate: number[];
+  private readonly kb: KernelBias;
+
+  constructor(config: DepthwiseConv2DConfig) {
+    const keys = ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dataFormat', 'dilationRate', ...kernelBiasKeys('depthwise'), 'name'];
+    super(checkLayerConfig<DepthwiseConv2DConfig>('DepthwiseConv2D', config, keys).name, 'depthwise_conv2d');
+    this.kernelSize = checkTuple('kernelSize', config.kernelSize, 2);
+    [this.depthMultiplier] = checkTuple('depthMultiplier', config.depthMultiplier, 1, 1);
+    this.strides = checkTuple('strides', config.strides, 2, 1);
+    this.padding = checkPadding(config.padding);
+    checkChannelsLast('DepthwiseConv2D', config.dataFormat);
+    this.dilationRate = checkTuple('dilationRate', config.dilationRate, 2, 1);
+    if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
+      throw invalidArgument('dilationRate', `1 when strides > 1 (strides ${JSON.stringify(this.strides)}: a convolution takes one or the other, as in Keras)`, config.dilationRate);
+    }
+    this.kb = new KernelBias(config, 'depthwise');
+  }
+
+  get activation(): Activation {
+    return this.kb.activation;
+  }
+
+  protected build([shape]: readonly Shape[]): ParamSpec[] {
+    expectRank(this, shape, 4);
+    const channels = shape[3];
+    if (channels === null) throw invalidArgument(`the channels axis of the input of layer '${this.name}' (DepthwiseConv2D)`, 'a known size', shape);
+    spatialOutput(this, shape, this.kernelSize, this.padding, this.strides, this.dilationRate);
+    return this.kb.params([...this.kernelSize, channels, this.depthMultiplier], channels * this.depthMultiplier);
+  }
+
+  computeOutputShape([shape]: readonly Shape[]): Shape {
+    const channels = shape[3];
+    return [shape[0], ...spatialOutput(this, shape, this.kernelSize, this.padding, this.strides, this.dilationRate), channels === null ? null : channels * this.depthMultiplier];
+  }
+
+  private get window(): Window {
+    const two = (t: readonly number[]) => [t[0], t[1]] as [number, number];
+    return { kernel: two(this.kernelSize), strides: two(this.strides), dilations: two(this.dilationRate) };
+  }
+
+  /** TensorFlow's 'same' padding of an (h, w) input, or none. */
+  private pads(h: number, w: number): Pads {
+    const { kernel: [kh, kw], strides: [sh, sw], dilations: [dh, dw] } = this.window;
+    return [[0, 0], paddingOf(h, kh, this.padding, sh, dh), paddingOf(w, kw, this.padding, sw, dw), [0, 0]];
+  }
+
+  forward([x]: readonly tf.Tensor[], [kernel, bias]: readonly tf.Tensor[], _ctx: CallContext): { output: tf.Tensor; cache: DepthwiseCache } {
+    const x4 = x as tf.Tensor4D;
+    const act = this.activation;
+    const fused = act.name === 'linear' || act.name === 'relu' ? act.name : null;
+    const { strides, dilations } = this.window;
+    const z = tf.fused.depthwiseConv2d({
+      x: x4, filter: kernel as tf.Tensor4D, strides, pad: this.padding, dilations, bias, activation: fused ?? 'linear',
+    });
+    return { output: fused === null ? act.forward(z) : z, cache: { z: fused === null ? z : null } };
+  }
+
+  backward(dy: tf.Tensor, saved: Saved, [needInput]: readonly boolean[]): Gradients {
+    const { z } = saved.cache as DepthwiseCache;
+    const dz = this.activation.backward(dy, z ?? saved.output, saved.output) as tf.Tensor4D;
+    const x = saved.inputs[0] as tf.Tensor4D;
+    const [, h, w] = x.shape;
+    const [, [top], [left]] = this.pads(h, w);
+    const weights: tf.Tensor[] = [depthwiseKernelGradient(x, dz, this.window, top, left, this.depthMultiplier)];
+    if (this.kb.useBias) weights.push(biasGradient(dz));
+    const input = needInput ? depthwiseInputGradient(dz, saved.weights[0] as tf.Tensor4D, this.window, top, left, h, w) : null;
+    return { inputs: [input], weights };
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      name: this.name, kernelSize: this.kernelSize, depthMultiplier: this.depthMultiplier, strides: this.strides, padding: this.padding,
+      dilationRate: this.dilationRate, ...this.kb.config(),
+    };
+  }
+}
