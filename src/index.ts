@@ -13,7 +13,7 @@ export type {
   AlphaDropoutConfig, GaussianDropoutConfig, GaussianNoiseConfig, SpatialDropout1DConfig, SpatialDropout2DConfig,
   ReshapeConfig, PermuteConfig, RepeatVectorConfig, GlobalPooling1DConfig, LayerNormalizationConfig,
   ActivationConfig, ELUConfig, LeakyReLUConfig, PReLUConfig, ReLUConfig, SoftmaxConfig, ThresholdedReLUConfig,
-  Conv1DConfig, Conv2DConfig, Conv1DTransposeConfig, Conv2DTransposeConfig, DepthwiseConv2DConfig, Pooling1DConfig, Pooling2DConfig, GlobalPoolingConfig,
+  Conv1DConfig, Conv2DConfig, Conv1DTransposeConfig, Conv2DTransposeConfig, DepthwiseConv2DConfig, SeparableConv2DConfig, Pooling1DConfig, Pooling2DConfig, GlobalPoolingConfig,
   ZeroPadding1DConfig, ZeroPadding2DConfig, UpSampling1DConfig, UpSampling2DConfig, Cropping1DConfig, Cropping2DConfig,
 } from './graph/layers/index.js';
 import type { SymbolicTensor } from './graph/symbolic.js';

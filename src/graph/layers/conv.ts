@@ -115,7 +115,7 @@ export abstract class Convolution extends Layer {
 
   /** The kernel of `kernelShape` and the bias, with their initializers, regularizers and constraints. */
   protected weightsOf(kernelShape: number[]): ParamSpec[] {
-    return this.kb.params(kernelShape, this.filters);
+    return this.kb.params([kernelShape], this.filters);
   }
 
   computeOutputShape([shape]: readonly Shape[]): Shape {

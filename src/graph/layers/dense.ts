@@ -54,7 +54,7 @@ export class Dense extends Layer {
     if (shape.length < 2 || inDim == null) {
       throw new ShapeError(`Input 0 of layer '${this.name}' (Dense) is incompatible with the layer: expected a rank >= 2 input with a known last axis, received shape ${formatShape(shape)}`);
     }
-    return this.kb.params([inDim, this.units], this.units);
+    return this.kb.params([[inDim, this.units]], this.units);
   }
 
   computeOutputShape([shape]: readonly Shape[]): Shape {

@@ -13,7 +13,7 @@ import type { Shape } from '../shape.js';
 import { checkPadding, checkTuple, paddingOf, spatialOutput, type Padding } from './conv-geometry.js';
 import { biasGradient, type Pads, type Window } from './conv-ops.js';
 import { depthwiseInputGradient, depthwiseKernelGradient } from './depthwise-ops.js';
-import { kernelBiasKeys, KernelBias, type KernelBiasConfig } from './kernel-bias.js';
+import { kernelBiasKeys, KernelBias, type KernelBiasConfig, type KernelPrefix } from './kernel-bias.js';
 import type { InitializerSpec } from '../initializers.js';
 import type { RegularizerIdentifier } from '../regularizers.js';
 import type { ConstraintIdentifier } from '../constraints.js';
@@ -37,8 +37,10 @@ interface DepthwiseCache {
   z: tf.Tensor | null;
 }
 
+const DEPTHWISE = { className: 'DepthwiseConv2D', defaultName: 'depthwise_conv2d', keys: [], kernels: ['depthwise'] as KernelPrefix[] };
+
 export class DepthwiseConv2D extends Layer {
-  static override readonly className = 'DepthwiseConv2D';
+  static override readonly className: string = 'DepthwiseConv2D';
 
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
     r.mustBe('data_format', ['channels_last', 'channelsLast'], 'weft convolves channels-last inputs');
@@ -60,21 +62,22 @@ export class DepthwiseConv2D extends Layer {
   readonly strides: number[];
   readonly padding: Padding;
   readonly dilationRate: number[];
-  private readonly kb: KernelBias;
+  protected readonly kb: KernelBias;
 
-  constructor(config: DepthwiseConv2DConfig) {
-    const keys = ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dataFormat', 'dilationRate', ...kernelBiasKeys('depthwise'), 'name'];
-    super(checkLayerConfig<DepthwiseConv2DConfig>('DepthwiseConv2D', config, keys).name, 'depthwise_conv2d');
+  /** `as`: a subclass's class name, default name, extra config keys and kernels (SeparableConv2D). */
+  constructor(config: DepthwiseConv2DConfig, as: { className: string; defaultName: string; keys: string[]; kernels: KernelPrefix[] } = DEPTHWISE) {
+    const keys = ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dataFormat', 'dilationRate', ...as.keys, ...kernelBiasKeys(...as.kernels), 'name'];
+    super(checkLayerConfig<DepthwiseConv2DConfig>(as.className, config, keys).name, as.defaultName);
     this.kernelSize = checkTuple('kernelSize', config.kernelSize, 2);
     [this.depthMultiplier] = checkTuple('depthMultiplier', config.depthMultiplier, 1, 1);
     this.strides = checkTuple('strides', config.strides, 2, 1);
     this.padding = checkPadding(config.padding);
-    checkChannelsLast('DepthwiseConv2D', config.dataFormat);
+    checkChannelsLast(as.className, config.dataFormat);
     this.dilationRate = checkTuple('dilationRate', config.dilationRate, 2, 1);
     if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
       throw invalidArgument('dilationRate', `1 when strides > 1 (strides ${JSON.stringify(this.strides)}: a convolution takes one or the other, as in Keras)`, config.dilationRate);
     }
-    this.kb = new KernelBias(config, 'depthwise');
+    this.kb = new KernelBias(config, ...as.kernels);
   }
 
   get activation(): Activation {
@@ -84,23 +87,32 @@ export class DepthwiseConv2D extends Layer {
   protected build([shape]: readonly Shape[]): ParamSpec[] {
     expectRank(this, shape, 4);
     const channels = shape[3];
-    if (channels === null) throw invalidArgument(`the channels axis of the input of layer '${this.name}' (DepthwiseConv2D)`, 'a known size', shape);
+    if (channels === null) throw invalidArgument(`the channels axis of the input of layer '${this.name}' (${this.className})`, 'a known size', shape);
     spatialOutput(this, shape, this.kernelSize, this.padding, this.strides, this.dilationRate);
-    return this.kb.params([...this.kernelSize, channels, this.depthMultiplier], channels * this.depthMultiplier);
+    return this.kb.params(this.kernelShapes(channels), this.outputChannels(channels));
+  }
+
+  /** The kernels' shapes for `channels` input channels. */
+  protected kernelShapes(channels: number): number[][] {
+    return [[...this.kernelSize, channels, this.depthMultiplier]];
+  }
+
+  protected outputChannels(channels: number): number {
+    return channels * this.depthMultiplier;
   }
 
   computeOutputShape([shape]: readonly Shape[]): Shape {
     const channels = shape[3];
-    return [shape[0], ...spatialOutput(this, shape, this.kernelSize, this.padding, this.strides, this.dilationRate), channels === null ? null : channels * this.depthMultiplier];
+    return [shape[0], ...spatialOutput(this, shape, this.kernelSize, this.padding, this.strides, this.dilationRate), channels === null ? null : this.outputChannels(channels)];
   }
 
-  private get window(): Window {
+  protected get window(): Window {
     const two = (t: readonly number[]) => [t[0], t[1]] as [number, number];
     return { kernel: two(this.kernelSize), strides: two(this.strides), dilations: two(this.dilationRate) };
   }
 
   /** TensorFlow's 'same' padding of an (h, w) input, or none. */
-  private pads(h: number, w: number): Pads {
+  protected pads(h: number, w: number): Pads {
     const { kernel: [kh, kw], strides: [sh, sw], dilations: [dh, dw] } = this.window;
     return [[0, 0], paddingOf(h, kh, this.padding, sh, dh), paddingOf(w, kw, this.padding, sw, dw), [0, 0]];
   }

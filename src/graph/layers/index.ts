@@ -7,6 +7,7 @@ import { Concatenate } from './concatenate.js';
 import { Conv1D, Conv2D } from './conv.js';
 import { Conv1DTranspose, Conv2DTranspose } from './conv-transpose.js';
 import { DepthwiseConv2D } from './depthwise-conv.js';
+import { SeparableConv2D } from './separable-conv.js';
 import { AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D } from './pooling.js';
 import { ZeroPadding1D, ZeroPadding2D } from './zero-padding.js';
 import { UpSampling1D, UpSampling2D } from './up-sampling.js';
@@ -47,6 +48,7 @@ export type { DenseConfig } from './dense.js';
 export type { Conv1DConfig, Conv2DConfig } from './conv.js';
 export type { Conv1DTransposeConfig, Conv2DTransposeConfig } from './conv-transpose.js';
 export type { DepthwiseConv2DConfig } from './depthwise-conv.js';
+export type { SeparableConv2DConfig } from './separable-conv.js';
 export type { Pooling1DConfig, Pooling2DConfig } from './pooling.js';
 export type { ZeroPadding1DConfig, ZeroPadding2DConfig } from './zero-padding.js';
 export type { UpSampling1DConfig, UpSampling2DConfig } from './up-sampling.js';
@@ -115,6 +117,7 @@ export const builtinLayers = {
   conv1dTranspose: layerFactory(Conv1DTranspose),
   conv2dTranspose: layerFactory(Conv2DTranspose),
   depthwiseConv2d: layerFactory(DepthwiseConv2D),
+  separableConv2d: layerFactory(SeparableConv2D),
   maxPooling1d: layerFactory(MaxPooling1D),
   maxPooling2d: layerFactory(MaxPooling2D),
   averagePooling1d: layerFactory(AveragePooling1D),

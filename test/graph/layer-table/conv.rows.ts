@@ -211,6 +211,22 @@ export const convRows: LayerRow[] = [
     tfjs: ([x]) => T.dense({ units: 2 }).apply(T.flatten().apply(T.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, strides: [1, 2], padding: 'same' }).apply(T.conv2d({ filters: 3, kernelSize: 2, activation: 'tanh' }).apply(x)))) as tfl.SymbolicTensor,
     tolerance: 5,
   },
+  convRow('SeparableConv2D(4, 3×3, relu) valid on (6, 6, 3)', [6, 6, 3],
+    () => L.separableConv2d({ filters: 4, kernelSize: 3, activation: 'relu', biasInitializer: 'ones' }),
+    () => T.separableConv2d({ filters: 4, kernelSize: 3, activation: 'relu', biasInitializer: 'ones' })),
+  convRow('SeparableConv2D(3, 2×3, depthMultiplier 2, strides 2, same, tanh) on (7, 6, 2)', [7, 6, 2],
+    () => L.separableConv2d({ filters: 3, kernelSize: [2, 3], depthMultiplier: 2, strides: 2, padding: 'same', activation: 'tanh' }),
+    () => T.separableConv2d({ filters: 3, kernelSize: [2, 3], depthMultiplier: 2, strides: 2, padding: 'same', activation: 'tanh' })),
+  convRow('SeparableConv2D(12, 2×2, no bias) on (5, 5, 2): the pointwise kernel gradient by im2col', [5, 5, 2],
+    () => L.separableConv2d({ filters: 12, kernelSize: 2, useBias: false }),
+    () => T.separableConv2d({ filters: 12, kernelSize: 2, useBias: false })),
+  {
+    name: 'Conv2D(3, 2×2, tanh) → SeparableConv2D(2, 3×3, same) on (6, 6, 1): the input gradient',
+    inputs: [{ shape: [6, 6, 1] }],
+    weft: ([x]) => L.dense({ units: 2 }).apply(L.flatten().apply(L.separableConv2d({ filters: 2, kernelSize: 3, padding: 'same' }).apply(L.conv2d({ filters: 3, kernelSize: 2, activation: 'tanh' }).apply(x)))),
+    tfjs: ([x]) => T.dense({ units: 2 }).apply(T.flatten().apply(T.separableConv2d({ filters: 2, kernelSize: 3, padding: 'same' }).apply(T.conv2d({ filters: 3, kernelSize: 2, activation: 'tanh' }).apply(x)))) as tfl.SymbolicTensor,
+    tolerance: 5,
+  },
   // tfjs-layers 4.22's DepthwiseConv2D ignores dilationRate in its call ("TODO(cais): Add support
   // for dilation"): the dilated row is checked against the float64 reference only.
   {
