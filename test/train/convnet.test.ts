@@ -13,6 +13,21 @@ describe("Keras's simple MNIST convnet", () => {
     ]);
   });
 
+  it("prints Keras 2's summary of it: names, shapes, parameter counts, wrapped class names", () => {
+    const lines: string[] = [];
+    convnet([28, 28], 1).summary(undefined, undefined, (line) => lines.push(line));
+    const text = lines.join('\n');
+    for (const row of [
+      ' conv2d (Conv2D)             (None, 26, 26, 32)        320       ',
+      ' max_pooling2d (MaxPooling2D  (None, 13, 13, 32)       0         \n )                                                               ',
+      ' conv2d_1 (Conv2D)           (None, 11, 11, 64)        18496     ',
+      ' max_pooling2d_1 (MaxPooling  (None, 5, 5, 64)         0         \n 2D)                                                             ',
+      ' flatten (Flatten)           (None, 1600)              0         ',
+      ' dense (Dense)               (None, 10)                16010     ',
+      'Total params: 34,826',
+    ]) expect(text).toContain(row);
+  });
+
   it('on 8×8 digits keeps the pooling the maps allow, and says which it left out', () => {
     const notes: string[] = [];
     const model = convnet([8, 8], 1, (n) => notes.push(n));
