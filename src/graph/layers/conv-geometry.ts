@@ -5,7 +5,7 @@
  */
 import { invalidArgument, invalidType, ShapeError } from '../../errors.js';
 import { formatShape, type Shape } from '../shape.js';
-import type { Named } from './shape-args.js';
+import { checkChannelsLast, type Named } from './shape-args.js';
 
 export type Padding = 'valid' | 'same';
 /** A convolution's padding: Conv1D has 'causal' too (the input padded on the left; output lengths as 'same'). */
@@ -44,6 +44,32 @@ export function paddingOf(length: number, kernel: number, padding: Padding, stri
   const out = Math.ceil(length / stride);
   const total = Math.max((out - 1) * stride + extent - length, 0);
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/** A convolution's window arguments, as its config gives them. */
+export interface ConvWindowConfig {
+  kernelSize?: unknown;
+  strides?: unknown;
+  padding?: unknown;
+  dilationRate?: unknown;
+  dataFormat?: unknown;
+}
+
+/**
+ * kernelSize, strides, padding ('causal' only where `causal`) and dilationRate of a
+ * convolution over `rank` spatial axes, channels-last, with Keras's rule that strides and
+ * dilation > 1 do not go together.
+ */
+export function checkConvWindow(className: string, config: ConvWindowConfig, rank: number, causal: boolean): { kernelSize: number[]; strides: number[]; padding: ConvPadding; dilationRate: number[] } {
+  const kernelSize = checkTuple('kernelSize', config.kernelSize, rank);
+  const strides = checkTuple('strides', config.strides, rank, 1);
+  const padding = checkPadding(config.padding, causal);
+  checkChannelsLast(className, config.dataFormat);
+  const dilationRate = checkTuple('dilationRate', config.dilationRate, rank, 1);
+  if (strides.some((s) => s > 1) && dilationRate.some((d) => d > 1)) {
+    throw invalidArgument('dilationRate', `1 when strides > 1 (strides ${JSON.stringify(strides)}: a convolution takes one or the other, as in Keras)`, config.dilationRate);
+  }
+  return { kernelSize, strides, padding, dilationRate };
 }
 
 /**

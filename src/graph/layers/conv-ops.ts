@@ -6,6 +6,7 @@
  * convnet, 64 rows: 121 vs 15 ms).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { paddingOf, type Padding } from './conv-geometry.js';
 
 /** A convolution's window: kernel size, strides and dilations of its two spatial axes. */
 export interface Window {
@@ -16,6 +17,11 @@ export interface Window {
 
 /** Explicit padding of a 4-D (batch, height, width, channels) view. */
 export type Pads = [[0, 0], [number, number], [number, number], [0, 0]];
+
+/** TensorFlow's padding of an (h, w) input for the window: 'same' (the odd pixel after) or none. */
+export function padsOf({ kernel: [kh, kw], strides: [sh, sw], dilations: [dh, dw] }: Window, padding: Padding, h: number, w: number): Pads {
+  return [[0, 0], paddingOf(h, kh, padding, sh, dh), paddingOf(w, kw, padding, sw, dw), [0, 0]];
+}
 
 /** The extent of the window on each axis: (k − 1)·d + 1. */
 export const extentOf = ({ kernel, dilations }: Window): [number, number] => [(kernel[0] - 1) * dilations[0] + 1, (kernel[1] - 1) * dilations[1] + 1];
@@ -58,8 +64,8 @@ export function weightGradients(x: tf.Tensor4D, dz: tf.Tensor4D, window: Window,
   const c = x.shape[3];
   const [kh, kw] = window.kernel;
   const taps = kh * kw * c;
+  const { read, pad } = framed(x, window, top, left, oh, ow);
   if (taps + 1 <= f) {
-    const { read, pad } = framed(x, window, top, left, oh, ow);
     const identity = tf.concat([tf.reshape(tf.eye(taps), [kh, kw, c, taps]), tf.zeros([kh, kw, c, 1])], 3) as tf.Tensor4D;
     const ones = tf.concat([tf.zeros([taps]), tf.ones([1])]);
     const patches = tf.fused.conv2d({ x: read, filter: identity, strides: window.strides, pad, dilations: window.dilations, bias: ones });
@@ -68,7 +74,6 @@ export function weightGradients(x: tf.Tensor4D, dz: tf.Tensor4D, window: Window,
     const kernel = tf.reshape(tf.slice(g, [0, 0], [taps, f]), [kh, kw, c, f]) as tf.Tensor4D;
     return { kernel, bias: withBias ? tf.reshape(tf.slice(g, [taps, 0], [1, f]), [f]) : null };
   }
-  const { read, pad } = framed(x, window, top, left, oh, ow);
   const g = tf.conv2d(tf.transpose(read, [3, 1, 2, 0]), tf.transpose(dz, [1, 2, 0, 3]), window.dilations, pad, 'NHWC', window.strides);
   return { kernel: tf.transpose(g, [1, 2, 0, 3]), bias: withBias ? biasGradient(dz) : null };
 }

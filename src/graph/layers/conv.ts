@@ -14,10 +14,10 @@ import type { Json, KerasConfigReader } from '../keras-config.js';
 import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import type { Shape } from '../shape.js';
 import { reshaped } from '../tensor-io.js';
-import { checkPadding, checkTuple, paddingOf, spatialOutput, type ConvPadding } from './conv-geometry.js';
-import { inputGradient, weightGradients, type Pads, type Window } from './conv-ops.js';
+import { checkConvWindow, spatialOutput, type ConvPadding, type Padding } from './conv-geometry.js';
+import { inputGradient, padsOf, weightGradients, type Pads, type Window } from './conv-ops.js';
 import { KERNEL_BIAS_KEYS, KernelBias, type KernelBiasConfig } from './kernel-bias.js';
-import { checkChannelsLast, expectRank } from './shape-args.js';
+import { checkKerasChannelsLast, expectRank } from './shape-args.js';
 
 interface ConvConfig extends KernelBiasConfig {
   filters: number;
@@ -50,7 +50,7 @@ export interface ConvCache {
 
 export abstract class Convolution extends Layer {
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
-    r.mustBe('data_format', ['channels_last', 'channelsLast'], 'weft convolves channels-last inputs');
+    checkKerasChannelsLast(r, 'convolves channels-last inputs');
     r.mustBe('groups', [1], 'weft has no grouped convolution');
     return {
       name: r.name, filters: r.get('filters'), kernelSize: r.get('kernel_size'), strides: r.value('strides', 1), padding: r.value('padding', 'valid'),
@@ -80,14 +80,7 @@ export abstract class Convolution extends Layer {
     if (typeof config.filters !== 'number') throw invalidType('filters', 'a positive integer', config.filters);
     if (!(Number.isInteger(config.filters) && config.filters >= 1)) throw invalidArgument('filters', 'a positive integer', config.filters);
     this.filters = config.filters;
-    this.kernelSize = checkTuple('kernelSize', config.kernelSize, rank);
-    this.strides = checkTuple('strides', config.strides, rank, 1);
-    this.padding = checkPadding(config.padding, rank === 1 && className === 'Conv1D');
-    checkChannelsLast(className, config.dataFormat);
-    this.dilationRate = checkTuple('dilationRate', config.dilationRate, rank, 1);
-    if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
-      throw invalidArgument('dilationRate', `1 when strides > 1 (strides ${JSON.stringify(this.strides)}: a convolution takes one or the other, as in Keras)`, config.dilationRate);
-    }
+    ({ kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dilationRate: this.dilationRate } = checkConvWindow(className, config, rank, className === 'Conv1D'));
     this.kb = new KernelBias(config);
   }
 
@@ -140,11 +133,9 @@ export abstract class Convolution extends Layer {
 
   /** The forward's padding of a (batch, h, w, channels) view: TensorFlow's 'same', Keras's causal, or none. */
   private pads(h: number, w: number): Pads {
-    const { kernel: [kh, kw], strides: [sh, sw], dilations: [dh, dw] } = this.view;
+    const { kernel: [, kw], dilations: [, dw] } = this.view;
     const causal = this.padding === 'causal';
-    const top = causal ? [0, 0] : paddingOf(h, kh, this.padding as 'valid' | 'same', sh, dh);
-    const left = causal ? [(kw - 1) * dw, 0] : paddingOf(w, kw, this.padding as 'valid' | 'same', sw, dw);
-    return [[0, 0], top as [number, number], left as [number, number], [0, 0]];
+    return causal ? [[0, 0], [0, 0], [(kw - 1) * dw, 0], [0, 0]] : padsOf(this.view, this.padding as Padding, h, w);
   }
 
   forward([x]: readonly tf.Tensor[], [kernel, bias]: readonly tf.Tensor[], _ctx: CallContext): { output: tf.Tensor; cache: ConvCache } {
@@ -169,8 +160,7 @@ export abstract class Convolution extends Layer {
 
   /** The activation when wasm's conv2d can fuse it (relu, linear), else null: it then runs after, on z. */
   protected get fusedActivation(): 'relu' | 'linear' | null {
-    const { name } = this.activation;
-    return name === 'linear' || name === 'relu' ? name : null;
+    return this.kb.fused;
   }
 
   /** The output from the (batch, h, w, filters) pre-activation view: the rank restored, the unfused activation applied. */

@@ -9,7 +9,7 @@ import { describeValue, ShapeError } from '../../errors.js';
 import { checkLayerConfig, Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { formatShape, type Shape } from '../shape.js';
 import type { Json, KerasConfigReader } from '../keras-config.js';
-import { checkChannelsLast, expectRank } from './shape-args.js';
+import { checkChannelsLast, checkKerasChannelsLast, expectRank } from './shape-args.js';
 import { checkPair, checkPairs2D, spatialPaddings, spatialWindow, type Pair, type Pairs2D } from './spatial-args.js';
 
 export interface Cropping1DConfig {
@@ -93,7 +93,7 @@ export class Cropping2D extends Cropping {
   static override readonly className = 'Cropping2D';
 
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
-    r.mustBe('data_format', ['channels_last', 'channelsLast'], 'weft crops channels-last inputs');
+    checkKerasChannelsLast(r, 'crops channels-last inputs');
     return { name: r.name, cropping: r.value('cropping', 0) };
   }
 

@@ -65,13 +65,13 @@ export class Dense extends Layer {
     const x2 = reshaped(x, [-1, kernel.shape[0]]) as tf.Tensor2D;
     const act = this.activation;
     // relu and linear fuse into wasm's matMul; others need z kept for their derivative.
-    const fusable = act.name === 'linear' || act.name === 'relu';
+    const fused = this.kb.fused;
     // bench/dense-forms.ts: computing zᵀ = Wᵀ·xᵀ instead, with W transposed in JS, saves the
     // kernel's packing but not its weight-sized transpose, and wins by under 10% below 32 rows
     // only; this form stays.
-    const z = tf.fused.matMul({ a: x2, b: kernel as tf.Tensor2D, bias, activation: fusable ? act.name as 'relu' | 'linear' : 'linear' });
-    const a = fusable ? z : act.forward(z);
-    return { output: reshaped(a, [...x.shape.slice(0, -1), this.units]), cache: { x2, z: fusable ? null : z } };
+    const z = tf.fused.matMul({ a: x2, b: kernel as tf.Tensor2D, bias, activation: fused ?? 'linear' });
+    const a = fused === null ? act.forward(z) : z;
+    return { output: reshaped(a, [...x.shape.slice(0, -1), this.units]), cache: { x2, z: fused === null ? z : null } };
   }
 
   /** The pre-activation, for a loss that fuses its gradient with softmax or sigmoid. */

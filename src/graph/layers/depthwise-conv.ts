@@ -10,14 +10,14 @@ import type { Activation } from '../activations.js';
 import type { Json, KerasConfigReader } from '../keras-config.js';
 import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import type { Shape } from '../shape.js';
-import { checkPadding, checkTuple, paddingOf, spatialOutput, type Padding } from './conv-geometry.js';
-import { biasGradient, type Pads, type Window } from './conv-ops.js';
+import { checkConvWindow, checkTuple, spatialOutput, type Padding } from './conv-geometry.js';
+import { biasGradient, padsOf, type Pads, type Window } from './conv-ops.js';
 import { depthwiseInputGradient, depthwiseKernelGradient } from './depthwise-ops.js';
 import { kernelBiasKeys, KernelBias, type KernelBiasConfig, type KernelPrefix } from './kernel-bias.js';
 import type { InitializerSpec } from '../initializers.js';
 import type { RegularizerIdentifier } from '../regularizers.js';
 import type { ConstraintIdentifier } from '../constraints.js';
-import { checkChannelsLast, expectRank } from './shape-args.js';
+import { checkKerasChannelsLast, expectRank } from './shape-args.js';
 
 export interface DepthwiseConv2DConfig extends Omit<KernelBiasConfig, 'kernelInitializer' | 'kernelRegularizer' | 'kernelConstraint'> {
   kernelSize: number | [number, number];
@@ -43,7 +43,7 @@ export class DepthwiseConv2D extends Layer {
   static override readonly className: string = 'DepthwiseConv2D';
 
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
-    r.mustBe('data_format', ['channels_last', 'channelsLast'], 'weft convolves channels-last inputs');
+    checkKerasChannelsLast(r, 'convolves channels-last inputs');
     return {
       name: r.name, kernelSize: r.get('kernel_size'), depthMultiplier: r.value('depth_multiplier', 1), strides: r.value('strides', 1),
       padding: r.value('padding', 'valid'), dilationRate: r.value('dilation_rate', 1), ...KernelBias.fromKeras(r, 'depthwise'),
@@ -68,15 +68,8 @@ export class DepthwiseConv2D extends Layer {
   constructor(config: DepthwiseConv2DConfig, as: { className: string; defaultName: string; keys: string[]; kernels: KernelPrefix[] } = DEPTHWISE) {
     const keys = ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dataFormat', 'dilationRate', ...as.keys, ...kernelBiasKeys(...as.kernels), 'name'];
     super(checkLayerConfig<DepthwiseConv2DConfig>(as.className, config, keys).name, as.defaultName);
-    this.kernelSize = checkTuple('kernelSize', config.kernelSize, 2);
+    ({ kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dilationRate: this.dilationRate } = checkConvWindow(as.className, config, 2, false) as { kernelSize: number[]; strides: number[]; padding: Padding; dilationRate: number[] });
     [this.depthMultiplier] = checkTuple('depthMultiplier', config.depthMultiplier, 1, 1);
-    this.strides = checkTuple('strides', config.strides, 2, 1);
-    this.padding = checkPadding(config.padding);
-    checkChannelsLast(as.className, config.dataFormat);
-    this.dilationRate = checkTuple('dilationRate', config.dilationRate, 2, 1);
-    if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
-      throw invalidArgument('dilationRate', `1 when strides > 1 (strides ${JSON.stringify(this.strides)}: a convolution takes one or the other, as in Keras)`, config.dilationRate);
-    }
     this.kb = new KernelBias(config, ...as.kernels);
   }
 
@@ -113,14 +106,13 @@ export class DepthwiseConv2D extends Layer {
 
   /** TensorFlow's 'same' padding of an (h, w) input, or none. */
   protected pads(h: number, w: number): Pads {
-    const { kernel: [kh, kw], strides: [sh, sw], dilations: [dh, dw] } = this.window;
-    return [[0, 0], paddingOf(h, kh, this.padding, sh, dh), paddingOf(w, kw, this.padding, sw, dw), [0, 0]];
+    return padsOf(this.window, this.padding, h, w);
   }
 
   forward([x]: readonly tf.Tensor[], [kernel, bias]: readonly tf.Tensor[], _ctx: CallContext): { output: tf.Tensor; cache: DepthwiseCache } {
     const x4 = x as tf.Tensor4D;
     const act = this.activation;
-    const fused = act.name === 'linear' || act.name === 'relu' ? act.name : null;
+    const fused = this.kb.fused;
     const { strides, dilations } = this.window;
     const z = tf.fused.depthwiseConv2d({
       x: x4, filter: kernel as tf.Tensor4D, strides, pad: this.padding, dilations, bias, activation: fused ?? 'linear',

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkLayerConfig, Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import type { Shape } from '../shape.js';
 import type { Json, KerasConfigReader } from '../keras-config.js';
-import { checkBoolean, checkChannelsLast, expectRank } from './shape-args.js';
+import { checkBoolean, checkChannelsLast, checkKerasChannelsLast, expectRank } from './shape-args.js';
 
 export interface GlobalPoolingConfig {
   /** Only 'channelsLast'; 'channelsFirst' is refused. */
@@ -24,7 +24,7 @@ export type GlobalPooling1DConfig = GlobalPoolingConfig;
 
 abstract class GlobalPooling extends Layer {
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
-    r.mustBe('data_format', ['channels_last', 'channelsLast'], 'weft pools channels-last inputs');
+    checkKerasChannelsLast(r, 'pools channels-last inputs');
     return { name: r.name, keepdims: r.value('keepdims', false) };
   }
 

@@ -90,6 +90,12 @@ export class KernelBias {
     }
   }
 
+  /** The activation when wasm's matMul or conv2d can fuse it (relu, linear), else null: it then runs after, on z. */
+  get fused(): 'relu' | 'linear' | null {
+    const { name } = this.activation;
+    return name === 'linear' || name === 'relu' ? name : null;
+  }
+
   /** The kernels of `kernelShapes` (one per prefix, in order), then the bias of `units` when the layer has one. */
   params(kernelShapes: number[][], units: number): ParamSpec[] {
     const spec = (name: string, k: string, shape: number[]): ParamSpec => ({ name, shape, ...(this.settings.get(k) as WeightSettings) });

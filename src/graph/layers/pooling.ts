@@ -10,7 +10,7 @@ import type { Shape } from '../shape.js';
 import { reshaped } from '../tensor-io.js';
 import type { Json, KerasConfigReader } from '../keras-config.js';
 import { checkPadding, checkTuple, spatialOutput, type Padding } from './conv-geometry.js';
-import { checkChannelsLast, expectRank } from './shape-args.js';
+import { checkChannelsLast, checkKerasChannelsLast, expectRank } from './shape-args.js';
 
 export interface Pooling2DConfig {
   /** The window: an integer or [height, width]; default 2. */
@@ -36,7 +36,7 @@ export interface Pooling1DConfig {
 
 abstract class Pooling extends Layer {
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
-    r.mustBe('data_format', ['channels_last', 'channelsLast'], 'weft pools channels-last inputs');
+    checkKerasChannelsLast(r, 'pools channels-last inputs');
     return { name: r.name, poolSize: r.value('pool_size', 2), strides: r.value('strides', null), padding: r.value('padding', 'valid') };
   }
 

@@ -61,7 +61,7 @@ export class SeparableConv2D extends DepthwiseConv2D {
 
   override forward([x]: readonly tf.Tensor[], [depthwise, pointwise, bias]: readonly tf.Tensor[], _ctx: CallContext): { output: tf.Tensor; cache: SeparableCache } {
     const act = this.activation;
-    const fused = act.name === 'linear' || act.name === 'relu' ? act.name : null;
+    const fused = this.kb.fused;
     const { strides, dilations } = this.window;
     const h = tf.depthwiseConv2d(x as tf.Tensor4D, depthwise as tf.Tensor4D, strides, this.padding, 'NHWC', dilations);
     const z = tf.fused.conv2d({ x: h, filter: pointwise as tf.Tensor4D, strides: 1, pad: 'valid', bias, activation: fused ?? 'linear' });

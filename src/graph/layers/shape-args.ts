@@ -4,6 +4,7 @@
  * layers' files hold only their own math.
  */
 import { invalidArgument, invalidType, ShapeError } from '../../errors.js';
+import type { KerasConfigReader } from '../keras-config.js';
 import { formatShape, type Shape } from '../shape.js';
 
 /** The part of a layer an error names. */
@@ -76,6 +77,11 @@ export function inversePermutation(perm: readonly number[]): number[] {
  * `dataFormat` where weft implements channels-last only: absent or 'channelsLast' (tfjs's
  * spelling; Keras's 'channels_last' too). 'channelsFirst' is refused by name, not ignored.
  */
+/** A Keras file's `data_format` of a spatial layer: channels_last or absent, else refused: 'weft ' + `why`. */
+export function checkKerasChannelsLast(r: KerasConfigReader, why: string): void {
+  r.mustBe('data_format', ['channels_last', 'channelsLast'], `weft ${why}`);
+}
+
 export function checkChannelsLast(className: string, value: unknown): 'channelsLast' {
   if (value === undefined || value === 'channelsLast' || value === 'channels_last') return 'channelsLast';
   const first = value === 'channelsFirst' || value === 'channels_first';

@@ -7,12 +7,11 @@
  * (layer, epoch, example), so it does not depend on the worker count.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError } from '../../errors.js';
 import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
-import { formatShape, type Shape } from '../shape.js';
+import type { Shape } from '../shape.js';
 import type { Json, KerasConfigReader } from '../keras-config.js';
 import { checkKerasFloat32, checkRate, checkSeed } from './dropout.js';
-import { checkChannelsLast } from './shape-args.js';
+import { checkChannelsLast, checkKerasChannelsLast, expectRank } from './shape-args.js';
 
 export interface SpatialDropout1DConfig {
   /** The fraction of channels dropped per example, in [0, 1]. */
@@ -34,7 +33,7 @@ abstract class SpatialDropout extends Layer {
    */
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
     checkKerasFloat32(r);
-    r.mustBe('data_format', ['channels_last', 'channelsLast'], 'weft drops channels-last feature maps');
+    checkKerasChannelsLast(r, 'drops channels-last feature maps');
     return { name: r.name, rate: r.get('rate'), seed: r.value('seed', null) };
   }
 
@@ -52,14 +51,8 @@ abstract class SpatialDropout extends Layer {
     this.seed = checkSeed(config.seed);
   }
 
-  /** Keras's InputSpec(ndim) message. */
   protected build([shape]: readonly Shape[]): ParamSpec[] {
-    const ndim = this.spatialAxes + 2;
-    if (shape.length !== ndim) {
-      throw new ShapeError(
-        `Input 0 of layer '${this.name}' (${this.className}) is incompatible with the layer: expected ndim=${ndim}, found ndim=${shape.length}. Full shape received: ${formatShape(shape)}`,
-      );
-    }
+    expectRank(this, shape, this.spatialAxes + 2);
     return [];
   }
 

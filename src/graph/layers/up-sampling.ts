@@ -13,7 +13,7 @@ import type { Shape } from '../shape.js';
 import type { Json, KerasConfigReader } from '../keras-config.js';
 import { reshaped } from '../tensor-io.js';
 import { checkTuple } from './conv-geometry.js';
-import { checkChannelsLast, expectRank } from './shape-args.js';
+import { checkChannelsLast, checkKerasChannelsLast, expectRank } from './shape-args.js';
 
 export interface UpSampling1DConfig {
   /** How many times each step is repeated; default 2. */
@@ -117,7 +117,7 @@ export class UpSampling2D extends UpSampling {
   static override readonly className = 'UpSampling2D';
 
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
-    r.mustBe('data_format', ['channels_last', 'channelsLast'], 'weft upsamples channels-last inputs');
+    checkKerasChannelsLast(r, 'upsamples channels-last inputs');
     return { name: r.name, size: r.value('size', 2), interpolation: r.value('interpolation', 'nearest') };
   }
 

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkLayerConfig, Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import type { Shape } from '../shape.js';
 import type { Json, KerasConfigReader } from '../keras-config.js';
-import { checkChannelsLast, expectRank } from './shape-args.js';
+import { checkChannelsLast, checkKerasChannelsLast, expectRank } from './shape-args.js';
 import { checkPair, checkPairs2D, spatialPaddings, spatialWindow, type Pair, type Pairs2D } from './spatial-args.js';
 
 export interface ZeroPadding1DConfig {
@@ -28,7 +28,7 @@ export interface ZeroPadding2DConfig {
 
 abstract class ZeroPadding extends Layer {
   static override fromKeras(r: KerasConfigReader): Record<string, unknown> {
-    r.mustBe('data_format', ['channels_last', 'channelsLast'], 'weft pads channels-last inputs');
+    checkKerasChannelsLast(r, 'pads channels-last inputs');
     return { name: r.name, padding: r.value('padding', 1) };
   }
 
