@@ -11,7 +11,7 @@ import type { InputConfig } from './graph/layers/index.js';
 export type {
   DenseConfig, DropoutConfig, EmbeddingConfig, InputConfig, MergeConfig, DotConfig,
   AlphaDropoutConfig, GaussianDropoutConfig, GaussianNoiseConfig, SpatialDropout1DConfig, SpatialDropout2DConfig,
-  ReshapeConfig, PermuteConfig, RepeatVectorConfig, GlobalPooling1DConfig, LayerNormalizationConfig,
+  ReshapeConfig, PermuteConfig, RepeatVectorConfig, GlobalPooling1DConfig, LayerNormalizationConfig, BatchNormalizationConfig,
   ActivationConfig, ELUConfig, LeakyReLUConfig, PReLUConfig, ReLUConfig, SoftmaxConfig, ThresholdedReLUConfig,
   Conv1DConfig, Conv2DConfig, Conv1DTransposeConfig, Conv2DTransposeConfig, DepthwiseConv2DConfig, SeparableConv2DConfig, Pooling1DConfig, Pooling2DConfig, GlobalPoolingConfig,
   ZeroPadding1DConfig, ZeroPadding2DConfig, UpSampling1DConfig, UpSampling2DConfig, Cropping1DConfig, Cropping2DConfig,

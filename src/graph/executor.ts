@@ -48,8 +48,10 @@ export class Executor {
    */
   constructor(readonly model: GraphModel, inputGradients = false) {
     if (inputGradients) model.inputs.forEach((t) => this.needsGrad.add(t));
+    // A frozen layer's weights need no gradient: nothing is propagated into a frozen base.
+    const learning = new Set(model.layout.entries.filter((e) => e.trainable).map((e) => e.layer));
     for (const node of model.nodes) {
-      if (node.layer.params.length > 0 || node.inputs.some((t) => this.needsGrad.has(t))) this.needsGrad.add(node.output);
+      if (learning.has(node.layer) || node.inputs.some((t) => this.needsGrad.has(t))) this.needsGrad.add(node.output);
     }
   }
 
@@ -82,8 +84,8 @@ export class Executor {
 
   /**
    * Back-propagates the seeds (one per scored output; the loss is their sum) and writes every
-   * weight's gradient into `gradOut` at the layout's offsets. A weight used by several nodes (a
-   * shared layer) gets the sum.
+   * trainable weight's gradient into `gradOut` (the layout's trainable prefix) at its offset. A
+   * weight used by several nodes (a shared layer) gets the sum.
    */
   backward(pass: ForwardPass, seeds: readonly OutputSeed[], gradOut: Float32Array): void {
     const written = new Set<number>();
@@ -92,6 +94,7 @@ export class Executor {
     const entries = this.model.layout.entries;
     this.propagate(pass, seeds, (i, g) => {
       const e = entries[i];
+      if (!e.trainable) return;
       if (g instanceof tf.Tensor) {
         pending.push([g, e.offset, !written.has(i)]);
       } else {
@@ -104,7 +107,7 @@ export class Executor {
     const began = performance.now();
     for (const [g, offset, overwrite] of pending) writeTensorInto(g, gradOut, offset, overwrite);
     entries.forEach((e, i) => {
-      if (!written.has(i)) gradOut.fill(0, e.offset, e.offset + e.size);
+      if (e.trainable && !written.has(i)) gradOut.fill(0, e.offset, e.offset + e.size);
     });
     this.exportMs = performance.now() - began;
   }
@@ -147,7 +150,9 @@ export class Executor {
         grads.set(t, prev === undefined ? g : tf.add(prev, g));
       });
       const base = entries.findIndex((e) => e.layer === node.layer);
-      result.weights.forEach((g, k) => sink(base + k, g));
+      result.weights.forEach((g, k) => {
+        if (g !== null && entries[base + k].trainable) sink(base + k, g);
+      });
     }
     return grads;
   }

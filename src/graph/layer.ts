@@ -21,6 +21,11 @@ export interface ParamSpec {
   readonly fullName?: string;
   /** The weight already holds its values (a nested model's): initialisation leaves it as it is. */
   readonly preset?: boolean;
+  /**
+   * False for state the optimizer never touches (BatchNormalization's moving statistics): it
+   * gets no gradient and no optimizer slots; the layer updates it through `ctx.assign`.
+   */
+  readonly trainable?: boolean;
 }
 
 /** What a layer may ask of the step that runs it. `training` is explicit, never a global. */
@@ -42,6 +47,18 @@ export interface CallContext {
    * step, its draws keyed apart from this layer's and from every other inner layer's.
    */
   nested(index: number): CallContext;
+  /**
+   * The in-step collective: `partial` summed over every rank of this step, in rank order, in
+   * float64 (a layer whose statistics span the global batch: BatchNormalization). Every rank
+   * must make the same calls in the same order; with one rank it is `partial` itself.
+   */
+  allSum(partial: Float64Array): Float64Array;
+  /**
+   * A new value for the layer's non-trainable weight `index` (moving statistics), applied once
+   * after the whole step succeeded — never half-way, never once per rank. Every rank computes
+   * the same value from the collective's sums; the first rank's is kept.
+   */
+  assign(index: number, value: Float32Array): void;
 }
 
 /**
@@ -77,8 +94,8 @@ export interface SparseGrad {
 export interface Gradients {
   /** d(loss)/d(input k), or null where the caller said it is not needed. */
   readonly inputs: readonly (tf.Tensor | null)[];
-  /** d(loss)/d(weight k), in `params` order. */
-  readonly weights: readonly (tf.Tensor | SparseGrad)[];
+  /** d(loss)/d(weight k), in `params` order; null for a weight that has none (non-trainable state). */
+  readonly weights: readonly (tf.Tensor | SparseGrad | null)[];
 }
 
 /**
@@ -86,12 +103,12 @@ export interface Gradients {
  * refused by name: a silently dropped regularizer or `trainable: false` trains a different model.
  */
 const NOT_YET = new Set([
-  'trainable', 'batchSize', 'weights',
+  'batchSize', 'weights',
   'maskZero', 'inputLength', 'sparse', 'ragged', 'dynamic', 'autocast', 'dtype',
 ]);
 
 /** Options whose only value weft implements is the default: given so, they change nothing. */
-const DEFAULT_ONLY: Record<string, unknown> = { trainable: true, dtype: 'float32' };
+const DEFAULT_ONLY: Record<string, unknown> = { dtype: 'float32' };
 
 /**
  * Checks that a layer's config is an options object of keys it implements (Keras: "Unrecognized
@@ -107,7 +124,9 @@ export function checkLayerConfig<T extends object>(className: string, config: un
   if (unsupported !== undefined) throw notSupported(className, unsupported[0], unsupported[1]);
   if (extra.length > 0) throw unrecognizedKeywords(className, extra, known);
   const activity = resolveRegularizer('activityRegularizer', (config as Record<string, unknown>).activityRegularizer ?? null);
-  pending = { inputShape: shape, activityRegularizer: activity };
+  const trainable = (config as Record<string, unknown>).trainable ?? true;
+  if (typeof trainable !== 'boolean') throw invalidType('trainable', 'a boolean', trainable);
+  pending = { inputShape: shape, activityRegularizer: activity, trainable };
   return config as T;
 }
 
@@ -118,16 +137,22 @@ export function setFields(fields: Record<string, unknown>): Record<string, unkno
 
 /**
  * Options of Keras's base Layer that every layer takes: the input shape of the first layer of a
- * Sequential model, and the activity regularizer.
+ * Sequential model, the activity regularizer, and whether training updates its weights.
  */
-const BASE_KEYS = ['inputShape', 'batchInputShape', 'activityRegularizer'];
+const BASE_KEYS = ['inputShape', 'batchInputShape', 'activityRegularizer', 'trainable'];
 
 /**
  * The base options a config gave, handed from checkLayerConfig to the Layer constructor that
  * runs right after it: a layer calls `super(checkLayerConfig(...).name, ...)`, so nothing can run
  * in between, and every layer gets them without writing a line for them.
  */
-let pending: { inputShape: Shape | null; activityRegularizer: RegularizerSpec | null } = { inputShape: null, activityRegularizer: null };
+interface BaseOptions {
+  inputShape: Shape | null;
+  activityRegularizer: RegularizerSpec | null;
+  trainable: boolean;
+}
+const NO_BASE_OPTIONS: BaseOptions = { inputShape: null, activityRegularizer: null, trainable: true };
+let pending: BaseOptions = NO_BASE_OPTIONS;
 
 /** `inputShape: [784]` or `batchInputShape: [null, 784]` as the batch shape [null, 784]. */
 function declaredShape(config: Record<string, unknown>): Shape | null {
@@ -237,7 +262,8 @@ export abstract class Layer {
   protected constructor(name: string | undefined, defaultName: string, startAtOne = false) {
     this.declaredInputShape = pending.inputShape;
     this.activityRegularizer = pending.activityRegularizer;
-    pending = { inputShape: null, activityRegularizer: null };
+    this.trainableFlag = pending.trainable;
+    pending = NO_BASE_OPTIONS;
     if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
       throw invalidType('name', 'a non-empty string', name);
     }
@@ -252,10 +278,51 @@ export abstract class Layer {
   /** The plain config a worker rebuilds this layer from (JSON-safe), less the base options (specConfig adds them). */
   abstract getConfig(): Record<string, unknown>;
 
-  /** getConfig and the options of the base layer that are set: what a spec holds. */
-  specConfig(): Record<string, unknown> {
+  /**
+   * getConfig and the options of the base layer that are set: what a spec holds. `trainable`:
+   * the flag to write (its model's layout's, as of the last compile); the layer's own by default.
+   */
+  specConfig(trainable = this.trainable): Record<string, unknown> {
     const config = this.getConfig();
-    return this.activityRegularizer === null ? config : { ...config, activityRegularizer: this.activityRegularizer };
+    return {
+      ...config,
+      ...(this.activityRegularizer === null ? {} : { activityRegularizer: this.activityRegularizer }),
+      ...(trainable ? {} : { trainable: false }),
+    };
+  }
+
+  /** The flag `trainable` reads (a nested model's layer reads its model's instead). */
+  protected trainableFlag: boolean;
+
+  /**
+   * Whether training updates this layer's weights (Keras's `layer.trainable`). Set it before
+   * compile(): as in Keras, a change after compile takes effect at the next compile. A frozen
+   * layer's weights stay bitwise as they are through fit; layers that behave differently when
+   * frozen (BatchNormalization runs in inference mode) read it in `forward`.
+   */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  set trainable(value: boolean) {
+    if (typeof value !== 'boolean') throw invalidType(`trainable of layer '${this.name}'`, 'a boolean', value);
+    this.trainableFlag = value;
+  }
+
+  /** Whether training updates weight `index`: the layer is trainable and declared the weight so. */
+  paramTrainable(index: number): boolean {
+    return this.trainable && this.params[index]?.trainable !== false;
+  }
+
+  /** Before its model lays its weights out again: a nested model refreshes its own layout. */
+  refreshLayout(): void {}
+
+  /**
+   * The longest vector this layer passes to `ctx.allSum` in one call (0: it never does). The
+   * engine sizes the in-step collective's shared buffer from it.
+   */
+  get collectiveLength(): number {
+    return 0;
   }
 
   /** The dtype of the output; layers that change it (none yet besides Embedding's input) override. */
@@ -308,6 +375,11 @@ export abstract class Layer {
 
   get countParams(): number {
     return this.params.reduce((n, p) => n + sizeOf(p.shape), 0);
+  }
+
+  /** A copy of the weights' current values, or null while no model holds them. */
+  currentValues(): Float32Array[] | null {
+    return this.weightViews === null ? null : this.weightViews.map((v) => v.slice());
   }
 
   /** Called by the Model that owns the flat parameter array. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument, invalidType, unknownName } from '../errors.js';
+import { invalidArgument, invalidType, StateError, unknownName } from '../errors.js';
 import type { Layer } from './layer.js';
 import { modelAsLayer } from './layers/index.js';
 import { ParamLayout, type ParamEntry } from './param-layout.js';
@@ -40,7 +40,6 @@ export class ModelWeight {
   readonly shape: readonly number[];
   /** weft keeps every weight in one Float32Array. */
   readonly dtype = 'float32' as const;
-  readonly trainable: boolean;
 
   constructor(
     private readonly model: GraphModel,
@@ -48,7 +47,14 @@ export class ModelWeight {
   ) {
     this.name = entry.name;
     this.shape = entry.shape;
-    this.trainable = isTrainable(entry);
+  }
+
+  /**
+   * Whether training updates it: its model and layer are trainable and the layer declared it so
+   * (BatchNorm's moving statistics are not). The current flags: fit follows them from the next compile.
+   */
+  get trainable(): boolean {
+    return this.model.trainable && this.entry.layer.paramTrainable(this.entry.index);
   }
 
   /**
@@ -56,18 +62,8 @@ export class ModelWeight {
    * out the variable itself; weft's weights live in shared memory, so this is a copy).
    */
   read(): tf.Tensor {
-    const { offset, size } = this.entry;
-    return tf.tensor(this.model.params.slice(offset, offset + size), [...this.shape], 'float32');
+    return tf.tensor(this.model.valuesOf(this.entry).slice(), [...this.shape], 'float32');
   }
-}
-
-/**
- * Whether training updates a weight. Every weight is trainable until a layer declares otherwise
- * through its ParamSpec's `trainable` flag (BatchNorm's moving statistics); read it once it is there.
- */
-function isTrainable(entry: ParamEntry): boolean {
-  const spec = entry.layer.params[entry.index];
-  return !(spec !== undefined && 'trainable' in spec && spec.trainable === false);
 }
 
 /**
@@ -78,7 +74,11 @@ function isTrainable(entry: ParamEntry): boolean {
 export class GraphModel {
   readonly name: string;
   private graph: Graph = EMPTY_GRAPH;
-  private paramBuffer: Float32Array = new Float32Array(0);
+  /** The whole flat array; null for a nested model whose two regions lie apart in its outer model's. */
+  private paramBuffer: Float32Array | null = new Float32Array(0);
+  /** The trainable prefix and the non-trainable rest of the weights (views of paramBuffer when there is one). */
+  private regions: readonly [Float32Array, Float32Array] = [new Float32Array(0), new Float32Array(0)];
+  private trainableFlag = true;
 
   /**
    * `emptyAllowed`: a model whose graph comes later (a Sequential before its first layer);
@@ -94,10 +94,91 @@ export class GraphModel {
   /** Maps the graph from `inputs` to `outputs` and gives it a new, zeroed parameter array. */
   protected setGraph(inputs: SymbolicTensor | SymbolicTensor[], outputs: SymbolicTensor | SymbolicTensor[]): void {
     const mapped = mapGraph(inputs, outputs);
-    const layout = new ParamLayout(mapped.layers);
+    // Layers already in another model (a new head on a loaded model's layers) keep their weights,
+    // as in Keras, where a layer's weights are its own.
+    const carried = mapped.layers.map((l) => (l.params.length === 0 ? null : l.currentValues()));
+    const layout = new ParamLayout(mapped.layers, this.trainableFlag);
     this.graph = { ...mapped, layout, weightList: layout.entries.map((e) => new ModelWeight(this, e)) };
-    this.paramBuffer = new Float32Array(layout.size);
+    this.setBuffer(new Float32Array(layout.size));
     this.bindLayers();
+    this.carriedLayers = new Set(mapped.layers.filter((l, i) => carried[i] !== null));
+    for (const e of layout.entries) {
+      const values = carried[mapped.layers.indexOf(e.layer)];
+      if (values != null) this.valuesOf(e).set(values[e.index]);
+    }
+  }
+
+  /** Layers whose weights came with them from another model: initialisation leaves them as they are. */
+  private carriedLayers: ReadonlySet<Layer> = new Set();
+
+  /** Whether `layer` brought its weights from another model (they are not drawn afresh). */
+  carriesWeightsOf(layer: Layer): boolean {
+    return this.carriedLayers.has(layer);
+  }
+
+  /**
+   * Keras's `model.trainable`: false freezes every weight of the model; setting it sets every
+   * layer's flag too (as Keras does), so a layer can be thawed again after `model.trainable = true`.
+   * Takes effect at the next compile.
+   */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  set trainable(value: boolean) {
+    if (typeof value !== 'boolean') throw invalidType(`trainable of model '${this.name}'`, 'a boolean', value);
+    this.trainableFlag = value;
+    for (const layer of this.layers) layer.trainable = value;
+  }
+
+  /**
+   * Lays the weights out again from the current trainable flags (compile calls it): weights that
+   * changed side move between the trainable prefix and the rest, values kept. Nested models'
+   * layouts follow. Returns whether anything moved.
+   */
+  relayout(): boolean {
+    const values = this.layout.entries.map((e) => this.valuesOf(e));
+    this.refreshNested();
+    const layout = new ParamLayout(this.layers, this.trainableFlag);
+    if (layout.sameAs(this.layout)) return false;
+    const buffer = this.freshParams(layout.size);
+    layout.entries.forEach((e, i) => buffer.set(values[i], e.offset));
+    this.graph = { ...this.graph, layout, weightList: layout.entries.map((e) => new ModelWeight(this, e)) };
+    this.setBuffer(buffer);
+    this.bindLayers();
+    return true;
+  }
+
+  /**
+   * The layout a nested model's outer model is about to rebind it to: made from the current
+   * flags, its values left where they are (the outer model moves them, then rebinds).
+   */
+  refreshLayout(): void {
+    this.refreshNested();
+    const layout = new ParamLayout(this.layers, this.trainableFlag);
+    if (!layout.sameAs(this.layout)) this.graph = { ...this.graph, layout, weightList: layout.entries.map((e) => new ModelWeight(this, e)) };
+  }
+
+  private refreshNested(): void {
+    for (const layer of this.layers) layer.refreshLayout();
+  }
+
+  /** A new, zeroed parameter array of `size` floats (the training model's lives in shared memory). */
+  protected freshParams(size: number): Float32Array {
+    return new Float32Array(size);
+  }
+
+  /** Makes `buffer` the whole flat array: its trainable prefix and the rest are the regions. */
+  private setBuffer(buffer: Float32Array): void {
+    const t = this.layout.trainableSize;
+    this.paramBuffer = buffer;
+    this.regions = [buffer.subarray(0, t), buffer.subarray(t)];
+  }
+
+  /** The values of one weight of this model's layout: a view, not a copy. */
+  valuesOf(e: ParamEntry): Float32Array {
+    const t = this.layout.trainableSize;
+    return e.trainable ? this.regions[0].subarray(e.offset, e.offset + e.size) : this.regions[1].subarray(e.offset - t, e.offset - t + e.size);
   }
 
   get inputs(): readonly SymbolicTensor[] {
@@ -140,8 +221,11 @@ export class GraphModel {
     return this.weightList.filter((w) => !w.trainable);
   }
 
-  /** The flat parameter array (the only copy of the weights). */
+  /** The flat parameter array (the only copy of the weights): the trainable prefix, then the rest. */
   get params(): Float32Array {
+    if (this.paramBuffer === null) {
+      throw new StateError(`Model '${this.name}' is nested in another model that keeps its trainable and non-trainable weights apart: read them with getWeights(), or through the outer model`);
+    }
     return this.paramBuffer;
   }
 
@@ -151,13 +235,30 @@ export class GraphModel {
    */
   adoptParams(buffer: Float32Array, copy = true): void {
     if (buffer.length !== this.layout.size) throw invalidArgument('buffer', `a Float32Array of length ${this.layout.size}`, buffer);
-    if (copy) buffer.set(this.paramBuffer);
-    this.paramBuffer = buffer;
+    const t = this.layout.trainableSize;
+    this.adoptRegions(buffer.subarray(0, t), buffer.subarray(t), copy);
+  }
+
+  /**
+   * adoptParams for a model nested in another: its trainable weights and the rest as two arrays
+   * (each a run of the outer model's regions), which may lie apart.
+   */
+  adoptRegions(trainable: Float32Array, state: Float32Array, copy = true): void {
+    const t = this.layout.trainableSize;
+    if (trainable.length !== t) throw invalidArgument('trainable', `a Float32Array of length ${t}`, trainable);
+    if (state.length !== this.layout.size - t) throw invalidArgument('state', `a Float32Array of length ${this.layout.size - t}`, state);
+    if (copy) {
+      trainable.set(this.regions[0]);
+      state.set(this.regions[1]);
+    }
+    const adjacent = trainable.buffer === state.buffer && trainable.byteOffset + trainable.byteLength === state.byteOffset;
+    this.paramBuffer = adjacent ? new Float32Array(trainable.buffer, trainable.byteOffset, this.layout.size) : null;
+    this.regions = [trainable, state];
     this.bindLayers();
   }
 
   private bindLayers(): void {
-    for (const layer of this.layers) layer.bindWeights(this.layout.viewsFor(layer, this.paramBuffer));
+    for (const layer of this.layers) layer.bindWeights(this.layout.entries.filter((e) => e.layer === layer).map((e) => this.valuesOf(e)));
   }
 
   /** This model as a layer of other models, made by the first apply. */
@@ -180,6 +281,13 @@ export class GraphModel {
 
   countParams(): number {
     return this.layout.size;
+  }
+
+  /** The layout's entries in the order of `weights` (trainable first): getWeights', setWeights' and a saved file's order, as tfjs-layers'. */
+  entriesInWeightOrder(): ParamEntry[] {
+    const entries = this.layout.entries;
+    const trainable = entries.map((e) => this.weightList[entries.indexOf(e)].trainable);
+    return [...entries.filter((_, i) => trainable[i]), ...entries.filter((_, i) => !trainable[i])];
   }
 
   /**
@@ -225,14 +333,15 @@ export class GraphModel {
     return this.layers.indexOf(layer);
   }
 
+  /** Every weight's value, trainable weights first (tfjs-layers' and Keras's order). */
   getWeights(): tf.Tensor[] {
-    return this.layout.entries.map((e) => tf.tensor(this.paramBuffer.slice(e.offset, e.offset + e.size), e.shape as number[]));
+    return this.entriesInWeightOrder().map((e) => tf.tensor(this.valuesOf(e).slice(), e.shape as number[]));
   }
 
   setWeights(weights: readonly tf.Tensor[]): void {
-    const entries = this.layout.entries;
+    const entries = this.entriesInWeightOrder();
     const values = readWeightValues('weights', weights, entries);
-    values.forEach((v, i) => this.paramBuffer.set(v, entries[i].offset));
+    values.forEach((v, i) => this.valuesOf(entries[i]).set(v));
   }
 
   summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = console.log): void {

@@ -139,10 +139,14 @@ export interface WeightPenalty {
   readonly l2: number;
 }
 
-/** Every regularized weight of a layout, in layout order: what the update and the loss need. */
+/**
+ * Every regularized trainable weight of a layout, in layout order: what the update and the loss
+ * need. A frozen weight's penalty is a constant, and Keras 3 leaves it out of the loss as well.
+ */
 export function weightPenalties(layout: Pick<ParamLayout, 'entries'>): WeightPenalty[] {
   const out: WeightPenalty[] = [];
   for (const e of layout.entries) {
+    if (!e.trainable) continue;
     const spec = e.layer.params[e.index]?.regularizer;
     if (spec === undefined || spec === null) continue;
     const { l1: a, l2: b } = regularizerFactors(spec);

@@ -41,7 +41,8 @@ export function toSpec(model: GraphModel): ModelSpec {
     const module = layerModuleUrl(layer.className);
     return {
       className: layer.className,
-      config: layer.specConfig(),
+      // Trainability as the model's layout has it (the last compile's), so a worker's agrees.
+      config: layer.specConfig(model.layout.layerTrainable(layer)),
       inboundNodes: layer.isInput ? [] : layer.nodes.filter((n) => modelNodes.has(n)).map((n) => n.inputs.map(ref)),
       ...(module === null ? {} : { module }),
     };

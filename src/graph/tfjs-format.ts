@@ -93,8 +93,10 @@ function toWeftNodeIndices(layers: LayerSpec[], endpoints: TensorRef[][]): void 
 
 /** A layer's weft config as its Keras JSON config, through its class's own mapping. */
 function layerConfigToKeras({ className, config }: LayerSpec): Json {
-  const { activityRegularizer, ...own } = config;
-  const json = layerClass(className).toKeras(own);
+  const { activityRegularizer, trainable, ...own } = config;
+  const mapped = layerClass(className).toKeras(own);
+  // Each mapping writes Keras's `trainable: true` where Keras does (an InputLayer has none).
+  const json = trainable === false || 'trainable' in mapped ? { ...mapped, trainable: trainable !== false } : mapped;
   return activityRegularizer == null ? json : { ...json, activity_regularizer: regularizerToKeras(activityRegularizer) };
 }
 
@@ -263,13 +265,14 @@ function sequentialToSpec(configArg: unknown, file: FileContext): ModelSpec {
  */
 function layerFromKeras(className: string, name: string, c: Json, inboundNodes: TensorRef[][], file: FileContext): LayerSpec {
   const reader = new KerasConfigReader(className, name, c, file.kerasVersion);
-  reader.mustBe('trainable', [true], 'weft trains every layer');
+  const trainable = reader.get('trainable');
+  if (trainable != null && typeof trainable !== 'boolean') throw invalidArgument(reader.where('trainable'), 'a boolean', JSON.stringify(trainable));
   reader.get('name');
   if (!isRegisteredLayer(className)) throw unknownLayerClass(`layer class (layer '${name}')`, className);
   const cls = layerClass(className);
   // Keras's base Layer takes an activity regularizer, whatever the layer.
   const activityRegularizer = readRegularizer(reader, 'activity_regularizer');
-  const config = { ...cls.fromKeras(reader), ...(activityRegularizer === undefined ? {} : { activityRegularizer }) };
+  const config = { ...cls.fromKeras(reader), ...(activityRegularizer === undefined ? {} : { activityRegularizer }), ...(trainable === false ? { trainable: false } : {}) };
   for (const key of reader.unreadKeys()) {
     const v = c[key];
     if (v === null) continue;

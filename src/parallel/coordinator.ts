@@ -8,6 +8,7 @@ import { MISSING_SESSION, type Fault, type SessionSetup, type SharedColumn, type
 import type { WorkerPool } from './pool.js';
 import { allFinite, SharedMemoryReduction } from './reduce.js';
 import { shareColumn } from './shared.js';
+import { abortCollective, COLLECTIVE_ABORTED, collectiveBuffers, resetCollective, type CollectiveBuffers } from './collective.js';
 
 export { NonFiniteLossError, outputObjectives, WorkerError } from './engine-api.js';
 export type { EvaluateData, Objective, OptimizerHandle, StepTiming, TrainData, TrainSpec } from './engine-api.js';
@@ -36,6 +37,12 @@ interface Scratch {
   readonly written: Int32Array;
 }
 
+/** Where the first rank leaves a step's new non-trainable values (see SessionSetup.state). */
+interface StateOut {
+  readonly values: Float32Array;
+  readonly flags: Int32Array;
+}
+
 let nextSession = 1;
 
 const bufferOf = (a: Float32Array): SharedArrayBuffer => a.buffer as SharedArrayBuffer;
@@ -51,6 +58,10 @@ export class ParallelEngine {
   private readonly reduction: SharedMemoryReduction | null;
   private readonly order: Int32Array | null;
   private readonly scratch: Scratch | null = null;
+  private readonly collective: CollectiveBuffers | null = null;
+  private readonly stateOut: StateOut | null = null;
+  /** The weights the optimizer updates: the layout's trainable prefix of the model's array. */
+  private readonly trainable: Float32Array;
   /** Every session's setup by id, and the ids already sent to the workers. */
   private readonly setups = new Map<number, SessionSetup>();
   private readonly introduced = new Set<number>();
@@ -79,12 +90,19 @@ export class ParallelEngine {
      */
     private readonly memory: SharedAllocator = freshMemory,
   ) {
-    const size = model.layout.size;
+    const size = model.layout.trainableSize;
+    this.trainable = model.params.subarray(0, size);
     if (train === null || objective === null) {
       this.setup = null;
       this.reduction = null;
       this.order = null;
       return;
+    }
+    const collectiveLength = Math.max(0, ...model.layers.map((l) => l.collectiveLength));
+    if (collectiveLength > 0 && pool.size > 1) this.collective = collectiveBuffers(pool.size, collectiveLength, (bytes) => memory.buffer(bytes));
+    const stateSize = model.layout.size - size;
+    if (stateSize > 0) {
+      this.stateOut = { values: float32From(memory, stateSize), flags: new Int32Array(memory.buffer(model.layout.entries.length * 4)) };
     }
     const grads = float32From(memory, pool.size * size);
     this.reduction = new SharedMemoryReduction(grads, size);
@@ -97,6 +115,8 @@ export class ParallelEngine {
     this.setup = this.session({
       objective: outputObjectives(objective), ...this.sharedData(train.data),
       grads: grads.buffer as SharedArrayBuffer, order: this.order.buffer as SharedArrayBuffer, outputs: [],
+      collective: this.collective,
+      state: this.stateOut === null ? null : { values: bufferOf(this.stateOut.values), flags: this.stateOut.flags.buffer as SharedArrayBuffer },
       update: workersUpdate
         ? {
             module: opt.module, spec: opt.updateSpec(), slots: opt.slots.map(bufferOf),
@@ -110,7 +130,7 @@ export class ParallelEngine {
   private planFor(workers: number): UpdatePlan {
     if ((this.setup as SessionSetup).update === null) return 'coordinator';
     if (workers === 1) return 'fused';
-    const sharded = (this.train as TrainSpec).shardedUpdate ?? this.model.layout.size >= SHARDED_UPDATE_MIN_PARAMS;
+    const sharded = (this.train as TrainSpec).shardedUpdate ?? this.model.layout.trainableSize >= SHARDED_UPDATE_MIN_PARAMS;
     return sharded ? 'workers' : 'coordinator';
   }
 
@@ -154,13 +174,24 @@ export class ParallelEngine {
     }
   }
 
-  /** Runs tasks, waits for all of them (never leaving one running), and throws the first failure. */
+  /**
+   * Runs tasks, waits for all of them (never leaving one running), and throws the first failure.
+   * A failed task aborts the in-step collective: ranks waiting there for it return with an
+   * error instead of waiting for a rank that will never arrive (a thread that died included).
+   */
   private async runAll(tasks: Task[], what: string): Promise<TaskTiming[]> {
     this.pool.hold();
-    const settled = await Promise.allSettled(tasks.map((t) => this.runOne(t)));
+    const collective = this.collective;
+    const settled = await Promise.allSettled(tasks.map((t) => this.runOne(t).catch((err: unknown) => {
+      if (collective !== null) abortCollective(collective);
+      throw err;
+    })));
     // Every worker that ran a task of these sessions has them now; later tasks go without.
     if (settled.every((r) => r.status === 'fulfilled')) for (const t of tasks) this.introduced.add(t.session);
-    const failed = settled.findIndex((r) => r.status === 'rejected');
+    // The cause, not a rank the abort released: the first failure that is not the collective's abort.
+    const isAbort = (r: PromiseSettledResult<TaskTiming>) => r.status === 'rejected' && String((r.reason as Error)?.message).includes(COLLECTIVE_ABORTED);
+    const cause = settled.findIndex((r) => r.status === 'rejected' && !isAbort(r));
+    const failed = cause >= 0 ? cause : settled.findIndex((r) => r.status === 'rejected');
     if (failed >= 0) {
       const reason = (settled[failed] as PromiseRejectedResult).reason as Error;
       throw new WorkerError(`Worker rank ${tasks[failed].rank} failed ${what}: ${reason?.message ?? String(reason)}`, { cause: reason });
@@ -193,23 +224,22 @@ export class ParallelEngine {
       (this.order as Int32Array).set(order);
       this.orderEpoch = epoch;
     }
-    return shardRanges(end - start, workers).map(([a, b], rank) => ({ rank, start: start + a, end: start + b }))
-      .filter((s) => s.end > s.start)
-      .map((s) => ({
-        kind: 'train', session: setup.id, setup: null, rank: s.rank, start: s.start, end: s.end, firstExample: firstExample + s.start - start, step: this.step, epoch,
-        update: fused, runKey: train.runKey, shuffled: order !== null, fault,
-      }));
+    const shards = shardRanges(end - start, workers).map(([a, b], rank) => ({ rank, start: start + a, end: start + b })).filter((s) => s.end > s.start);
+    return shards.map((s): Task => ({
+      kind: 'train', session: setup.id, setup: null, rank: s.rank, start: s.start, end: s.end, firstExample: firstExample + s.start - start, step: this.step, epoch,
+      update: fused, runKey: train.runKey, shuffled: order !== null, fault, peers: shards.length,
+    }));
   }
 
   /** What every range of the next step's update shares: its step, rate and gradient scale. */
   private updateOrder(ranks: readonly number[], batchRows: number, penalty: number, trial: boolean): UpdateOrder {
     const opt = (this.train as TrainSpec).optimizer;
-    return { ranks, start: 0, end: this.model.layout.size, iteration: opt.iterations + 1, learningRate: opt.learningRate, gradScale: 1 / batchRows, penalty, trial };
+    return { ranks, start: 0, end: this.model.layout.trainableSize, iteration: opt.iterations + 1, learningRate: opt.learningRate, gradScale: 1 / batchRows, penalty, trial };
   }
 
   /** The update round's tasks: `workers` ranks each reduce and update one range of the parameters. */
   private updateTasks(order: UpdateOrder, workers: number, fault: Fault | null): Task[] {
-    return shardRanges(this.model.layout.size, workers).map(([start, end], rank) => ({
+    return shardRanges(this.model.layout.trainableSize, workers).map(([start, end], rank) => ({
       kind: 'update', session: (this.setup as SessionSetup).id, setup: null, rank, start, end, update: { ...order, start, end }, step: this.step, fault,
     }));
   }
@@ -227,13 +257,15 @@ export class ParallelEngine {
     const scratch = this.scratch as Scratch;
     // The regularizers' penalty, once per step at the weights the step started from: stats are
     // sums over examples, so the mean loss the logs show is mean data loss + penalty, as Keras's.
-    const penalty = (train.optimizer.regularizationLoss?.(this.model.params) ?? 0) * rows;
+    const penalty = (train.optimizer.regularizationLoss?.(this.trainable) ?? 0) * rows;
     const fault = trial ? null : train.fault ?? null;
     const ranks = shardRanges(rows, workers).flatMap(([a, b], rank) => (b > a ? [rank] : []));
     const fused = plan === 'fused' ? this.updateOrder(ranks, rows, penalty, trial) : null;
     scratch.written.fill(0);
+    if (this.collective !== null) resetCollective(this.collective);
+    this.stateOut?.flags.fill(0);
     const tasks = this.trainTasks(epoch, order, start, end, firstExample, workers, fault, fused);
-    const whole: Range[] = [[0, this.model.layout.size]];
+    const whole: Range[] = [[0, this.model.layout.trainableSize]];
     const timings = await this.guarded(() => this.runAll(tasks, where), whole);
     const t1 = performance.now();
     const stats = this.sumStats(setup, ranks);
@@ -274,7 +306,7 @@ export class ParallelEngine {
     this.reduceMs = performance.now() - t0;
     // Checked before: the in-place update leaves no copy to restore from.
     if (!allFinite(gradSum)) return false;
-    (this.train as TrainSpec).optimizer.applyGradients(this.model.params, gradSum, rows, into);
+    (this.train as TrainSpec).optimizer.applyGradients(this.trainable, gradSum, rows, into);
     return true;
   }
 
@@ -294,7 +326,7 @@ export class ParallelEngine {
     const opt = (this.train as TrainSpec).optimizer;
     ranges.forEach(([start, end], rank) => {
       if (Atomics.load(written, rank) !== 1) return;
-      this.model.params.set(params.subarray(start, end), start);
+      this.trainable.set(params.subarray(start, end), start);
       opt.slots.forEach((slot, k) => slot.set(slots[k].subarray(start, end), start));
     });
   }
@@ -316,7 +348,8 @@ export class ParallelEngine {
     const plan = this.planFor(this.pool.size);
     const { timings, stats, t1 } = await this.runStep(plan, epoch, order, start, end, firstExample, this.pool.size, false, where);
     // Constraints span whole weights, so they run here on the finished update.
-    opt.applyConstraints?.(this.model.params);
+    opt.applyConstraints?.(this.trainable);
+    this.applyState();
     opt.commit();
     const t3 = performance.now();
     this.step += 1;
@@ -326,8 +359,22 @@ export class ParallelEngine {
     this.lastTiming = {
       dispatchAndWaitMs: t1 - t0, workerComputeMs: slowest.computeMs, copyInMs: slowest.copyInMs,
       exportMs: slowest.exportMs, reduceMs: this.reduceMs, optimizerMs: t3 - t1 - this.reduceMs,
+      collectiveMs: Math.max(...timings.map((t) => t.collectiveMs)), collectiveCalls: slowest.collectiveCalls,
     };
     return stats;
+  }
+
+  /**
+   * The step's new values of non-trainable weights (moving statistics), copied from where the
+   * first rank left them into the weights: once, after the whole step succeeded.
+   */
+  private applyState(): void {
+    const out = this.stateOut;
+    if (out === null) return;
+    const t = this.model.layout.trainableSize;
+    this.model.layout.entries.forEach((e, i) => {
+      if (out.flags[i] === 1) this.model.params.set(out.values.subarray(e.offset - t, e.offset - t + e.size), e.offset);
+    });
   }
 
   /** Contiguous ranges of `rows`, one per rank, as inference tasks. */
@@ -347,7 +394,7 @@ export class ParallelEngine {
     // One evaluation session at a time: a streamed validation set brings new data every batch.
     if (this.evaluation !== null) this.setups.delete(this.evaluation.setup.id);
     const setup = this.session({
-      objective: outputObjectives(this.objective as Objective), ...this.sharedData(data), grads: null, order: null, outputs: [], update: null,
+      objective: outputObjectives(this.objective as Objective), ...this.sharedData(data), grads: null, order: null, outputs: [], update: null, collective: null, state: null,
     });
     this.evaluation = { data, setup };
     return setup;
@@ -356,7 +403,7 @@ export class ParallelEngine {
   async predict(xs: readonly Column[], rows: number, batchSize: number): Promise<Float32Array[]> {
     const outputs = this.model.outputs.map((o) => this.memory.buffer(rows * exampleSize(o.shape) * 4));
     const shared: SharedColumn[] = xs.map((c) => shareColumn(c, this.memory));
-    const setup = this.session({ objective: null, xs: shared, ys: [], weights: [], grads: null, order: null, outputs, update: null });
+    const setup = this.session({ objective: null, xs: shared, ys: [], weights: [], grads: null, order: null, outputs, update: null, collective: null, state: null });
     await this.runAll(this.inferenceTasks('predict', setup, rows, batchSize), 'in predict');
     // Copied out of shared memory: the caller keeps the result, the buffers go back for reuse.
     return outputs.map((b) => new Float32Array(b).slice());

@@ -52,6 +52,12 @@ export interface StepTiming {
   copyInMs: number;
   /** That worker's gradient copy out of its backend. */
   exportMs: number;
+  /**
+   * The in-step collective (BatchNormalization's two exchanges per layer): the slowest rank's
+   * time in it — its wait for the others included — and its number of calls.
+   */
+  collectiveMs: number;
+  collectiveCalls: number;
   reduceMs: number;
   optimizerMs: number;
 }

@@ -18,7 +18,7 @@ export function takeFault(): Fault | null {
 }
 
 /** Called in the worker before the step: fails as the task asks. */
-export function triggerFault(fault: Fault | null, step: number, rank: number, phase: 'gradients' | 'update'): void {
+export function triggerFault(fault: Fault | null, step: number, rank: number, phase: 'gradients' | 'update' | 'exchange'): void {
   if (fault === null || fault.step !== step || fault.rank !== rank || (fault.phase ?? 'gradients') !== phase) return;
   if (fault.kind === 'exit') process.exit(3);
   if (fault.kind === 'oom') {

@@ -2,6 +2,7 @@ import type { ModelSpec } from '../graph/spec.js';
 import type { LossSpec } from '../graph/losses.js';
 import type { MetricSpec } from '../graph/metrics.js';
 import type { Key } from './random.js';
+import type { CollectiveBuffers } from './collective.js';
 
 /** A column of the dataset in shared memory: every worker reads its rows in place. */
 export interface SharedColumn {
@@ -28,8 +29,17 @@ export interface SessionSetup {
   readonly params: SharedArrayBuffer;
   /** How the workers apply the optimizer to their parameter ranges, when they do. */
   readonly update: WorkerUpdate | null;
-  /** One gradient slot per rank, each `paramCount` floats. */
+  /** One gradient slot per rank, each the layout's trainable prefix long. */
   readonly grads: SharedArrayBuffer | null;
+  /** The in-step collective's memory, when the model has layers that sum across ranks mid-step. */
+  readonly collective: CollectiveBuffers | null;
+  /**
+   * Where the first rank writes the step's new values of non-trainable weights (moving
+   * statistics): `values` mirrors the layout past its trainable prefix, `flags` holds one Int32
+   * per layout entry, set for each entry written. The coordinator copies them into the weights
+   * once the step has succeeded.
+   */
+  readonly state: { readonly values: SharedArrayBuffer; readonly flags: SharedArrayBuffer } | null;
   /** One stats row per rank (float64): the sums step.ts's statColumns lays out. */
   readonly stats: SharedArrayBuffer | null;
   /** How each model output is scored, in model.outputs order; null for predict. */
@@ -107,9 +117,10 @@ export interface Fault {
   readonly kind: 'throw' | 'exit' | 'oom';
   /**
    * Before the step's gradients (default), or after the rank's optimizer update wrote its range
-   * of the weights (an update task, or a one-worker step's fused update): what must be rolled back.
+   * of the weights (an update task, or a one-worker step's fused update): what must be rolled
+   * back; or inside the in-step collective, where the other ranks are waiting for this one.
    */
-  readonly phase?: 'gradients' | 'update';
+  readonly phase?: 'gradients' | 'update' | 'exchange';
 }
 
 interface TaskBase {
@@ -138,6 +149,8 @@ export interface TrainTask extends TaskBase {
   /** Whether rows come through the order buffer (shuffled) or in place. */
   readonly shuffled: boolean;
   readonly fault: Fault | null;
+  /** How many ranks run this step (ranks 0..peers-1): the in-step collective's size. */
+  readonly peers: number;
 }
 
 export interface EvaluateTask extends TaskBase {
@@ -168,6 +181,9 @@ export interface TaskTiming {
   readonly copyInMs: number;
   /** Of which: gradients copied out of the backend into the rank's slot. */
   readonly exportMs: number;
+  /** Of which: inside the in-step collective (writing, waiting for the other ranks, summing), and how many calls. */
+  readonly collectiveMs: number;
+  readonly collectiveCalls: number;
   /** Live tfjs tensors in the worker after the task: constant from step to step, or a leak. */
   readonly tensors: number;
   /**

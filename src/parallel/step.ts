@@ -10,6 +10,7 @@ import { readTensor, scoped } from '../graph/tensor-io.js';
 import { fillDropoutMask, fillExampleNormal, fillExampleUniform, foldIn, keyFromSeed, type Key } from './random.js';
 import { HOST_HEAD_MAX, hostScorer, type HostHead, type HostScorer } from './host-head.js';
 import { readStats, statColumns, weightedSum, type Stat, type StatColumn } from './step-stats.js';
+import { SOLO, type Collective } from './collective.js';
 
 /** A contiguous block of examples, already gathered into row-major arrays. */
 export interface Batch {
@@ -78,7 +79,11 @@ export class StepRunner {
   private readonly layerKeys = new Map<Layer, Map<string, Key>>();
   private keyOwner: Key | null = null;
   /** Where the last training step's time went outside the math, for the benchmarks. */
-  readonly timing = { copyInMs: 0, exportMs: 0 };
+  readonly timing = { copyInMs: 0, exportMs: 0, collectiveMs: 0, collectiveCalls: 0 };
+  /** The collective the running step sums over (SOLO outside a multi-rank training step). */
+  private collective: Collective = SOLO;
+  /** The last step's new values of non-trainable weights (ctx.assign), by layout entry index. */
+  private readonly assigned = new Map<number, Float32Array>();
 
   /** How each output is scored (none: the runner only predicts). */
   readonly scoring: readonly Scoring[];
@@ -192,6 +197,23 @@ export class StepRunner {
     return key;
   }
 
+  /** The layout entry of weight `index` of `layer`, which must be a non-trainable one. */
+  private entryIndex(layer: Layer, index: number): number {
+    const entries = this.model.layout.entries;
+    const i = entries.findIndex((e) => e.layer === layer) + index;
+    const e = entries[i];
+    if (e === undefined || e.layer !== layer || e.trainable) throw new Error(`layer '${layer.name}' assigned its weight ${index}, which is not one of its non-trainable weights`);
+    return i;
+  }
+
+  /**
+   * The new values of non-trainable weights the last training step computed (moving
+   * statistics), by layout entry index: the engine applies them once the step has succeeded.
+   */
+  get assignments(): ReadonlyMap<number, Float32Array> {
+    return this.assigned;
+  }
+
   /** A scratch array of `size` floats for one kind of draw of one layer, reused from step to step. */
   private scratch(layer: Layer, kind: string, size: number): Float32Array {
     let byKind = this.drawScratch.get(layer);
@@ -237,6 +259,19 @@ export class StepRunner {
           return out;
         },
         nested: (index) => at(layer, [...path, index]),
+        allSum: (partial) => {
+          const began = performance.now();
+          const out = this.collective.sum(partial);
+          this.timing.collectiveMs += performance.now() - began;
+          this.timing.collectiveCalls += 1;
+          return out;
+        },
+        assign: (index, value) => {
+          // A nested model's layers assign through their Functional layer, which maps the index.
+          if (path.length > 0) throw new Error(`assign from inside layer '${layer.name}' without its nested model's mapping`);
+          const entry = this.entryIndex(layer, index);
+          this.assigned.set(entry, Float32Array.from(value));
+        },
       };
     };
     return (layer) => at(layer, []);
@@ -303,6 +338,9 @@ export class StepRunner {
    */
   private run(params: Float32Array, batch: Batch, key: StepKey | null, gradOut: Float32Array | null): Float64Array {
     if (this.scoring.length === 0) throw new Error('StepRunner needs a loss to train or evaluate');
+    this.assigned.clear();
+    this.timing.collectiveMs = 0;
+    this.timing.collectiveCalls = 0;
     return scoped(() => {
       const began = performance.now();
       const weights = this.executor.weightTensors(params);
@@ -330,8 +368,17 @@ export class StepRunner {
    * Training step on one block: writes Σ gradients into gradOut and returns [Σ loss, Σ metric...].
    * Whether the gradients are finite is the update's to check, as it reads their sum.
    */
-  train(params: Float32Array, batch: Batch, key: StepKey, gradOut: Float32Array): Float64Array {
-    return this.run(params, batch, key, gradOut);
+  /**
+   * `collective`: the step's ranks, for layers whose statistics span the global batch (every
+   * rank of the step must call train with it, on its own shard).
+   */
+  train(params: Float32Array, batch: Batch, key: StepKey, gradOut: Float32Array, collective: Collective = SOLO): Float64Array {
+    this.collective = collective;
+    try {
+      return this.run(params, batch, key, gradOut);
+    } finally {
+      this.collective = SOLO;
+    }
   }
 
   /** Inference-mode loss and metric sums (dropout off). */

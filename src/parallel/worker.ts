@@ -17,6 +17,7 @@ import { gatherRows, type Column } from './batch.js';
 import { triggerFault } from './faults.js';
 import { MISSING_SESSION, type EvaluateTask, type Fault, type SessionSetup, type Task, type TaskTiming, type TrainTask, type UpdateOrder, type WorkerUpdate } from './messages.js';
 import { columnView } from './shared.js';
+import { abortCollective, SharedCollective, SOLO, type Collective } from './collective.js';
 import { StepRunner, type Batch, type Scoring } from './step.js';
 import type { MetricSpec } from '../graph/metrics.js';
 
@@ -40,6 +41,11 @@ interface Session {
   readonly runner: StepRunner;
   /** A view of setup.params: the model's one copy of its weights. */
   readonly params: Float32Array;
+  /** Its trainable prefix: what the optimizer updates. */
+  readonly trainable: Float32Array;
+  /** This thread's view of the in-step collective, when the model sums across ranks mid-step. */
+  readonly collective: SharedCollective | null;
+  readonly state: { readonly values: Float32Array; readonly flags: Int32Array } | null;
   readonly update: OpenUpdate | null;
   readonly xs: readonly Column[];
   readonly ys: readonly Column[];
@@ -132,9 +138,12 @@ async function openSession(task: Task): Promise<Session> {
   const xs = setup.xs.map(columnView);
   const ys = setup.ys.map(columnView);
   const weights = setup.weights.map((w) => (w === null ? null : columnView(w)));
+  const params = new Float32Array(setup.params);
   const session: Session = {
-    id: setup.id, setup, model, runner, params: new Float32Array(setup.params), update: await openUpdate(setup.update), xs, ys, weights,
+    id: setup.id, setup, model, runner, params, trainable: params.subarray(0, model.layout.trainableSize), update: await openUpdate(setup.update), xs, ys, weights,
     order: setup.order === null ? null : new Int32Array(setup.order), scratch,
+    collective: setup.collective === null ? null : new SharedCollective(setup.collective),
+    state: setup.state === null ? null : { values: new Float32Array(setup.state.values), flags: new Int32Array(setup.state.flags) },
   };
   sessions.set(setup.id, session);
   // Oldest first in a Map: drop it so finished fits release their shared buffers.
@@ -179,19 +188,55 @@ function rowsOf(s: Session, order: Int32Array | null, start: number, end: number
  * gradients of the layers below it are NaN.
  */
 function train(s: Session, task: TrainTask): boolean {
-  triggerFault(task.fault, task.step, task.rank, 'gradients');
   const setup = s.setup;
-  const grads = gradientSlot(s, task.rank);
-  const batch = rowsOf(s, task.shuffled ? s.order : null, task.start, task.end, task.firstExample);
-  const stats = s.runner.train(s.params, batch, { runKey: task.runKey, epoch: task.epoch }, grads);
-  new Float64Array(setup.stats as SharedArrayBuffer, task.rank * stats.length * 8, stats.length).set(stats);
+  try {
+    triggerFault(task.fault, task.step, task.rank, 'gradients');
+    const grads = gradientSlot(s, task.rank);
+    const batch = rowsOf(s, task.shuffled ? s.order : null, task.start, task.end, task.firstExample);
+    const stats = s.runner.train(s.params, batch, { runKey: task.runKey, epoch: task.epoch }, grads, collectiveFor(s, task));
+    new Float64Array(setup.stats as SharedArrayBuffer, task.rank * stats.length * 8, stats.length).set(stats);
+    if (task.rank === 0) writeState(s);
+    return finishTrain(s, task, stats);
+  } catch (err) {
+    // The other ranks may be waiting for this one in the collective: release them.
+    if (setup.collective !== null) abortCollective(setup.collective);
+    throw err;
+  }
+}
+
+/** The step's collective for this rank, with the test hook that fails inside it. */
+function collectiveFor(s: Session, task: TrainTask): Collective {
+  if (s.collective === null || task.peers === 1) return SOLO;
+  const shared = s.collective.begin(task.rank, task.peers);
+  const fault = task.fault;
+  if (fault === null || fault.phase !== 'exchange') return shared;
+  return { ranks: shared.ranks, sum: (p) => {
+    triggerFault(fault, task.step, task.rank, 'exchange');
+    return shared.sum(p);
+  } };
+}
+
+/** The first rank's new non-trainable values (every rank computed the same), for the coordinator to apply. */
+function writeState(s: Session): void {
+  const assigned = s.runner.assignments;
+  if (assigned.size === 0) return;
+  if (s.state === null) throw new Error('a layer assigned a non-trainable weight, but the session has no state buffer');
+  const entries = s.model.layout.entries;
+  const t = s.model.layout.trainableSize;
+  for (const [i, value] of assigned) {
+    s.state.values.set(value, entries[i].offset - t);
+    Atomics.store(s.state.flags, i, 1);
+  }
+}
+
+function finishTrain(s: Session, task: TrainTask, stats: Float64Array): boolean {
   // One worker's step: the update follows at once, unless the coordinator will refuse the step.
   if (task.update !== null && Number.isFinite(stats[0] + task.update.penalty)) return applyUpdate(s, task.update, task.rank, task.fault, task.step);
   return true;
 }
 
 function gradientSlot(s: Session, rank: number): Float32Array {
-  const size = s.model.layout.size;
+  const size = s.model.layout.trainableSize;
   return new Float32Array(s.setup.grads as SharedArrayBuffer, rank * size * 4, size);
 }
 
@@ -205,12 +250,12 @@ function gradientSlot(s: Session, rank: number): Float32Array {
 function applyUpdate(s: Session, order: UpdateOrder, rank: number, fault: Fault | null, step: number): boolean {
   const { optimizer, slots, scratch, written } = s.update as OpenUpdate;
   const { start, end } = order;
-  const own = { params: s.params, slots };
+  const own = { params: s.trainable, slots };
   const grads = order.ranks.map((r) => gradientSlot(s, r));
   optimizer.learningRate = order.learningRate;
   const penalties = penaltiesOf(s.model);
   if (order.trial) return optimizer.applyFrom({ from: own, to: scratch, grads, penalties }, order.iteration, order.gradScale, start, end);
-  scratch.params.set(s.params.subarray(start, end), start);
+  scratch.params.set(s.trainable.subarray(start, end), start);
   slots.forEach((slot, k) => scratch.slots[k].set(slot.subarray(start, end), start));
   Atomics.store(written, rank, 1);
   // A non-finite gradient leaves garbage in the range: the coordinator restores it from the scratch.
@@ -248,7 +293,7 @@ export default async function runTask(task: Task): Promise<TaskTiming> {
   else if (task.kind === 'update') finiteGradient = applyUpdate(s, task.update, task.rank, task.fault, task.step);
   else if (task.kind === 'evaluate') evaluate(s, task);
   else predict(s, task);
-  const { copyInMs, exportMs } = s.runner.timing;
+  const { copyInMs, exportMs, collectiveMs, collectiveCalls } = s.runner.timing;
   const { used_heap_size: used, total_heap_size: committed } = getHeapStatistics();
-  return { rank: task.rank, computeMs: performance.now() - began, copyInMs, exportMs, tensors: tf.memory().numTensors, heap: { used, committed }, finiteGradient };
+  return { rank: task.rank, computeMs: performance.now() - began, copyInMs, exportMs, collectiveMs, collectiveCalls, tensors: tf.memory().numTensors, heap: { used, committed }, finiteGradient };
 }

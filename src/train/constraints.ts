@@ -47,10 +47,11 @@ export function normGroups(shape: readonly number[], axes: readonly number[]): {
   return { groups, count };
 }
 
-/** Every constrained weight of a layout, in layout order. */
+/** Every constrained trainable weight of a layout, in layout order (a frozen weight never changes, so it is never projected). */
 export function weightConstraints(layout: Pick<ParamLayout, 'entries'>): ConstrainedWeight[] {
   const out: ConstrainedWeight[] = [];
   for (const e of layout.entries) {
+    if (!e.trainable) continue;
     const spec = e.layer.params[e.index]?.constraint;
     if (spec === undefined || spec === null) continue;
     if (spec.className === 'NonNeg') {

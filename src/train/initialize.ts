@@ -11,7 +11,7 @@ export function initializeParams(model: GraphModel, seed: number): void {
   const modelKey = keyFromSeed(seed);
   model.layout.entries.forEach((e, i) => {
     const spec = e.layer.params[e.index];
-    if (spec.preset === true) return;
+    if (spec.preset === true || model.carriesWeightsOf(e.layer)) return;
     const [fanIn, fanOut] = fans(spec.shape);
     const dist = distributionFor(resolveInitializer(spec.name, spec.initializer), fanIn, fanOut);
     const view = model.params.subarray(e.offset, e.offset + e.size);

@@ -88,9 +88,15 @@ export class Model extends GraphModel {
     if (config.seed !== undefined) checkInteger('seed', config.seed, 0);
     this.resourceLimits = checkResourceLimits(config.resourceLimits);
     this.initSeed = config.seed ?? randomSeed();
-    // The weights live in shared memory from the start: workers read this very buffer.
-    this.adoptParams(sharedFloat32(this.layout.size), false);
+    // The weights live in shared memory from the start: workers read this very buffer (copied:
+    // layers from another model brought their values).
+    this.adoptParams(sharedFloat32(this.layout.size));
     initializeParams(this, this.initSeed);
+  }
+
+  /** A relaid-out model's weights live in shared memory too. */
+  protected override freshParams(size: number): Float32Array {
+    return sharedFloat32(size);
   }
 
   /** The seed the initial weights were drawn from. */
@@ -177,11 +183,17 @@ export class Model extends GraphModel {
    */
   resumeFrom: { initialEpoch: number; seed: number; workers?: number } | null = null;
 
+  /**
+   * As Keras: fixes the loss, metrics and optimizer, and which weights train — `layer.trainable`
+   * and `model.trainable` as they are now (a change after compile takes effect at the next one).
+   */
   compile(args: CompileArgs): void {
     checkOptions('args', args, ['optimizer', 'loss', 'lossWeights', 'metrics', 'weightedMetrics']);
     const optimizer = getOptimizer(args.optimizer);
     const outputs = splitObjective(this, args);
     const scoring = scoringOf(this, outputs);
+    if (this.trainingBy !== null) throw new StateError(`compile() while ${this.trainingBy} is training the model: wait for it to finish`);
+    this.relayout();
     const state = new TrainingState(optimizer, scoring[0].loss, scoring[0].metrics, this.layout);
     state.scoreOutputs(scoring, outputNames(this));
     this.state = state;
@@ -198,6 +210,8 @@ export class Model extends GraphModel {
    */
   async save(url: string, options: { includeOptimizer?: boolean } = {}): Promise<{ modelJsonPath: string; weightsPath: string }> {
     checkOptions('options', options, ['includeOptimizer']);
+    // The trainable flags as they are now, as Keras saves them (a checkpoint, written during fit, keeps the run's).
+    if (this.trainingBy === null && this.state === null) this.relayout();
     if (!options.includeOptimizer) return saveModel(this, url);
     const state = this.compiled('save');
     const config = this.trainingConfig as Pick<TrainingConfig, 'loss' | 'metrics'>;

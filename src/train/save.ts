@@ -173,7 +173,9 @@ export async function saveModel(
   await mkdir(dir, { recursive: true });
   const version = training === undefined ? null : randomBytes(8).toString('hex');
   const weightsFile = version === null ? WEIGHTS_BIN : `weights.${version}.bin`;
-  // A snapshot of the weights: the live buffer may be shared with worker threads.
+  // A snapshot of the weights (the live buffer may be shared with worker threads), in
+  // tfjs-layers' order: trainable weights first, then the rest (BatchNorm's moving statistics).
+  const inFileOrder = model.entriesInWeightOrder();
   const manifest: ModelJSON = {
     format: 'layers-model',
     generatedBy: 'weft',
@@ -181,11 +183,13 @@ export async function saveModel(
     modelTopology: toLayersTopology(model),
     weightsManifest: [{
       paths: [weightsFile],
-      weights: model.layout.entries.map((e) => ({ name: e.name, shape: [...e.shape], dtype: 'float32' })),
+      weights: inFileOrder.map((e) => ({ name: e.name, shape: [...e.shape], dtype: 'float32' })),
     }],
   };
   const weightsPath = join(dir, weightsFile);
-  await writeAtomic(weightsPath, float32ToLE(model.params.slice()));
+  const values = new Float32Array(model.layout.size);
+  inFileOrder.reduce((at, e) => (values.set(model.valuesOf(e), at), at + e.size), 0);
+  await writeAtomic(weightsPath, float32ToLE(values));
   if (training !== undefined) {
     const optimizerFile = `optimizer.${version}.bin`;
     const slots = new Float32Array(training.slots.reduce((n, s) => n + s.length, 0));
@@ -288,7 +292,7 @@ async function loadOnce(url: string | URL): Promise<LoadedModelFiles> {
     const weights = weightsInLayoutOrder(layout, stored, spec.name);
     const read = { modelJsonPath: path, spec, weights };
     if (mj.weftTrainingState !== undefined) {
-      return { ...read, training: weftCheckpoint(path, mj, stored, layout.size), resumable: true, notices: [] };
+      return { ...read, training: weftCheckpoint(path, mj, stored, layout.trainableSize), resumable: true, notices: [] };
     }
     // tfjs-layers writes trainingConfig beside modelTopology; the Keras converter writes Keras's
     // training_config inside it (tfjs-layers' loadLayersModel reads only the first).
@@ -638,7 +642,7 @@ function tfjsTraining(
     const { optimizer } = built;
     const hasState = [...byName.values()].some((w) => w.spec.group === 'optimizer');
     const notices = hasState ? [`weft.loadModel: '${path}': skipped its optimizer weights (weft reads the slots of tfjs-core's optimizers, not Keras's); the model is compiled with a fresh ${optimizer.className} optimizer`] : [];
-    const slots = optimizer.init(layout.size);
+    const slots = optimizer.init(layout.trainableSize);
     const config = { loss, metrics, optimizer_config: { class_name: optimizer.className, config: optimizer.getConfig() } };
     return { training: { config, slots, position: { epoch: 0, seed: 0, iterations: 0 } }, notices };
   }
@@ -657,12 +661,12 @@ function tfjsTraining(
   const optimizerConfig = { class_name: mapping.className, config: config as Record<string, number | boolean> };
   const noState = ![...byName.values()].some((w) => w.spec.group === 'optimizer');
   const mapped: { slots: Float32Array[]; iterations: number } | { mismatch: string } = noState
-    ? { slots: rule.init(layout.size), iterations: 0 }
+    ? { slots: rule.init(layout.trainableSize), iterations: 0 }
     : tfjsOptimizerState(byName, layout, mapping, config, rule.initialSlotValues);
   const state = 'slots' in mapped && mapped.slots.length !== rule.slotCount ? { mismatch: `weft's ${mapping.className} keeps ${rule.slotCount} slots, not ${mapped.slots.length}` } : mapped;
   const fresh = 'mismatch' in state;
   const notices = fresh ? [`weft.loadModel: '${path}': skipped its optimizer weights (${state.mismatch}); the model is compiled with a fresh ${mapping.className} optimizer`] : [];
-  const slots = fresh ? rule.init(layout.size) : state.slots;
+  const slots = fresh ? rule.init(layout.trainableSize) : state.slots;
   return {
     training: { config: { loss, metrics, optimizer_config: optimizerConfig }, slots, position: { epoch: 0, seed: 0, iterations: fresh ? 0 : state.iterations } },
     notices,
@@ -813,9 +817,11 @@ function tfjsOptimizerState(
   const iterations = new DataView(iter.bytes.buffer, iter.bytes.byteOffset, 4)[iter.spec.dtype === 'int32' ? 'getInt32' : 'getFloat32'](0, true);
   if (!(Number.isSafeInteger(iterations) && iterations >= 0)) return { mismatch: `the step count 'iter' is ${iterations}, not an integer >= 0` };
 
-  const entries = new Map(layout.entries.map((e) => [e.name, e]));
+  // The optimizer keeps slots for trainable weights only (tfjs-layers writes none for the others).
+  const trainable = layout.trainableEntries;
+  const entries = new Map(trainable.map((e) => [e.name, e]));
   // At their starting values (Adagrad's accumulator is not 0): what a model never trained keeps.
-  const slots = wanted.map((_, k) => new Float32Array(layout.size).fill(initial[k] ?? 0));
+  const slots = wanted.map((_, k) => new Float32Array(layout.trainableSize).fill(initial[k] ?? 0));
   const filled = wanted.map(() => new Set<string>());
   for (const w of weights) {
     if (w === iter) continue;
@@ -835,7 +841,7 @@ function tfjsOptimizerState(
   const none = filled.every((f) => f.size === 0);
   if (none && iterations === 0) return { slots, iterations }; // compiled, never trained: tfjs has made no slots yet
   for (const [k, f] of filled.entries()) {
-    const lacking = layout.entries.find((e) => !f.has(e.name));
+    const lacking = trainable.find((e) => !f.has(e.name));
     if (lacking !== undefined) return { mismatch: `there is no '${wanted[k]}' optimizer weight for '${lacking.name}'` };
   }
   return { slots, iterations };

@@ -18,6 +18,7 @@ interface LayoutEntry {
   readonly index?: number;
   readonly name?: string;
   readonly shape?: readonly number[];
+  readonly trainable?: boolean;
 }
 
 /** Where workers import the optimizers from: this module's sibling, .ts under tsx, .js in dist. */
@@ -45,11 +46,12 @@ export class TrainingState implements OptimizerHandle {
     readonly optimizer: Optimizer,
     readonly loss: Loss,
     readonly metrics: readonly Metric[],
-    layout: number | { readonly size: number; readonly entries: readonly LayoutEntry[] },
+    /** A model's layout (the optimizer covers its trainable prefix), or a plain parameter count. */
+    layout: number | { readonly size: number; readonly trainableSize?: number; readonly entries: readonly LayoutEntry[] },
   ) {
-    const paramCount = typeof layout === 'number' ? layout : layout.size;
-    this.entries = typeof layout === 'number' ? [{ offset: 0, size: layout }] : layout.entries;
-    const named = typeof layout === 'number' || layout.entries.some((e) => e.layer === undefined) ? null : (layout as Parameters<typeof weightPenalties>[0]);
+    const paramCount = typeof layout === 'number' ? layout : layout.trainableSize ?? layout.size;
+    this.entries = typeof layout === 'number' ? [{ offset: 0, size: layout }] : layout.entries.filter((e) => e.trainable !== false);
+    const named = typeof layout === 'number' || layout.entries.some((e) => e.layer === undefined) ? null : (layout as unknown as Parameters<typeof weightPenalties>[0]);
     this.penalties = named === null ? [] : weightPenalties(named);
     this.constraints = named === null ? [] : weightConstraints(named);
     this.slots = optimizer.init(paramCount, sharedFloat32);

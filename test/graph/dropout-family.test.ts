@@ -40,11 +40,13 @@ function trainingCtx(key: Key, epoch = 0, firstExample = 0): CallContext {
       return out;
     },
     nested: () => { throw new Error('these layers nest no layers'); },
+    allSum: () => { throw new Error('these layers sum nothing across ranks'); },
+    assign: () => { throw new Error('these layers keep no state'); },
   };
 }
 
 const none = () => { throw new Error('no noise in inference'); };
-const inference: CallContext = { training: false, dropoutMask: none, uniform: none, normal: none, nested: none };
+const inference: CallContext = { training: false, dropoutMask: none, uniform: none, normal: none, nested: none, allSum: none, assign: none };
 
 /** The layer applied to an input of this example shape (so it is built), then run directly. */
 function built<T extends weft.Layer>(layer: T, shape: number[]): T {

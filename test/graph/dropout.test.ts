@@ -18,6 +18,8 @@ function trainingCtx(key: Key, epoch = 0, firstExample = 0): CallContext {
     uniform: () => { throw new Error('Dropout draws no uniform noise'); },
     normal: () => { throw new Error('Dropout draws no normal noise'); },
     nested: () => { throw new Error('Dropout nests no layers'); },
+    allSum: () => { throw new Error('these layers sum nothing across ranks'); },
+    assign: () => { throw new Error('these layers keep no state'); },
   };
 }
 
@@ -106,7 +108,7 @@ describe('Dropout', () => {
   it('is inactive outside training: forward with training=false, predict and evaluate', async () => {
     const x = tf.tensor2d([[1, 2], [3, 4]]);
     const none = () => { throw new Error('no noise in inference'); };
-    const inference: CallContext = { training: false, dropoutMask: none, uniform: none, normal: none, nested: none };
+    const inference: CallContext = { training: false, dropoutMask: none, uniform: none, normal: none, nested: none, allSum: none, assign: none };
     expect(weft.layers.dropout({ rate: 0.5 }).forward([x], [], inference).output).toBe(x);
 
     const build = (withDropout: boolean) => {

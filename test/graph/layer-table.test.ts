@@ -1,6 +1,7 @@
 import { describe, it } from 'vitest';
 import { checkFiles, checkForward, checkReference, checkSgdStep, checkWorkers, type LayerRow } from '../support/layer-harness.js';
 import { activationRows } from './layer-table/activation.rows.js';
+import { batchNormRows } from './layer-table/batch-norm.rows.js';
 import { convRows } from './layer-table/conv.rows.js';
 import { coreRows } from './layer-table/core.rows.js';
 import { dropoutFamilyRows } from './layer-table/dropout-family.rows.js';
@@ -11,7 +12,7 @@ import { shapeRows } from './layer-table/shape.rows.js';
 
 // The layer table (issue 11): one row per layer (or configuration), the same checks for every
 // row — see test/support/layer-harness.ts. A new layer adds its rows to a file in layer-table/.
-const TABLE: LayerRow[] = [...coreRows, ...mergeRows, ...activationRows, ...shapeRows, ...dropoutFamilyRows, ...nestedRows, ...convRows, ...resizeRows];
+const TABLE: LayerRow[] = [...coreRows, ...mergeRows, ...activationRows, ...shapeRows, ...dropoutFamilyRows, ...nestedRows, ...convRows, ...resizeRows, ...batchNormRows];
 
 describe.each(TABLE.map((row) => [row.name, row] as const))('%s', (_name, row) => {
   if (row.tfjs !== undefined) {

@@ -65,7 +65,7 @@ function reference(spec: ConstraintSpec, w: readonly number[], shape: readonly n
 function applied(spec: ConstraintSpec, w: Float32Array, shape: number[]): Float32Array {
   const out = w.slice();
   const layer = { params: [{ name: 'w', shape, initializer: 'zeros', constraint: spec }] };
-  const list = weightConstraints({ entries: [{ layer: layer as never, index: 0, name: 'l/w', shape, offset: 0, size: w.length }] });
+  const list = weightConstraints({ entries: [{ layer: layer as never, index: 0, name: 'l/w', shape, offset: 0, size: w.length, trainable: true }] });
   applyConstraints(list, out);
   return out;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { notSupported, ShapeError } from '../../errors.js';
+import { invalidType, notSupported, ShapeError } from '../../errors.js';
 import { Executor, type ForwardPass } from '../executor.js';
 import type { Json, KerasConfigReader } from '../keras-config.js';
 import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved, type SparseGrad } from '../layer.js';
@@ -57,6 +57,8 @@ export class Functional extends Layer {
     super(live ? config.name : spec?.name, 'functional');
     this.model = live ? config : new GraphModel(graphFromSpec({ ...(spec as ModelSpec), name: this.name }));
     this.ownsValues = live;
+    // `trainable: false` in a spec or a file freezes the whole inner model (its layers' flags say so too).
+    if (!this.trainableFlag) this.model.trainable = false;
     const outputs = this.model.outputs.length;
     if (outputs !== 1) {
       throw new ShapeError(`Model '${this.name}' has ${outputs} outputs: weft applies a model as a layer only when it has one output (apply each head's own one-output model instead)`);
@@ -83,6 +85,30 @@ export class Functional extends Layer {
     return [shapes[0][0], ...this.model.outputs[0].shape.slice(1)];
   }
 
+  /** The nested model's flag: freezing the layer freezes the model (Keras: every sublayer). */
+  override get trainable(): boolean {
+    return this.model.trainable;
+  }
+
+  override set trainable(value: boolean) {
+    if (typeof value !== 'boolean') throw invalidType(`trainable of layer '${this.name}'`, 'a boolean', value);
+    this.model.trainable = value;
+  }
+
+  /** An inner weight is trainable where the inner model says so (its layout's classification, made from the same flags). */
+  override paramTrainable(index: number): boolean {
+    const e = this.model.layout.entries[index];
+    return this.model.trainable && e.layer.paramTrainable(e.index);
+  }
+
+  override refreshLayout(): void {
+    this.model.refreshLayout();
+  }
+
+  override get collectiveLength(): number {
+    return Math.max(0, ...this.model.layers.map((l) => l.collectiveLength));
+  }
+
   override integerInputBound(index: number): number | null {
     return this.model.integerBound(this.model.inputs[index]);
   }
@@ -90,9 +116,14 @@ export class Functional extends Layer {
   override bindWeights(views: Float32Array[]): void {
     super.bindWeights(views);
     if (views.length === 0) return;
-    // The outer layout keeps a layer's weights together, in the inner layout's order.
-    const region = new Float32Array(views[0].buffer, views[0].byteOffset, this.model.layout.size);
-    this.model.adoptParams(region, this.ownsValues);
+    // The outer layout keeps this layer's trainable weights together in its trainable prefix and
+    // the rest together past it, each run in the inner layout's order: the inner model's two regions.
+    const layout = this.model.layout;
+    const run = (trainable: boolean, length: number): Float32Array => {
+      const first = layout.entries.findIndex((e) => e.trainable === trainable);
+      return first < 0 ? new Float32Array(0) : new Float32Array(views[first].buffer, views[first].byteOffset, length);
+    };
+    this.model.adoptRegions(run(true, layout.trainableSize), run(false, layout.size - layout.trainableSize), this.ownsValues);
   }
 
   private executor(inputGradients: boolean): Executor {
@@ -104,7 +135,12 @@ export class Functional extends Layer {
   forward(inputs: readonly tf.Tensor[], weights: readonly tf.Tensor[], ctx: CallContext): { output: tf.Tensor; cache: ForwardPass } {
     const byLayer = new Map<Layer, tf.Tensor[]>();
     this.model.layout.entries.forEach((e, i) => byLayer.set(e.layer, [...(byLayer.get(e.layer) ?? []), weights[i]]));
-    const pass = this.executor(false).forward(inputs, byLayer, (layer) => ctx.nested(this.model.layerIndex(layer)));
+    const pass = this.executor(false).forward(inputs, byLayer, (layer) => {
+      const inner = ctx.nested(this.model.layerIndex(layer));
+      // An inner layer's weight k is this layer's weight at its place in the inner layout.
+      const base = this.model.layout.entries.findIndex((e) => e.layer === layer);
+      return { ...inner, assign: (index: number, value: Float32Array) => ctx.assign(base + index, value) };
+    });
     return { output: pass.values.get(this.model.outputs[0]) as tf.Tensor, cache: pass };
   }
 
@@ -125,7 +161,7 @@ export class Functional extends Layer {
     const grads = this.executor(wantInputs).propagate(saved.cache as ForwardPass, [{ output: this.model.outputs[0], grad: dy, gradIsLogits: false }], sink);
     return {
       inputs: this.model.inputs.map((t, k) => (needInputGrads[k] ? grads.get(t) ?? tf.zerosLike(saved.inputs[k]) : null)),
-      weights: parts.map((p, i) => (p.length === 0 ? tf.zeros(entries[i].shape as number[]) : p.length === 1 ? p[0] : tf.addN(p))),
+      weights: parts.map((p) => (p.length === 0 ? null : p.length === 1 ? p[0] : tf.addN(p))),
     };
   }
 

@@ -72,15 +72,16 @@ export function layerFromConfig(className: string, config: Record<string, unknow
  */
 /**
  * What every layer's config also takes (checkLayerConfig reads it): Keras's input shape for the
- * first layer of a Sequential model, the activity regularizer of Keras's base Layer, and
- * `trainable`/`dtype` at the only values weft implements.
+ * first layer of a Sequential model, the activity regularizer of Keras's base Layer, whether
+ * training updates its weights (`trainable: false` freezes it), and `dtype` at the only value
+ * weft implements.
  */
 export interface CommonLayerOptions {
   /** The shape of one example (no batch axis). */
   inputShape?: number[];
   /** The input's batch shape, batch axis null. */
   batchInputShape?: (number | null)[];
-  trainable?: true;
+  trainable?: boolean;
   dtype?: 'float32';
   /** A penalty on the layer's output: weft.regularizers.l1/l2/l1l2(...) or a name ('l1', 'l2', 'l1_l2'). */
   activityRegularizer?: RegularizerIdentifier | null;

@@ -28,6 +28,14 @@ export function checkBoolean(argument: string, value: unknown, fallback: boolean
   return value;
 }
 
+/** A finite number > 0 (an epsilon), `fallback` when not given. */
+export function checkPositive(argument: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw invalidType(argument, 'a positive number', value);
+  if (!(value > 0 && Number.isFinite(value))) throw invalidArgument(argument, 'a positive number', value);
+  return value;
+}
+
 /** A non-empty array of integers; `ok` says which integers are allowed, `expected` says so in words. */
 export function checkIntegers(argument: string, value: unknown, expected: string, ok: (d: number) => boolean): number[] {
   if (!Array.isArray(value) || value.length === 0) throw invalidType(argument, expected, value);
