@@ -252,7 +252,8 @@ export class GraphModel {
       state.set(this.regions[1]);
     }
     const adjacent = trainable.buffer === state.buffer && trainable.byteOffset + trainable.byteLength === state.byteOffset;
-    this.paramBuffer = adjacent ? new Float32Array(trainable.buffer, trainable.byteOffset, this.layout.size) : null;
+    this.paramBuffer = state.length === 0 ? trainable : trainable.length === 0 ? state
+      : adjacent ? new Float32Array(trainable.buffer, trainable.byteOffset, this.layout.size) : null;
     this.regions = [trainable, state];
     this.bindLayers();
   }

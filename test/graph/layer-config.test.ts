@@ -16,7 +16,6 @@ describe('layer configs refuse what they do not implement', () => {
 
   it('Keras options weft lacks are refused by name, not dropped', () => {
     const cases: [() => unknown, RegExp][] = [
-      [() => weft.layers.dense({ units: 3, trainable: false } as never), /`trainable` of Dense is not supported.*trainable=false/],
       [() => weft.layers.dense({ units: 3, batchSize: 8 } as never), /`batchSize` of Dense/],
       [() => weft.layers.embedding({ inputDim: 5, outputDim: 2, maskZero: true } as never), /`maskZero` of Embedding.*maskZero=true/],
       [() => weft.layers.dropout({ rate: 0.1, dtype: 'int32' } as never), /`dtype` of Dropout/],

@@ -289,4 +289,53 @@ describe('frozen layers', () => {
     await model.dispose();
     await loaded.dispose();
   });
+
+  it('fine-tuning: a new head on a loaded model\'s inner layer, its base frozen, trains on 2 workers and leaves the base as loaded', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { model: pretrained } = frozenBase();
+    pretrained.getLayer('base_dense').trainable = true;
+    pretrained.getLayer('base_bn').trainable = true;
+    pretrained.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    const { x, y } = classes(64);
+    await pretrained.fit(x, y, { epochs: 2, batchSize: 16, workers: 2, verbose: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'weft-finetune-'));
+    await pretrained.save(`file://${dir}`);
+    await pretrained.dispose();
+    const loaded = await weft.loadModel(`file://${dir}`);
+    const base = [loaded.getLayer('base_dense'), loaded.getLayer('base_bn')];
+    for (const l of base) l.trainable = false;
+    const values = base.flatMap((l) => l.getWeights().map((t) => t.dataSync().slice()));
+    const head = L.dense({ units: 3, activation: 'softmax', name: 'new_head' }).apply(loaded.getLayer('base_bn').output);
+    const model = weft.model({ inputs: loaded.inputs as weft.SymbolicTensor[], outputs: head, seed: 4 });
+    // The base brought its trained weights along: they are not drawn afresh.
+    base.flatMap((l) => l.getWeights().map((t) => t.dataSync())).forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(values[i])));
+    model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    const h = await model.fit(x, y, { epochs: 3, batchSize: 16, workers: 2, verbose: 0 });
+    expect(h.history.loss[2]).toBeLessThan(h.history.loss[0] as number);
+    base.flatMap((l) => l.getWeights().map((t) => t.dataSync())).forEach((w, i) => expect(Buffer.from(w.buffer).equals(Buffer.from(values[i].buffer))).toBe(true));
+    await model.dispose();
+    await loaded.dispose();
+  });
+
+  it('a nested model frozen as one layer keeps every inner weight, BatchNorm statistics included, through fit on 2 workers', async () => {
+    const ix = weft.input({ shape: [12] });
+    const inner = weft.model({ inputs: ix, outputs: L.batchNormalization().apply(L.dense({ units: 6, useBias: false }).apply(ix)), name: 'frozen_inner', seed: 1 });
+    const x = weft.input({ shape: [12] });
+    const outer = weft.model({ inputs: x, outputs: L.dense({ units: 3, activation: 'softmax' }).apply(inner.apply(x)), seed: 2 });
+    const { x: xs, y } = classes(64);
+    // Trained once with the inner model trainable: its moving statistics move.
+    outer.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    await outer.fit(xs, y, { epochs: 1, batchSize: 16, workers: 2, verbose: 0 });
+    const innerValues = () => inner.getWeights().map((t) => Array.from(t.dataSync()));
+    const trained = innerValues();
+    expect(trained[trained.length - 2].some((v) => v !== 0)).toBe(true);
+    outer.getLayer('frozen_inner').trainable = false;
+    outer.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    expect(outer.trainableWeights.map((w) => w.name.split('/')[1])).toEqual(['kernel', 'bias']);
+    await outer.fit(xs, y, { epochs: 2, batchSize: 16, workers: 2, verbose: 0 });
+    expect(innerValues()).toEqual(trained);
+    await outer.dispose();
+  });
 });

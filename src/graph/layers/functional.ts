@@ -123,8 +123,13 @@ export class Functional extends Layer {
       const first = layout.entries.findIndex((e) => e.trainable === trainable);
       return first < 0 ? new Float32Array(0) : new Float32Array(views[first].buffer, views[first].byteOffset, length);
     };
-    this.model.adoptRegions(run(true, layout.trainableSize), run(false, layout.size - layout.trainableSize), this.ownsValues);
+    // The inner values move into the outer array once, when first nested; a later rebinding (a
+    // relayout, another outer model) has its values moved by the outer model.
+    this.model.adoptRegions(run(true, layout.trainableSize), run(false, layout.size - layout.trainableSize), this.ownsValues && !this.adopted);
+    this.adopted = true;
   }
+
+  private adopted = false;
 
   private executor(inputGradients: boolean): Executor {
     let e = this.executors.get(inputGradients);
