@@ -48,6 +48,7 @@ export const BENCH_MODELS: Readonly<Record<string, BenchModel>> = {
   ),
   wide: bench('wide MLP 784-2048-2048-10 (dropout 0.2)', features(784, [2048, 2048], 0.2), 512),
   convnet: bench('Keras MNIST convnet (Conv2D 32-64, dropout 0.5)', KERAS_CONVNET, 128),
+  bnmlp: bench('BN MLP 784-512-BN-512-BN-10 (dropout 0.2)', { ...features(784, [512, 512], 0.2), batchNorm: true }, 512),
 };
 
 /** The weft model of `arch`: weights seeded, so every run starts from the same point. */
@@ -68,7 +69,12 @@ export function buildWeft(arch: Architecture, seed = 1): weft.Model {
     if (arch.dropout > 0) h = weft.layers.dropout({ rate: arch.dropout }).apply(h);
   }
   for (const units of arch.hidden) {
-    h = weft.layers.dense({ units, activation: 'relu' }).apply(h);
+    if (arch.batchNorm) {
+      h = weft.layers.dense({ units, useBias: false }).apply(h);
+      h = weft.layers.activation({ activation: 'relu' }).apply(weft.layers.batchNormalization().apply(h));
+    } else {
+      h = weft.layers.dense({ units, activation: 'relu' }).apply(h);
+    }
     if (arch.dropout > 0) h = weft.layers.dropout({ rate: arch.dropout }).apply(h);
   }
   const outputs = weft.layers.dense({ units: arch.classes, activation: 'softmax' }).apply(h);

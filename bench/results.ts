@@ -45,6 +45,12 @@ export interface Architecture {
   readonly hidden: readonly number[];
   readonly dropout: number;
   readonly classes: number;
+  /**
+   * Each hidden layer as Dense (no bias) → BatchNormalization → relu, the usual form: weft's
+   * statistics span the global batch (two in-step exchanges per layer and step), PyTorch's one
+   * process normalizes over its whole batch too.
+   */
+  readonly batchNorm?: boolean;
 }
 
 /** The shape of one example of `arch`'s input: [size], [length] or [height, width, channels] (channels-last). */
@@ -75,7 +81,7 @@ export function describeArchitecture(arch: Architecture): string {
       'Flatten',
       ...dropout,
     ];
-  for (const units of arch.hidden) stages.push(`Dense ${units} relu`, ...dropout);
+  for (const units of arch.hidden) stages.push(...(arch.batchNorm ? [`Dense ${units}`, 'BatchNorm', 'relu'] : [`Dense ${units} relu`]), ...dropout);
   stages.push(`Dense ${arch.classes} softmax`);
   return stages.join(' → ');
 }

@@ -10,7 +10,7 @@ import type { PeerName } from './results.js';
 export const PEER_NAMES: readonly PeerName[] = ['tfjs-layers-wasm', 'tfjs-layers-cpu', 'pytorch'];
 
 /** The models the full suite measures, as `--models` would name them. */
-export const DEFAULT_MODELS = 'mlp@128,mlp@512,seed1,seed3,wide,convnet@128,convnet@512';
+export const DEFAULT_MODELS = 'mlp@128,mlp@512,seed1,seed3,wide,convnet@128,convnet@512,bnmlp@512';
 /** The models of `--quick`. */
 export const QUICK_MODELS = 'mlp,seed1';
 

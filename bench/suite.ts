@@ -34,7 +34,9 @@ async function measureModel(plan: SuitePlan, key: string, batch: number, probe: 
       `  weft N=${workers}: ${fmt(p.samplesPerSec.median)} samples/s (min ${fmt(p.samplesPerSec.min)}, max ${fmt(p.samplesPerSec.max)})` +
       `  efficiency ${(100 * p.efficiency).toFixed(0)}%${raw[0].workers === 1 ? '' : ` (against N=${raw[0].workers})`}; step ${step.toFixed(2)} ms = worker ${b.workerComputeMs.toFixed(2)}` +
       ` + dispatch/wait ${(b.dispatchAndWaitMs - b.workerComputeMs).toFixed(2)} + reduce ${b.reduceMs.toFixed(2)} + optimizer ${b.optimizerMs.toFixed(2)}` +
-      (b.updateWorkerMs > 0 ? ` (sharded: slowest worker ${b.updateWorkerMs.toFixed(2)})` : ''),
+      (b.updateWorkerMs > 0 ? ` (sharded: slowest worker ${b.updateWorkerMs.toFixed(2)})` : '') +
+      // BatchNorm's in-step exchanges, inside the worker time: writing, waiting for the other ranks, summing.
+      (b.collectiveCalls > 0 ? `; of the worker's time, ${b.collectiveCalls} in-step exchanges ${b.collectiveMs.toFixed(2)} ms` : ''),
     );
   }
   const peers = await measurePeers(bench.architecture, {

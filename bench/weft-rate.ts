@@ -43,7 +43,7 @@ export async function weftRate(arch: Architecture, opts: RateOptions): Promise<O
   const rows = batch * steps;
   const { x, labels } = syntheticRows(arch, rows);
   const data = { xs: [{ data: x, rowSize: rowSize(arch), rows }], y: { data: labels, rowSize: 1, rows }, rows };
-  const state = new TrainingState(adam(), getLoss('sparseCategoricalCrossentropy'), [], model.countParams());
+  const state = new TrainingState(adam(), getLoss('sparseCategoricalCrossentropy'), [], model.layout.trainableSize);
   const runKey = keyFromSeed(1);
   const order = epochPermutation(runKey, 0, new Int32Array(rows));
   const pool = new WorkerPool(workers);

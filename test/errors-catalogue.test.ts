@@ -155,6 +155,13 @@ const rows: Row[] = [
   { name: 'dense: no config at all', call: () => weft.layers.dense(undefined as never), error: TypeError, message: [/`config`/, /\{units, activation, useBias/, /config=undefined/] },
   { name: 'dense: empty name', call: () => weft.layers.dense({ units: 2, name: '' }), error: TypeError, message: [/`name`/, /a non-empty string/, /name=''/] },
   // ---- convolutions and pooling (issue 13) ----
+  { name: 'batchNormalization: momentum above 1', call: () => weft.layers.batchNormalization({ momentum: 1.5 }), error: RangeError, message: [/`momentum`/, /a number in \[0, 1\]/, /momentum=1.5/] },
+  { name: 'batchNormalization: epsilon 0', call: () => weft.layers.batchNormalization({ epsilon: 0 }), error: RangeError, message: [/`epsilon`/, /a positive number/, /epsilon=0/] },
+  { name: 'batchNormalization: a list of axes', call: () => weft.layers.batchNormalization({ axis: [1, 2] as never }), error: TypeError, message: [/`axis`/, /an integer/, /axis=\[1, 2\]/] },
+  { name: 'batchNormalization: renorm', call: () => weft.layers.batchNormalization({ renorm: true } as never), error: RangeError, message: [/`renorm` of BatchNormalization/, /renorm=true/] },
+  { name: 'batchNormalization: the batch axis', call: () => weft.layers.batchNormalization({ axis: 0 }).apply(weft.input({ shape: [4] })), error: weft.ShapeError, message: [/batch_normalization/, /axis 0 is out of range/, /batch axis 0 cannot be normalized/] },
+  { name: 'trainable: not a boolean', call: () => weft.layers.dense({ units: 2, trainable: 'no' as never }), error: TypeError, message: [/`trainable`/, /a boolean/, /trainable='no'/] },
+  { name: 'layer.trainable = a number', call: () => { weft.layers.dense({ units: 2, name: 'frozen_typo' }).trainable = 0 as never; }, error: TypeError, message: [/trainable of layer 'frozen_typo'/, /a boolean/, /=0/] },
   { name: 'conv2d: filters missing', call: () => weft.layers.conv2d({ kernelSize: 3 } as never), error: TypeError, message: [/`filters`/, /a positive integer/, /filters=undefined/] },
   { name: 'conv2d: kernelSize of three numbers', call: () => weft.layers.conv2d({ filters: 2, kernelSize: [3, 3, 3] as never }), error: TypeError, message: [/`kernelSize`/, /an array of 2 positive integers/, /kernelSize=\[3, 3, 3\]/] },
   { name: 'conv2d: strides 0', call: () => weft.layers.conv2d({ filters: 2, kernelSize: 3, strides: 0 }), error: RangeError, message: [/`strides`/, /a positive integer/, /strides=0/] },

@@ -129,14 +129,19 @@ def build_model(torch, arch):
     else:
         sys.exit(f'pytorch_peer: unknown architecture.input.kind {inp["kind"]!r}')
 
-    def dense(n_in, n_out):
-        linear = nn.Linear(n_in, n_out)
+    def dense(n_in, n_out, bias=True):
+        linear = nn.Linear(n_in, n_out, bias=bias)
         nn.init.xavier_uniform_(linear.weight)  # glorot uniform: symmetric in fan-in and fan-out, so (out, in) is fine
-        nn.init.zeros_(linear.bias)
+        if bias:
+            nn.init.zeros_(linear.bias)
         return linear
 
     for units in arch['hidden']:
-        layers += [dense(width, units), nn.ReLU()]
+        if arch.get('batchNorm'):
+            # Keras's BatchNormalization(momentum 0.99, epsilon 1e-3) is torch's momentum 0.01, eps 1e-3.
+            layers += [dense(width, units, bias=False), nn.BatchNorm1d(units, eps=1e-3, momentum=0.01), nn.ReLU()]
+        else:
+            layers += [dense(width, units), nn.ReLU()]
         if arch['dropout'] > 0:  # Keras's Dropout(0) is the identity; skip the layer as weft does
             layers.append(nn.Dropout(arch['dropout']))
         width = units

@@ -58,7 +58,13 @@ function buildLayers(arch: Architecture): tfl.Sequential {
     if (arch.dropout > 0) model.add(tfl.layers.dropout({ rate: arch.dropout }));
   }
   for (const units of arch.hidden) {
-    model.add(tfl.layers.dense({ units, activation: 'relu' }));
+    if (arch.batchNorm) {
+      model.add(tfl.layers.dense({ units, useBias: false }));
+      model.add(tfl.layers.batchNormalization());
+      model.add(tfl.layers.activation({ activation: 'relu' }));
+    } else {
+      model.add(tfl.layers.dense({ units, activation: 'relu' }));
+    }
     if (arch.dropout > 0) model.add(tfl.layers.dropout({ rate: arch.dropout }));
   }
   model.add(tfl.layers.dense({ units: arch.classes, activation: 'softmax' }));

@@ -338,4 +338,31 @@ describe('frozen layers', () => {
     expect(innerValues()).toEqual(trained);
     await outer.dispose();
   });
+
+  it('a Keras 3 BatchNormalization config (synchronized, DTypePolicy, a one-element axis list) loads and predicts as saved; renorm is refused by name', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const x = weft.input({ shape: [5] });
+    const bn = L.batchNormalization({ name: 'bn', movingMeanInitializer: 'randomNormal', gammaInitializer: 'randomUniform' });
+    const model = weft.model({ inputs: x, outputs: L.dense({ units: 2 }).apply(bn.apply(L.dense({ units: 4 }).apply(x))), seed: 3 });
+    const dir = mkdtempSync(join(tmpdir(), 'weft-k3-bn-'));
+    await model.save(`file://${dir}`);
+    const path = join(dir, 'model.json');
+    const mj = JSON.parse(readFileSync(path, 'utf8'));
+    const layer = mj.modelTopology.config.layers.find((l: { name: string }) => l.name === 'bn');
+    Object.assign(layer.config, {
+      axis: [-1], synchronized: false, dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null },
+    });
+    writeFileSync(path, JSON.stringify(mj));
+    const loaded = await weft.loadModel(`file://${dir}`);
+    const xs = tf.tensor2d(values(15, 4), [3, 5]);
+    const [a, b] = await Promise.all([model.predict(xs), loaded.predict(xs)]) as weft.tf.Tensor[];
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    layer.config.renorm = true;
+    writeFileSync(path, JSON.stringify(mj));
+    await expect(weft.loadModel(`file://${dir}`)).rejects.toThrow(/renorm/);
+    await model.dispose();
+    await loaded.dispose();
+  });
 });
