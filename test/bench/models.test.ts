@@ -20,7 +20,8 @@ describe('the benchmark models', () => {
 
   it('the Dense models keep their parameter counts', () => {
     const params = Object.fromEntries(Object.entries(BENCH_MODELS).map(([key, m]) => [key, m.build().countParams()]));
-    expect(params).toEqual({ mlp: 669_706, seed1: 14_218, seed3: 886_026, wide: 5_824_522, convnet: 34_826 });
+    // bnmlp: 784·512 + 512·512 kernels without bias, 4 × 512 per BatchNorm (2 × 512 of them moving statistics), 512·10 + 10.
+    expect(params).toEqual({ mlp: 669_706, seed1: 14_218, seed3: 886_026, wide: 5_824_522, convnet: 34_826, bnmlp: 672_778 });
   });
 
   it('an image input is channels-last: its rows hold height × width × channels pixels in [0, 1)', () => {

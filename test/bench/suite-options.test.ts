@@ -13,12 +13,12 @@ describe('bench suite plan', () => {
     expect(defaultWorkerCounts(16)).toEqual([1, 2, 4, 8, 16]);
   });
 
-  it('the full suite measures the MLP and the convnet at batch 128 and 512, both seed models, the wide model and every peer', () => {
+  it('the full suite measures the MLP and the convnet at batch 128 and 512, both seed models, the wide model, the BN MLP and every peer', () => {
     const p = plan([]);
     expect(p.quick).toBe(false);
     expect(p.models).toEqual([
       { key: 'mlp', batch: 128 }, { key: 'mlp', batch: 512 }, { key: 'seed1', batch: 256 }, { key: 'seed3', batch: 256 }, { key: 'wide', batch: 512 },
-      { key: 'convnet', batch: 128 }, { key: 'convnet', batch: 512 },
+      { key: 'convnet', batch: 128 }, { key: 'convnet', batch: 512 }, { key: 'bnmlp', batch: 512 },
     ]);
     expect(p.workers).toEqual([1, 2, 4, 8, 16]);
     expect(p.peers).toEqual(PEER_NAMES);
@@ -47,7 +47,7 @@ describe('bench suite plan', () => {
   });
 
   it.each([
-    [['--models', 'mpl'], /--models: expected NAME or NAME@BATCH .*mlp, seed1, seed3, wide, convnet, received 'mpl'/],
+    [['--models', 'mpl'], /--models: expected NAME or NAME@BATCH .*mlp, seed1, seed3, wide, convnet, bnmlp, received 'mpl'/],
     [['--models', 'mlp@0'], /--models: expected a positive integer, received '0'/],
     [['--models', 'mlp@12@3'], /received 'mlp@12@3'/],
     [['--workers', '1,0'], /--workers: expected positive integers separated by commas, received '1,0'/],

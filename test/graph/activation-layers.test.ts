@@ -143,7 +143,6 @@ describe('activation layer configs: Keras-style messages naming argument, expect
     ['Softmax axis not an integer', () => L.softmax({ axis: 1.5 }), /^Invalid type received for argument `axis`\. Expected an integer or a non-empty array of integers\. Received: axis=1\.5$/],
     ['Softmax empty axis list', () => L.softmax({ axis: [] }), /`axis`.*Received: axis=\[\]$/],
     ['PReLU sharedAxes 0 (the batch axis)', () => L.prelu({ sharedAxes: [0] }), /`sharedAxes`\. Expected null, an integer >= 1 or an array of them \(axis 0 is the batch axis\)\. Received: sharedAxes=\[0\]$/],
-    ['PReLU trainable: false', () => L.prelu({ trainable: false } as never), /`trainable` of PReLU is not supported/],
     ['PReLU bad initializer', () => L.prelu({ alphaInitializer: 'zeroes' as never }), /initializer for `alphaInitializer`.*'zeroes'/],
   ];
   it.each(cases)('%s', (_label, call, message) => {

@@ -382,7 +382,6 @@ describe('config checks, in Keras words', () => {
       /passed to GaussianDropout: \{'noiseShape': \[null, 1\]\}/],
     ['SpatialDropout1D has no noiseShape (its own is fixed)', () => L.spatialDropout1d({ rate: 0.1, noiseShape: [null, 1, 2] } as never), RangeError,
       /passed to SpatialDropout1D: \{'noiseShape'/],
-    ['trainable: false', () => L.alphaDropout({ rate: 0.1, trainable: false } as never), RangeError, /`trainable` of AlphaDropout is not supported.*trainable=false/],
   ];
   it.each(cases)('%s', (_name, call, type, message) => {
     expect(call).toThrow(type);
@@ -486,7 +485,8 @@ describe('the Keras JSON mapping', () => {
       class_name: 'Sequential',
       config: { name: 's', layers: [{ class_name: 'GaussianNoise', config: { name: 'g', stddev: 0.1, trainable: false, batch_input_shape: [null, 3] } }] },
     };
-    expect(() => fromLayersTopology(frozen)).toThrow(/config.trainable of layer 'g' \(GaussianNoise\)/);
+    // A frozen layer loads frozen (issue 14), its flag in the spec.
+    expect(fromLayersTopology(frozen).layers[1].config.trainable).toBe(false);
   });
 
   it('writes what it reads: toKeras then fromKeras gives the config back', () => {

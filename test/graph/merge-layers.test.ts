@@ -41,7 +41,6 @@ describe('config checks, in Keras words', () => {
   const cases: [string, () => unknown, ErrorConstructor, RegExp][] = [
     ['Add with a typo', () => L.add({ nme: 'a' } as never), RangeError, /^Unrecognized keyword arguments passed to Add: \{'nme': 'a'\}\. Expected only: name$/],
     ['Multiply with an axis', () => L.multiply({ axis: 1 } as never), RangeError, /passed to Multiply: \{'axis': 1\}/],
-    ['Maximum not trainable', () => L.maximum({ trainable: false } as never), RangeError, /`trainable` of Maximum is not supported.*trainable=false/],
     ['Average in float16', () => L.average({ dtype: 'float16' } as never), RangeError, /`dtype` of Average is not supported/],
     ['Dot without axes', () => L.dot({} as never), TypeError, /argument `axes`\. Expected an integer axis or a pair of them \[axis in input 0, axis in input 1\], other than the batch axis 0\. Received: axes=undefined/],
     ['Dot without a config', () => L.dot(), TypeError, /Received: axes=undefined/],

@@ -342,7 +342,7 @@ describe('what the readers take quietly and what they refuse by name', () => {
 
   it.each([
     ['an unknown field', (c: Snake) => { c.activaton = 'relu'; }, /config\.activaton of layer 'dense' \(Dense\)`\. Expected a field weft implements for Dense \(it reads .*units, activation.*\)\. Received: .*"relu"/],
-    ['trainable: false', (c: Snake) => { c.trainable = false; }, /config\.trainable of layer 'dense' \(Dense\)`\. Expected true or null \(weft trains every layer\)/],
+    ['trainable: a string', (c: Snake) => { c.trainable = 'no'; }, /config\.trainable of layer 'dense' \(Dense\)`\. Expected a boolean/],
     ['a float16 dtype', (c: Snake) => { c.dtype = 'float16'; }, /config\.dtype of layer 'dense' \(Dense\)`\. Expected 'float32', a DTypePolicy of float32, or null \(weft computes in float32\)\. Received: .*"float16"/],
     ['a mixed-precision policy', (c: Snake) => { c.dtype = { class_name: 'Policy', config: { name: 'mixed_float16' } }; }, /config\.dtype of layer 'dense' .*mixed_float16/],
     ['Keras 3 LoRA', (c: Snake) => { c.lora_rank = 4; }, /config\.lora_rank of layer 'dense' \(Dense\)`\. Expected a field weft implements/],

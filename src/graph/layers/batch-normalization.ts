@@ -5,7 +5,8 @@ import { initializerToKeras, type Json, type KerasConfigReader } from '../keras-
 import { checkLayerConfig, Layer, type CallContext, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import type { Shape } from '../shape.js';
 import { readTensor } from '../tensor-io.js';
-import { checkPositive, inversePermutation, resolveAxes } from './shape-args.js';
+import { checkPositive, resolveAxes } from './shape-args.js';
+import { AxesLast } from './axes-last.js';
 import { columnSums, SCALE_OFFSET_KEYS, ScaleOffset, type ScaleOffsetConfig } from './scale-offset.js';
 
 export interface BatchNormalizationConfig extends ScaleOffsetConfig {
@@ -30,13 +31,6 @@ function checkConfig(config: BatchNormalizationConfig): BatchNormalizationConfig
     if (given !== undefined) throw notSupported('BatchNormalization', given[0], given[1]);
   }
   return checkLayerConfig<BatchNormalizationConfig>('BatchNormalization', config, [...KEYS, ...NOT_YET]);
-}
-
-/** The input as rows × features: the features axis moved last when it is not, then one row per position. */
-interface Plan {
-  readonly perm: number[] | null;
-  readonly inverse: number[] | null;
-  readonly features: number;
 }
 
 /** What the training forward leaves for backward: x̂, 1/σ per feature, γ, and the global batch's row count. */
@@ -97,7 +91,8 @@ export class BatchNormalization extends Layer {
   private readonly gammaBeta: ScaleOffset;
   private readonly movingMeanInit: ReturnType<typeof resolveInitializer>;
   private readonly movingVarianceInit: ReturnType<typeof resolveInitializer>;
-  private plan: Plan | null = null;
+  /** The features axis moved last: one row per position, one column per feature (set by build). */
+  private plan: AxesLast | null = null;
 
   constructor(config: BatchNormalizationConfig = {}) {
     super(checkConfig(config).name, 'batch_normalization');
@@ -119,8 +114,7 @@ export class BatchNormalization extends Layer {
     const rank = shape.length;
     const [axis] = resolveAxes(this, this.axis, rank);
     const features = shape[axis] as number;
-    const perm = axis === rank - 1 ? null : [...Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis), axis];
-    this.plan = { perm, inverse: perm && inversePermutation(perm), features };
+    this.plan = new AxesLast(rank, [axis], features);
     return [
       ...this.gammaBeta.params([features]),
       { name: 'moving_mean', shape: [features], initializer: this.movingMeanInit, trainable: false },
@@ -134,19 +128,7 @@ export class BatchNormalization extends Layer {
 
   /** Forward: the count and C shifted sums and C shifted squares; backward: 2C sums. */
   override get collectiveLength(): number {
-    return this.plan === null ? 0 : 2 * this.plan.features + 1;
-  }
-
-  private toRows(x: tf.Tensor): { rows: tf.Tensor2D; laidOut: number[] } {
-    const { perm, features } = this.plan as Plan;
-    const t = perm === null ? x : tf.transpose(x, perm);
-    return { rows: tf.reshape(t, [-1, features]), laidOut: t.shape };
-  }
-
-  private fromRows(rows: tf.Tensor, laidOut: number[]): tf.Tensor {
-    const { inverse } = this.plan as Plan;
-    const t = tf.reshape(rows, laidOut);
-    return inverse === null ? t : tf.transpose(t, inverse);
+    return this.plan === null ? 0 : 2 * this.plan.width + 1;
   }
 
   private get movingIndex(): number {
@@ -154,8 +136,8 @@ export class BatchNormalization extends Layer {
   }
 
   forward([x]: readonly tf.Tensor[], weights: readonly tf.Tensor[], ctx: CallContext): { output: tf.Tensor; cache: TrainCache | InferenceCache } {
-    const { rows, laidOut } = this.toRows(x);
-    const c = (this.plan as Plan).features;
+    const { rows, laidOut } = (this.plan as AxesLast).toRows(x);
+    const c = (this.plan as AxesLast).width;
     const { gamma, beta } = this.gammaBeta.values(weights, c);
     const movingMean = Float64Array.from(readTensor(weights[this.movingIndex]));
     const movingVariance = Float64Array.from(readTensor(weights[this.movingIndex + 1]));
@@ -167,7 +149,7 @@ export class BatchNormalization extends Layer {
         shift[j] = beta[j] - movingMean[j] * scale[j];
       }
       const scaleT = tf.tensor1d(scale);
-      return { output: this.fromRows(tf.add(tf.mul(rows, scaleT), tf.tensor1d(shift)), laidOut), cache: { scale: scaleT } };
+      return { output: (this.plan as AxesLast).fromRows(tf.add(tf.mul(rows, scaleT), tf.tensor1d(shift)), laidOut), cache: { scale: scaleT } };
     }
     const global = ctx.allSum(shiftedSums(rows, movingMean));
     const count = global[0];
@@ -189,7 +171,7 @@ export class BatchNormalization extends Layer {
     const m = this.momentum;
     ctx.assign(this.movingIndex, Float32Array.from(movingMean, (v, j) => v * m + mean[j] * (1 - m)));
     ctx.assign(this.movingIndex + 1, Float32Array.from(movingVariance, (v, j) => v * m + variance[j] * (1 - m)));
-    return { output: this.fromRows(y, laidOut), cache: { xhat, inv, gamma, count } };
+    return { output: (this.plan as AxesLast).fromRows(y, laidOut), cache: { xhat, inv, gamma, count } };
   }
 
   /**
@@ -198,14 +180,14 @@ export class BatchNormalization extends Layer {
    * the second exchange. Inference mode (a frozen layer): dx = dy·γ/σ_moving, no weight gradients.
    */
   backward(dy: tf.Tensor, saved: Saved, [needInput]: readonly boolean[]): Gradients {
-    const { rows: g, laidOut } = this.toRows(dy);
+    const { rows: g, laidOut } = (this.plan as AxesLast).toRows(dy);
     const none = [null, null];
     if ('scale' in (saved.cache as object)) {
       const frozen = new Array<null>(this.gammaBeta.count).fill(null);
-      return { inputs: [needInput ? this.fromRows(tf.mul(g, (saved.cache as InferenceCache).scale), laidOut) : null], weights: [...frozen, ...none] };
+      return { inputs: [needInput ? (this.plan as AxesLast).fromRows(tf.mul(g, (saved.cache as InferenceCache).scale), laidOut) : null], weights: [...frozen, ...none] };
     }
     const { xhat, inv, gamma, count } = saved.cache as TrainCache;
-    const c = (this.plan as Plan).features;
+    const c = (this.plan as AxesLast).width;
     const local = columnSums(g, xhat);
     const weights = [...this.gammaBeta.gradients(local, [c]), ...none];
     if (!needInput) return { inputs: [null], weights };
@@ -223,7 +205,7 @@ export class BatchNormalization extends Layer {
       k[j] = (s * global[c + j]) / count;
     }
     const dx = tf.sub(tf.mul(g, tf.tensor1d(a)), tf.add(tf.mul(xhat, tf.tensor1d(k)), tf.tensor1d(b)));
-    return { inputs: [this.fromRows(dx, laidOut)], weights };
+    return { inputs: [(this.plan as AxesLast).fromRows(dx, laidOut)], weights };
   }
 
   getConfig(): Record<string, unknown> {

@@ -3,7 +3,8 @@ import { notSupported } from '../../errors.js';
 import { checkLayerConfig, Layer, type Gradients, type ParamSpec, type Saved } from '../layer.js';
 import { sizeOf, type Shape } from '../shape.js';
 import type { Json, KerasConfigReader } from '../keras-config.js';
-import { checkAxisArgument, checkPositive, inversePermutation, resolveAxes } from './shape-args.js';
+import { checkAxisArgument, checkPositive, resolveAxes } from './shape-args.js';
+import { AxesLast } from './axes-last.js';
 import { columnSums, SCALE_OFFSET_KEYS, ScaleOffset, type ScaleOffsetConfig } from './scale-offset.js';
 
 export interface LayerNormalizationConfig extends ScaleOffsetConfig {
@@ -27,16 +28,9 @@ function checkConfig(config: LayerNormalizationConfig): LayerNormalizationConfig
   return checkLayerConfig<LayerNormalizationConfig>('LayerNormalization', config, known);
 }
 
-/**
- * How an input is laid out for the math: the normalized axes moved last (a transpose, unless
- * they already are the trailing axes, as for the default axis -1), then one row per group of
- * values normalized together, `size` values wide.
- */
+/** The normalized axes moved last (AxesLast), and the shape of gamma and beta: their dimensions, in axis order. */
 interface Plan {
-  readonly perm: number[] | null;
-  readonly inverse: number[] | null;
-  readonly size: number;
-  /** Shape of gamma and beta: the normalized axes' dimensions, in axis order. */
+  readonly rows: AxesLast;
   readonly paramShape: number[];
 }
 
@@ -87,9 +81,7 @@ export class LayerNormalization extends Layer {
     const rank = shape.length;
     const axes = resolveAxes(this, this.axis, rank);
     const paramShape = axes.map((a) => shape[a] as number);
-    const trailing = axes.every((a, i) => a === rank - axes.length + i);
-    const perm = trailing ? null : [...Array.from({ length: rank }, (_, i) => i).filter((i) => !axes.includes(i)), ...axes];
-    this.plan = { perm, inverse: perm && inversePermutation(perm), size: sizeOf(paramShape), paramShape };
+    this.plan = { rows: new AxesLast(rank, axes, sizeOf(paramShape)), paramShape };
     return this.gammaBeta.params(paramShape);
   }
 
@@ -97,29 +89,16 @@ export class LayerNormalization extends Layer {
     return shape;
   }
 
-  /** x as rows × size, the normalized axes last; and the shape to undo it from. */
-  private toRows(x: tf.Tensor): { rows: tf.Tensor2D; laidOut: number[] } {
-    const { perm, size } = this.plan as Plan;
-    const t = perm === null ? x : tf.transpose(x, perm);
-    return { rows: tf.reshape(t, [-1, size]), laidOut: t.shape };
-  }
-
-  private fromRows(rows: tf.Tensor, laidOut: number[]): tf.Tensor {
-    const { inverse } = this.plan as Plan;
-    const t = tf.reshape(rows, laidOut);
-    return inverse === null ? t : tf.transpose(t, inverse);
-  }
-
   forward([x]: readonly tf.Tensor[], weights: readonly tf.Tensor[]): { output: tf.Tensor; cache: Cache } {
-    const { rows, laidOut } = this.toRows(x);
+    const { rows, laidOut } = (this.plan as Plan).rows.toRows(x);
     const centered = tf.sub(rows, tf.mean(rows, 1, true));
     const inv = tf.rsqrt(tf.add(tf.mean(tf.square(centered), 1, true), this.epsilon)) as tf.Tensor2D;
     const xhat = tf.mul(centered, inv) as tf.Tensor2D;
-    const { gamma, beta } = this.gammaBeta.tensors(weights, (this.plan as Plan).size);
+    const { gamma, beta } = this.gammaBeta.tensors(weights, (this.plan as Plan).rows.width);
     let y: tf.Tensor = xhat;
     if (gamma !== null) y = tf.mul(y, gamma);
     if (beta !== null) y = tf.add(y, beta);
-    return { output: this.fromRows(y, laidOut), cache: { xhat, inv } };
+    return { output: (this.plan as Plan).rows.fromRows(y, laidOut), cache: { xhat, inv } };
   }
 
   /**
@@ -128,14 +107,14 @@ export class LayerNormalization extends Layer {
    */
   backward(dy: tf.Tensor, saved: Saved, [needInput]: readonly boolean[]): Gradients {
     const { xhat, inv } = saved.cache as Cache;
-    const { rows: g, laidOut } = this.toRows(dy);
+    const { rows: g, laidOut } = (this.plan as Plan).rows.toRows(dy);
     const paramShape = (this.plan as Plan).paramShape;
     const weights = this.gammaBeta.gradients(columnSums(g, xhat), paramShape);
     if (!needInput) return { inputs: [null], weights };
-    const { gamma } = this.gammaBeta.tensors(saved.weights, (this.plan as Plan).size);
+    const { gamma } = this.gammaBeta.tensors(saved.weights, (this.plan as Plan).rows.width);
     const gg = gamma === null ? g : tf.mul(g, gamma);
     const dxhat = tf.sub(tf.sub(gg, tf.mean(gg, 1, true)), tf.mul(xhat, tf.mean(tf.mul(gg, xhat), 1, true)));
-    return { inputs: [this.fromRows(tf.mul(dxhat, inv), laidOut)], weights };
+    return { inputs: [(this.plan as Plan).rows.fromRows(tf.mul(dxhat, inv), laidOut)], weights };
   }
 
   getConfig(): Record<string, unknown> {
