@@ -94,6 +94,17 @@ export class Model extends GraphModel {
     initializeParams(this, this.initSeed);
   }
 
+  /**
+   * A layout made from changed flags outside compile (save, a trainer) leaves the optimizer
+   * state of the old one behind: the model must be compiled again before it trains here.
+   */
+  override relayout(): boolean {
+    if (this.trainingBy !== null) throw new StateError(`the trainable flags cannot take effect while ${this.trainingBy} is training the model`);
+    const moved = super.relayout();
+    if (moved) this.state = null;
+    return moved;
+  }
+
   /** A relaid-out model's weights live in shared memory too. */
   protected override freshParams(size: number): Float32Array {
     return sharedFloat32(size);

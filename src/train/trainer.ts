@@ -156,6 +156,8 @@ export class Trainer {
     if (priority > 19) throw invalidArgument('priority', 'an integer in [-20, 19] (a nice value)', priority);
     // Checked here, where the error is most useful (and keeps its class).
     const compile = compileArgs === undefined ? null : toWireCompile(model, compileArgs);
+    // The thread compiles the model: which weights train is fixed now, from the current flags.
+    model.relayout();
     if (!(model.params.buffer instanceof SharedArrayBuffer)) {
       const shared = new Float32Array(new SharedArrayBuffer(model.params.byteLength));
       model.adoptParams(shared, true);

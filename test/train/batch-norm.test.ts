@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as weft from '../../src/index.js';
 import { WorkerError } from '../../src/parallel/coordinator.js';
 import { injectFault } from '../../src/parallel/faults.js';
+import { trainer } from '../../src/train/trainer.js';
 
 const tf = weft.tf;
 const L = weft.layers;
@@ -365,4 +366,29 @@ describe('frozen layers', () => {
     await model.dispose();
     await loaded.dispose();
   });
+
+  it('weft.trainer trains a model with a frozen layer and BatchNorm as model.fit does, bitwise, the flags set before it starts', async () => {
+    const { x, y } = classes(64);
+    const make = () => {
+      const m = bnMlp(12);
+      m.layers[1].trainable = false; // the first Dense
+      return m;
+    };
+    const ref = make();
+    ref.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    const args = { epochs: 2, batchSize: 16, seed: 3, workers: 2, verbose: 0 } as const;
+    await ref.fit(x, y, args);
+    const model = make();
+    const frozen = model.layers[1].getWeights()[0].dataSync().slice();
+    const t = await trainer(model, { optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    try {
+      await t.fit(x, y, args);
+    } finally {
+      await t.dispose();
+    }
+    expect(Buffer.from(model.params.slice().buffer).equals(Buffer.from(ref.params.slice().buffer))).toBe(true);
+    expect(Array.from(model.layers[1].getWeights()[0].dataSync())).toEqual(Array.from(frozen));
+    await ref.dispose();
+    await model.dispose();
+  }, 60_000);
 });
