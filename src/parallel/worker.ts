@@ -206,7 +206,12 @@ function train(s: Session, task: TrainTask): boolean {
 
 /** The step's collective for this rank, with the test hook that fails inside it. */
 function collectiveFor(s: Session, task: TrainTask): Collective {
-  if (s.collective === null || task.peers === 1) return SOLO;
+  if (task.peers === 1) return SOLO;
+  // No layer declared a collectiveLength, so the engine made no collective: a sum over this
+  // rank alone would be silently wrong.
+  if (s.collective === null) {
+    return { ranks: task.peers, sum: () => { throw new Error('ctx.allSum was called by a layer whose collectiveLength is 0: a layer that sums across ranks must declare the longest vector it sums (Layer.collectiveLength)'); } };
+  }
   const shared = s.collective.begin(task.rank, task.peers);
   const fault = task.fault;
   if (fault === null || fault.phase !== 'exchange') return shared;
