@@ -193,6 +193,22 @@ describe('BatchNormalization across workers', () => {
     expect(Number.isFinite(h.history.loss[0])).toBe(true);
     await model.dispose();
   }, 120_000);
+
+  it('dispose() while steps run — a rank most likely inside an exchange — ends fit with the StateError, never a hang', async () => {
+    const { x, y } = classes(96);
+    const model = bnMlp(4);
+    model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    for (let i = 0; i < 3; i++) {
+      let steps = 0;
+      const running = model.fit(x, y, { epochs: 50, batchSize: 16, workers: 2, verbose: 0, callbacks: { onBatchEnd: () => { steps++; } } });
+      while (steps < 2 + i) await new Promise((r) => setTimeout(r, 1));
+      const disposed = model.dispose();
+      const hung = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('fit hung')), 60_000).unref());
+      const error = await Promise.race([running.then(() => null, (e: unknown) => e), hung]);
+      await disposed;
+      expect(error).toBeInstanceOf(weft.StateError);
+    }
+  }, 120_000);
 });
 
 describe('frozen layers', () => {
