@@ -30,6 +30,8 @@ import { terminateOnNaN } from './train/callbacks/terminate-on-nan.js';
 import { learningRateScheduler } from './train/callbacks/lr-scheduler.js';
 import { reduceLROnPlateau } from './train/callbacks/reduce-lr-on-plateau.js';
 import { modelCheckpoint } from './train/callbacks/model-checkpoint.js';
+import { csvLogger } from './train/callbacks/csv-logger.js';
+import { tensorBoard } from './train/callbacks/tensorboard.js';
 
 await initBackend();
 
@@ -136,11 +138,13 @@ export const constraints = { maxNorm, minMaxNorm, nonNeg, unitNorm };
 export const schedules = { exponentialDecay, piecewiseConstantDecay, polynomialDecay, cosineDecay };
 
 /** Keras's built-in callbacks, in tfjs-layers' spelling: weft.callbacks.earlyStopping({...}). */
-export const callbacks = { earlyStopping, terminateOnNaN, learningRateScheduler, reduceLROnPlateau, modelCheckpoint };
+export const callbacks = { earlyStopping, terminateOnNaN, learningRateScheduler, reduceLROnPlateau, modelCheckpoint, csvLogger, tensorBoard };
 export { earlyStopping, terminateOnNaN, learningRateScheduler, reduceLROnPlateau, modelCheckpoint };
 export type { EarlyStoppingOptions } from './train/callbacks/early-stopping.js';
 export type { TerminateOnNaNOptions } from './train/callbacks/terminate-on-nan.js';
 export type { Schedule, LearningRateSchedulerOptions } from './train/callbacks/lr-scheduler.js';
 export type { ReduceLROnPlateauOptions } from './train/callbacks/reduce-lr-on-plateau.js';
 export type { ModelCheckpointOptions } from './train/callbacks/model-checkpoint.js';
-export type { TrainingTarget, ModelAwareCallback } from './train/callbacks/callback.js';
+export type { TrainingTarget, ModelAwareCallback, NamedWeight } from './train/callbacks/callback.js';
+export type { CSVLoggerOptions, CSVLogger } from './train/callbacks/csv-logger.js';
+export type { TensorBoardOptions, TensorBoard } from './train/callbacks/tensorboard.js';

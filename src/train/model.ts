@@ -440,7 +440,7 @@ export class Model extends GraphModel {
     // First, so a checkpoint saved by a later callback at the same epoch end records it.
     const track: Callback = { onEpochEnd: (epoch) => { this.position = { epoch: epoch + 1, seed: opts.seed, workers: opts.workers }; } };
     const callbacks = [track, ...opts.callbacks];
-    for (const c of callbacks) if (isModelAware(c)) c.setModel(this.trainingTarget(state));
+    for (const c of callbacks) if (isModelAware(c)) c.setModel(this.trainingTarget(state, opts.workers));
     if (opts.verbose > 0) callbacks.push(progressCallback({ epochs: opts.epochs, steps, verbose: opts.verbose as 1 | 2 }));
     return callbacks;
   }
@@ -463,9 +463,11 @@ export class Model extends GraphModel {
   }
 
   /** What built-in callbacks may touch: the stop flag, the weights and the learning rate. */
-  private trainingTarget(state: TrainingState): TrainingTarget {
+  private trainingTarget(state: TrainingState, workers: number): TrainingTarget {
     const model = this;
     return {
+      workers,
+      namedWeights: () => model.entriesInWeightOrder().map((e) => ({ name: e.name, values: model.valuesOf(e).slice() })),
       get stopTraining() { return model.stopTraining; },
       set stopTraining(v: boolean) { model.stopTraining = v; },
       getWeightValues: () => model.params.slice(),

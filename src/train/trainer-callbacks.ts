@@ -33,6 +33,7 @@ export class HostCallbackRunner implements HostCallbacks {
       get learningRate() { return runner.learningRate; },
       set learningRate(v: number) { runner.learningRate = v; },
       save,
+      namedWeights: () => model.entriesInWeightOrder().map((e) => ({ name: e.name, values: model.valuesOf(e).slice() })),
     };
     for (const c of callbacks) if (isModelAware(c)) c.setModel(target);
   }

@@ -2,6 +2,7 @@
  * Option checks shared by the built-in callbacks. Each factory validates its whole options
  * object up front, with the error factories, so a typo fails at the call and not mid-fit.
  */
+import { statSync } from 'node:fs';
 import { checkInteger, invalidArgument, invalidType, unknownName } from '../../errors.js';
 
 /** The options object as given, after checking it is an object with only `known` keys. */
@@ -50,4 +51,22 @@ export function checkOptionalFinite(argument: string, value: unknown): number | 
   if (typeof value !== 'number') throw invalidType(argument, expected, value);
   if (!Number.isFinite(value)) throw invalidArgument(argument, expected, value);
   return value;
+}
+
+/** A file or directory path: a non-empty string. */
+export function checkPath(argument: string, value: unknown): string {
+  const expected = 'a non-empty path string';
+  if (typeof value !== 'string') throw invalidType(argument, expected, value);
+  if (value.trim() === '') throw invalidArgument(argument, expected, value);
+  return value;
+}
+
+/** What is at `path`: a file, a directory, nothing, or (where the path cannot be looked at, e.g. it runs through a file) why not. */
+export function pathKind(path: string): 'file' | 'directory' | 'none' | { error: string } {
+  try {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    return stat === undefined ? 'none' : stat.isDirectory() ? 'directory' : 'file';
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
 }

@@ -22,6 +22,16 @@ export interface TrainingTarget {
   learningRate: number;
   /** Saves a checkpoint (weights, optimizer state, position) to `path`. */
   save(path: string): Promise<unknown>;
+  /** How many workers the fit runs on (absent where the trainer does not say). */
+  readonly workers?: number;
+  /** Each weight by name with a copy of its values, in getWeights' order (for TensorBoard's histograms). */
+  namedWeights?(): NamedWeight[];
+}
+
+export interface NamedWeight {
+  /** 'dense/kernel', as tfjs-layers names weights. */
+  readonly name: string;
+  readonly values: Float32Array;
 }
 
 /** A callback that needs the model it trains; the loop binds it before onTrainBegin. */
