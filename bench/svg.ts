@@ -10,6 +10,9 @@
 import type { ModelResult, SuiteResult } from './results.js';
 import { idealPerWorker } from './results.js';
 import type { Summary } from './stats.js';
+import { escapeXml, niceTicks } from '../src/train/plots/svg-kit.js';
+
+export { escapeXml, niceTicks };
 
 export interface SvgOptions {
   /** Width of one panel in px (default 600). */
@@ -42,24 +45,6 @@ const IDEAL_COLOR = '#7f7f7f';
 /** Room around the plot area: the title above, tick labels left and below, the legend on the right. */
 const MARGIN = { top: 40, right: 160, bottom: 48, left: 64 };
 const SUITE_HEADER = 36;
-
-/** Text and attribute values made safe for XML. */
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/**
- * Ticks 0, step, 2·step, … up to the first multiple of step ≥ `max`, with step 1, 2 or 5 × 10^k
- * chosen to give about `target` intervals, and never below `minStep` (1 for whole worker counts).
- */
-export function niceTicks(max: number, target = 5, minStep = 0): number[] {
-  const top = max > 0 ? max : 1;
-  const raw = Math.max(top / target, minStep);
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw * (1 - 1e-9))!;
-  const count = Math.ceil(top / step - 1e-9);
-  return Array.from({ length: count + 1 }, (_, i) => Number((i * step).toPrecision(12)));
-}
 
 /** 950 → "950", 12000 → "12k", 1500000 → "1.5M": short enough for tick labels. */
 function compact(value: number): string {

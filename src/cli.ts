@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 /**
  * The `weft` command: `weft train` (fit a named or saved model on digits or Fashion-MNIST,
- * evaluate it on the test split, save it) and `weft bench` (the benchmark suite).
+ * evaluate it on the test split, save it with its logs and curves), `weft plot` (draw a saved
+ * history.json or model.json) and `weft bench` (the benchmark suite).
  * Bad flags exit 2 with one line on stderr; runtime failures exit 1; neither prints a stack.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants as fsConstants, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, constants } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Model } from './train/model.js';
+import type { PlotFileOptions } from './train/plots/plot-file.js';
+import { historyJson } from './train/history.js';
 import { MAX_WORKERS } from './train/options.js';
 import type { ZooInput, ZooName } from './train/zoo.js';
 
@@ -36,7 +39,7 @@ const TRAIN_FLAGS: Flag[] = [
   { name: 'workers', value: 'N|auto', default: 'auto', shown: `auto: the fastest of 1..${cores} in trial steps`, help: 'worker threads' },
   { name: 'seed', value: 'N', shown: 'random, printed', help: 'seeds the initial weights, the shuffling and the dropout masks' },
   { name: 'validation-split', value: 'F', default: '0.1', help: 'fraction of the training data held out and evaluated after each epoch, in [0, 1)' },
-  { name: 'out', value: 'DIR', shown: 'not saved', help: 'save the trained model there (model.json + weights.bin, the TensorFlow.js layers format); a path or a file:// URL, created if absent and checked before training' },
+  { name: 'out', value: 'DIR', shown: 'not saved', help: 'save the trained model there (model.json + weights.bin, the TensorFlow.js layers format) with training.csv (a row per epoch, written as it trains), history.json and curves.svg; a path or a file:// URL, created if absent and checked before training' },
   { name: 'verbose', value: '0|1|2', default: '1', help: '0 results only, 1 a progress bar (a line per epoch when not on a TTY), 2 a line per epoch' },
 ];
 /** bench/suite.ts's flags (it parses them with parseBenchFlags), so a typo fails before the benchmark starts. */
@@ -52,8 +55,20 @@ const BENCH_FLAGS: Flag[] = [
   { name: 'peer-budget-s', value: 'S', shown: '60; quick: 8', help: 'time allowed per peer measurement; a peer that would need longer is reported as too slow' },
   { name: 'out', value: 'DIR|none', shown: 'bench/results', help: 'where <date>-<machine>.json, .md and .svg are written' },
 ];
-const COMMANDS: Record<string, { flags: Flag[]; summary: string }> = {
-  train: { flags: TRAIN_FLAGS, summary: 'Train a model on a dataset, evaluate it on the test split, optionally save it' },
+const PLOT_FLAGS: Flag[] = [
+  { name: 'out', value: 'FILE.svg', shown: 'curves.svg or model.svg beside FILE', help: 'where the SVG is written' },
+  { name: 'title', value: 'TEXT', shown: "'Training curves (FILE)'", help: 'the title above the curves (a history only)' },
+  { name: 'show-shapes', value: '', boolean: true, help: "each layer's input and output shapes (a model only, as the rest below)" },
+  { name: 'show-dtype', value: '', boolean: true, help: "each layer's input and output dtypes" },
+  { name: 'show-layer-names', value: '', boolean: true, help: "'name (ClassName)' in each box, not the class alone" },
+  { name: 'show-trainable', value: '', boolean: true, help: 'whether each layer with weights trains' },
+  { name: 'show-layer-activations', value: '', boolean: true, help: "each layer's activation" },
+  { name: 'expand-nested', value: '', boolean: true, help: "a nested model's layers inside a frame, not one box" },
+  { name: 'rankdir', value: 'TB|LR|BT|RL', default: 'TB', help: 'the direction the graph runs in' },
+];
+const COMMANDS: Record<string, { flags: Flag[]; summary: string; operand?: string }> = {
+  train: { flags: TRAIN_FLAGS, summary: 'Train a model on a dataset, evaluate it on the test split, optionally save it with its logs and curves' },
+  plot: { flags: PLOT_FLAGS, summary: 'Draw a history.json as training curves, or a model.json as its layer graph, in SVG', operand: 'FILE' },
   bench: { flags: BENCH_FLAGS, summary: 'Measure samples/s at 1..N workers against tfjs-layers and PyTorch; write JSON, Markdown, SVG' },
 };
 const HELP: Flag = { name: 'help', value: '', boolean: true, help: 'print this help' };
@@ -72,15 +87,21 @@ export function usage(command?: string): string {
     const dflt = f.shown ?? f.default;
     return head + wrap(`${f.help}${dflt === undefined ? '' : ` (default: ${dflt})`}`, 28);
   });
-  return `Usage: weft ${command} [flags]\n\n${COMMANDS[command].summary}.\n\nFlags:\n${rows.join('\n')}\n`;
+  const operand = COMMANDS[command].operand === undefined ? '' : ` ${COMMANDS[command].operand}`;
+  return `Usage: weft ${command}${operand} [flags]\n\n${COMMANDS[command].summary}.\n\nFlags:\n${rows.join('\n')}\n`;
 }
 
 /** node:util parseArgs, strict, its errors reworded into one UsageError line. */
 function parseFlags(command: string, argv: string[]): Record<string, string | boolean | undefined> {
-  const flags = COMMANDS[command].flags;
+  return parseCommandLine(command, argv).values;
+}
+
+/** The flags and, for a command that takes one (plot's FILE), the operands. */
+function parseCommandLine(command: string, argv: string[]): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  const { flags, operand } = COMMANDS[command];
   const options = Object.fromEntries(flags.map((f) => [f.name, f.boolean ? { type: 'boolean' as const } : { type: 'string' as const, default: f.default }]));
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: operand !== undefined });
   } catch (err) {
     const { code, message } = err as { code?: string; message: string };
     const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
@@ -269,16 +290,45 @@ async function train(o: TrainOptions): Promise<void> {
   const [trainT, testT] = [tensors(data.train), tensors(data.test)];
   try {
     const started = performance.now();
-    await model.fit(trainT.x, trainT.y, { epochs: o.epochs, batchSize: o.batchSize, workers: o.workers, seed, validationSplit: o.validationSplit, verbose: o.verbose });
+    const callbacks = o.out === null ? [] : [weft.callbacks.csvLogger(join(o.out, 'training.csv'))];
+    const history = await model.fit(trainT.x, trainT.y, { epochs: o.epochs, batchSize: o.batchSize, workers: o.workers, seed, validationSplit: o.validationSplit, verbose: o.verbose, callbacks });
     log(`Trained in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
     const result = await model.evaluate(testT.x, testT.y, { batchSize: 256 });
     const [loss, acc] = (Array.isArray(result) ? result : [result]).map((s) => s.dataSync()[0]);
     console.log(`Test on ${data.test.rows} examples: loss ${loss.toFixed(4)}${acc === undefined ? '' : `, accuracy ${(100 * acc).toFixed(2)}%`}`);
-    if (o.out !== null) console.log(`Saved the model to ${(await model.save(o.out)).modelJsonPath}`);
+    if (o.out !== null) {
+      console.log(`Saved the model to ${(await model.save(o.out)).modelJsonPath}`);
+      writeFileSync(join(o.out, 'history.json'), historyJson(history));
+      weft.plotHistory(history, join(o.out, 'curves.svg'), { title: `weft train: ${o.model ?? basename(o.modelPath!)} on ${o.data ?? 'fashion-mnist'}` });
+      console.log(`Wrote training.csv, history.json and curves.svg to ${o.out}`);
+    }
   } finally {
     tf.dispose([trainT.x, trainT.y, testT.x, testT.y]);
     await model.dispose();
   }
+}
+
+/** `weft plot FILE`: the file and the drawing options, checked; throws a UsageError naming the flag. */
+export function parsePlotArgs(argv: string[]): { file: string; options: PlotFileOptions } {
+  const { values: v, positionals } = parseCommandLine('plot', argv);
+  if (positionals.length !== 1) throw new UsageError('plot', 'FILE', 'one history.json or model.json', positionals.length === 0 ? 'none' : `${positionals.length} (${positionals.map((p) => `'${p}'`).join(', ')})`);
+  const rankdir = v.rankdir as string;
+  if (!['TB', 'LR', 'BT', 'RL'].includes(rankdir)) throw new UsageError('plot', '--rankdir', 'TB, LR, BT or RL', `'${rankdir}'`);
+  const out = v.out as string | undefined;
+  if (out !== undefined && !out.toLowerCase().endsWith('.svg')) throw new UsageError('plot', '--out', "a file name ending in '.svg'", `'${out}'`);
+  const options: PlotFileOptions = { ...(out === undefined ? {} : { out: resolve(out) }), ...(v.title === undefined ? {} : { title: v.title as string }) };
+  const model: [keyof PlotFileOptions, string][] = [['showShapes', 'show-shapes'], ['showDtype', 'show-dtype'], ['showLayerNames', 'show-layer-names'], ['showTrainable', 'show-trainable'], ['showLayerActivations', 'show-layer-activations'], ['expandNested', 'expand-nested']];
+  for (const [key, flag] of model) if (v[flag] === true) Object.assign(options, { [key]: true });
+  if (rankdir !== 'TB') options.rankdir = rankdir as PlotFileOptions['rankdir'];
+  const file = positionals[0].startsWith('file://') ? positionals[0].slice('file://'.length) : positionals[0];
+  return { file: resolve(file), options };
+}
+
+async function plot(argv: string[]): Promise<void> {
+  const { file, options } = parsePlotArgs(argv);
+  const [weft, { plotFile }] = await Promise.all([import('./index.js'), import('./train/plots/plot-file.js')]);
+  const { kind, out } = await plotFile(file, options, (path) => weft.loadModel(path));
+  console.log(`Drew ${kind === 'curves' ? 'the training curves' : 'the layer graph'} of ${file} to ${out}`);
 }
 
 /** `weft bench`'s flags, parsed and checked by the same table its help prints; throws a UsageError. */
@@ -310,6 +360,10 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'bench') return await bench(rest);
+    if (command === 'plot') {
+      await plot(rest);
+      return 0;
+    }
     await train(parseTrainArgs(rest));
     return 0;
   } catch (err) {

@@ -146,5 +146,7 @@ export type { Schedule, LearningRateSchedulerOptions } from './train/callbacks/l
 export type { ReduceLROnPlateauOptions } from './train/callbacks/reduce-lr-on-plateau.js';
 export type { ModelCheckpointOptions } from './train/callbacks/model-checkpoint.js';
 export type { TrainingTarget, ModelAwareCallback, NamedWeight } from './train/callbacks/callback.js';
+export { plotModel, modelSvg, type PlotModelOptions } from './train/plots/model-graph.js';
+export { plotHistory, curvesSvg, type CurvesOptions, type HistoryLike } from './train/plots/curves.js';
 export type { CSVLoggerOptions, CSVLogger } from './train/callbacks/csv-logger.js';
 export type { TensorBoardOptions, TensorBoard } from './train/callbacks/tensorboard.js';

@@ -31,3 +31,8 @@ export class History {
     for (const [key, value] of Object.entries(logs)) (this.history[key] ??= []).push(value);
   }
 }
+
+/** A History as the JSON `weft train --out` writes to history.json (`weft plot` draws it): epochs, logs by key, params. */
+export function historyJson(history: History): string {
+  return `${JSON.stringify({ epoch: history.epoch, history: history.history, params: history.params }, null, 2)}\n`;
+}
