@@ -3,7 +3,7 @@
  * them: training curves from a short real fit, and layer graphs of branching, residual,
  * nested and several-output models with each plot_model option. Not part of CI.
  *
- *   npm run build && node dist/bench/plot-screenshots.js [OUT_DIR]   (default /tmp/weft-plots)
+ *   npm run bench:plots [-- OUT_DIR]   (default /tmp/weft-plots)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

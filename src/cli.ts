@@ -67,7 +67,7 @@ const PLOT_FLAGS: Flag[] = [
   { name: 'rankdir', value: 'TB|LR|BT|RL', default: 'TB', help: 'the direction the graph runs in' },
 ];
 const COMMANDS: Record<string, { flags: Flag[]; summary: string; operand?: string }> = {
-  train: { flags: TRAIN_FLAGS, summary: 'Train a model on a dataset, evaluate it on the test split, optionally save it with its logs and curves' },
+  train: { flags: TRAIN_FLAGS, summary: 'Train a model on a dataset, evaluate it on the test split, optionally save it, its logs and curves' },
   plot: { flags: PLOT_FLAGS, summary: 'Draw a history.json as training curves, or a model.json as its layer graph, in SVG', operand: 'FILE' },
   bench: { flags: BENCH_FLAGS, summary: 'Measure samples/s at 1..N workers against tfjs-layers and PyTorch; write JSON, Markdown, SVG' },
 };
@@ -354,7 +354,7 @@ export async function main(argv: string[]): Promise<number> {
       (command === '' ? process.stderr : process.stdout).write(usage());
       return command === '' ? 2 : 0;
     }
-    if (!Object.hasOwn(COMMANDS, command)) throw new UsageError('', 'unknown command', Object.keys(COMMANDS).join(' or '), `'${command}'`);
+    if (!Object.hasOwn(COMMANDS, command)) throw new UsageError('', 'unknown command', Object.keys(COMMANDS).join(', ').replace(/, ([^,]*)$/, ' or $1'), `'${command}'`);
     if (parseFlags(command, rest).help === true) {
       process.stdout.write(usage(command));
       return 0;

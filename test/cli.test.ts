@@ -4,7 +4,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as weft from '../src/index.js';
-import { main, parseTrainArgs, usage, UsageError } from '../src/cli.js';
+import { parseTrainArgs, usage, UsageError } from '../src/cli.js';
+import { runMain as run } from './support/run-cli.js';
 import { buildNamed, seed1, seed2, seed3, mlp } from '../src/train/zoo.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -33,23 +34,6 @@ function fakeFashionMnist(train: number, test: number): string {
   write('train', train);
   write('t10k', test);
   return dir;
-}
-
-/** Runs main() in this process, collecting what it prints. */
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ') + '\n'));
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (err.push(String(chunk)), true));
-  try {
-    const code = await main(argv);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    log.mockRestore();
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
 }
 
 /** Spawns the CLI from its TypeScript sources, as a user of a checkout would. */
@@ -214,7 +198,7 @@ describe('main', () => {
   });
 
   it('an unknown command or flag exits 2 with one line on stderr', async () => {
-    expect(await run(['trian'])).toEqual({ code: 2, stdout: '', stderr: "weft: unknown command: expected train or bench, received 'trian'; see weft --help\n" });
+    expect(await run(['trian'])).toEqual({ code: 2, stdout: '', stderr: "weft: unknown command: expected train, plot or bench, received 'trian'; see weft --help\n" });
     const bench = await run(['bench', '--worker', '2']);
     expect(bench.code).toBe(2);
     expect(bench.stderr).toBe(

@@ -26,17 +26,17 @@ export async function plotFile(file: string, options: PlotFileOptions, loadModel
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw missingFile('the file to plot', file, 'a history.json or a model.json', readFailure(err), err);
+    throw missingFile('file', file, 'a history.json or a model.json', readFailure(err), err);
   }
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw malformedFile('the file to plot', file, 'JSON (a history.json or a model.json)', (err as Error).message, err);
+    throw malformedFile('file', file, 'JSON (a history.json or a model.json)', (err as Error).message, err);
   }
   const { out: given, title, ...modelOptions } = options;
   const obj = json as Record<string, unknown> | null;
   if (obj !== null && typeof obj === 'object' && 'history' in obj && 'epoch' in obj) {
-    if (Object.keys(modelOptions).length > 0) throw invalidArgument('options', `only out and title for a history (${basename(file)})`, Object.keys(modelOptions).join(', '));
+    if (Object.keys(modelOptions).length > 0) throw invalidArgument('options', `only out and title for a history (${basename(file)}); the others draw a model.json`, Object.keys(modelOptions).join(', '));
     const out = given ?? join(dirname(file), 'curves.svg');
     writeSvg('out', out, curvesSvg(checkHistory(file, json), { title: title ?? `Training curves (${basename(file)})` }));
     return { kind: 'curves', out };
@@ -52,5 +52,5 @@ export async function plotFile(file: string, options: PlotFileOptions, loadModel
       await model.dispose();
     }
   }
-  throw malformedFile('the file to plot', file, "a history.json ({ epoch, history }) or a model.json ({ modelTopology, ... })", `JSON with keys [${obj !== null && typeof obj === 'object' ? Object.keys(obj).join(', ') : typeof obj}]`);
+  throw malformedFile('file', file, "a history.json ({ epoch, history }) or a model.json ({ modelTopology, ... })", `JSON with keys [${obj !== null && typeof obj === 'object' ? Object.keys(obj).join(', ') : typeof obj}]`);
 }
