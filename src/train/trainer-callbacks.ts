@@ -16,6 +16,7 @@ export class HostCallbackRunner implements HostCallbacks {
   private port: MessagePort | null = null;
   private stop = false;
   private learningRate = Number.NaN;
+  private workers: number | undefined = undefined;
 
   constructor(
     private readonly model: Model,
@@ -32,6 +33,7 @@ export class HostCallbackRunner implements HostCallbacks {
       setWeightValues: (values) => model.params.set(values),
       get learningRate() { return runner.learningRate; },
       set learningRate(v: number) { runner.learningRate = v; },
+      get workers() { return runner.workers; },
       save,
       namedWeights: () => model.entriesInWeightOrder().map((e) => ({ name: e.name, values: model.valuesOf(e).slice() })),
     };
@@ -54,10 +56,11 @@ export class HostCallbackRunner implements HostCallbacks {
     this.port = null;
   }
 
-  async call(hook: Hook, args: unknown[], learningRate: number): Promise<HookControl> {
+  async call(hook: Hook, args: unknown[], learningRate: number, workers?: number): Promise<HookControl> {
     // The stop flag is cleared once per fit (open), as fit clears model.stopTraining: a flag set
     // between hooks, e.g. from a timer, is reported at the next hook.
     this.learningRate = learningRate;
+    this.workers = workers;
     try {
       for (const c of this.callbacks) {
         const fn = c[hook] as ((...a: unknown[]) => void | Promise<void>) | undefined;

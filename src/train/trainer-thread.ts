@@ -49,7 +49,7 @@ function tensorsOf(data: WireData, track: <T extends tf.Tensor | tf.Tensor[]>(t:
 function forwarder(m: Model, hooks: readonly Hook[], host: Comlink.Remote<HostCallbacks>): Callback {
   let target: TrainingTarget | null = null;
   const forward = async (hook: Hook, args: unknown[]): Promise<void> => {
-    const control = await host.call(hook, args, target?.learningRate ?? Number.NaN);
+    const control = await host.call(hook, args, target?.learningRate ?? Number.NaN, target?.workers);
     if (target !== null && control.learningRate !== target.learningRate && !Number.isNaN(control.learningRate)) {
       target.learningRate = control.learningRate;
     }

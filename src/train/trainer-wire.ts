@@ -92,7 +92,8 @@ export interface HookControl {
 
 /** The host side of a fit's callbacks, called by the thread through a Comlink proxy. */
 export interface HostCallbacks {
-  call(hook: Hook, args: unknown[], learningRate: number): Promise<HookControl>;
+  /** `learningRate` and `workers`: the thread's, for the host's training target. */
+  call(hook: Hook, args: unknown[], learningRate: number, workers?: number): Promise<HookControl>;
 }
 
 export interface WireFit {

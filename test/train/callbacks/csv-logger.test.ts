@@ -4,15 +4,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as weft from '../../../src/index.js';
 import { disposeAfterEach } from '../../support/dispose.js';
-import { drive, FakeTarget } from './fake-target.js';
+import { drive, FakeTarget, toyClasses } from './fake-target.js';
 
 const track = disposeAfterEach();
 const tmp = () => mkdtempSync(join(tmpdir(), 'weft-csv-'));
 
-const rows = (n: number, d: number, seed: number): number[][] =>
-  Array.from({ length: n }, (_, r) => Array.from({ length: d }, (_, j) => Math.sin((r * d + j + 1) * 12.9898 + seed * 78.233)));
-const X = rows(40, 4, 1);
-const Y = X.map((r) => [0, 1, 2].map((c) => (c === (r[0] > 0 ? 1 : 0) + (r[1] > 0 ? 1 : 0) ? 1 : 0)));
+const { X, Y } = toyClasses();
 
 function classifier(): weft.Model {
   const inputs = weft.input({ shape: [4] });

@@ -1,4 +1,5 @@
 import type { Callback, Logs, TrainingTarget } from '../../../src/train/callbacks/callback.js';
+import { floatRows } from '../../support/random-data.js';
 
 /** A TrainingTarget with no model behind it: weights are whatever the test sets; save records each path with the weights then. */
 export class FakeTarget implements TrainingTarget {
@@ -74,3 +75,9 @@ export async function drive(
 
 /** Epoch logs with one key taking each of `values` in turn. */
 export const series = (key: string, values: readonly number[]): Logs[] => values.map((v) => ({ loss: 1, [key]: v }));
+
+/** 40 rows of 4 features in [-1, 1) and one-hot labels of 3 classes (how many of the first two features are positive): a fit's toy data. */
+export function toyClasses(): { X: number[][]; Y: number[][] } {
+  const X = floatRows(40, 4, 1);
+  return { X, Y: X.map((r) => [0, 1, 2].map((c) => (c === (r[0] > 0 ? 1 : 0) + (r[1] > 0 ? 1 : 0) ? 1 : 0))) };
+}

@@ -5,16 +5,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as weft from '../../../src/index.js';
 import { maskedCrc32c } from '../../../src/train/tfevents.js';
+import { trainer } from '../../../src/train/trainer.js';
 import { disposeAfterEach } from '../../support/dispose.js';
+import { toyClasses } from './fake-target.js';
 import { crc32c, readEvents, readRecords, scalarsByTag, type ReadEvent } from '../../support/tfevents-reader.js';
 
 const track = disposeAfterEach();
 const tmp = () => mkdtempSync(join(tmpdir(), 'weft-tb-'));
 
-const rows = (n: number, d: number, seed: number): number[][] =>
-  Array.from({ length: n }, (_, r) => Array.from({ length: d }, (_, j) => Math.sin((r * d + j + 1) * 12.9898 + seed * 78.233)));
-const X = rows(40, 4, 1);
-const Y = X.map((r) => [0, 1, 2].map((c) => (c === (r[0] > 0 ? 1 : 0) + (r[1] > 0 ? 1 : 0) ? 1 : 0)));
+const { X, Y } = toyClasses();
 
 function classifier(): weft.Model {
   const inputs = weft.input({ shape: [4] });
@@ -105,6 +104,25 @@ describe('weft.callbacks.tensorBoard', () => {
       expect(h.histo!.bucketLimit.at(-1)).toBe(Math.max(...w));
     });
   });
+
+  it('runs on the host for a weft.trainer fit, with the same scalars as History and its worker count', async () => {
+    const logdir = tmp();
+    const csv = join(tmp(), 'log.csv');
+    const model = classifier();
+    const t = await trainer(model, { optimizer: weft.optimizers.adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    let history: weft.History;
+    try {
+      history = await t.fit(X, Y, { epochs: 3, batchSize: 8, validationSplit: 0.2, seed: 3, workers: 2, verbose: 0, callbacks: [weft.callbacks.tensorBoard(logdir, { histogramFreq: 1 }), weft.callbacks.csvLogger(csv)] });
+    } finally {
+      await t.dispose();
+    }
+    const train = eventsIn(join(logdir, 'train'))[0].events;
+    const t1 = scalarsByTag(train);
+    expect(t1.get('epoch_loss')!.map((p) => p[1])).toEqual(history.history.loss.map(Math.fround));
+    expect(t1.get('epoch_workers')!.map((p) => p[1])).toEqual([2, 2, 2]);
+    expect(train.flatMap((e) => e.values.filter((v) => v.histo !== undefined))).toHaveLength(12);
+    expect(readFileSync(csv, 'utf8').split('\n')).toHaveLength(5);
+  }, 60_000);
 
   it('two runs into one logdir keep both files', async () => {
     const logdir = tmp();
