@@ -31,6 +31,8 @@ import { learningRateScheduler } from './train/callbacks/lr-scheduler.js';
 import { reduceLROnPlateau } from './train/callbacks/reduce-lr-on-plateau.js';
 import { modelCheckpoint } from './train/callbacks/model-checkpoint.js';
 import { csvLogger } from './train/callbacks/csv-logger.js';
+import { csv, jsonl } from './train/files/tables.js';
+import { imageFolder } from './train/files/images.js';
 import { tensorBoard } from './train/callbacks/tensorboard.js';
 
 await initBackend();
@@ -138,6 +140,12 @@ export const constraints = { maxNorm, minMaxNorm, nonNeg, unitNorm };
 export const schedules = { exponentialDecay, piecewiseConstantDecay, polynomialDecay, cosineDecay };
 
 /** Keras's built-in callbacks, in tfjs-layers' spelling: weft.callbacks.earlyStopping({...}). */
+/** Datasets read from a user's files: weft.data.csv(path, {labelColumn}), weft.data.jsonl, weft.data.imageFolder. */
+export const data = { csv, jsonl, imageFolder };
+export type { ImageFolderOptions } from './train/files/images.js';
+export type { CsvOptions, JsonlOptions, ColumnConfig } from './train/files/tables.js';
+export type { FileDataset, DatasetInfo } from './train/files/dataset.js';
+
 export const callbacks = { earlyStopping, terminateOnNaN, learningRateScheduler, reduceLROnPlateau, modelCheckpoint, csvLogger, tensorBoard };
 export { earlyStopping, terminateOnNaN, learningRateScheduler, reduceLROnPlateau, modelCheckpoint };
 export type { EarlyStoppingOptions } from './train/callbacks/early-stopping.js';

@@ -21,6 +21,8 @@ export interface ParamSpec {
   readonly fullName?: string;
   /** The weight already holds its values (a nested model's): initialisation leaves it as it is. */
   readonly preset?: boolean;
+  /** Exact starting values (Normalization's mean and variance from its config or adapt), instead of the initializer's draw. */
+  readonly values?: Float32Array;
   /**
    * False for state the optimizer never touches (BatchNormalization's moving statistics): it
    * gets no gradient and no optimizer slots; the layer updates it through `ctx.assign`.

@@ -11,6 +11,38 @@ import { freshMemory, type SharedAllocator } from '../parallel/memory.js';
 /** What fit/evaluate/predict accept for one array: a tfjs Tensor or nested number arrays. */
 export type TensorLike = tf.Tensor | number[] | number[][] | number[][][];
 
+/**
+ * A flat typed array and its shape: how weft's file datasets hand their examples to fit and
+ * predict (copied into shared memory like any other input).
+ */
+export class ArrayData {
+  constructor(readonly values: Float32Array | Int32Array, readonly shape: readonly number[]) {}
+}
+
+/**
+ * Class labels by index with their names (a label column, image folders): converted as the
+ * output's loss needs them: indices for a sparse loss, one-hot rows for an output with one unit
+ * per class, 0/1 for a one-unit output of two classes.
+ */
+export class ClassLabels {
+  constructor(readonly indices: Int32Array, readonly classes: readonly string[], readonly column: string) {}
+
+  forOutput(units: number, sparse: boolean, argument: string): ArrayData {
+    const n = this.indices.length;
+    const k = this.classes.length;
+    const classes = `\`${argument}\` (the ${k} classes of '${this.column}': ${this.classes.join(', ')})`;
+    if (sparse && units < k) throw shapeMismatch(classes, `an output of ${k} units (one per class)`, `an output of ${units} units`);
+    if (sparse) return new ArrayData(Float32Array.from(this.indices), [n]);
+    if (units === k) {
+      const hot = new Float32Array(n * k);
+      this.indices.forEach((c, i) => (hot[i * k + c] = 1));
+      return new ArrayData(hot, [n, k]);
+    }
+    if (units === 1 && k === 2) return new ArrayData(Float32Array.from(this.indices), [n, 1]);
+    throw shapeMismatch(classes, `an output of ${k} units (one per class)${k === 2 ? ' or 1 unit (binary)' : ''}`, `an output of ${units} units`);
+  }
+}
+
 interface Flat {
   values: Float32Array | Int32Array;
   shape: number[];
@@ -49,6 +81,16 @@ function flattenNested(argument: string, value: unknown[], dtype: DType, memory:
 }
 
 function toFlat(argument: string, value: unknown, dtype: DType, memory: SharedAllocator): Flat {
+  if (value instanceof ArrayData) {
+    const values = sharedArray(dtype, value.values.length, memory);
+    if (dtype === 'int32' && value.values instanceof Float32Array) {
+      value.values.forEach((v, i) => {
+        if (!Number.isInteger(v)) throw invalidArgument(`${argument} (flat index ${i})`, 'an integer (the input is int32)', v);
+      });
+    }
+    values.set(value.values);
+    return { values, shape: [...value.shape] };
+  }
   if (value instanceof tf.Tensor) {
     if (value.isDisposed) throw invalidArgument(argument, 'a live tensor', 'a disposed tensor');
     if (value.dtype === 'string' || value.dtype === 'complex64') throw invalidType(argument, 'a numeric tensor (float32, int32 or bool)', `a ${value.dtype} tensor`);
@@ -190,6 +232,7 @@ function perOutput(model: GraphModel, value: unknown, name: string, optional = f
 /** One output's targets, checked against the output and its loss (class indices for a sparse loss). */
 function targetColumn(out: SymbolicTensor, loss: Loss, y: unknown, argument: string, memory: SharedAllocator): Column {
   const units = out.shape[out.shape.length - 1] as number;
+  if (y instanceof ClassLabels) y = y.forOutput(units, loss.sparseTargets, argument);
   if (!loss.sparseTargets) return toColumn(argument, y, out.shape.slice(1) as number[], 'float32', memory);
   const flat = toFlat(argument, y, 'float32', memory);
   const ok = flat.shape.length === 1 || (flat.shape.length === 2 && flat.shape[1] === 1);

@@ -15,6 +15,10 @@ export function initializeParams(model: GraphModel, seed: number): void {
     const [fanIn, fanOut] = fans(spec.shape);
     const dist = distributionFor(resolveInitializer(spec.name, spec.initializer), fanIn, fanOut);
     const view = model.params.subarray(e.offset, e.offset + e.size);
+    if (spec.values !== undefined) {
+      view.set(spec.values);
+      return;
+    }
     if (dist.kind === 'constant') {
       view.fill(dist.value);
       return;

@@ -16,6 +16,8 @@ import { scoringOf, specsOf, splitObjective, type LossArg, type ObjectiveArgs, t
 import type { Scoring } from '../parallel/step.js';
 import type { Objective } from '../parallel/coordinator.js';
 import { isModelAware, type Callback, type TrainingTarget } from './callbacks/callback.js';
+import { isFileDataset } from './files/dataset.js';
+import { argsAfterDataset, loadWithTargets, planFileFit } from './files/file-data-args.js';
 import { arraySteps, runEpochs, validateArrays } from './fit-loop.js';
 import { autoPoolSize, candidateCounts, chooseWorkers, describeChoice, type AutoChoice } from './auto-workers.js';
 import type { History, HistoryParams } from './history.js';
@@ -323,7 +325,13 @@ export class Model extends GraphModel {
     };
   }
 
-  async fit(x: unknown, y: unknown, args?: FitArgs): Promise<History> {
+  async fit(x: unknown, y?: unknown, args?: FitArgs): Promise<History> {
+    if (isFileDataset(x)) {
+      // Keras's fit(dataset, ...): loaded as arrays when it fits its memory limit, else streamed.
+      const plan = await planFileFit(x, argsAfterDataset('fit', y, args));
+      if (plan.stream !== undefined) return this.fitDataset(plan.stream.dataset, plan.stream.args as FitDatasetArgs);
+      return this.fit(plan.arrays!.xs, plan.arrays!.ys, plan.arrays!.args);
+    }
     return this.exclusive('fit', () => this.withMemory((memory) => this.fitArrays(x, y, memory, args)));
   }
 
@@ -489,7 +497,11 @@ export class Model extends GraphModel {
    * Loss (and metrics) in inference mode: a Scalar, or in Keras's order [total loss, each
    * output's loss (several outputs), metrics, weighted metrics] (the History's keys, in order).
    */
-  async evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<tf.Scalar | tf.Scalar[]> {
+  async evaluate(x: unknown, y?: unknown, args: EvaluateArgs = {}): Promise<tf.Scalar | tf.Scalar[]> {
+    if (isFileDataset(x)) {
+      const { xs, ys } = await loadWithTargets('evaluate', x);
+      return this.evaluate(xs, ys, argsAfterDataset('evaluate', y, Object.keys(args).length === 0 ? undefined : args));
+    }
     checkOptions('args', args, ['batchSize', 'verbose', 'workers', 'sampleWeight']);
     const state = this.compiled('evaluate');
     const batchSize = args.batchSize === undefined ? 32 : checkBatchSize(args.batchSize);
@@ -520,6 +532,7 @@ export class Model extends GraphModel {
 
   /** Inference-mode outputs as a Tensor (an array of Tensors for a multi-output model). */
   async predict(x: unknown, args: PredictArgs = {}): Promise<tf.Tensor | tf.Tensor[]> {
+    if (isFileDataset(x)) return this.predict((await x.load()).xs, args);
     checkOptions('args', args, ['batchSize', 'verbose', 'workers']);
     if (args.verbose !== undefined && typeof args.verbose !== 'boolean') checkVerbose(args.verbose);
     const batchSize = args.batchSize === undefined ? 32 : checkBatchSize(args.batchSize);

@@ -23,6 +23,7 @@ import type { GraphModel } from '../model.js';
 import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D } from './global-pooling.js';
 import { LayerNormalization } from './layer-normalization.js';
 import { BatchNormalization } from './batch-normalization.js';
+import { Normalization } from './normalization.js';
 import { Permute } from './permute.js';
 import { RepeatVector } from './repeat-vector.js';
 import { Reshape } from './reshape.js';
@@ -69,6 +70,7 @@ export type { RepeatVectorConfig } from './repeat-vector.js';
 export type { GlobalPooling1DConfig, GlobalPoolingConfig } from './global-pooling.js';
 export type { LayerNormalizationConfig } from './layer-normalization.js';
 export type { BatchNormalizationConfig } from './batch-normalization.js';
+export type { NormalizationConfig } from './normalization.js';
 export type { ActivationConfig } from './activation.js';
 export type { ELUConfig } from './elu.js';
 export type { LeakyReLUConfig } from './leaky-relu.js';
@@ -113,6 +115,7 @@ export const builtinLayers = {
   globalMaxPooling1d: layerFactory(GlobalMaxPooling1D),
   layerNormalization: layerFactory(LayerNormalization),
   batchNormalization: layerFactory(BatchNormalization),
+  normalization: layerFactory(Normalization),
 
   // convolution and pooling layers
   conv1d: layerFactory(Conv1D),
