@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { parseBenchFlags, usage, UsageError } from '../src/cli.js';
+import { parseBenchFlags, usage, UsageError } from '../src/cli-args.js';
 import { RESULTS_DIR } from './args.js';
 import { probeMachine } from './machine.js';
 import { suiteMarkdown } from './markdown.js';

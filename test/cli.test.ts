@@ -53,7 +53,7 @@ const errorOf = (argv: string[]): string => {
 describe('parseTrainArgs', () => {
   it('has defaults for every flag', () => {
     expect(parseTrainArgs([])).toEqual({
-      model: 'seed1', modelPath: null, data: 'digits', dataDir: null, epochs: 20, batchSize: 32,
+      model: 'seed1', modelPath: null, data: 'digits', dataDir: null, dataFile: null, epochs: 20, batchSize: 32,
       workers: 'auto', seed: undefined, validationSplit: 0.1, out: null, verbose: 1, help: false,
     });
   });
@@ -64,7 +64,7 @@ describe('parseTrainArgs', () => {
       '--seed', '0', '--validation-split', '0.25', '--out', 'some/dir', '--verbose', '2',
     ]);
     expect(o).toEqual({
-      model: 'seed2', modelPath: null, data: 'fashion-mnist', dataDir: null, epochs: 5, batchSize: 64, workers: 3,
+      model: 'seed2', modelPath: null, data: 'fashion-mnist', dataDir: null, dataFile: null, epochs: 5, batchSize: 64, workers: 3,
       seed: 0, validationSplit: 0.25, out: resolve('some/dir'), verbose: 2, help: false,
     });
     expect(parseTrainArgs(['--model', 'mlp']).model).toBe('mlp');
@@ -149,7 +149,7 @@ describe('parseTrainArgs', () => {
     [['--out', ''], "weft train: --out: expected a directory path, received ''"],
     [['--model', 'seed9'], "weft train: --model: expected seed1, seed2, mlp, convnet or the path of a model.json or its directory, received 'seed9' (no such model or file)"],
     [['--model', 'seed3'], "weft train: --model: expected seed1, seed2, mlp, convnet or a model.json path (seed3 reads int token sequences; every --data is images), received 'seed3'"],
-    [['--data', 'mnist'], "weft train: --data: expected digits, fashion-mnist or a directory holding the 4 Fashion-MNIST IDX files, received 'mnist' (no such dataset or directory)"],
+    [['--data', 'mnist'], "weft train: --data: expected digits, fashion-mnist, a .csv / .tsv / .jsonl / .ndjson file, an image folder or a directory holding the 4 Fashion-MNIST IDX files, received 'mnist' (no such dataset, file or directory)"],
   ])('%j: %s', (argv, message) => {
     expect(errorOf(argv)).toBe(message + see);
   });
@@ -174,7 +174,7 @@ describe('main', () => {
     expect(stdout).toBe(usage('train'));
     const flat = stdout.replace(/\n {28}/g, ' '); // one line per flag
     for (const [flag, dflt] of [
-      ['--model NAME|PATH', 'seed1'], ['--data NAME|DIR', 'digits'], ['--epochs N', '20'], ['--batch-size N', '32'],
+      ['--model NAME|PATH', 'seed1; mlp for a CSV or JSON-lines file, convnet for an image folder'], ['--data NAME|PATH', 'digits'], ['--epochs N', '20'], ['--batch-size N', '32'],
       ['--workers N|auto', `auto: the fastest of 1..${availableParallelism()} in trial steps`], ['--seed N', 'random, printed'],
       ['--validation-split F', '0.1'], ['--out DIR', 'not saved'], ['--verbose 0|1|2', '1'],
     ]) {

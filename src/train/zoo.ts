@@ -76,9 +76,9 @@ export function mlp(inputFeatures = 784, hidden: readonly number[] = [512, 512],
  * 34,826 parameters on 28×28 images. A pooling the image is too small for is left out (8×8
  * digits keep the first one), and `note` says so.
  */
-export function convnet(image: readonly [number, number], seed?: number, note: (line: string) => void = () => {}): weft.Model {
+export function convnet(image: readonly [number, number], seed?: number, note: (line: string) => void = () => {}, head: { channels?: number; classes?: number } = {}): weft.Model {
   const [height, width] = image;
-  const inputs = weft.input({ shape: [height, width, 1] });
+  const inputs = weft.input({ shape: [height, width, head.channels ?? 1] });
   let x = inputs;
   const pool = (stage: number) => {
     const [h, w] = x.shape.slice(1, 3) as number[];
@@ -90,7 +90,7 @@ export function convnet(image: readonly [number, number], seed?: number, note: (
   x = weft.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }).apply(x);
   pool(2);
   x = weft.layers.dropout({ rate: 0.5 }).apply(weft.layers.flatten().apply(x));
-  const outputs = weft.layers.dense({ units: CLASSES, activation: 'softmax' }).apply(x);
+  const outputs = weft.layers.dense({ units: head.classes ?? CLASSES, activation: 'softmax' }).apply(x);
   return weft.model({ inputs, outputs, seed, name: 'convnet' });
 }
 

@@ -15,6 +15,8 @@ export interface SourceInfo {
   readonly featureShape: readonly number[];
   /** One name per feature, for tables. */
   readonly featureNames: readonly string[] | null;
+  /** Per feature, whether it encodes a category (one-hot or index) rather than a measured number; tables only. */
+  readonly categorical?: readonly boolean[];
   /** The label: its name and, for classes, their names (sorted); null when the source has none. */
   readonly label: { readonly name: string; readonly classes: readonly string[] | null } | null;
   /** Lines worth printing once (category vocabularies). */
@@ -28,6 +30,8 @@ export interface ExampleSource {
   examples(): AsyncIterable<{ readonly x: Float32Array; readonly label: number }>;
   /** One value per example of a column, for a split by that column (tables only). */
   groups?(column: string): Promise<readonly string[]>;
+  /** How records become numbers (tables only): saved beside a model so predict reads a new file alike. */
+  schema?(): Promise<unknown>;
 }
 
 const MiB = 1024 * 1024;
@@ -106,6 +110,11 @@ export class FileDataset implements AsyncIterable<DatasetBatch> {
     const matches = (i: number) => groups[i] === value;
     if (!groups.includes(value)) throw invalidArgument('value', `a value of column '${column}' (${[...new Set(groups)].slice(0, 10).join(', ')})`, value);
     return [this.with({ keep: (i) => (prior === null || prior(i)) && !matches(i) }), this.with({ keep: (i) => (prior === null || prior(i)) && matches(i) })];
+  }
+
+  /** A table's schema (its columns, categories and label), or null for images. */
+  async schema(): Promise<unknown> {
+    return this.source.schema === undefined ? null : this.source.schema();
   }
 
   /** What the source holds (read once, shared by the datasets split or batched from it). */

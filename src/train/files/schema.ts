@@ -104,6 +104,7 @@ export async function scanSchema(source: RecordSource, o: SchemaOptions, groupCo
   checkColumns(source, columns, 'columnConfigs', configured);
   if (o.label !== null) checkColumns(source, columns, 'labelColumn', [o.label]);
   if (o.features !== null) checkColumns(source, columns, 'x', o.features);
+  checkColumns(source, columns, 'ignoreColumns', o.exclude);
   const featureNames = o.features ?? columns.filter((c) => c !== o.label && !o.exclude.includes(c));
   if (featureNames.length === 0) throw invalidArgument('columns', `at least one feature column besides the label in ${source.path}`, columns.join(', '));
   const track = (name: string): Tracker => ({ name, config: o.columnConfigs[name] ?? {}, kind: null, firstLine: 0, width: 1, integer: true, categories: new Set() });

@@ -7,7 +7,7 @@ import { invalidArgument, invalidType } from '../../errors.js';
 import { checkBoolean, checkOptions } from '../callbacks/callback-options.js';
 import { DEFAULT_MEMORY_LIMIT, FileDataset, type ExampleSource, type SourceInfo } from './dataset.js';
 import { checkReadable, csvRecords, jsonlRecords, type RecordSource } from './records.js';
-import { describeVocabulary, encodeRecord, scanSchema, type ColumnConfig, type Schema, type SchemaOptions } from './schema.js';
+import { checkColumns, describeVocabulary, encodeRecord, scanSchema, type ColumnConfig, type Schema, type SchemaOptions } from './schema.js';
 
 export type { ColumnConfig } from './schema.js';
 
@@ -22,6 +22,8 @@ export interface CsvOptions {
   delimiter?: string;
   /** The label column: the same as columnConfigs: {name: {isLabel: true}}. */
   labelColumn?: string;
+  /** Columns that are neither features nor the label (an id, a split column). */
+  ignoreColumns?: string[];
   /** fit loads the data when it takes at most this many bytes, else streams it (default 512 MiB). */
   memoryLimit?: number;
 }
@@ -83,8 +85,12 @@ export class TableSource implements ExampleSource {
   constructor(readonly records: RecordSource, private readonly options: SchemaOptions, private readonly fixed: Schema | null = null) {}
 
   /** The schema: given (a saved model's, to predict with), or found by scanning the file once. */
-  schema(): Promise<Schema> {
-    if (this.fixed !== null) return Promise.resolve(this.fixed);
+  async schema(): Promise<Schema> {
+    if (this.fixed !== null) {
+      // A saved model's schema: the file must hold every feature column it was trained on.
+      checkColumns(this.records, await this.records.columns(), 'the model\'s feature columns', this.fixed.features.map((c) => c.name));
+      return this.fixed;
+    }
     this.scanned ??= scanSchema(this.records, this.options);
     return this.scanned.then((s) => s.schema);
   }
@@ -94,7 +100,8 @@ export class TableSource implements ExampleSource {
     const rows = this.fixed === null ? schema.rows : await this.count();
     const label = schema.label === null ? null : { name: schema.label.name, classes: schema.label.kind === 'category' ? schema.label.vocabulary : null };
     const notes = [...schema.features, ...(schema.label === null ? [] : [schema.label])].filter((c) => c.kind === 'category').map(describeVocabulary);
-    return { rows, featureShape: [schema.featureSize], featureNames: schema.featureNames, label, notes };
+    const categorical = schema.features.flatMap((c) => new Array<boolean>(c.width).fill(c.kind === 'category'));
+    return { rows, featureShape: [schema.featureSize], featureNames: schema.featureNames, categorical, label, notes };
   }
 
   private async count(): Promise<number> {
@@ -124,7 +131,8 @@ export class TableSource implements ExampleSource {
 /** tf.data.csv: a CSV file as a dataset of features and (with labelColumn or isLabel) its label. */
 export function csv(path: string, options?: CsvOptions): FileDataset {
   if (typeof path !== 'string' || path === '') throw invalidType('path', 'the path of a CSV file', path);
-  const o = checkOptions('csv', options, ['hasHeader', 'columnNames', 'columnConfigs', 'delimiter', 'labelColumn', 'memoryLimit']);
+  const o = checkOptions('csv', options, ['hasHeader', 'columnNames', 'columnConfigs', 'delimiter', 'labelColumn', 'ignoreColumns', 'memoryLimit']);
+  const ignore = checkStringList('ignoreColumns', o.ignoreColumns) ?? [];
   const hasHeader = checkBoolean('hasHeader', o.hasHeader, true);
   const columnNames = checkStringList('columnNames', o.columnNames);
   const delimiter = o.delimiter ?? ',';
@@ -133,7 +141,7 @@ export function csv(path: string, options?: CsvOptions): FileDataset {
   const label = labelOf(columnConfigs, checkName('labelColumn', o.labelColumn));
   checkReadable('CSV file', path, 'a readable CSV file');
   const records = csvRecords(path, { hasHeader, columnNames, delimiter });
-  return FileDataset.create(new TableSource(records, { columnConfigs, features: null, label, exclude: [] }), memoryLimitOf(o.memoryLimit));
+  return FileDataset.create(new TableSource(records, { columnConfigs, features: null, label, exclude: ignore }), memoryLimitOf(o.memoryLimit));
 }
 
 /** One JSON object per line as a dataset: `x` the feature fields (or one array field), `y` the label. */
