@@ -83,16 +83,7 @@ export function csvRecords(path: string, o: CsvReadOptions): RecordSource {
       throw err;
     }
   }
-  return {
-    path,
-    what,
-    async columns() {
-      if (names === null) for await (const _ of read()) break;
-      if (names === null) throw malformedFile(what, path, 'a header or at least one row', 'an empty file');
-      return names;
-    },
-    records: read,
-  };
+  return sourceOf(path, what, read, () => names, 'a header or at least one row');
 }
 
 /** A JSON-lines file's records: one JSON object per non-blank line. */
@@ -123,13 +114,19 @@ export function jsonlRecords(path: string): RecordSource {
       throw err;
     }
   }
+  return sourceOf(path, what, read, () => names, 'at least one JSON object');
+}
+
+/** A RecordSource over `read`, whose column names are known once the first record has been read. */
+function sourceOf(path: string, what: string, read: () => AsyncGenerator<RawRecord>, names: () => readonly string[] | null, expected: string): RecordSource {
   return {
     path,
     what,
     async columns() {
-      if (names === null) for await (const _ of read()) break;
-      if (names === null) throw malformedFile(what, path, 'at least one JSON object', 'an empty file');
-      return names;
+      if (names() === null) for await (const _ of read()) break;
+      const known = names();
+      if (known === null) throw malformedFile(what, path, expected, 'an empty file');
+      return known;
     },
     records: read,
   };
