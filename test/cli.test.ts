@@ -123,9 +123,9 @@ describe('parseTrainArgs', () => {
 
   const see = '; see weft train --help';
   it.each([
-    [['--epoch', '3'], "weft train: unknown flag: expected one of --model, --data, --epochs, --batch-size, --workers, --seed, --validation-split, --out, --verbose, --help, received '--epoch'"],
-    [['-x'], "weft train: unknown flag: expected one of --model, --data, --epochs, --batch-size, --workers, --seed, --validation-split, --out, --verbose, --help, received '-x'"],
-    [['digits'], "weft train: unexpected argument: expected flags only (--model, --data, --epochs, --batch-size, --workers, --seed, --validation-split, --out, --verbose, --help), received 'digits'"],
+    [['--epoch', '3'], "weft train: unknown flag: expected one of --model, --data, --label, --task, --test-split, --image-size, --color-mode, --epochs, --batch-size, --workers, --seed, --validation-split, --out, --verbose, --help, received '--epoch'"],
+    [['-x'], "weft train: unknown flag: expected one of --model, --data, --label, --task, --test-split, --image-size, --color-mode, --epochs, --batch-size, --workers, --seed, --validation-split, --out, --verbose, --help, received '-x'"],
+    [['digits'], "weft train: unexpected argument: expected flags only (--model, --data, --label, --task, --test-split, --image-size, --color-mode, --epochs, --batch-size, --workers, --seed, --validation-split, --out, --verbose, --help), received 'digits'"],
     [['--epochs'], 'weft train: --epochs: expected a value (N), received nothing'],
     [['--epochs', '--workers', '2'], 'weft train: --epochs: expected a value (N), received nothing'],
     [['--seed', '-1'], "weft train: --seed: expected a value (N), received '-1' (write --seed=-1 for a value starting with '-')"],
@@ -198,7 +198,7 @@ describe('main', () => {
   });
 
   it('an unknown command or flag exits 2 with one line on stderr', async () => {
-    expect(await run(['trian'])).toEqual({ code: 2, stdout: '', stderr: "weft: unknown command: expected train, plot or bench, received 'trian'; see weft --help\n" });
+    expect(await run(['trian'])).toEqual({ code: 2, stdout: '', stderr: "weft: unknown command: expected train, predict, plot or bench, received 'trian'; see weft --help\n" });
     const bench = await run(['bench', '--worker', '2']);
     expect(bench.code).toBe(2);
     expect(bench.stderr).toBe(

@@ -499,8 +499,11 @@ export class Model extends GraphModel {
    */
   async evaluate(x: unknown, y?: unknown, args: EvaluateArgs = {}): Promise<tf.Scalar | tf.Scalar[]> {
     if (isFileDataset(x)) {
+      const a = argsAfterDataset<EvaluateArgs>('evaluate', y, Object.keys(args).length === 0 ? undefined : args);
+      // Over its memory limit, a dataset is scored batch by batch, as it trained.
+      if (!(await x.fitsInMemory())) return this.evaluateDataset(x.batch(a.batchSize ?? 32), { ...(a.verbose === undefined ? {} : { verbose: a.verbose }), ...(a.workers === undefined ? {} : { workers: a.workers }) });
       const { xs, ys } = await loadWithTargets('evaluate', x);
-      return this.evaluate(xs, ys, argsAfterDataset('evaluate', y, Object.keys(args).length === 0 ? undefined : args));
+      return this.evaluate(xs, ys, a);
     }
     checkOptions('args', args, ['batchSize', 'verbose', 'workers', 'sampleWeight']);
     const state = this.compiled('evaluate');

@@ -30,6 +30,8 @@ import type { EvaluateArgs, Model, PredictArgs } from './model.js';
 import type { Optimizer, OptimizerSpec } from './optimizers.js';
 import { resolveFitArgs, type FitArgs } from './options.js';
 import { HostCallbackRunner } from './trainer-callbacks.js';
+import { isFileDataset, type FileDataset } from './files/dataset.js';
+import { argsAfterDataset, loadWithTargets, planFileFit } from './files/file-data-args.js';
 import {
   nodeEndpoint, type NodeEndpoint, type TrainerCompileArgs, type TrainerOptions, type TrainerThreadApi, type WireArray,
   type WireCompileArgs, type WireData, type WireFit, type WireFitArgs,
@@ -257,7 +259,13 @@ export class Trainer {
    * reason when `args.signal` aborts (at the next step boundary: the weights are those after the
    * last whole step, and the thread's pool is closed, as with model.fit).
    */
-  async fit(x: unknown, y: unknown, args?: FitArgs): Promise<History> {
+  async fit(x: unknown, y?: unknown, args?: FitArgs): Promise<History> {
+    if (isFileDataset(x)) {
+      // The thread gets the data in shared memory: a file dataset is loaded here, within its limit.
+      const plan = await planFileFit(x, argsAfterDataset('fit', y, args));
+      if (plan.arrays === undefined) throw tooLargeForTrainer(x);
+      return this.fit(plan.arrays.xs, plan.arrays.ys, plan.arrays.args);
+    }
     this.compiled('fit');
     // The model's weights are claimed from the first pending fit to the last: the trainer's
     // own fits queue one after another, anyone else's training of this model is refused.
@@ -314,7 +322,12 @@ export class Trainer {
   }
 
   /** model.evaluate in the thread: a Scalar, or [loss, ...metrics] when compiled with metrics. */
-  async evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<tf.Scalar | tf.Scalar[]> {
+  async evaluate(x: unknown, y?: unknown, args: EvaluateArgs = {}): Promise<tf.Scalar | tf.Scalar[]> {
+    if (isFileDataset(x)) {
+      if (!(await x.fitsInMemory())) throw tooLargeForTrainer(x);
+      const { xs, ys } = await loadWithTargets('evaluate', x);
+      return this.evaluate(xs, ys, argsAfterDataset('evaluate', y, Object.keys(args).length === 0 ? undefined : args));
+    }
     this.compiled('evaluate');
     const { sampleWeight, ...rest } = args;
     const staged = this.dataset(x, y, sampleWeight ?? null);
@@ -332,6 +345,7 @@ export class Trainer {
 
   /** model.predict in the thread: a Tensor (an array of Tensors for a multi-output model). */
   async predict(x: unknown, args: PredictArgs = {}): Promise<tf.Tensor | tf.Tensor[]> {
+    if (isFileDataset(x)) return this.predict((await x.load()).xs, args);
     const staged = this.inputs(x);
     try {
       const outs = await this.call(async () => this.remote.predict(await this.materialize(staged), args));
@@ -388,4 +402,9 @@ export class Trainer {
  */
 export function trainer(model: Model, compileArgs?: TrainerCompileArgs, options?: TrainerOptions): Promise<Trainer> {
   return Trainer.create(model, compileArgs, options);
+}
+
+/** A trainer's thread reads its data from shared memory: a dataset over its memory limit is refused by name. */
+function tooLargeForTrainer(dataset: FileDataset): RangeError {
+  return invalidArgument('dataset', `a dataset within its memoryLimit (${dataset.memoryLimitBytes} bytes) for a weft.trainer, which loads it into shared memory; raise it with dataset.memoryLimit(bytes), or stream it with model.fit`, 'a larger dataset');
 }

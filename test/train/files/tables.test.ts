@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as weft from '../../../src/index.js';
 import { ArrayData, ClassLabels } from '../../../src/train/data.js';
+import { trainer } from '../../../src/train/trainer.js';
 import { disposeAfterEach } from '../../support/dispose.js';
 
 const track = disposeAfterEach();
@@ -92,6 +93,22 @@ describe('weft.data.csv', () => {
     expect(((await a.predict(ds)) as weft.tf.Tensor).shape).toEqual([150, 3]);
   });
 
+  it('a weft.trainer takes a dataset within its memory limit, training as model.fit does', async () => {
+    const ds = weft.data.csv(IRIS, { labelColumn: 'species' });
+    const args = { epochs: 2, batchSize: 16, seed: 4, workers: 1, verbose: 0 } as const;
+    const direct = await classifier(4, 3).fit(ds, args);
+    const model = classifier(4, 3);
+    const t = await trainer(model, { optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    try {
+      expect((await t.fit(ds, args)).history).toEqual(direct.history);
+      expect(((await t.evaluate(ds)) as weft.tf.Scalar[]).length).toBe(2);
+      expect(((await t.predict(ds)) as weft.tf.Tensor).shape).toEqual([150, 3]);
+      await expect(t.fit(ds.memoryLimit(10), args)).rejects.toThrow(/dataset.*within its memoryLimit \(10 bytes\) for a weft\.trainer/);
+    } finally {
+      await t.dispose();
+    }
+  }, 60_000);
+
   it('the label takes the form the loss needs: indices, one-hot, or 0/1 for one unit; a mismatch names the label column', async () => {
     const ds = weft.data.csv(IRIS, { labelColumn: 'species' });
     const h = await classifier(4, 3, 'categoricalCrossentropy').fit(ds, { epochs: 1, verbose: 0, workers: 1 });
@@ -143,6 +160,11 @@ describe('weft.data.csv', () => {
       return { h: h.history, params: Array.from(model.params) };
     };
     expect(await fitOnce()).toEqual(await fitOnce());
+    // evaluate scores a dataset over its limit batch by batch: the same loss as loaded whole.
+    const scorer = classifier(1, 2);
+    const [whole] = (await scorer.evaluate(ds)) as weft.tf.Scalar[];
+    const [streamed] = (await scorer.evaluate(ds.memoryLimit(0), { batchSize: 7 })) as weft.tf.Scalar[];
+    expect(streamed.dataSync()[0]).toBeCloseTo(whole.dataSync()[0], 5);
     await expect(classifier(1, 2).fit(ds.memoryLimit(0), { epochs: 1, validationSplit: 0.1, verbose: 0 })).rejects.toThrow(/validationSplit.*dataset\.split/);
   });
 });
