@@ -91,7 +91,17 @@ describe('weft train --data FILE and weft predict', () => {
     expect(r.stdout).toMatch(/^Test on \d+ examples: loss \d+\.\d{4}, accuracy/m);
     const preds = join(tmp, 'img.csv');
     expect((await run(['predict', '--model', saved, '--data', dir, '--out', preds])).code).toBe(0);
-    expect(readFileSync(preds, 'utf8').split('\n')[0]).toBe('predicted,p_dark,p_light');
+    const [header, firstRow] = readFileSync(preds, 'utf8').split('\n');
+    expect(header).toBe('file,predicted,p_dark,p_light');
+    expect(firstRow.startsWith(`${join(dir, 'dark', '0.png')},`)).toBe(true);
+    // New images to predict on need no class folders.
+    const flat = join(tmp, 'flat');
+    mkdirSync(flat);
+    writeFileSync(join(flat, 'b.png'), readFileSync(join(dir, 'light', '3.png')));
+    writeFileSync(join(flat, 'a.png'), readFileSync(join(dir, 'dark', '3.png')));
+    expect((await run(['predict', '--model', saved, '--data', flat, '--out', preds])).code).toBe(0);
+    const rows = readFileSync(preds, 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(','));
+    expect(rows.map((r) => r[0])).toEqual([join(flat, 'a.png'), join(flat, 'b.png')]);
   });
 
   it('bad flags exit 2 naming them; bad data exits 1 with the file and the reason', async () => {

@@ -32,6 +32,8 @@ export interface ExampleSource {
   groups?(column: string): Promise<readonly string[]>;
   /** How records become numbers (tables only): saved beside a model so predict reads a new file alike. */
   schema?(): Promise<unknown>;
+  /** Each example's file, in order (image folders). */
+  files?(): readonly string[];
 }
 
 const MiB = 1024 * 1024;
@@ -110,6 +112,14 @@ export class FileDataset implements AsyncIterable<DatasetBatch> {
     const matches = (i: number) => groups[i] === value;
     if (!groups.includes(value)) throw invalidArgument('value', `a value of column '${column}' (${[...new Set(groups)].slice(0, 10).join(', ')})`, value);
     return [this.with({ keep: (i) => (prior === null || prior(i)) && !matches(i) }), this.with({ keep: (i) => (prior === null || prior(i)) && matches(i) })];
+  }
+
+  /** The file of each example this dataset holds, in order (image folders); null for tables. */
+  files(): string[] | null {
+    const all = this.source.files?.();
+    if (all === undefined) return null;
+    const keep = this.settings.keep;
+    return keep === null ? [...all] : all.filter((_, i) => keep(i));
   }
 
   /** A table's schema (its columns, categories and label), or null for images. */

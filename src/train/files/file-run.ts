@@ -148,7 +148,7 @@ export function readDescription(dir: string): DataDescription {
 
 /** A new file as the saved model reads it: the table under the saved schema, or an image folder at the saved size. */
 export function datasetFor(description: DataDescription, path: string): FileDataset {
-  if (description.images !== undefined) return imageFolder(path, { imageSize: [...description.images.imageSize] as [number, number], colorMode: description.images.colorMode, shuffle: false });
+  if (description.images !== undefined) return imageFolder(path, { imageSize: [...description.images.imageSize] as [number, number], colorMode: description.images.colorMode, shuffle: false, labels: null });
   const t = description.table!;
   const source = t.reader === 'jsonl' ? jsonlRecords(path) : csvRecords(path, { hasHeader: true, columnNames: null, delimiter: t.delimiter });
   return FileDataset.create(new TableSource(source, { columnConfigs: {}, features: null, label: t.label, exclude: [] }, t.schema));
@@ -160,18 +160,21 @@ export async function writePredictions(model: weft.Model, description: DataDescr
   const values = await y.data();
   const [rows, units] = y.shape as [number, number];
   y.dispose();
-  const lines: string[] = [];
   const quote = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  // Images are named by their file (tables keep the input's row order).
+  const files = data.files();
+  const first = (r: number) => (files === null ? [] : [quote(files[r])]);
+  const lines: string[] = [];
   if (description.task === 'regression') {
-    lines.push(`predicted_${description.table?.label ?? 'value'}`);
-    for (let r = 0; r < rows; r++) lines.push(String(values[r]));
+    lines.push([...(files === null ? [] : ['file']), `predicted_${description.table?.label ?? 'value'}`].join(','));
+    for (let r = 0; r < rows; r++) lines.push([...first(r), String(values[r])].join(','));
   } else {
     const classes = description.classes as readonly string[];
-    lines.push(['predicted', ...classes.map((c) => `p_${c}`)].map(quote).join(','));
+    lines.push([...(files === null ? [] : ['file']), 'predicted', ...classes.map((c) => `p_${c}`)].map(quote).join(','));
     for (let r = 0; r < rows; r++) {
       const p = Array.from(values.subarray(r * units, (r + 1) * units));
       const best = p.indexOf(Math.max(...p));
-      lines.push([quote(classes[best]), ...p.map((v) => v.toPrecision(6))].join(','));
+      lines.push([...first(r), quote(classes[best]), ...p.map((v) => v.toPrecision(6))].join(','));
     }
   }
   writeFileSync(out, `${lines.join('\n')}\n`);

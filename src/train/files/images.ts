@@ -28,6 +28,8 @@ export interface ImageFolderOptions {
   subset?: 'training' | 'validation' | 'both';
   /** Seeds the file order (default 0: the same order each time). */
   seed?: number;
+  /** 'inferred' (default): one subfolder per class; null: every image under dir, unlabelled (to predict on). */
+  labels?: 'inferred' | null;
   /** Shuffle the file order once, before splitting (default true, as Keras). */
   shuffle?: boolean;
   memoryLimit?: number;
@@ -40,6 +42,25 @@ const WHAT = 'image';
 interface Listing {
   readonly classes: readonly string[];
   readonly files: readonly { path: string; label: number }[];
+}
+
+/** Every image under `dir` (its root, then each subfolder), sorted, unlabelled. */
+function listAll(dir: string): Listing {
+  const files: { path: string; label: number }[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d).sort()) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (FORMATS.includes(extname(e).toLowerCase())) files.push({ path: p, label: Number.NaN });
+    }
+  };
+  try {
+    walk(dir);
+  } catch (err) {
+    throw missingFile('image folder', dir, `a directory of ${FORMATS.join(', ')} files`, readFailure(err), err);
+  }
+  if (files.length === 0) throw malformedFile('image folder', dir, `${FORMATS.join(', ')} files`, 'none');
+  return { classes: [], files };
 }
 
 function list(dir: string): Listing {
@@ -110,7 +131,7 @@ class ImageSource implements ExampleSource {
   constructor(
     private readonly dir: string,
     private readonly listing: Listing,
-    private readonly files: readonly { path: string; label: number }[],
+    private readonly list: readonly { path: string; label: number }[],
     private readonly size: readonly [number, number],
     private readonly channels: 1 | 3 | 4,
     private readonly labelMode: ImageFolderOptions['labelMode'] | undefined,
@@ -120,14 +141,18 @@ class ImageSource implements ExampleSource {
     const classes = this.listing.classes;
     const label = { name: `the folders of ${this.dir}`, classes };
     return {
-      rows: this.files.length, featureShape: [this.size[0], this.size[1], this.channels], featureNames: null,
-      label: this.labelMode === 'int' || this.labelMode === 'binary' ? { ...label, classes: null } : label,
-      notes: [`Found ${this.files.length} files belonging to ${classes.length} classes: ${classes.join(', ')}.`],
+      rows: this.list.length, featureShape: [this.size[0], this.size[1], this.channels], featureNames: null,
+      label: this.listing.classes.length === 0 ? null : this.labelMode === 'int' || this.labelMode === 'binary' ? { ...label, classes: null } : label,
+      notes: [`Found ${this.list.length} files belonging to ${classes.length} classes: ${classes.join(', ')}.`],
     };
   }
 
+  files(): readonly string[] {
+    return this.list.map((f) => f.path);
+  }
+
   async *examples(): AsyncGenerator<{ x: Float32Array; label: number }> {
-    for (const f of this.files) {
+    for (const f of this.list) {
       const x = resizeToFloats(decode(f.path), this.size[0], this.size[1], this.channels);
       yield { x, label: f.label };
     }
@@ -139,7 +164,8 @@ export function imageFolder(dir: string, options: ImageFolderOptions & { subset:
 export function imageFolder(dir: string, options: ImageFolderOptions): FileDataset;
 export function imageFolder(dir: string, options: ImageFolderOptions): FileDataset | [FileDataset, FileDataset] {
   if (typeof dir !== 'string' || dir === '') throw invalidType('dir', 'the path of a folder of class subfolders', dir);
-  const o = checkOptions('imageFolder', options, ['imageSize', 'colorMode', 'labelMode', 'validationSplit', 'subset', 'seed', 'shuffle', 'memoryLimit']);
+  const o = checkOptions('imageFolder', options, ['imageSize', 'colorMode', 'labelMode', 'labels', 'validationSplit', 'subset', 'seed', 'shuffle', 'memoryLimit']);
+  if (o.labels !== undefined && o.labels !== null && o.labels !== 'inferred') throw invalidArgument('labels', "'inferred' (a subfolder per class) or null (unlabelled)", o.labels);
   const size = o.imageSize;
   if (!Array.isArray(size) || size.length !== 2) throw invalidType('imageSize', '[height, width] (required: every image is resized to it)', size);
   const [h, w] = [checkInteger('imageSize[0]', size[0], 1), checkInteger('imageSize[1]', size[1], 1)];
@@ -153,7 +179,7 @@ export function imageFolder(dir: string, options: ImageFolderOptions): FileDatas
   if ((split > 0) !== (subset !== undefined)) throw invalidArgument(split > 0 ? 'subset' : 'validationSplit', 'validationSplit and subset together (or neither)', split > 0 ? subset : split);
   const seed = o.seed === undefined ? 0 : checkInteger('seed', o.seed, 0);
   const memoryLimit = o.memoryLimit === undefined ? DEFAULT_MEMORY_LIMIT : checkInteger('memoryLimit', o.memoryLimit, 0);
-  const listing = list(dir);
+  const listing = o.labels === null ? listAll(dir) : list(dir);
   if (labelMode === 'binary' && listing.classes.length !== 2) throw invalidArgument('labelMode', `'binary' only for 2 classes`, `${listing.classes.length} classes (${listing.classes.join(', ')})`);
   const files = [...listing.files];
   if (o.shuffle !== false) {

@@ -87,6 +87,15 @@ describe('weft.data.imageFolder', () => {
     for (const l of h.history.loss) expect(Number.isFinite(l)).toBe(true);
   });
 
+  it('labels: null reads every image under the folder, unlabelled (to predict on)', async () => {
+    const ds = weft.data.imageFolder(folder(), { imageSize: [2, 2], labels: null, shuffle: false });
+    const info = await ds.info();
+    expect(info.label).toBeNull();
+    expect(ds.files()!.map((f) => f.split('/').slice(-2).join('/'))).toEqual(['cat/a.png', 'cat/b.png', 'cat/c.PNG', 'dog/d.png', 'dog/e.jpg', expect.stringMatching(/top\.png$/)]);
+    expect((await ds.load()).ys).toBeNull();
+    expect(() => weft.data.imageFolder(folder(), { imageSize: [2, 2], labels: 'folders' as never })).toThrow(/labels.*'inferred'/);
+  });
+
   it('an empty folder, an undecodable image and bad options are refused by name', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'weft-empty-'));
     expect(() => weft.data.imageFolder(empty, { imageSize: [2, 2] })).toThrow(/Invalid image folder .*one subfolder per class.*no subfolders/);
