@@ -16,7 +16,7 @@ import { scoringOf, specsOf, splitObjective, type LossArg, type ObjectiveArgs, t
 import type { Scoring } from '../parallel/step.js';
 import type { Objective } from '../parallel/coordinator.js';
 import { isModelAware, type Callback, type TrainingTarget } from './callbacks/callback.js';
-import { isFileDataset } from './files/dataset.js';
+import { isFileDataset, type FileDataset } from './files/dataset.js';
 import { argsAfterDataset, loadWithTargets, planFileFit } from './files/file-data-args.js';
 import { arraySteps, runEpochs, validateArrays } from './fit-loop.js';
 import { autoPoolSize, candidateCounts, chooseWorkers, describeChoice, type AutoChoice } from './auto-workers.js';
@@ -325,6 +325,9 @@ export class Model extends GraphModel {
     };
   }
 
+  /** Keras's fit(dataset): a weft.data dataset holds its own targets, so the options come second. */
+  fit(dataset: FileDataset, args?: FitArgs): Promise<History>;
+  fit(x: unknown, y: unknown, args?: FitArgs): Promise<History>;
   async fit(x: unknown, y?: unknown, args?: FitArgs): Promise<History> {
     if (isFileDataset(x)) {
       // Keras's fit(dataset, ...): loaded as arrays when it fits its memory limit, else streamed.
@@ -497,6 +500,8 @@ export class Model extends GraphModel {
    * Loss (and metrics) in inference mode: a Scalar, or in Keras's order [total loss, each
    * output's loss (several outputs), metrics, weighted metrics] (the History's keys, in order).
    */
+  evaluate(dataset: FileDataset, args?: EvaluateArgs): Promise<tf.Scalar | tf.Scalar[]>;
+  evaluate(x: unknown, y: unknown, args?: EvaluateArgs): Promise<tf.Scalar | tf.Scalar[]>;
   async evaluate(x: unknown, y?: unknown, args: EvaluateArgs = {}): Promise<tf.Scalar | tf.Scalar[]> {
     if (isFileDataset(x)) {
       const a = argsAfterDataset<EvaluateArgs>('evaluate', y, Object.keys(args).length === 0 ? undefined : args);

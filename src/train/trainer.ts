@@ -259,6 +259,8 @@ export class Trainer {
    * reason when `args.signal` aborts (at the next step boundary: the weights are those after the
    * last whole step, and the thread's pool is closed, as with model.fit).
    */
+  fit(dataset: FileDataset, args?: FitArgs): Promise<History>;
+  fit(x: unknown, y: unknown, args?: FitArgs): Promise<History>;
   async fit(x: unknown, y?: unknown, args?: FitArgs): Promise<History> {
     if (isFileDataset(x)) {
       // The thread gets the data in shared memory: a file dataset is loaded here, within its limit.
@@ -322,6 +324,8 @@ export class Trainer {
   }
 
   /** model.evaluate in the thread: a Scalar, or [loss, ...metrics] when compiled with metrics. */
+  evaluate(dataset: FileDataset, args?: EvaluateArgs): Promise<tf.Scalar | tf.Scalar[]>;
+  evaluate(x: unknown, y: unknown, args?: EvaluateArgs): Promise<tf.Scalar | tf.Scalar[]>;
   async evaluate(x: unknown, y?: unknown, args: EvaluateArgs = {}): Promise<tf.Scalar | tf.Scalar[]> {
     if (isFileDataset(x)) {
       if (!(await x.fitsInMemory())) throw tooLargeForTrainer(x);
