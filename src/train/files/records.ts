@@ -48,7 +48,9 @@ export function csvRecords(path: string, o: CsvReadOptions): RecordSource {
   const what = 'CSV file';
   let names: readonly string[] | null = null;
   async function* read(): AsyncGenerator<RawRecord> {
-    const parser = createReadStream(path).pipe(parse({ bom: true, delimiter: o.delimiter, info: true, skip_empty_lines: true, trim: false }));
+    // The file stream is closed however the pass ends: read through, failed, or left early (a break).
+    const file = createReadStream(path);
+    const parser = file.pipe(parse({ bom: true, delimiter: o.delimiter, info: true, skip_empty_lines: true, trim: false }));
     let first = true;
     try {
       for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
@@ -81,6 +83,9 @@ export function csvRecords(path: string, o: CsvReadOptions): RecordSource {
         throw missingFile(what, path, 'a readable CSV file', readFailure(err), err);
       }
       throw err;
+    } finally {
+      parser.destroy();
+      file.destroy();
     }
   }
   return sourceOf(path, what, read, () => names, 'a header or at least one row');
@@ -91,7 +96,8 @@ export function jsonlRecords(path: string): RecordSource {
   const what = 'JSON-lines file';
   let names: readonly string[] | null = null;
   async function* read(): AsyncGenerator<RawRecord> {
-    const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+    const input = createReadStream(path);
+    const lines = createInterface({ input, crlfDelay: Infinity });
     let n = 0;
     try {
       for await (const text of lines) {
@@ -112,6 +118,9 @@ export function jsonlRecords(path: string): RecordSource {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== undefined) throw missingFile(what, path, 'a readable JSON-lines file', readFailure(err), err);
       throw err;
+    } finally {
+      lines.close();
+      input.destroy();
     }
   }
   return sourceOf(path, what, read, () => names, 'at least one JSON object');

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -166,6 +166,23 @@ describe('weft.data.csv', () => {
     const [streamed] = (await scorer.evaluate(ds.memoryLimit(0), { batchSize: 7 })) as weft.tf.Scalar[];
     expect(streamed.dataSync()[0]).toBeCloseTo(whole.dataSync()[0], 5);
     await expect(classifier(1, 2).fit(ds.memoryLimit(0), { epochs: 1, validationSplit: 0.1, verbose: 0 })).rejects.toThrow(/validationSplit.*dataset\.split/);
+  });
+});
+
+describe('file handles', () => {
+  it.skipIf(process.platform !== 'linux')('a pass left early (reading the header) or failing closes its file', async () => {
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const bad = file('a,b\n1,x\nzz,y\n');
+    const jl = file('{"a": 1, "y": 0}\n{"a": 2, "y": 1}\n', 'jsonl');
+    await weft.data.csv(IRIS, { labelColumn: 'species' }).info();
+    const before = fds();
+    for (let i = 0; i < 20; i++) {
+      await weft.data.csv(IRIS, { labelColumn: 'species' }).info();
+      await weft.data.csv(bad, { labelColumn: 'b' }).info().catch(() => undefined);
+      await weft.data.jsonl(jl, { y: 'y' }).info();
+    }
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(fds()).toBeLessThanOrEqual(before + 2);
   });
 });
 
