@@ -5,7 +5,7 @@
  * encoded by protobufjs from the messages declared below (the fields TensorBoard reads, with
  * tensorflow/core/util/event.proto's and summary.proto's numbers); the CRC is crc-32's CRC32C.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -101,31 +101,35 @@ let filesOpened = 0;
  * Appends events to a new file in `dir`, named as TensorFlow names them:
  * `events.out.tfevents.<seconds>.<host>.<pid>.<n>.v2`, with n counting this process's files, so
  * two runs (or two writers) never share a file: a second run into one logdir adds a file beside
- * the first. Each record is written whole with one write call, so a killed process leaves a file
- * that is readable up to its last whole record.
+ * the first. Each record is appended whole with one call and no descriptor is held between
+ * records, so a killed process leaves a file readable up to its last whole record, and a fit that
+ * fails before its onTrainEnd leaves no open file behind.
  */
 export class EventFileWriter {
   readonly path: string;
-  private fd: number | null;
+  private closed = false;
 
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
     const seconds = Math.floor(Date.now() / 1000);
-    let path: string;
-    let fd: number | undefined;
+    let path: string | undefined;
     // 'wx' refuses an existing file: another process with the same pid and second is skipped past.
-    for (let n = filesOpened; fd === undefined; n++) {
-      path = join(dir, `events.out.tfevents.${seconds}.${hostname()}.${process.pid}.${n}.v2`);
+    for (let n = filesOpened; path === undefined; n++) {
+      const candidate = join(dir, `events.out.tfevents.${seconds}.${hostname()}.${process.pid}.${n}.v2`);
       try {
-        fd = openSync(path, 'wx');
+        const fd = openSync(candidate, 'wx');
+        try {
+          writeSync(fd, encodeEvent({ wallTime: Date.now() / 1000, fileVersion: 'brain.Event:2' }));
+        } finally {
+          closeSync(fd);
+        }
         filesOpened = n + 1;
+        path = candidate;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
     }
-    this.path = path!;
-    this.fd = fd;
-    this.writeEvent({ wallTime: Date.now() / 1000, fileVersion: 'brain.Event:2' });
+    this.path = path;
   }
 
   /** A scalar summary at `step`. */
@@ -138,20 +142,18 @@ export class EventFileWriter {
     this.writeEvent({ wallTime: Date.now() / 1000, step, summary: { value: [{ tag, histo }] } });
   }
 
-  /** Makes what was written durable (TensorBoard reads the file while it grows). */
-  flush(): void {
-    if (this.fd !== null) fsyncSync(this.fd);
-  }
-
+  /** Later writes are refused: the run is over. */
   close(): void {
-    if (this.fd === null) return;
-    closeSync(this.fd);
-    this.fd = null;
+    this.closed = true;
   }
 
   private writeEvent(event: Record<string, unknown>): void {
-    if (this.fd === null) throw new Error(`event file ${this.path} is closed`);
-    const record = tfRecord(EventMessage.encode(EventMessage.fromObject(event)).finish());
-    writeSync(this.fd, record);
+    if (this.closed) throw new Error(`event file ${this.path} is closed`);
+    appendFileSync(this.path, encodeEvent(event));
   }
+}
+
+/** An Event as one TFRecord. */
+function encodeEvent(event: Record<string, unknown>): Buffer {
+  return tfRecord(EventMessage.encode(EventMessage.fromObject(event)).finish());
 }

@@ -97,8 +97,6 @@ export class TensorBoard extends ModelBoundCallback {
     if (this.histogramFreq > 0 && epoch % this.histogramFreq === 0 && this.model.namedWeights !== undefined) {
       for (const w of this.model.namedWeights()) train.histogram(w.name, histogramOf(w.values), epoch);
     }
-    train.flush();
-    this.val?.flush();
   }
 
   onTrainEnd(): void {

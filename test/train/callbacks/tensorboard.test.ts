@@ -161,6 +161,18 @@ describe('weft.callbacks.tensorBoard', () => {
     scalars.forEach((e, i) => expect(e.values[0].simpleValue).toBe(Math.fround(i / 7)));
   });
 
+  it.skipIf(process.platform !== 'linux')('a fit that fails after writing events leaves no file open, and its events readable', async () => {
+    const logdir = tmp();
+    const model = classifier();
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const failing: weft.Callback = { onEpochEnd: (epoch) => { if (epoch === 1) throw new Error('stop here'); } };
+    await expect(fit(model, [weft.callbacks.tensorBoard(logdir, { updateFreq: 'batch' }), failing])).rejects.toThrow(/stop here/);
+    const before = fds();
+    for (let i = 0; i < 5; i++) await expect(fit(model, [weft.callbacks.tensorBoard(logdir, { updateFreq: 'batch' }), failing])).rejects.toThrow(/stop here/);
+    expect(fds()).toBeLessThanOrEqual(before);
+    for (const f of eventsIn(join(logdir, 'train'))) expect(scalarsByTag(f.events).get('epoch_loss')).toHaveLength(2);
+  });
+
   it('bad logdirs and options are refused by name', () => {
     const file = join(tmp(), 'a-file');
     writeFileSync(file, 'x');
