@@ -243,6 +243,8 @@ function fileData(v: Record<string, string | undefined>): TrainOptions['dataFile
     kind = 'table';
   } else if (isDir(path) && readdirSync(path).some((e) => isDir(join(path, e)))) {
     kind = 'images';
+  } else if (isDir(path) && readdirSync(path).some((e) => /\.(png|jpe?g)$/i.test(e))) {
+    throw new UsageError('train', '--data', 'an image folder of one subfolder per class (the folder names are the labels)', `'${data}' (images, but no class subfolders)`);
   } else {
     return null;
   }

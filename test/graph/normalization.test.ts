@@ -43,6 +43,16 @@ describe('Normalization', () => {
     expect(model.trainableWeights).toHaveLength(0);
   });
 
+  it('adapt keeps the variance of a column whose mean dwarfs its spread', async () => {
+    const norm = weft.layers.normalization() as weft.Layer & { adapt(d: unknown): Promise<void> };
+    await norm.adapt([[10000.1], [10000.2], [10000.3]]);
+    const inputs = weft.input({ shape: [1] });
+    track(weft.model({ inputs, outputs: norm.apply(inputs) }));
+    const [mean, variance] = norm.getWeights().map((w) => w.dataSync()[0]);
+    expect(mean).toBeCloseTo(10000.2, 2);
+    expect(variance).toBeCloseTo(0.00667, 4);
+  });
+
   it('adapt after the model is built writes the model\'s weights; a dataset is read batch by batch', async () => {
     const norm = weft.layers.normalization() as weft.Layer & { adapt(d: unknown): Promise<void> };
     const model = normalizer(norm);

@@ -122,8 +122,11 @@ export class Normalization extends Layer {
    * become its starting weights; after, they are written into the model's weights.
    */
   async adapt(data: unknown): Promise<void> {
+    // Sums of (x − K) and (x − K)² in float64, K each feature's first value: a column whose mean
+    // dwarfs its spread (1013 ± 0.5) keeps its variance, which E[x²] − E[x]² would cancel away.
     let sum: Float64Array | null = null;
     let squares: Float64Array | null = null;
+    let shift: Float64Array | null = null;
     let count = 0;
     const add = (value: unknown, argument: string) => {
       const { values, shape } = featureRows(value, argument);
@@ -134,12 +137,17 @@ export class Normalization extends Layer {
       sum ??= new Float64Array(features);
       squares ??= new Float64Array(features);
       if (sum.length !== features) throw invalidArgument(argument, `${sum.length} features on axis ${this.axis} in every batch`, features);
+      if (shift === null) {
+        shift = new Float64Array(features);
+        for (let j = 0; j < features && j * inner < values.length; j++) shift[j] = values[j * inner];
+      }
       for (let i = 0; i < values.length; i++) {
         const v = values[i];
         if (!Number.isFinite(v)) throw invalidArgument(argument, 'finite numbers', `${v} at flat index ${i}`);
         const j = Math.floor(i / inner) % features;
-        sum[j] += v;
-        squares[j] += v * v;
+        const d = v - shift[j];
+        sum[j] += d;
+        squares[j] += d * d;
       }
       count += values.length / features;
     };
@@ -150,8 +158,9 @@ export class Normalization extends Layer {
       add(data, 'adapt(data)');
     }
     if (sum === null || count === 0) throw invalidArgument('adapt(data)', 'at least one example', 'none');
-    const mean = Float32Array.from(sum as Float64Array, (s) => s / count);
-    const variance = Float32Array.from(squares as unknown as Float64Array, (q, j) => Math.max(0, q / count - (mean[j] as number) ** 2));
+    const d = Float64Array.from(sum as Float64Array, (v) => v / count);
+    const mean = Float32Array.from(d, (v, j) => (shift as Float64Array)[j] + v);
+    const variance = Float32Array.from(squares as unknown as Float64Array, (q, j) => Math.max(0, q / count - d[j] * d[j]));
     const views = this.currentValues();
     if (views === null) {
       if (this.plan !== null) throw new StateError(`Normalization '${this.name}' is built but no model holds its weights yet`);

@@ -12,7 +12,7 @@ import { malformedFile, missingFile, readFailure } from '../../errors.js';
 import { convnet } from '../zoo.js';
 import { FileDataset } from './dataset.js';
 import { imageFolder } from './images.js';
-import { csvRecords, jsonlRecords, type RecordSource } from './records.js';
+import { checkReadable, csvRecords, jsonlRecords, type RecordSource } from './records.js';
 import type { Schema } from './schema.js';
 import { csv, jsonl, TableSource } from './tables.js';
 
@@ -87,6 +87,9 @@ export async function prepareFileRun(o: FileRunOptions, model: { path: string | 
   const info = await all.info();
   const classes = info.label?.classes ?? null;
   const task = o.task === 'auto' ? (classes === null ? 'regression' : 'classification') : o.task;
+  if (task === 'classification' && (classes === null || classes.length < 2)) {
+    throw new RangeError(`--label: expected a label of at least 2 classes to classify, received ${classes === null ? 'numbers' : `1 class ('${classes[0]}')`} in '${info.label?.name ?? o.path}'`);
+  }
   if (task === 'regression' && classes !== null) throw new RangeError(`--task: regression needs a numeric label; '${info.label!.name}' holds categories (${classes.join(', ')})`);
   const [rest, test] = 'column' in o.testSplit ? await all.splitBy(o.testSplit.column, o.testSplit.value) : all.split(o.testSplit.fraction, { seed: SPLIT_SEED });
   const [train, validation] = o.validationSplit > 0 ? rest.split(o.validationSplit, { seed: SPLIT_SEED + 1 }) : [rest, null];
@@ -141,7 +144,12 @@ export function readDescription(dir: string): DataDescription {
   } catch (err) {
     throw missingFile('data description', path, `the ${DESCRIPTION_FILE} that weft train --data FILE --out DIR writes beside the model`, readFailure(err), err);
   }
-  const d = JSON.parse(text) as DataDescription;
+  let d: DataDescription;
+  try {
+    d = JSON.parse(text) as DataDescription;
+  } catch (err) {
+    throw malformedFile('data description', path, 'JSON', (err as Error).message, err);
+  }
   if (d.format !== 'weft-data' || d.version !== 1) throw malformedFile('data description', path, 'format weft-data, version 1', `${d.format} ${d.version}`);
   return d;
 }
@@ -150,6 +158,7 @@ export function readDescription(dir: string): DataDescription {
 export function datasetFor(description: DataDescription, path: string): FileDataset {
   if (description.images !== undefined) return imageFolder(path, { imageSize: [...description.images.imageSize] as [number, number], colorMode: description.images.colorMode, shuffle: false, labels: null });
   const t = description.table!;
+  checkReadable(t.reader === 'jsonl' ? 'JSON-lines file' : 'CSV file', path, `a readable ${t.reader === 'jsonl' ? 'JSON-lines' : 'CSV'} file`);
   const source = t.reader === 'jsonl' ? jsonlRecords(path) : csvRecords(path, { hasHeader: true, columnNames: null, delimiter: t.delimiter });
   return FileDataset.create(new TableSource(source, { columnConfigs: {}, features: null, label: t.label, exclude: [] }, t.schema));
 }

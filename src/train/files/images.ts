@@ -44,39 +44,41 @@ interface Listing {
   readonly files: readonly { path: string; label: number }[];
 }
 
+/** The images under `dir`, its subfolders walked too, in sorted order. */
+function imagesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir).sort()) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...imagesUnder(p));
+    else if (FORMATS.includes(extname(e).toLowerCase())) out.push(p);
+  }
+  return out;
+}
+
+/** Runs `read`, turning a file-system failure into a named error about the folder. */
+function reading<T>(dir: string, expected: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw missingFile('image folder', dir, expected, readFailure(err), err);
+  }
+}
+
 /** Every image under `dir` (its root, then each subfolder), sorted, unlabelled. */
 function listAll(dir: string): Listing {
-  const files: { path: string; label: number }[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d).sort()) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (FORMATS.includes(extname(e).toLowerCase())) files.push({ path: p, label: Number.NaN });
-    }
-  };
-  try {
-    walk(dir);
-  } catch (err) {
-    throw missingFile('image folder', dir, `a directory of ${FORMATS.join(', ')} files`, readFailure(err), err);
-  }
+  const files = reading(dir, `a directory of ${FORMATS.join(', ')} files`, () => imagesUnder(dir)).map((path) => ({ path, label: Number.NaN }));
   if (files.length === 0) throw malformedFile('image folder', dir, `${FORMATS.join(', ')} files`, 'none');
   return { classes: [], files };
 }
 
+/** One class per subfolder (sorted names), each holding its images at any depth, as Keras walks them. */
 function list(dir: string): Listing {
-  let entries: string[];
-  try {
+  const expected = 'a directory with one subfolder of images per class';
+  const { entries, classes, files } = reading(dir, expected, () => {
     if (!statSync(dir).isDirectory()) throw Object.assign(new Error('it is a file, not a directory'), { code: 'ENOTDIR' });
-    entries = readdirSync(dir).sort();
-  } catch (err) {
-    throw missingFile('image folder', dir, 'a directory with one subfolder of images per class', readFailure(err), err);
-  }
-  const classes = entries.filter((e) => statSync(join(dir, e)).isDirectory());
-  const files: { path: string; label: number }[] = [];
-  classes.forEach((c, label) => {
-    for (const f of readdirSync(join(dir, c)).sort()) {
-      if (FORMATS.includes(extname(f).toLowerCase())) files.push({ path: join(dir, c, f), label });
-    }
+    const names = readdirSync(dir).sort();
+    const folders = names.filter((e) => statSync(join(dir, e)).isDirectory());
+    return { entries: names, classes: folders, files: folders.flatMap((c, label) => imagesUnder(join(dir, c)).map((path) => ({ path, label }))) };
   });
   if (classes.length === 0 || files.length === 0) {
     throw malformedFile('image folder', dir, `one subfolder per class holding ${FORMATS.join(', ')} files`, classes.length === 0 ? `no subfolders (${entries.length} entries)` : `no images in ${classes.length} subfolders`);

@@ -51,10 +51,21 @@ export function csvRecords(path: string, o: CsvReadOptions): RecordSource {
     // The file stream is closed however the pass ends: read through, failed, or left early (a break).
     const file = createReadStream(path);
     const parser = file.pipe(parse({ bom: true, delimiter: o.delimiter, info: true, skip_empty_lines: true, trim: false }));
+    // A read error (a directory, no permission, a file gone) reaches the loop below as the parser's error.
+    file.on('error', (err) => parser.destroy(err));
     let first = true;
+    // csv-parse counts a CRLF inside quotes as two lines; this is how many it over-counted so far.
+    let overCounted = 0;
     try {
       for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-        const line = info.lines - (record.some((f) => f.includes('\n')) ? record.join(',').split('\n').length - 1 : 0);
+        let breaks = 0;
+        for (const f of record) {
+          if (f.includes('\n') || f.includes('\r')) {
+            breaks += (f.match(/\r\n|\r|\n/g) ?? []).length;
+            overCounted += (f.match(/\r\n/g) ?? []).length;
+          }
+        }
+        const line = info.lines - overCounted - breaks;
         if (first) {
           first = false;
           if (o.hasHeader) {

@@ -48,7 +48,7 @@ const isMissing = (v: RawValue) => v === undefined || v === null || (typeof v ==
 
 /** A field as a number, or null when it is not one. */
 function asNumber(v: RawValue, dtype: ColumnConfig['dtype']): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'number') return Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX ? v : null;
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v !== 'string') return null;
   if (dtype === 'bool') {
@@ -56,8 +56,13 @@ function asNumber(v: RawValue, dtype: ColumnConfig['dtype']): number | null {
     if (t === 'true') return 1;
     if (t === 'false') return 0;
   }
-  return NUMBER.test(v) ? Number(v) : null;
+  if (!NUMBER.test(v)) return null;
+  const n = Number(v);
+  // Beyond float32's range a value would train as Infinity: refused like any other non-number.
+  return Math.abs(n) <= FLOAT32_MAX ? n : null;
 }
+
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 function where(source: RecordSource, line: number, column: string): string {
   return `${source.path} line ${line}, column '${column}'`;
@@ -174,7 +179,7 @@ function observe(source: RecordSource, t: Tracker, record: RawRecord, isLabel: b
  * by the scan; a record from another file (predict) is checked here: a category not in the
  * vocabulary is refused with its row.
  */
-export function encodeRecord(schema: Schema, source: RecordSource, record: RawRecord, out: Float32Array, offset: number): number {
+export function encodeRecord(schema: Schema, source: RecordSource, record: RawRecord, out: Float32Array, offset: number, labelOptional = false): number {
   let k = offset;
   for (const c of schema.features) {
     let v = record.fields[c.name];
@@ -205,8 +210,11 @@ export function encodeRecord(schema: Schema, source: RecordSource, record: RawRe
   const v = record.fields[label.name];
   if (isMissing(v) && label.default === undefined) return Number.NaN;
   const value = isMissing(v) ? label.default : v;
+  // A file to predict on may hold labels the model never saw: they are not read.
+  if (labelOptional && label.kind === 'category' && !label.vocabulary!.includes(String(value).trim())) return Number.NaN;
   if (label.kind === 'category') return categoryIndex(source, label, value, record.line);
   const n = asNumber(value, undefined) ?? asNumber(value, 'bool');
+  if (n === null && labelOptional) return Number.NaN;
   if (n === null) throw malformedFile(source.what, source.path, 'a number', `${JSON.stringify(value)} at ${where(source, record.line, label.name)}`);
   return n;
 }

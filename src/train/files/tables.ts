@@ -114,7 +114,7 @@ export class TableSource implements ExampleSource {
     const schema = await this.schema();
     for await (const record of this.records.records()) {
       const x = new Float32Array(schema.featureSize);
-      const label = encodeRecord(schema, this.records, record, x, 0);
+      const label = encodeRecord(schema, this.records, record, x, 0, this.fixed !== null);
       yield { x, label };
     }
   }

@@ -67,6 +67,16 @@ describe('weft.data.imageFolder', () => {
     expect((rgba.xs as ArrayData).values[2 * 16 + 3]).toBeCloseTo(128 / 255, 5);
   });
 
+  it('a class folder is walked to any depth, as Keras does', async () => {
+    const dir = folder();
+    mkdirSync(join(dir, 'dog', '2023'));
+    writeFileSync(join(dir, 'dog', '2023', 'f.png'), png(3, 3, [9, 9, 9, 255]));
+    const ds = weft.data.imageFolder(dir, { imageSize: [2, 2], shuffle: false });
+    expect((await ds.info()).rows).toBe(6);
+    expect(ds.files()!.map((f) => f.split('/').slice(-3).join('/'))).toContain('dog/2023/f.png');
+    expect(Array.from(((await ds.load()).ys as ClassLabels).indices)).toEqual([0, 0, 0, 1, 1, 1]);
+  });
+
   it("splits as Keras: a seeded shuffle, then the last fraction is 'validation'; 'both' gives the two", async () => {
     const dir = folder();
     const [train, val] = weft.data.imageFolder(dir, { imageSize: [2, 2], validationSplit: 0.4, subset: 'both', seed: 3 });

@@ -65,6 +65,8 @@ describe('weft.data.csv', () => {
   it('refuses bad files with the path, the line and the column', async () => {
     await expect(weft.data.csv(file('a,b\n1,2\n3\n'), { labelColumn: 'b' }).info()).rejects.toThrow(/f\d+\.csv.*the same number of fields on every row.*expect 2, got 1 on line 3$/);
     await expect(weft.data.csv(file('a,b\n1,x\n2,3\nabc,y\n'), { labelColumn: 'b' }).info()).rejects.toThrow(/f\d+\.csv.*a number \(the column is numeric from line 2.*"abc" at .*line 4, column 'a'/);
+    await expect(weft.data.csv(file('a,b\r\n1,"x\r\ny"\r\nabc,z\r\n'), { labelColumn: 'a' }).info()).rejects.toThrow(/"abc" at .*line 4, column 'a'/);
+    await expect(weft.data.csv(file('a,b\n1,"p\nq"\n2,r\n1e999,s\n'), { labelColumn: 'b' }).info()).rejects.toThrow(/"1e999" at .*line 5, column 'a'/);
     await expect(weft.data.csv(file('a,b\n1,x\n,y\n'), { labelColumn: 'b' }).info()).rejects.toThrow(/a value in every row \(or a default.*missing value at .*line 3, column 'a'/);
     await expect(weft.data.csv(file('a,b\n1,"x\n'), { labelColumn: 'b' }).info()).rejects.toThrow(/Invalid CSV file .*quotes closed/);
     await expect(weft.data.csv(file('a,b\n1,2\n'), { labelColumn: 'price' }).info()).rejects.toThrow(/Unknown labelColumn \(a column of .*f\d+\.csv\): 'price'. Expected one of: 'a', 'b'/);
