@@ -25,7 +25,10 @@ export type BatchSource =
   | Iterable<DatasetBatch>
   | { iterator(): Promise<{ next(): Promise<IteratorResult<DatasetBatch>> }> };
 
-type BatchIterator = { next(): Promise<IteratorResult<DatasetBatch>> | IteratorResult<DatasetBatch> };
+type BatchIterator = {
+  next(): Promise<IteratorResult<DatasetBatch>> | IteratorResult<DatasetBatch>;
+  return?(value?: unknown): unknown;
+};
 
 export async function openIterator(source: BatchSource): Promise<BatchIterator> {
   if (source !== null && typeof source === 'object') {
@@ -83,29 +86,47 @@ export function streamSteps(
   return async function* (epoch) {
     if (iterator === null) iterator = await openIterator(source);
     let seen = 0;
-    for (let b = 0; batchesPerEpoch === undefined || b < batchesPerEpoch; b++) {
-      let batch = pending;
-      pending = null;
-      if (batch === null) {
-        const next = await iterator.next();
-        if (next.done) break;
-        batch = convert(next.value, b);
+    let drained = false;
+    try {
+      for (let b = 0; batchesPerEpoch === undefined || b < batchesPerEpoch; b++) {
+        let batch = pending;
+        pending = null;
+        if (batch === null) {
+          const next = await iterator.next();
+          if (next.done) {
+            drained = true;
+            break;
+          }
+          batch = convert(next.value, b);
+        }
+        if (batch.rows > staging.rows) {
+          // A larger batch than any before (tfjs trains batches of any size): grow the staging at
+          // least twofold, so a stream of growing batches reallocates only a few times.
+          staging = stagingFor(batch, Math.max(batch.rows, 2 * staging.rows), memory);
+          engine.replaceTrainingData({ ...staging, y: staging.y as Column });
+        }
+        batch.xs.forEach((c, i) => staging.xs[i].data.set(c.data));
+        (batch.ys ?? [batch.y as Column]).forEach((c, i) => (staging.ys ?? [staging.y as Column])[i].data.set(c.data));
+        copyWeights(batch, staging, b);
+        const rows = batch.rows;
+        const firstExample = seen;
+        seen += rows;
+        yield { size: rows, run: () => engine.trainBatch(epoch, null, 0, rows, firstExample) };
       }
-      if (batch.rows > staging.rows) {
-        // A larger batch than any before (tfjs trains batches of any size): grow the staging at
-        // least twofold, so a stream of growing batches reallocates only a few times.
-        staging = stagingFor(batch, Math.max(batch.rows, 2 * staging.rows), memory);
-        engine.replaceTrainingData({ ...staging, y: staging.y as Column });
+    } finally {
+      // A fresh iteration next epoch; one left early (training stopped, a step failed) is ended,
+      // so a dataset reading a file closes it.
+      if (batchesPerEpoch === undefined) {
+        if (!drained) {
+          try {
+            await iterator?.return?.();
+          } catch {
+            // Ending the dataset's iteration is cleanup: the fit's own outcome is what is reported.
+          }
+        }
+        iterator = null;
       }
-      batch.xs.forEach((c, i) => staging.xs[i].data.set(c.data));
-      (batch.ys ?? [batch.y as Column]).forEach((c, i) => (staging.ys ?? [staging.y as Column])[i].data.set(c.data));
-      copyWeights(batch, staging, b);
-      const rows = batch.rows;
-      const firstExample = seen;
-      seen += rows;
-      yield { size: rows, run: () => engine.trainBatch(epoch, null, 0, rows, firstExample) };
     }
-    if (batchesPerEpoch === undefined) iterator = null; // a fresh iteration next epoch
     if (seen === 0) console.warn(`weft: the dataset yielded no batches in epoch ${epoch + 1}; training stops here`);
   };
 }

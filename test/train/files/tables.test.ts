@@ -186,6 +186,21 @@ describe('file handles', () => {
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     expect(fds()).toBeLessThanOrEqual(before + 2);
   });
+
+  it('a stream a fit leaves early (training stopped mid-epoch) is ended: its generator finishes', async () => {
+    let finished = 0;
+    async function* batches() {
+      try {
+        for (let i = 0; i < 100; i++) yield { xs: [[i / 100]], ys: [i % 2] };
+      } finally {
+        finished++;
+      }
+    }
+    const model = classifier(1, 2);
+    const stop: weft.Callback = { onBatchEnd: (b) => { if (b === 2) model.stopTraining = true; } };
+    await model.fitDataset(batches(), { epochs: 1, verbose: 0, workers: 1, callbacks: [stop] });
+    expect(finished).toBe(1);
+  });
 });
 
 describe('weft.data.jsonl', () => {
