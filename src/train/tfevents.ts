@@ -134,12 +134,18 @@ export class EventFileWriter {
 
   /** A scalar summary at `step`. */
   scalar(tag: string, value: number, step: number): void {
-    this.writeEvent({ wallTime: Date.now() / 1000, step, summary: { value: [{ tag, simpleValue: value }] } });
+    this.scalars([[tag, value]], step);
+  }
+
+  /** One scalar event per [tag, value] at `step`, appended in one write (a batch's logs). */
+  scalars(entries: readonly (readonly [string, number])[], step: number): void {
+    const wallTime = Date.now() / 1000;
+    this.writeEvents(entries.map(([tag, simpleValue]) => ({ wallTime, step, summary: { value: [{ tag, simpleValue }] } })));
   }
 
   /** A histogram summary at `step`. */
   histogram(tag: string, histo: Histogram, step: number): void {
-    this.writeEvent({ wallTime: Date.now() / 1000, step, summary: { value: [{ tag, histo }] } });
+    this.writeEvents([{ wallTime: Date.now() / 1000, step, summary: { value: [{ tag, histo }] } }]);
   }
 
   /** Later writes are refused: the run is over. */
@@ -147,9 +153,9 @@ export class EventFileWriter {
     this.closed = true;
   }
 
-  private writeEvent(event: Record<string, unknown>): void {
+  private writeEvents(events: readonly Record<string, unknown>[]): void {
     if (this.closed) throw new Error(`event file ${this.path} is closed`);
-    appendFileSync(this.path, encodeEvent(event));
+    if (events.length > 0) appendFileSync(this.path, Buffer.concat(events.map(encodeEvent)));
   }
 }
 

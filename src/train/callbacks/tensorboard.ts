@@ -103,12 +103,17 @@ export class TensorBoard extends ModelBoundCallback {
     this.closeWriters();
   }
 
+  /** The logs' values as scalars, the val_ ones in the val run: one write per run. */
   private writeScalars(logs: Logs, prefix: string, step: number): void {
+    const train: [string, number][] = [];
+    const val: [string, number][] = [];
     for (const [key, value] of Object.entries(logs)) {
       if (NOT_SCALARS.has(key) || typeof value !== 'number') continue;
-      if (key.startsWith('val_')) this.writer('val').scalar(prefix + key.slice(4), value, step);
-      else this.writer('train').scalar(prefix + key, value, step);
+      if (key.startsWith('val_')) val.push([prefix + key.slice(4), value]);
+      else train.push([prefix + key, value]);
     }
+    if (train.length > 0) this.writer('train').scalars(train, step);
+    if (val.length > 0) this.writer('val').scalars(val, step);
   }
 
   /** The run's writer; the val run's file is made when there is a first val_ value to write. */
