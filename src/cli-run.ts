@@ -8,6 +8,8 @@ import { constants } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFlags, parsePlotArgs, parsePredictArgs, UsageError, type TrainOptions } from './cli-args.js';
+import type { Scalar } from '@tensorflow/tfjs-core';
+import type { Callback } from './train/callbacks/callback.js';
 import type { History } from './train/history.js';
 import { historyJson } from './train/history.js';
 import type { Model } from './train/model.js';
@@ -51,6 +53,27 @@ async function loadData(o: TrainOptions): Promise<{ name: string; features: numb
 const inCliTerms = (message: string) =>
   message.replace('(the `path` option)', '(--data)').replace("pass { path: '<dir>' }", 'pass --data <dir>');
 
+/** The run's settings line, with the seed to pass to repeat a random one. */
+function runSettings(o: TrainOptions, seed: number): string {
+  const workers = o.workers === 'auto' ? 'workers: auto' : `${o.workers} worker${o.workers === 1 ? '' : 's'}`;
+  return `  ${o.epochs} epochs, batch size ${o.batchSize}, ${workers}, seed ${seed}${o.seed === undefined ? ` (random: pass --seed ${seed} to repeat the run)` : ''}`;
+}
+
+/** Runs the fit with --out's CSV log as its callback and says how long it took. */
+async function timedFit(o: TrainOptions, log: (line: string) => void, fit: (callbacks: Callback[]) => Promise<History>): Promise<History> {
+  const weft = await import('./index.js');
+  const callbacks = o.out === null ? [] : [weft.callbacks.csvLogger(join(o.out, 'training.csv'))];
+  const started = performance.now();
+  const history = await fit(callbacks);
+  log(`Trained in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+  return history;
+}
+
+/** evaluate's result as numbers: the loss, then each metric. */
+function scalarValues(result: Scalar | Scalar[]): number[] {
+  return (Array.isArray(result) ? result : [result]).map((t) => t.dataSync()[0]);
+}
+
 /** With --out: the model, history.json and curves.svg (training.csv was written during the fit). */
 async function saveRun(out: string, model: Model, history: History, title: string): Promise<void> {
   const weft = await import('./index.js');
@@ -62,21 +85,17 @@ async function saveRun(out: string, model: Model, history: History, title: strin
 
 /** `weft train --data FILE|FOLDER`: read, split, build (or load) a model for it, fit, test, save with its data description. */
 async function trainOnFile(o: TrainOptions, file: NonNullable<TrainOptions['dataFile']>): Promise<void> {
-  const [weft, run, { randomSeed }] = await Promise.all([import('./index.js'), import('./train/files/file-run.js'), import('./parallel/random.js')]);
+  const [run, { randomSeed }] = await Promise.all([import('./train/files/file-run.js'), import('./parallel/random.js')]);
   const seed = o.seed ?? randomSeed();
   const log = (line: string) => o.verbose > 0 && console.log(line);
   const prepared = await run.prepareFileRun({ ...file, validationSplit: o.validationSplit }, { path: o.modelPath, seed }, log);
   const { model, train: trainSet, validation, test, description } = prepared;
   try {
     log(`weft train: ${o.model ?? o.modelPath} on ${prepared.summary}`);
-    log(`  ${o.epochs} epochs, batch size ${o.batchSize}, ${o.workers === 'auto' ? 'workers: auto' : `${o.workers} worker${o.workers === 1 ? '' : 's'}`}, seed ${seed}${o.seed === undefined ? ` (random: pass --seed ${seed} to repeat the run)` : ''}`);
+    log(runSettings(o, seed));
     if (o.verbose > 0) model.summary();
-    const callbacks = o.out === null ? [] : [weft.callbacks.csvLogger(join(o.out, 'training.csv'))];
-    const started = performance.now();
-    const history = await model.fit(trainSet, { epochs: o.epochs, batchSize: o.batchSize, workers: o.workers, seed, verbose: o.verbose, callbacks, ...(validation === null ? {} : { validationData: validation }) });
-    log(`Trained in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
-    const result = await model.evaluate(test, { batchSize: 256 });
-    const [loss, metric] = (Array.isArray(result) ? result : [result]).map((t) => t.dataSync()[0]);
+    const history = await timedFit(o, log, (callbacks) => model.fit(trainSet, { epochs: o.epochs, batchSize: o.batchSize, workers: o.workers, seed, verbose: o.verbose, callbacks, ...(validation === null ? {} : { validationData: validation }) }));
+    const [loss, metric] = scalarValues(await model.evaluate(test, { batchSize: 256 }));
     const size = (await test.info()).size;
     console.log(`Test on ${size} examples: loss ${loss.toFixed(4)}${description.task === 'regression' ? `, mae ${metric.toFixed(4)}` : `, accuracy ${(100 * metric).toFixed(2)}%`}`);
     if (o.out !== null) {
@@ -131,7 +150,7 @@ export async function train(o: TrainOptions): Promise<void> {
   }
   const held = data.train.rows - Math.floor(data.train.rows * (1 - o.validationSplit));
   log(`weft train: ${o.model ?? o.modelPath} on ${data.name}: ${data.train.rows} training examples (${held} held out for validation), ${data.test.rows} test`);
-  log(`  ${o.epochs} epochs, batch size ${o.batchSize}, ${o.workers === 'auto' ? 'workers: auto' : `${o.workers} worker${o.workers === 1 ? '' : 's'}`}, seed ${seed}${o.seed === undefined ? ` (random: pass --seed ${seed} to repeat the run)` : ''}`);
+  log(runSettings(o, seed));
   if (o.verbose > 0) model.summary();
   const tensors = (s: Split) => {
     const labels = tf.tensor1d(s.labels, 'int32');
@@ -141,12 +160,8 @@ export async function train(o: TrainOptions): Promise<void> {
   };
   const [trainT, testT] = [tensors(data.train), tensors(data.test)];
   try {
-    const started = performance.now();
-    const callbacks = o.out === null ? [] : [weft.callbacks.csvLogger(join(o.out, 'training.csv'))];
-    const history = await model.fit(trainT.x, trainT.y, { epochs: o.epochs, batchSize: o.batchSize, workers: o.workers, seed, validationSplit: o.validationSplit, verbose: o.verbose, callbacks });
-    log(`Trained in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
-    const result = await model.evaluate(testT.x, testT.y, { batchSize: 256 });
-    const [loss, acc] = (Array.isArray(result) ? result : [result]).map((s) => s.dataSync()[0]);
+    const history = await timedFit(o, log, (callbacks) => model.fit(trainT.x, trainT.y, { epochs: o.epochs, batchSize: o.batchSize, workers: o.workers, seed, validationSplit: o.validationSplit, verbose: o.verbose, callbacks }));
+    const [loss, acc] = scalarValues(await model.evaluate(testT.x, testT.y, { batchSize: 256 }));
     console.log(`Test on ${data.test.rows} examples: loss ${loss.toFixed(4)}${acc === undefined ? '' : `, accuracy ${(100 * acc).toFixed(2)}%`}`);
     if (o.out !== null) await saveRun(o.out, model, history, `weft train: ${o.model ?? basename(o.modelPath!)} on ${o.data ?? 'fashion-mnist'}`);
   } finally {

@@ -284,6 +284,11 @@ export class GraphModel {
     return this.layout.size;
   }
 
+  /** Each weight by name with a copy of its values, in getWeights' order (TensorBoard's histograms). */
+  namedWeightValues(): { name: string; values: Float32Array }[] {
+    return this.entriesInWeightOrder().map((e) => ({ name: e.name, values: this.valuesOf(e).slice() }));
+  }
+
   /** The layout's entries in the order of `weights` (trainable first): getWeights', setWeights' and a saved file's order, as tfjs-layers'. */
   entriesInWeightOrder(): ParamEntry[] {
     const entries = this.layout.entries;

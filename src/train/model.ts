@@ -478,7 +478,7 @@ export class Model extends GraphModel {
     const model = this;
     return {
       workers,
-      namedWeights: () => model.entriesInWeightOrder().map((e) => ({ name: e.name, values: model.valuesOf(e).slice() })),
+      namedWeights: () => model.namedWeightValues(),
       get stopTraining() { return model.stopTraining; },
       set stopTraining(v: boolean) { model.stopTraining = v; },
       getWeightValues: () => model.params.slice(),
@@ -504,7 +504,7 @@ export class Model extends GraphModel {
   evaluate(x: unknown, y: unknown, args?: EvaluateArgs): Promise<tf.Scalar | tf.Scalar[]>;
   async evaluate(x: unknown, y?: unknown, args: EvaluateArgs = {}): Promise<tf.Scalar | tf.Scalar[]> {
     if (isFileDataset(x)) {
-      const a = argsAfterDataset<EvaluateArgs>('evaluate', y, Object.keys(args).length === 0 ? undefined : args);
+      const a = argsAfterDataset<EvaluateArgs>('evaluate', y, args);
       // Over its memory limit, a dataset is scored batch by batch, as it trained.
       if (!(await x.fitsInMemory())) return this.evaluateDataset(x.batch(a.batchSize ?? 32), { ...(a.verbose === undefined ? {} : { verbose: a.verbose }), ...(a.workers === undefined ? {} : { workers: a.workers }) });
       const { xs, ys } = await loadWithTargets('evaluate', x);

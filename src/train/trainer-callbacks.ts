@@ -35,7 +35,7 @@ export class HostCallbackRunner implements HostCallbacks {
       set learningRate(v: number) { runner.learningRate = v; },
       get workers() { return runner.workers; },
       save,
-      namedWeights: () => model.entriesInWeightOrder().map((e) => ({ name: e.name, values: model.valuesOf(e).slice() })),
+      namedWeights: () => model.namedWeightValues(),
     };
     for (const c of callbacks) if (isModelAware(c)) c.setModel(target);
   }

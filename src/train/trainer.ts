@@ -330,7 +330,7 @@ export class Trainer {
     if (isFileDataset(x)) {
       if (!(await x.fitsInMemory())) throw tooLargeForTrainer(x);
       const { xs, ys } = await loadWithTargets('evaluate', x);
-      return this.evaluate(xs, ys, argsAfterDataset('evaluate', y, Object.keys(args).length === 0 ? undefined : args));
+      return this.evaluate(xs, ys, argsAfterDataset('evaluate', y, args));
     }
     this.compiled('evaluate');
     const { sampleWeight, ...rest } = args;

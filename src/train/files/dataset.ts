@@ -49,6 +49,13 @@ interface Settings {
   readonly memoryLimit: number;
 }
 
+/** A dataset's memoryLimit option: a whole number of bytes >= 0 (default 512 MiB). */
+export function checkMemoryLimit(value: unknown): number {
+  if (value === undefined) return DEFAULT_MEMORY_LIMIT;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw invalidArgument('memoryLimit', 'a whole number of bytes >= 0', value);
+  return value;
+}
+
 const BRAND = Symbol.for('weft.FileDataset');
 
 export function isFileDataset(value: unknown): value is FileDataset {

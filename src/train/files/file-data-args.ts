@@ -14,7 +14,8 @@ export function argsAfterDataset<T extends object>(method: string, second: unkno
   if (typeof second !== 'object' || Array.isArray(second) || ArrayBuffer.isView(second) || isFileDataset(second)) {
     throw invalidType(`${method}(dataset, args)`, 'the options object as the second argument (a dataset holds its own targets)', second);
   }
-  if (third !== undefined) throw invalidArgument(`${method}(dataset, args, more)`, 'one options object after a dataset', third);
+  // evaluate defaults its third argument to {}: only a real second options object is refused.
+  if (third !== undefined && Object.keys(third).length > 0) throw invalidArgument(`${method}(dataset, args, more)`, 'one options object after a dataset', third);
   return second as T;
 }
 

@@ -72,10 +72,8 @@ export async function prepareFileRun(o: FileRunOptions, model: { path: string | 
   if (o.kind === 'images') {
     all = imageFolder(o.path, { imageSize: [o.imageSize[0], o.imageSize[1]], colorMode: o.colorMode, seed: SPLIT_SEED });
   } else {
-    if (o.label === null) {
-      throw new RangeError(`--label: expected the label column of ${o.path}, one of: ${(await records(o.path).columns()).join(', ')}`);
-    }
     const columns = await records(o.path).columns();
+    if (o.label === null) throw new RangeError(`--label: expected the label column of ${o.path}, one of: ${columns.join(', ')}`);
     if (!columns.includes(o.label)) throw new RangeError(`--label: expected a column of ${o.path} (${columns.join(', ')}), received '${o.label}'`);
     const read = (configs: Record<string, weft.ColumnConfig>) => isJsonl(o.path)
       ? jsonl(o.path, { y: o.label as string, columnConfigs: configs, x: columns.filter((c) => c !== o.label && !ignore.includes(c)) })

@@ -10,7 +10,7 @@ import { PNG } from 'pngjs';
 import { checkInteger, checkNumberInRange, invalidArgument, invalidType, malformedFile, missingFile, readFailure } from '../../errors.js';
 import { fillUniform, keyFromSeed } from '../../parallel/random.js';
 import { checkOptions } from '../callbacks/callback-options.js';
-import { DEFAULT_MEMORY_LIMIT, FileDataset, type ExampleSource, type SourceInfo } from './dataset.js';
+import { checkMemoryLimit, FileDataset, type ExampleSource, type SourceInfo } from './dataset.js';
 
 export interface ImageFolderOptions {
   /** [height, width] every image is resized to (required). */
@@ -180,7 +180,7 @@ export function imageFolder(dir: string, options: ImageFolderOptions): FileDatas
   if (subset !== undefined && !['training', 'validation', 'both'].includes(subset)) throw invalidArgument('subset', "'training', 'validation' or 'both'", subset);
   if ((split > 0) !== (subset !== undefined)) throw invalidArgument(split > 0 ? 'subset' : 'validationSplit', 'validationSplit and subset together (or neither)', split > 0 ? subset : split);
   const seed = o.seed === undefined ? 0 : checkInteger('seed', o.seed, 0);
-  const memoryLimit = o.memoryLimit === undefined ? DEFAULT_MEMORY_LIMIT : checkInteger('memoryLimit', o.memoryLimit, 0);
+  const memoryLimit = checkMemoryLimit(o.memoryLimit);
   const listing = o.labels === null ? listAll(dir) : list(dir);
   if (labelMode === 'binary' && listing.classes.length !== 2) throw invalidArgument('labelMode', `'binary' only for 2 classes`, `${listing.classes.length} classes (${listing.classes.join(', ')})`);
   const files = [...listing.files];

@@ -64,6 +64,9 @@ function asNumber(v: RawValue, dtype: ColumnConfig['dtype']): number | null {
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 
+/** A numeric column's value as the scan accepted it: a number, or true / false for a bool column. */
+const numberOrBool = (v: RawValue): number | null => asNumber(v, undefined) ?? asNumber(v, 'bool');
+
 function where(source: RecordSource, line: number, column: string): string {
   return `${source.path} line ${line}, column '${column}'`;
 }
@@ -191,7 +194,7 @@ export function encodeRecord(schema: Schema, source: RecordSource, record: RawRe
       if (!Array.isArray(v) || v.length !== c.width) throw malformedFile(source.what, source.path, `an array of ${c.width} numbers`, `${JSON.stringify(v).slice(0, 60)} at ${where(source, record.line, c.name)}`);
       for (const e of v) out[k++] = e as number;
     } else if (c.kind === 'number') {
-      const n = asNumber(v, undefined) ?? asNumber(v, 'bool');
+      const n = numberOrBool(v);
       if (n === null) throw malformedFile(source.what, source.path, 'a number', `${JSON.stringify(v)} at ${where(source, record.line, c.name)}`);
       out[k++] = n;
     } else {
@@ -213,7 +216,7 @@ export function encodeRecord(schema: Schema, source: RecordSource, record: RawRe
   // A file to predict on may hold labels the model never saw: they are not read.
   if (labelOptional && label.kind === 'category' && !label.vocabulary!.includes(String(value).trim())) return Number.NaN;
   if (label.kind === 'category') return categoryIndex(source, label, value, record.line);
-  const n = asNumber(value, undefined) ?? asNumber(value, 'bool');
+  const n = numberOrBool(value);
   if (n === null && labelOptional) return Number.NaN;
   if (n === null) throw malformedFile(source.what, source.path, 'a number', `${JSON.stringify(value)} at ${where(source, record.line, label.name)}`);
   return n;

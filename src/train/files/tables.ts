@@ -5,7 +5,7 @@
  */
 import { invalidArgument, invalidType } from '../../errors.js';
 import { checkBoolean, checkOptions } from '../callbacks/callback-options.js';
-import { DEFAULT_MEMORY_LIMIT, FileDataset, type ExampleSource, type SourceInfo } from './dataset.js';
+import { checkMemoryLimit, FileDataset, type ExampleSource, type SourceInfo } from './dataset.js';
 import { checkReadable, csvRecords, jsonlRecords, type RecordSource } from './records.js';
 import { checkColumns, describeVocabulary, encodeRecord, scanSchema, type ColumnConfig, type Schema, type SchemaOptions } from './schema.js';
 
@@ -141,7 +141,7 @@ export function csv(path: string, options?: CsvOptions): FileDataset {
   const label = labelOf(columnConfigs, checkName('labelColumn', o.labelColumn));
   checkReadable('CSV file', path, 'a readable CSV file');
   const records = csvRecords(path, { hasHeader, columnNames, delimiter });
-  return FileDataset.create(new TableSource(records, { columnConfigs, features: null, label, exclude: ignore }), memoryLimitOf(o.memoryLimit));
+  return FileDataset.create(new TableSource(records, { columnConfigs, features: null, label, exclude: ignore }), checkMemoryLimit(o.memoryLimit));
 }
 
 /** One JSON object per line as a dataset: `x` the feature fields (or one array field), `y` the label. */
@@ -153,11 +153,5 @@ export function jsonl(path: string, options?: JsonlOptions): FileDataset {
   const label = labelOf(columnConfigs, checkName('y', o.y));
   if (label !== null && x?.includes(label)) throw invalidArgument('x', `feature fields other than the label '${label}'`, x.join(', '));
   checkReadable('JSON-lines file', path, 'a readable JSON-lines file');
-  return FileDataset.create(new TableSource(jsonlRecords(path), { columnConfigs, features: x, label, exclude: [] }), memoryLimitOf(o.memoryLimit));
-}
-
-function memoryLimitOf(value: unknown): number {
-  if (value === undefined) return DEFAULT_MEMORY_LIMIT;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw invalidArgument('memoryLimit', 'a whole number of bytes >= 0', value);
-  return value;
+  return FileDataset.create(new TableSource(jsonlRecords(path), { columnConfigs, features: x, label, exclude: [] }), checkMemoryLimit(o.memoryLimit));
 }

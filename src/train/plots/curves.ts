@@ -4,8 +4,7 @@
  * a legend. Drawn from History's plain shape alone, so a saved history.json draws the same.
  */
 import { invalidArgument, invalidType } from '../../errors.js';
-import { checkPath } from '../callbacks/callback-options.js';
-import { escapeXml, niceRange, tickLabel, writeSvg } from './svg-kit.js';
+import { checkSvgPath, escapeXml, niceRange, tickLabel, writeSvg } from './svg-kit.js';
 
 /** What curvesSvg needs of a History (a saved history.json has it too). */
 export interface HistoryLike {
@@ -150,8 +149,7 @@ export function curvesSvg(history: HistoryLike, options: CurvesOptions = {}): st
 
 /** Writes the curves of a History (or its saved JSON) to `path` as SVG and returns the SVG text. */
 export function plotHistory(history: HistoryLike, path: string, options?: CurvesOptions): string {
-  checkPath('path', path);
-  if (!path.toLowerCase().endsWith('.svg')) throw invalidArgument('path', "a file name ending in '.svg' (weft draws SVG)", path);
+  checkSvgPath('path', path);
   const svg = curvesSvg(history, options);
   writeSvg('path', path, svg);
   return svg;

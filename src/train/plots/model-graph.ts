@@ -11,8 +11,8 @@ import { invalidArgument, invalidType } from '../../errors.js';
 import type { Layer } from '../../graph/layer.js';
 import { GraphModel } from '../../graph/model.js';
 import { formatShape } from '../../graph/shape.js';
-import { checkBoolean, checkOptions, checkPath } from '../callbacks/callback-options.js';
-import { escapeXml, writeSvg } from './svg-kit.js';
+import { checkBoolean, checkOptions } from '../callbacks/callback-options.js';
+import { checkSvgPath, escapeXml, writeSvg } from './svg-kit.js';
 
 export interface PlotModelOptions {
   /** Each layer's input and output shapes (default false). */
@@ -182,8 +182,7 @@ export function modelSvg(model: GraphModel, options?: PlotModelOptions): string 
 
 /** Keras's plot_model: writes the layer graph to `path` as SVG and returns the SVG text. */
 export function plotModel(model: GraphModel, path: string, options?: PlotModelOptions): string {
-  checkPath('path', path);
-  if (!path.toLowerCase().endsWith('.svg')) throw invalidArgument('path', "a file name ending in '.svg' (weft draws SVG)", path);
+  checkSvgPath('path', path);
   const svg = modelSvg(model, options);
   writeSvg('path', path, svg);
   return svg;

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { invalidArgument } from '../../errors.js';
+import { checkPath } from '../callbacks/callback-options.js';
 
 /** Text and attribute values made safe for XML. */
 export function escapeXml(text: string): string {
@@ -58,4 +59,11 @@ export function writeSvg(argument: string, out: string, svg: string): void {
   } catch (err) {
     throw invalidArgument(argument, 'a file weft can create and write', `${out} (${(err as Error).message})`);
   }
+}
+
+/** A path to write an SVG to: a non-empty string ending in '.svg'. */
+export function checkSvgPath(argument: string, path: unknown): string {
+  checkPath(argument, path);
+  if (!(path as string).toLowerCase().endsWith('.svg')) throw invalidArgument(argument, "a file name ending in '.svg' (weft draws SVG)", path);
+  return path as string;
 }
