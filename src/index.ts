@@ -34,6 +34,9 @@ import { csvLogger } from './train/callbacks/csv-logger.js';
 import { csv, jsonl } from './train/files/tables.js';
 import { imageFolder } from './train/files/images.js';
 import { tensorBoard } from './train/callbacks/tensorboard.js';
+import { activeHostGroup, initHostGroup, leaveHostGroup } from './parallel/gloo/group.js';
+import { glooAvailable } from './parallel/gloo/native.js';
+import { hostConfig } from './parallel/gloo/config.js';
 
 await initBackend();
 
@@ -145,6 +148,17 @@ export const data = { csv, jsonl, imageFolder };
 export type { ImageFolderOptions } from './train/files/images.js';
 export type { CsvOptions, JsonlOptions, ColumnConfig } from './train/files/tables.js';
 export type { FileDataset, DatasetInfo } from './train/files/dataset.js';
+
+/**
+ * Training on several hosts through Gloo (torch.distributed's names): `init` joins a group
+ * (options over torchrun's or Slurm's variables), `current` is the group fit trains in (joined
+ * from WORLD_SIZE > 1 on first use), `leave` leaves it, `available` says whether the Gloo
+ * binding is built here, `config` resolves what init would use without connecting.
+ */
+export const hosts = { init: initHostGroup, current: activeHostGroup, leave: leaveHostGroup, available: glooAvailable, config: hostConfig };
+export { HostGroup } from './parallel/gloo/group.js';
+export type { HostGroupOptions, HostConfig } from './parallel/gloo/config.js';
+export { HostGroupError, HostLostError, GlooUnavailableError } from './parallel/gloo/errors.js';
 
 export const callbacks = { earlyStopping, terminateOnNaN, learningRateScheduler, reduceLROnPlateau, modelCheckpoint, csvLogger, tensorBoard };
 export { earlyStopping, terminateOnNaN, learningRateScheduler, reduceLROnPlateau, modelCheckpoint };

@@ -1,7 +1,7 @@
 import type { GraphModel } from '../graph/model.js';
 import { exampleSize } from '../graph/shape.js';
 import { shardRanges, type Column } from './batch.js';
-import { NonFiniteLossError, outputObjectives, WorkerError, type EvaluateData, type Objective, type StepTiming, type TrainSpec } from './engine-api.js';
+import { hostPart, NonFiniteLossError, outputObjectives, WorkerError, type CrossHostSum, type EvaluateData, type Objective, type StepTiming, type TrainSpec } from './engine-api.js';
 import { float32From, freshMemory, type SharedAllocator } from './memory.js';
 import { statColumns } from './step-stats.js';
 import { MISSING_SESSION, type Fault, type SessionSetup, type SharedColumn, type Task, type TaskTiming, type UpdateOrder } from './messages.js';
@@ -11,7 +11,7 @@ import { shareColumn } from './shared.js';
 import { abortCollective, COLLECTIVE_ABORTED, collectiveBuffers, resetCollective, type CollectiveBuffers } from './collective.js';
 
 export { NonFiniteLossError, outputObjectives, WorkerError } from './engine-api.js';
-export type { EvaluateData, Objective, OptimizerHandle, StepTiming, TrainData, TrainSpec } from './engine-api.js';
+export type { CrossHostSum, EvaluateData, Objective, OptimizerHandle, StepTiming, TrainData, TrainSpec } from './engine-api.js';
 
 /**
  * Below this many parameters the optimizer step costs less than a second round of tasks, so
@@ -99,6 +99,11 @@ export class ParallelEngine {
       return;
     }
     const collectiveLength = Math.max(0, ...model.layers.map((l) => l.collectiveLength));
+    if (collectiveLength > 0 && this.hosts !== null) {
+      const layer = model.layers.find((l) => l.collectiveLength > 0);
+      throw new Error(`Layer '${layer?.name}' exchanges batch statistics within the step (BatchNormalization's synchronised statistics), ` +
+        `which weft does not yet carry across hosts: train this model on one host (unset WORLD_SIZE), or without that layer`);
+    }
     if (collectiveLength > 0 && pool.size > 1) this.collective = collectiveBuffers(pool.size, collectiveLength, (bytes) => memory.buffer(bytes));
     const stateSize = model.layout.size - size;
     if (stateSize > 0) {
@@ -126,9 +131,16 @@ export class ParallelEngine {
     });
   }
 
+  /** Other hosts of the step, or null: this host alone. */
+  private get hosts(): CrossHostSum | null {
+    const hosts = this.train?.hosts ?? null;
+    return hosts !== null && hosts.size > 1 ? hosts : null;
+  }
+
   /** Where the update of a step over `workers` ranks runs (see UpdatePlan). */
   private planFor(workers: number): UpdatePlan {
-    if ((this.setup as SessionSetup).update === null) return 'coordinator';
+    // Across hosts the update waits for the hosts' sum, which only the coordinator sees.
+    if ((this.setup as SessionSetup).update === null || this.hosts !== null) return 'coordinator';
     if (workers === 1) return 'fused';
     const sharded = (this.train as TrainSpec).shardedUpdate ?? this.model.layout.trainableSize >= SHARDED_UPDATE_MIN_PARAMS;
     return sharded ? 'workers' : 'coordinator';
@@ -250,14 +262,16 @@ export class ParallelEngine {
    * are exactly those of the last complete step.
    */
   private async runStep(plan: UpdatePlan, epoch: number, order: Int32Array | null, start: number, end: number, firstExample: number, workers: number,
-    trial: boolean, where: string): Promise<{ ranks: number[]; timings: TaskTiming[]; stats: Float64Array; t1: number }> {
+    trial: boolean, where: string, batchRows = end - start): Promise<{ ranks: number[]; timings: TaskTiming[]; stats: Float64Array; t1: number }> {
     const train = this.train as TrainSpec;
     const setup = this.setup as SessionSetup;
     const rows = end - start;
     const scratch = this.scratch as Scratch;
+    // A trial times this host alone; a real step sums across the hosts (their parts make the batch).
+    const hosts = trial ? null : this.hosts;
     // The regularizers' penalty, once per step at the weights the step started from: stats are
     // sums over examples, so the mean loss the logs show is mean data loss + penalty, as Keras's.
-    const penalty = (train.optimizer.regularizationLoss?.(this.trainable) ?? 0) * rows;
+    const penalty = (train.optimizer.regularizationLoss?.(this.trainable) ?? 0) * batchRows;
     const fault = trial ? null : train.fault ?? null;
     const ranks = shardRanges(rows, workers).flatMap(([a, b], rank) => (b > a ? [rank] : []));
     const fused = plan === 'fused' ? this.updateOrder(ranks, rows, penalty, trial) : null;
@@ -266,9 +280,10 @@ export class ParallelEngine {
     this.stateOut?.flags.fill(0);
     const tasks = this.trainTasks(epoch, order, start, end, firstExample, workers, fault, fused);
     const whole: Range[] = [[0, this.model.layout.trainableSize]];
-    const timings = await this.guarded(() => this.runAll(tasks, where), whole);
+    const timings = tasks.length === 0 ? [] : await this.guarded(() => this.runAll(tasks, where), whole);
     const t1 = performance.now();
     const stats = this.sumStats(setup, ranks);
+    if (hosts !== null) await hosts.allreduce(stats, `summing the loss ${where}`);
     stats[0] += penalty;
     // A non-finite loss means non-finite gradients: applying them would ruin every weight (a
     // fused update skipped itself). A finite loss does not prove finite gradients (a NaN weight
@@ -279,7 +294,7 @@ export class ParallelEngine {
     this.updateWorkerMs = 0;
     this.reduceMs = 0;
     if (plan === 'coordinator') {
-      finite = this.centralUpdate(ranks, rows, trial ? { params: scratch.params, slots: scratch.slots } : undefined);
+      finite = await this.centralUpdate(ranks, batchRows, hosts, where, trial ? { params: scratch.params, slots: scratch.slots } : undefined);
     } else if (plan === 'workers') {
       const updates = this.updateTasks(this.updateOrder(ranks, rows, penalty, trial), workers, fault);
       written = updates.map((t) => [t.start, t.end]);
@@ -300,9 +315,15 @@ export class ParallelEngine {
    * The update on this thread: the reduction, then the kernel over the whole buffer (in place,
    * or into a trial's scratch). False, and nothing written, when the summed gradient is not finite.
    */
-  private centralUpdate(ranks: readonly number[], rows: number, into?: { params: Float32Array; slots: readonly Float32Array[] }): boolean {
+  private async centralUpdate(ranks: readonly number[], rows: number, hosts: CrossHostSum | null, where: string,
+    into?: { params: Float32Array; slots: readonly Float32Array[] }): Promise<boolean> {
     const t0 = performance.now();
-    const gradSum = (this.reduction as SharedMemoryReduction).sum(ranks);
+    const reduction = this.reduction as SharedMemoryReduction;
+    // A host with no rows in this batch (fewer rows than hosts) adds zeros.
+    const gradSum = ranks.length === 0 ? reduction.slot(0).fill(0) : reduction.sum(ranks);
+    // Across hosts: this host's sum becomes every host's, in place in shared memory. A failure
+    // throws here, before anything was written: the weights stay those of the last whole step.
+    if (hosts !== null) await hosts.allreduce(gradSum, `summing the gradient ${where}`);
     this.reduceMs = performance.now() - t0;
     // Checked before: the in-place update leaves no copy to restore from.
     if (!allFinite(gradSum)) return false;
@@ -346,7 +367,9 @@ export class ParallelEngine {
     const where = `at step ${this.step} (epoch ${epoch + 1})`;
     const t0 = performance.now();
     const plan = this.planFor(this.pool.size);
-    const { timings, stats, t1 } = await this.runStep(plan, epoch, order, start, end, firstExample, this.pool.size, false, where);
+    // Across hosts, this host trains its part of the batch; dropout keys stay global example indices.
+    const [from, to] = hostPart(start, end, this.hosts);
+    const { timings, stats, t1 } = await this.runStep(plan, epoch, order, from, to, firstExample + from - start, this.pool.size, false, where, end - start);
     // Constraints span whole weights, so they run here on the finished update.
     opt.applyConstraints?.(this.trainable);
     this.applyState();
@@ -355,11 +378,12 @@ export class ParallelEngine {
     this.step += 1;
     this.workerTensors = timings.map((t) => t.tensors);
     this.workerHeap = timings.map((t) => t.heap);
-    const slowest = timings.reduce((a, b) => (b.computeMs > a.computeMs ? b : a));
+    const idle = { computeMs: 0, copyInMs: 0, exportMs: 0, collectiveMs: 0, collectiveCalls: 0 } as TaskTiming;
+    const slowest = timings.reduce((a, b) => (b.computeMs > a.computeMs ? b : a), idle);
     this.lastTiming = {
       dispatchAndWaitMs: t1 - t0, workerComputeMs: slowest.computeMs, copyInMs: slowest.copyInMs,
       exportMs: slowest.exportMs, reduceMs: this.reduceMs, optimizerMs: t3 - t1 - this.reduceMs,
-      collectiveMs: Math.max(...timings.map((t) => t.collectiveMs)), collectiveCalls: slowest.collectiveCalls,
+      collectiveMs: Math.max(0, ...timings.map((t) => t.collectiveMs)), collectiveCalls: slowest.collectiveCalls,
     };
     return stats;
   }

@@ -5,7 +5,7 @@
  */
 import type { LossSpec } from '../graph/losses.js';
 import type { MetricSpec } from '../graph/metrics.js';
-import type { Column } from './batch.js';
+import { shardRanges, type Column } from './batch.js';
 import type { Fault, OutputObjective, WorkerUpdate } from './messages.js';
 import type { Key } from './random.js';
 
@@ -124,6 +124,23 @@ export interface EvaluateData {
   readonly rows: number;
 }
 
+/**
+ * The sum across hosts (gloo/group.ts's HostGroup): each host's reduced gradient and stats
+ * become every host's total, in place. `rank` of `size` says which part of a batch is this host's.
+ */
+export interface CrossHostSum {
+  readonly rank: number;
+  readonly size: number;
+  allreduce(values: Float32Array | Float64Array, what: string): Promise<void>;
+}
+
+/** This host's part [start, end) of rows [start, end): contiguous by global example index, as the workers' shards. */
+export function hostPart(start: number, end: number, hosts: CrossHostSum | null | undefined): [number, number] {
+  if (hosts == null || hosts.size === 1) return [start, end];
+  const [a, b] = shardRanges(end - start, hosts.size)[hosts.rank] as [number, number];
+  return [start + a, start + b];
+}
+
 export interface TrainSpec {
   readonly data: TrainData;
   readonly runKey: Key;
@@ -134,4 +151,10 @@ export interface TrainSpec {
    */
   readonly shardedUpdate?: boolean;
   readonly fault?: Fault | null;
+  /**
+   * Other hosts training the same model (null: this host alone). Each step then trains this
+   * host's part of the batch, sums gradients and stats across hosts after the host's own
+   * reduction, and applies the same update on every host (on the coordinator).
+   */
+  readonly hosts?: CrossHostSum | null;
 }

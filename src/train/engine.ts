@@ -1,4 +1,4 @@
-import type { Column } from '../parallel/batch.js';
+import { sliceRows, type Column } from '../parallel/batch.js';
 
 /**
  * A dataset already converted and checked: one column per model input, and targets: `y` the
@@ -11,6 +11,16 @@ export interface Dataset {
   readonly ys?: readonly Column[];
   readonly weights?: readonly (Column | null)[];
   readonly rows: number;
+}
+
+/** Rows [a, b) of every column of `data`. */
+export function sliceDataset(data: Dataset, a: number, b: number): Dataset {
+  return {
+    xs: data.xs.map((c) => sliceRows(c, a, b)), y: data.y === null ? null : sliceRows(data.y, a, b),
+    ...(data.ys === undefined ? {} : { ys: data.ys.map((c) => sliceRows(c, a, b)) }),
+    ...(data.weights === undefined ? {} : { weights: data.weights.map((c) => (c === null ? null : sliceRows(c, a, b))) }),
+    rows: b - a,
+  };
 }
 
 /** Inference-mode sums (a stats row: step.ts's statColumns) and the number of examples they sum over. */

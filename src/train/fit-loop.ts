@@ -2,7 +2,7 @@ import { NonFiniteLossError } from '../parallel/coordinator.js';
 import type { Key } from '../parallel/random.js';
 import { epochPermutation } from '../parallel/shuffle.js';
 import { dispatch, type Callback, type Logs } from './callbacks/callback.js';
-import type { Dataset, Engine, Evaluated } from './engine.js';
+import type { Dataset, Engine, Evaluated, InferenceEngine } from './engine.js';
 import { History, type HistoryParams } from './history.js';
 import { logMeans, type LogColumn } from './training-state.js';
 
@@ -16,7 +16,7 @@ export interface PendingStep {
 export type EpochSteps = (epoch: number) => AsyncIterable<PendingStep>;
 
 /** fit's validation: the held-out arrays, evaluated in inference mode after each epoch. */
-export function validateArrays(engine: Engine, data: Dataset | null, batchSize: number): FitPlan['validate'] {
+export function validateArrays(engine: Pick<InferenceEngine, 'evaluate'>, data: Dataset | null, batchSize: number): FitPlan['validate'] {
   if (data === null) return null;
   return async () => ({ sums: await engine.evaluate(data, batchSize), rows: data.rows });
 }

@@ -8,8 +8,10 @@ import { checkResourceLimits, WorkerPool } from '../parallel/pool.js';
 import { SharedBufferCache, type SharedAllocator } from '../parallel/memory.js';
 import { keyFromSeed, randomSeed } from '../parallel/random.js';
 import { sharedFloat32 } from '../parallel/shared.js';
-import { sliceRows, type Column } from '../parallel/batch.js';
-import type { Dataset, Evaluated, InferenceEngine } from './engine.js';
+import type { Column } from '../parallel/batch.js';
+import { exampleSize } from '../graph/shape.js';
+import { acrossHosts, activeHostGroup, joinRun, type HostGroup } from './hosts.js';
+import { sliceDataset, type Dataset, type Evaluated, type InferenceEngine } from './engine.js';
 import type { SymbolicTensor } from '../graph/symbolic.js';
 import { classWeightsToSampleWeights, outputNames, toInputColumns, toSampleWeights, toTargetColumns } from './data.js';
 import { scoringOf, specsOf, splitObjective, type LossArg, type ObjectiveArgs, type OutputArgs, type PerOutput } from './compile-args.js';
@@ -340,18 +342,20 @@ export class Model extends GraphModel {
 
   private async fitArrays(x: unknown, y: unknown, memory: SharedAllocator, args?: FitArgs): Promise<History> {
     const state = this.compiled('fit');
-    const given = resolveFitArgs(args);
-    const data = this.toDataset(x, y, state, memory, undefined, { sampleWeight: given.sampleWeight, classWeight: given.classWeight });
-    const { train, validation } = this.splitValidation(data, given, state, memory);
+    const resolved = resolveFitArgs(args);
+    const data = this.toDataset(x, y, state, memory, undefined, { sampleWeight: resolved.sampleWeight, classWeight: resolved.classWeight });
+    const { train, validation } = this.splitValidation(data, resolved, state, memory);
+    const hosts = await activeHostGroup();
+    const given = await this.joinHosts(hosts, state, resolved, { rows: train.rows, validationRows: validation?.rows ?? 0 });
     const runKey = keyFromSeed(given.seed);
     const objective = objectiveOf(state);
     const fault = takeFault();
     const { engine, workers } = await this.trainingEngine(given, Math.min(given.batchSize, train.rows), (pool) => new ParallelEngine(pool, this, objective, {
-      data: { ...train, y: train.y as Column }, runKey, optimizer: state, fault,
+      data: { ...train, y: train.y as Column }, runKey, optimizer: state, fault, hosts,
     }, memory));
     const opts = { ...given, workers };
     const callbacks = this.callbacksFor(opts, state, Math.ceil(train.rows / opts.batchSize));
-    const validate = this.penalized(state, validateArrays(engine, validation, opts.batchSize));
+    const validate = this.penalized(state, validateArrays(this.splitAcross(engine, hosts), validation, opts.batchSize));
     const shape = { steps: Math.ceil(train.rows / opts.batchSize), samples: train.rows, batchSize: opts.batchSize };
     const plan = { ...opts, signal: this.runSignal(opts.signal), callbacks, validate, logColumns: state.logColumns, params: historyParams(opts, shape, state.logKeys, validate !== null) };
     const steps = arraySteps(engine, train.rows, opts.batchSize, opts.shuffle, runKey);
@@ -401,18 +405,42 @@ export class Model extends GraphModel {
     const validation = v === null || isBatchSource(v) ? null : this.validationSet(v, state, memory);
     const objective = objectiveOf(state);
     const fault = takeFault();
-    const { engine, workers } = await this.trainingEngine(given, first.rows, (pool) => new ParallelEngine(pool, this, objective, {
-      data: { ...staging, y: staging.y as Column }, runKey: keyFromSeed(given.seed), optimizer: state, fault,
+    const hosts = await activeHostGroup();
+    const joined = await this.joinHosts(hosts, state, given, { firstBatchRows: first.rows, validationRows: validation?.rows ?? 0 });
+    const { engine, workers } = await this.trainingEngine(joined, first.rows, (pool) => new ParallelEngine(pool, this, objective, {
+      data: { ...staging, y: staging.y as Column }, runKey: keyFromSeed(joined.seed), optimizer: state, fault, hosts,
     }, memory));
-    const opts = { ...given, workers };
+    const opts = { ...joined, workers };
     const callbacks = this.callbacksFor(opts, state, opts.batchesPerEpoch);
+    const scoring = this.splitAcross(engine, hosts);
     const validate = this.penalized(state, v !== null && isBatchSource(v)
-      ? () => evaluateStream(engine, v, (b, i) => convertBatch(this, losses, b, i, 'validationData'), opts.validationBatches)
-      : validateArrays(engine, validation, opts.batchSize));
+      ? () => evaluateStream(scoring, v, (b, i) => convertBatch(this, losses, b, i, 'validationData'), opts.validationBatches)
+      : validateArrays(scoring, validation, opts.batchSize));
     const shape = { steps: opts.batchesPerEpoch ?? null, samples: null, batchSize: null };
     const plan = { ...opts, signal: this.runSignal(opts.signal), callbacks, validate, logColumns: state.logColumns, params: historyParams(opts, shape, state.logKeys, validate !== null) };
     const steps = streamSteps(engine, staging, first, dataset, iterator, convert, opts.batchesPerEpoch, memory);
     return this.withEngine(engine, () => runEpochs(steps, plan, this), plan.signal);
+  }
+
+  /**
+   * Across hosts: checks that every rank trains this same run and takes rank 0's weights,
+   * optimizer state and seed (hosts.ts's joinRun); alone, the options as they are.
+   */
+  private async joinHosts<T extends Pick<ResolvedFitArgs, 'seed' | 'verbose' | 'callbacks'>>(hosts: HostGroup | null, state: TrainingState, given: T,
+    data: Record<string, number>): Promise<T> {
+    if (hosts === null) return given;
+    // The options every rank must share; the data itself is described by its row counts.
+    const local = ['callbacks', 'signal', 'verbose', 'seed', 'validationData', 'sampleWeight'];
+    const options = Object.fromEntries(Object.entries(given).filter(([k]) => !local.includes(k)));
+    const description = {
+      model: this.toJSON(), optimizer: state.spec(), iterations: state.iterations, objective: objectiveOf(state), options, ...data,
+    };
+    return joinRun(hosts, description, this.params, state, given);
+  }
+
+  /** Inference split across the hosts (hosts.ts's acrossHosts), or the engine itself alone. */
+  private splitAcross(engine: InferenceEngine, hosts: HostGroup | null): InferenceEngine {
+    return acrossHosts(engine, hosts, this.outputs.map((o) => exampleSize(o.shape)));
   }
 
   /** `workers: 'auto'` choices by batch size, for the compile they were made under (compile() clears them). */
@@ -464,13 +492,7 @@ export class Model extends GraphModel {
     if (at === 0 || at === data.rows) {
       throw invalidArgument('validationSplit', `a fraction that leaves examples on both sides of ${data.rows} rows`, opts.validationSplit);
     }
-    const part = (a: number, b: number): Dataset => ({
-      xs: data.xs.map((c) => sliceRows(c, a, b)), y: data.y === null ? null : sliceRows(data.y, a, b),
-      ...(data.ys === undefined ? {} : { ys: data.ys.map((c) => sliceRows(c, a, b)) }),
-      ...(data.weights === undefined ? {} : { weights: data.weights.map((c) => (c === null ? null : sliceRows(c, a, b))) }),
-      rows: b - a,
-    });
-    return { train: part(0, at), validation: part(at, data.rows) };
+    return { train: sliceDataset(data, 0, at), validation: sliceDataset(data, at, data.rows) };
   }
 
   /** What built-in callbacks may touch: the stop flag, the weights and the learning rate. */
@@ -491,9 +513,10 @@ export class Model extends GraphModel {
 
   /** The pool when asked for or already running (after fit), else this thread: no threads spawned to predict one row. */
   private async inferenceEngine(state: TrainingState | null, workers: number | undefined, memory: SharedAllocator): Promise<InferenceEngine> {
-    if (workers === undefined && this.pool === null) return new LocalEngine(this, state);
+    const hosts = await activeHostGroup();
+    if (workers === undefined && this.pool === null) return this.splitAcross(new LocalEngine(this, state), hosts);
     const pool = await this.poolOf(workers === undefined ? (this.pool as WorkerPool).size : checkWorkers(workers));
-    return new ParallelEngine(pool, this, state === null ? null : objectiveOf(state), null, memory);
+    return this.splitAcross(new ParallelEngine(pool, this, state === null ? null : objectiveOf(state), null, memory), hosts);
   }
 
   /**

@@ -79,7 +79,7 @@ export interface WireData {
   weights: (WireArray | null)[] | null;
 }
 
-export type Hook = keyof Callback;
+export type Hook = Exclude<keyof Callback, 'rankZeroOnly'>;
 export const HOOKS: readonly Hook[] = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'];
 
 /** What a host hook may have asked for, applied by the thread before the loop goes on. */

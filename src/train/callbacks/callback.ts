@@ -12,6 +12,11 @@ export interface Callback {
   onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
   onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
   onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
+  /**
+   * Training across hosts, run this callback on rank 0 only (it writes files: checkpoints,
+   * TensorBoard, CSV). Others run on every rank, which all see the same logs.
+   */
+  readonly rankZeroOnly?: boolean;
 }
 
 /** What a built-in callback may touch: the model's stop flag, weights and optimizer. */
@@ -43,7 +48,7 @@ export function isModelAware(c: Callback): c is ModelAwareCallback {
   return typeof (c as Partial<ModelAwareCallback>).setModel === 'function';
 }
 
-type Hook = keyof Callback;
+type Hook = Exclude<keyof Callback, 'rankZeroOnly'>;
 
 /** Runs one hook on every callback, in order, awaiting each. */
 export async function dispatch<H extends Hook>(callbacks: readonly Callback[], hook: H, ...args: Parameters<NonNullable<Callback[H]>>): Promise<void> {

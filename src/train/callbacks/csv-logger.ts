@@ -25,6 +25,9 @@ function formatValue(value: number | undefined): string {
  * read while training goes on. Rows end with '\n' (Python's csv module writes '\r\n'; readers take both).
  */
 export class CSVLogger implements Callback {
+  /** It writes files: across hosts, rank 0 alone runs it. */
+  readonly rankZeroOnly = true;
+
   readonly path: string;
   readonly separator: string;
   readonly append: boolean;

@@ -122,6 +122,9 @@ function isSavable(model: unknown): model is Savable {
  * monitor with saveBestOnly.
  */
 export class ModelCheckpoint extends ModelBoundCallback {
+  /** It writes files: across hosts, rank 0 alone runs it. */
+  readonly rankZeroOnly = true;
+
   readonly path: string;
   readonly monitor: Monitor;
   readonly saveBestOnly: boolean;

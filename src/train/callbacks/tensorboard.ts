@@ -36,6 +36,9 @@ function checkUpdateFreq(value: unknown): number {
  * fit opens new files, so runs into one logdir sit side by side.
  */
 export class TensorBoard extends ModelBoundCallback {
+  /** It writes files: across hosts, rank 0 alone runs it. */
+  readonly rankZeroOnly = true;
+
   readonly logdir: string;
   /** 0: epoch scalars only; n: batch scalars every n batches too. */
   readonly updateFreq: number;
