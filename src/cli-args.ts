@@ -54,6 +54,14 @@ const BENCH_FLAGS: Flag[] = [
   { name: 'peer-budget-s', value: 'S', shown: '60; quick: 8', help: 'time allowed per peer measurement; a peer that would need longer is reported as too slow' },
   { name: 'out', value: 'DIR|none', shown: 'bench/results', help: 'where <date>-<machine>.json, .md and .svg are written' },
 ];
+const LAUNCH_FLAGS: Flag[] = [
+  { name: 'nnodes', value: 'N', default: '1', help: 'how many hosts take part (run weft launch once on each)' },
+  { name: 'node-rank', value: 'K', default: '0', help: "this host's index, 0..N-1 (host 0 serves the rendezvous store)" },
+  { name: 'nproc-per-node', value: 'M', default: '1', help: "weft processes on this host; they split its cores (each gets a pool of cores/M workers unless the command says)" },
+  { name: 'master-addr', value: 'HOST', default: '127.0.0.1', help: "host 0's address, the same on every host" },
+  { name: 'master-port', value: 'PORT', default: '29500', help: "the port host 0's rank 0 serves the store on" },
+];
+
 const PLOT_FLAGS: Flag[] = [
   { name: 'out', value: 'FILE.svg', shown: 'curves.svg or model.svg beside FILE', help: 'where the SVG is written' },
   { name: 'title', value: 'TEXT', shown: "'Training curves (FILE)'", help: 'the title above the curves (a history only)' },
@@ -74,6 +82,7 @@ export const COMMANDS: Record<string, { flags: Flag[]; summary: string; operand?
   train: { flags: TRAIN_FLAGS, summary: 'Train a model on a dataset, evaluate it on the test split, optionally save it, its logs and curves' },
   predict: { flags: PREDICT_FLAGS, summary: 'Predict with a model weft train saved, on a CSV, JSON-lines file or image folder; write a CSV' },
   plot: { flags: PLOT_FLAGS, summary: 'Draw a history.json as training curves, or a model.json as its layer graph, in SVG', operand: 'FILE' },
+  launch: { flags: LAUNCH_FLAGS, summary: 'Start this host\'s processes of a multi-host run, as torchrun does (RANK, WORLD_SIZE, MASTER_ADDR, ... set for each)', operand: '-- COMMAND [ARGS...]' },
   bench: { flags: BENCH_FLAGS, summary: 'Measure samples/s at 1..N workers against tfjs-layers and PyTorch; write JSON, Markdown, SVG' },
 };
 const HELP: Flag = { name: 'help', value: '', boolean: true, help: 'print this help' };
@@ -121,10 +130,10 @@ function parseCommandLine(command: string, argv: string[]): { values: Record<str
   }
 }
 
-function integer(flag: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function integer(flag: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER, command = 'train'): number {
   const n = Number(raw);
   if (/^\d+$/.test(raw) && n >= min && n <= max) return n;
-  throw new UsageError('train', `--${flag}`, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`, `'${raw}'`);
+  throw new UsageError(command, `--${flag}`, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`, `'${raw}'`);
 }
 
 /** `--workers N` or `--workers auto`. */
@@ -141,6 +150,8 @@ export interface TrainOptions {
   /** A user's file or image folder (then data and dataDir are null), with how to read it. */
   dataFile: { path: string; kind: 'table' | 'images'; label: string | null; task: Task; testSplit: FileRunOptions['testSplit']; imageSize: [number, number]; colorMode: 'grayscale' | 'rgb' | 'rgba' } | null;
   epochs: number; batchSize: number; workers: number | 'auto'; validationSplit: number; out: string | null; verbose: 0 | 1 | 2; help: boolean;
+  /** Set for a rank other than 0 of a multi-host run: no result lines either. */
+  quiet?: boolean;
   /** undefined: the run draws one at random and prints it. */
   seed: number | undefined;
 }
@@ -294,6 +305,31 @@ export function parsePlotArgs(argv: string[]): { file: string; options: PlotFile
   if (rankdir !== 'TB') options.rankdir = rankdir as PlotFileOptions['rankdir'];
   const file = positionals[0].startsWith('file://') ? positionals[0].slice('file://'.length) : positionals[0];
   return { file: resolve(file), options };
+}
+
+/** What `weft launch` starts: this host's ranks of the group, and the command each runs. */
+export interface LaunchOptions {
+  nnodes: number;
+  nodeRank: number;
+  nprocPerNode: number;
+  masterAddr: string;
+  masterPort: number;
+  command: string[];
+}
+
+/** `weft launch`'s flags and the command after `--`; throws a UsageError. */
+export function parseLaunchArgs(argv: string[]): LaunchOptions {
+  const { values: v, positionals } = parseCommandLine('launch', argv);
+  if (positionals.length === 0) throw new UsageError('launch', 'COMMAND', "a command after '--': a weft command (train ...) or a script (.js, .mjs)", 'none');
+  const nnodes = integer('nnodes', v.nnodes as string, 1, Number.MAX_SAFE_INTEGER, 'launch');
+  return {
+    nnodes,
+    nodeRank: integer('node-rank', v['node-rank'] as string, 0, nnodes - 1, 'launch'),
+    nprocPerNode: integer('nproc-per-node', v['nproc-per-node'] as string, 1, Number.MAX_SAFE_INTEGER, 'launch'),
+    masterAddr: v['master-addr'] as string,
+    masterPort: integer('master-port', v['master-port'] as string, 1, 65535, 'launch'),
+    command: positionals,
+  };
 }
 
 /** `weft bench`'s flags, parsed and checked by the same table its help prints; throws a UsageError. */

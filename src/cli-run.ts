@@ -97,7 +97,7 @@ async function trainOnFile(o: TrainOptions, file: NonNullable<TrainOptions['data
     const history = await timedFit(o, log, (callbacks) => model.fit(trainSet, { epochs: o.epochs, batchSize: o.batchSize, workers: o.workers, seed, verbose: o.verbose, callbacks, ...(validation === null ? {} : { validationData: validation }) }));
     const [loss, metric] = scalarValues(await model.evaluate(test, { batchSize: 256 }));
     const size = (await test.info()).size;
-    console.log(`Test on ${size} examples: loss ${loss.toFixed(4)}${description.task === 'regression' ? `, mae ${metric.toFixed(4)}` : `, accuracy ${(100 * metric).toFixed(2)}%`}`);
+    report(o, `Test on ${size} examples: loss ${loss.toFixed(4)}${description.task === 'regression' ? `, mae ${metric.toFixed(4)}` : `, accuracy ${(100 * metric).toFixed(2)}%`}`);
     if (o.out !== null) {
       await saveRun(o.out, model, history, `weft train: ${o.model ?? basename(o.modelPath!)} on ${basename(file.path)}`);
       writeFileSync(join(o.out, run.DESCRIPTION_FILE), `${JSON.stringify(description, null, 1)}\n`);
@@ -121,7 +121,21 @@ export async function predict(argv: string[]): Promise<void> {
   }
 }
 
-export async function train(o: TrainOptions): Promise<void> {
+/**
+ * Across hosts (WORLD_SIZE > 1, as weft launch, torchrun or srun set it) only rank 0 prints and
+ * writes --out; every rank trains. A bad variable fails here, before any data is read.
+ */
+async function forThisRank(o: TrainOptions): Promise<TrainOptions> {
+  const { hostConfig } = await import('./parallel/gloo/config.js');
+  const rank = hostConfig()?.rank ?? 0;
+  return rank === 0 ? o : { ...o, verbose: 0, out: null, quiet: true };
+}
+
+/** A result line: printed by rank 0 alone when training across hosts. */
+const report = (o: TrainOptions, line: string) => o.quiet !== true && console.log(line);
+
+export async function train(given: TrainOptions): Promise<void> {
+  const o = await forThisRank(given);
   if (o.dataFile !== null) return trainOnFile(o, o.dataFile);
   const [weft, zoo, { randomSeed }] = await Promise.all([import('./index.js'), import('./train/zoo.js'), import('./parallel/random.js')]);
   const { tf } = weft;
@@ -162,7 +176,7 @@ export async function train(o: TrainOptions): Promise<void> {
   try {
     const history = await timedFit(o, log, (callbacks) => model.fit(trainT.x, trainT.y, { epochs: o.epochs, batchSize: o.batchSize, workers: o.workers, seed, validationSplit: o.validationSplit, verbose: o.verbose, callbacks }));
     const [loss, acc] = scalarValues(await model.evaluate(testT.x, testT.y, { batchSize: 256 }));
-    console.log(`Test on ${data.test.rows} examples: loss ${loss.toFixed(4)}${acc === undefined ? '' : `, accuracy ${(100 * acc).toFixed(2)}%`}`);
+    report(o, `Test on ${data.test.rows} examples: loss ${loss.toFixed(4)}${acc === undefined ? '' : `, accuracy ${(100 * acc).toFixed(2)}%`}`);
     if (o.out !== null) await saveRun(o.out, model, history, `weft train: ${o.model ?? basename(o.modelPath!)} on ${o.data ?? 'fashion-mnist'}`);
   } finally {
     tf.dispose([trainT.x, trainT.y, testT.x, testT.y]);

@@ -2,13 +2,14 @@
 /**
  * The `weft` command: `weft train` (fit a named or saved model on digits, Fashion-MNIST or a
  * user's CSV, JSON lines or image folder, evaluate it on the test split, save it with its logs
- * and curves), `weft predict`, `weft plot` (draw a saved history.json or model.json) and
- * `weft bench` (the benchmark suite). Bad flags exit 2 with one line on stderr; runtime failures
+ * and curves), `weft predict`, `weft plot` (draw a saved history.json or model.json),
+ * `weft launch` (a multi-host run's processes on this host) and `weft bench` (the benchmark suite). Bad flags exit 2 with one line on stderr; runtime failures
  * exit 1; neither prints a stack.
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { COMMANDS, parseFlags, parseTrainArgs, usage, UsageError } from './cli-args.js';
+import { COMMANDS, parseFlags, parseLaunchArgs, parseTrainArgs, usage, UsageError } from './cli-args.js';
+import { launch } from './cli-launch.js';
 import { bench, plot, predict, train } from './cli-run.js';
 
 export { parseBenchFlags, parsePlotArgs, parsePredictArgs, parseTrainArgs, usage, UsageError, type TrainOptions } from './cli-args.js';
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'bench') return await bench(rest);
+    if (command === 'launch') return await launch(parseLaunchArgs(rest));
     if (command === 'plot') {
       await plot(rest);
       return 0;

@@ -42,7 +42,10 @@ export function candidateCounts(cores: number, rows: number): number[] {
 
 /** The threads `'auto'` may use: every core Node reports. */
 export function autoPoolSize(): number {
-  return availableParallelism();
+  // Several weft processes on one host (LOCAL_WORLD_SIZE, as torchrun sets it) share its cores.
+  const local = Number(process.env.LOCAL_WORLD_SIZE ?? 1);
+  const share = Number.isSafeInteger(local) && local > 1 ? local : 1;
+  return Math.max(1, Math.floor(availableParallelism() / share));
 }
 
 /**
