@@ -53,7 +53,7 @@ export class ControlLine {
     return new Promise((resolve, reject) => {
       let text = '';
       let ready = false;
-      const timer = setTimeout(() => reject(new HostGroupError(`rank ${registration.rank}: the group did not form within the timeout (${timeoutMs / 1000} s left of it)`)), timeoutMs);
+      const timer = setTimeout(() => reject(new HostGroupError(`rank ${registration.rank}: the group did not form within the timeout (the other ranks did not all register with rank 0's store)`)), timeoutMs);
       socket.on('data', (chunk: Buffer) => {
         text += chunk.toString('utf8');
         let nl = text.indexOf('\n');

@@ -150,12 +150,12 @@ export class StoreServer {
     }
     const where = (x: Registration) => `pid ${x.pid} on ${x.host}`;
     if (r.worldSize !== this.worldSize) {
-      return this.fail(`the ranks disagree on WORLD_SIZE: rank 0 has ${this.worldSize}, rank ${r.rank} (${where(r)}) has ${r.worldSize}`);
+      return this.fail(socket, `the ranks disagree on WORLD_SIZE: rank 0 has ${this.worldSize}, rank ${r.rank} (${where(r)}) has ${r.worldSize}`);
     }
     const holder = this.ranks.get(r.rank);
     if (holder !== undefined || this.formed) {
       const first = holder === undefined ? 'a process of the group already formed' : where(holder.registration);
-      return this.fail(`two processes claim RANK ${r.rank} (${first} and ${where(r)}): give each process its own RANK in 0..${this.worldSize - 1}`);
+      return this.fail(socket, `two processes claim RANK ${r.rank} (${first} and ${where(r)}): give each process its own RANK in 0..${this.worldSize - 1}`);
     }
     this.ranks.set(r.rank, { socket, registration: r, seen: Date.now() });
     if (this.ranks.size === this.worldSize) {
@@ -164,16 +164,17 @@ export class StoreServer {
     }
   }
 
-  /** The group cannot form: every rank that registered hears why, and so do later ones. */
-  private fail(message: string): void {
+  /** The group cannot form: every rank that registered hears why (`newcomer`, the one that showed it, too), and so do later ones. */
+  private fail(newcomer: Socket | null, message: string): void {
     this.failed = message;
     for (const { socket } of this.ranks.values()) this.send(socket, { error: message });
+    if (newcomer !== null) this.send(newcomer, { error: message });
   }
 
   private timeOut(timeoutMs: number): void {
     if (this.formed || this.failed !== null) return;
     const missing = Array.from({ length: this.worldSize }, (_, i) => i).filter((i) => !this.ranks.has(i));
-    this.fail(`rank${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${this.worldSize} did not join within ${timeoutMs / 1000} s ` +
+    this.fail(null, `rank${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${this.worldSize} did not join within ${timeoutMs / 1000} s ` +
       '(not started, or given another MASTER_ADDR / MASTER_PORT)');
   }
 

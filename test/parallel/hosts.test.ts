@@ -1,0 +1,245 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { hostConfig } from '../../src/parallel/gloo/config.js';
+import { ControlLine } from '../../src/parallel/gloo/control-line.js';
+import { HostGroupError } from '../../src/parallel/gloo/errors.js';
+import { glooAvailable } from '../../src/parallel/gloo/native.js';
+import { StoreServer } from '../../src/parallel/gloo/store-server.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A free TCP port on loopback (asked of the kernel, then released). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface RankResult {
+  rank: number;
+  loss?: number[];
+  valLoss?: number[];
+  weights?: number[][];
+  evaluate?: number[];
+  predict?: number[];
+  error?: string;
+  message?: string;
+  lostRank?: number | null;
+  same?: boolean;
+}
+
+/** Runs test/support/host-rank.ts as `world` processes on loopback (torchrun's variables each); resolves with each one's RESULT. */
+async function runRanks(world: number, env: Record<string, string>): Promise<{ results: RankResult[]; codes: (number | null)[]; stderr: string[] }> {
+  const port = await freePort();
+  const runs = Array.from({ length: world }, (_, rank) => new Promise<{ out: string; err: string; code: number | null }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/host-rank.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, WORLD_SIZE: String(world), RANK: String(rank), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), WEFT_TIMEOUT: '60', ...env },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    child.on('exit', (code) => resolve({ out, err, code }));
+  }));
+  const done = await Promise.all(runs);
+  const results = done.map((d) => JSON.parse(/RESULT (.*)/.exec(d.out)?.[1] ?? 'null') as RankResult);
+  return { results, codes: done.map((d) => d.code), stderr: done.map((d) => d.err) };
+}
+
+function maxDiff(a: number[], b: number[]): number {
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] as number))), 0);
+}
+
+describe('host group configuration (torchrun and Slurm variables)', () => {
+  const base = { WORLD_SIZE: '3', RANK: '1', MASTER_ADDR: '10.0.0.1', MASTER_PORT: '29400' };
+
+  it('reads torchrun\'s variables, with options overriding them', () => {
+    expect(hostConfig({}, base)).toMatchObject({ rank: 1, worldSize: 3, store: { kind: 'tcp', host: '10.0.0.1', port: 29400 }, localRank: 0, localWorldSize: 1, timeoutMs: 120_000 });
+    expect(hostConfig({ rank: 2, masterPort: 29555 }, base)).toMatchObject({ rank: 2, store: { port: 29555 } });
+    expect(hostConfig({}, { ...base, LOCAL_RANK: '1', LOCAL_WORLD_SIZE: '2' })).toMatchObject({ localRank: 1, localWorldSize: 2 });
+  });
+
+  it('is null for one process, and defaults the port to 29500', () => {
+    expect(hostConfig({}, {})).toBeNull();
+    expect(hostConfig({}, { WORLD_SIZE: '1', RANK: '0' })).toBeNull();
+    expect(hostConfig({}, { WORLD_SIZE: '2', RANK: '0', MASTER_ADDR: 'a' })?.store).toEqual({ kind: 'tcp', host: 'a', port: 29500 });
+  });
+
+  it('falls back to Slurm\'s variables when torchrun\'s are absent', () => {
+    const slurm = { SLURM_NTASKS: '4', SLURM_PROCID: '3', SLURM_LOCALID: '1', SLURM_NTASKS_PER_NODE: '2', MASTER_ADDR: 'node01' };
+    expect(hostConfig({}, slurm)).toMatchObject({ rank: 3, worldSize: 4, localRank: 1, localWorldSize: 2 });
+    expect(() => hostConfig({}, { SLURM_NTASKS: '4', SLURM_PROCID: '0' })).toThrow(/MASTER_ADDR is not.*scontrol show hostnames/);
+  });
+
+  it('names each bad or missing variable', () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ ...base, MASTER_ADDR: '' }, /WORLD_SIZE=3 is set but MASTER_ADDR is not/],
+      [{ ...base, RANK: '3' }, /RANK=3 is not below WORLD_SIZE=3/],
+      [{ WORLD_SIZE: '2', MASTER_ADDR: 'a' }, /WORLD_SIZE=2 is set but RANK is not/],
+      [{ ...base, WORLD_SIZE: 'two' }, /WORLD_SIZE must be the number of processes.*received WORLD_SIZE="two"/],
+      [{ ...base, RANK: '-1' }, /RANK must be .*received RANK="-1"/],
+      [{ ...base, MASTER_PORT: '70000' }, /MASTER_PORT must be a TCP port/],
+      [{ ...base, WEFT_STORE: 'etcd://x' }, /WEFT_STORE must be 'tcp', a redis:\/\/host:port URL or a file:\/\/\/directory URL/],
+      [{ ...base, WEFT_TIMEOUT: '0' }, /WEFT_TIMEOUT must be a number of seconds > 0/],
+      [{ ...base, LOCAL_RANK: '2', LOCAL_WORLD_SIZE: '2' }, /LOCAL_RANK=2 is not below LOCAL_WORLD_SIZE=2/],
+    ];
+    for (const [env, message] of cases) expect(() => hostConfig({}, env), JSON.stringify(env)).toThrow(message);
+    expect(() => hostConfig({ rank: 5 }, base)).toThrow(/rank=5 is not below WORLD_SIZE=3/);
+  });
+
+  it('reads the Redis and file stores', () => {
+    expect(hostConfig({}, { ...base, WEFT_STORE: 'redis://cache:6380' })?.store).toEqual({ kind: 'redis', host: 'cache', port: 6380 });
+    expect(hostConfig({ store: 'file:///shared/run1' }, base)?.store).toEqual({ kind: 'file', path: '/shared/run1' });
+  });
+});
+
+describe('the rendezvous store rank 0 serves', () => {
+  const reg = (rank: number, worldSize = 3) => ({ rank, worldSize, pid: 1000 + rank, host: 'h' });
+
+  it('refuses two processes with one RANK, naming both, on every rank', async () => {
+    const port = await freePort();
+    const server = await StoreServer.listen(port, 3, 10_000, 10_000);
+    try {
+      const lines = [ControlLine.open('127.0.0.1', port, reg(1), 10_000), ControlLine.open('127.0.0.1', port, reg(1), 10_000)];
+      const settled = await Promise.allSettled(lines);
+      for (const s of settled) {
+        expect(s.status).toBe('rejected');
+        expect(String((s as PromiseRejectedResult).reason)).toMatch(/two processes claim RANK 1 \(pid 1001 on h and pid 1001 on h\)/);
+      }
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses ranks that disagree on WORLD_SIZE', async () => {
+    const port = await freePort();
+    const server = await StoreServer.listen(port, 3, 10_000, 10_000);
+    try {
+      const a = ControlLine.open('127.0.0.1', port, reg(0), 10_000);
+      const b = ControlLine.open('127.0.0.1', port, reg(1, 4), 10_000);
+      const [ra, rb] = await Promise.allSettled([a, b]);
+      expect(String((ra as PromiseRejectedResult).reason)).toMatch(/disagree on WORLD_SIZE: rank 0 has 3, rank 1 .* has 4/);
+      expect((rb as PromiseRejectedResult).reason).toBeInstanceOf(HostGroupError);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('names the ranks that never came, within the timeout', async () => {
+    const port = await freePort();
+    const server = await StoreServer.listen(port, 3, 800, 10_000);
+    try {
+      await expect(ControlLine.open('127.0.0.1', port, reg(0), 5_000)).rejects.toThrow(/ranks 1, 2 of 3 did not join within 0.8 s/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('says when MASTER_PORT is taken', async () => {
+    const port = await freePort();
+    const server = await StoreServer.listen(port, 2, 10_000, 10_000);
+    try {
+      await expect(StoreServer.listen(port, 2, 10_000, 10_000)).rejects.toThrow(new RegExp(`MASTER_PORT ${port} is already in use`));
+    } finally {
+      server.close();
+    }
+  });
+
+  it('says when no store answers at MASTER_ADDR:MASTER_PORT', async () => {
+    const port = await freePort();
+    await expect(ControlLine.open('127.0.0.1', port, reg(1), 600)).rejects.toThrow(new RegExp(`rank 1 could not reach the rendezvous store at MASTER_ADDR:MASTER_PORT = 127.0.0.1:${port}`));
+  });
+
+  it('tells the others when a rank\'s line closes after the group formed', async () => {
+    const port = await freePort();
+    const server = await StoreServer.listen(port, 2, 10_000, 10_000);
+    try {
+      const [a, b] = await Promise.all([ControlLine.open('127.0.0.1', port, reg(0, 2), 5_000), ControlLine.open('127.0.0.1', port, reg(1, 2), 5_000)]);
+      b.close();
+      await a.whenLost(5_000);
+      expect(a.lost.get(1)).toMatch(/its connection closed/);
+      a.close();
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('without the Gloo binding', () => {
+  it('trains on one host as always, and a multi-host run says how to get Gloo', async () => {
+    const run = (env: Record<string, string>) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'train', '--epochs', '1', '--workers', '1', '--verbose', '0', '--seed', '1'],
+        { cwd: ROOT, env: { ...process.env, WEFT_GLOO_ADDON: '/nonexistent/weft_gloo.node', ...env } });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.stderr.on('data', (c) => (err += c));
+      child.on('exit', (code) => resolve({ code, out, err }));
+    });
+    const alone = await run({});
+    expect(alone.code).toBe(0);
+    expect(alone.out).toMatch(/Test on 359 examples: loss [\d.]+, accuracy/);
+    const port = await freePort();
+    const group = await run({ WORLD_SIZE: '2', RANK: '0', MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) });
+    expect(group.code).toBe(1);
+    expect(group.err).toMatch(/needs weft's Gloo binding, which is not built on this machine.*apt-get install libgloo-dev/);
+  }, 120_000);
+});
+
+// The rest runs real ranks through Gloo: .ci/run installs libgloo-dev so that npm ci builds the binding.
+describe.runIf(glooAvailable())('training across hosts through Gloo (processes on loopback)', () => {
+  it('2 and 3 hosts train the model one host trains, up to float summation order, every rank alike', async () => {
+    const solo = (await runRanks(1, { WORLD_SIZE: '1', MODEL_SEED: '11' })).results[0] as RankResult;
+    expect(solo.weights).toBeDefined();
+    for (const [world, pool] of [[2, 1], [3, 1], [2, 2]] as const) {
+      const { results } = await runRanks(world, { MODEL_SEED: '11', POOL: String(pool) });
+      for (const r of results) {
+        expect(r.error, `${world}x${pool} rank ${r.rank}: ${r.message}`).toBeUndefined();
+        // Every rank holds bitwise the same weights, losses and answers as rank 0.
+        expect(r.weights).toEqual(results[0]?.weights);
+        expect(r.loss).toEqual(results[0]?.loss);
+        expect(r.predict).toEqual(results[0]?.predict);
+      }
+      const r0 = results[0] as RankResult;
+      // One host's run, with the same dropout masks: the sums differ in their order only.
+      r0.weights!.forEach((w, i) => expect(maxDiff(w, solo.weights![i]!), `${world}x${pool} weight ${i}`).toBeLessThan(1e-4));
+      expect(maxDiff(r0.loss!, solo.loss!)).toBeLessThan(1e-5);
+      expect(maxDiff(r0.valLoss!, solo.valLoss!)).toBeLessThan(1e-5);
+      expect(maxDiff(r0.evaluate!, solo.evaluate!)).toBeLessThan(1e-4);
+      expect(r0.predict).toHaveLength(600 * 10);
+      expect(maxDiff(r0.predict!, solo.predict!)).toBeLessThan(1e-4);
+    }
+  }, 300_000);
+
+  it('unseeded ranks start from rank 0\'s weights', async () => {
+    const { results } = await runRanks(2, {});
+    expect(results[0]?.error).toBeUndefined();
+    expect(results[1]?.weights).toEqual(results[0]?.weights);
+  }, 120_000);
+
+  it('a host SIGKILLed mid-run fails the others\' step with an error naming it, their weights those of the last whole step', async () => {
+    const { results, codes } = await runRanks(3, { HOST_CASE: 'kill', WEFT_TIMEOUT: '30' });
+    expect(codes[2]).toBeNull(); // killed
+    for (const r of [results[0], results[1]] as RankResult[]) {
+      expect(r.error).toBe('HostLostError');
+      expect(r.message).toMatch(/rank 2 of 3 was lost .*its connection closed/);
+      expect(r.lostRank).toBe(2);
+      expect(r.same).toBe(true);
+    }
+  }, 120_000);
+
+  it('ranks that train another run (here another batch size) fail at start, naming the rank and what differs', async () => {
+    const { results } = await runRanks(2, { HOST_CASE: 'mismatch' });
+    for (const r of results) {
+      expect(r.error).toBe('HostGroupError');
+      expect(r.message).toMatch(/not training the same run: these differ from rank 0's \(rank 1: options\)/);
+    }
+  }, 120_000);
+});
