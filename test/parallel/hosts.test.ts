@@ -1,8 +1,11 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simulatedHosts, type SimulatedHosts } from '../../bench/netns.js';
 import { hostConfig } from '../../src/parallel/gloo/config.js';
 import { ControlLine } from '../../src/parallel/gloo/control-line.js';
 import { HostGroupError } from '../../src/parallel/gloo/errors.js';
@@ -34,23 +37,35 @@ interface RankResult {
   same?: boolean;
 }
 
-/** Runs test/support/host-rank.ts as `world` processes on loopback (torchrun's variables each); resolves with each one's RESULT. */
-async function runRanks(world: number, env: Record<string, string>): Promise<{ results: RankResult[]; codes: (number | null)[]; stderr: string[] }> {
+/** The hosts ranks run on: network namespaces where this machine allows them (root), else loopback. */
+let hosts: SimulatedHosts;
+
+/**
+ * Runs test/support/host-rank.ts as `world` ranks, rank i on host i (torchrun's variables
+ * each); resolves with each one's RESULT once every rank but `stuck` has exited (a stuck one,
+ * stopped by its case, is killed then).
+ */
+async function runRanks(world: number, env: Record<string, string>, stuck: number | null = null): Promise<{ results: RankResult[]; codes: (number | null)[] }> {
   const port = await freePort();
-  const runs = Array.from({ length: world }, (_, rank) => new Promise<{ out: string; err: string; code: number | null }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/host-rank.ts'], {
+  const children: ChildProcess[] = [];
+  const runs = Array.from({ length: world }, (_, rank) => new Promise<{ out: string; code: number | null }>((resolve) => {
+    const [program, args] = hosts.spawnArgs(rank, [process.execPath, '--import', 'tsx', 'test/support/host-rank.ts']);
+    const child = spawn(program, args, {
       cwd: ROOT,
-      env: { ...process.env, WORLD_SIZE: String(world), RANK: String(rank), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), WEFT_TIMEOUT: '60', ...env },
+      env: { ...process.env, WORLD_SIZE: String(world), RANK: String(rank), MASTER_ADDR: hosts.addresses[0], MASTER_PORT: String(port), WEFT_TIMEOUT: '60', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
+    children.push(child);
     let out = '';
-    let err = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (err += c));
-    child.on('exit', (code) => resolve({ out, err, code }));
+    child.stdout?.on('data', (c) => (out += c));
+    child.on('exit', (code) => resolve({ out, code }));
   }));
+  const others = runs.filter((_, r) => r !== stuck);
+  await Promise.all(others);
+  if (stuck !== null) children[stuck]?.kill('SIGKILL');
   const done = await Promise.all(runs);
   const results = done.map((d) => JSON.parse(/RESULT (.*)/.exec(d.out)?.[1] ?? 'null') as RankResult);
-  return { results, codes: done.map((d) => d.code), stderr: done.map((d) => d.err) };
+  return { results, codes: done.map((d) => d.code) };
 }
 
 function maxDiff(a: number[], b: number[]): number {
@@ -194,9 +209,15 @@ describe('without the Gloo binding', () => {
 });
 
 // The rest runs real ranks through Gloo: .ci/run installs libgloo-dev so that npm ci builds the binding.
-describe.runIf(glooAvailable())('training across hosts through Gloo (processes on loopback)', () => {
+describe.runIf(glooAvailable())('training across hosts through Gloo (network namespaces, else loopback)', () => {
+  beforeAll(() => {
+    hosts = simulatedHosts(3);
+    console.log(`hosts.test: ranks run on ${hosts.kind === 'netns' ? `network namespaces ${hosts.addresses.join(', ')}` : 'loopback (namespaces refused)'}`);
+  });
+  afterAll(() => hosts.teardown());
+
   it('2 and 3 hosts train the model one host trains, up to float summation order, every rank alike', async () => {
-    const solo = (await runRanks(1, { WORLD_SIZE: '1', MODEL_SEED: '11' })).results[0] as RankResult;
+    const solo = (await runRanks(1, { MODEL_SEED: '11' })).results[0] as RankResult;
     expect(solo.weights).toBeDefined();
     for (const [world, pool] of [[2, 1], [3, 1], [2, 2]] as const) {
       const { results } = await runRanks(world, { MODEL_SEED: '11', POOL: String(pool) });
@@ -229,10 +250,52 @@ describe.runIf(glooAvailable())('training across hosts through Gloo (processes o
     expect(codes[2]).toBeNull(); // killed
     for (const r of [results[0], results[1]] as RankResult[]) {
       expect(r.error).toBe('HostLostError');
-      expect(r.message).toMatch(/rank 2 of 3 was lost .*its connection closed/);
+      expect(r.message).toMatch(/rank 2 of 3 was lost summing the loss at step 5 \(epoch 1\): its connection closed/);
       expect(r.lostRank).toBe(2);
       expect(r.same).toBe(true);
     }
+  }, 120_000);
+
+  it('a host that stalls (SIGSTOP) fails the others within the timeout, naming it', async () => {
+    const { results } = await runRanks(3, { HOST_CASE: 'stall', WEFT_TIMEOUT: '5' }, 2);
+    for (const r of [results[0], results[1]] as RankResult[]) {
+      expect(r.error).toBe('HostLostError');
+      expect(r.message).toMatch(/rank 2 of 3 was lost .*it sent no heartbeat for \d+ s \(stalled or cut off\)/);
+      expect(r.same).toBe(true);
+    }
+  }, 120_000);
+
+  it('a checkpoint rank 0 wrote on 2 hosts resumes on 3 and continues the same run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-hosts-ckpt-'));
+    const whole = (await runRanks(1, { MODEL_SEED: '11', EPOCHS: '3' })).results[0] as RankResult;
+    const first = await runRanks(2, { MODEL_SEED: '11', EPOCHS: '2', HOST_CASE: 'checkpoint', CHECKPOINT: dir });
+    expect(first.results[0]?.error).toBeUndefined();
+    expect(existsSync(join(dir, 'model.json'))).toBe(true);
+    const resumed = await runRanks(3, { EPOCHS: '3', HOST_CASE: 'resume', CHECKPOINT: dir });
+    for (const r of resumed.results) {
+      expect(r.error, r.message).toBeUndefined();
+      expect(r.loss).toHaveLength(1);
+      expect(r.weights).toEqual(resumed.results[0]?.weights);
+    }
+    resumed.results[0]!.weights!.forEach((w, i) => expect(maxDiff(w, whole.weights![i]!), `weight ${i}`).toBeLessThan(1e-4));
+    expect(maxDiff(resumed.results[0]!.loss!, whole.loss!.slice(2))).toBeLessThan(1e-5);
+  }, 180_000);
+
+  it('weft launch starts this host\'s ranks with torchrun\'s variables; rank 0 alone prints', async () => {
+    const port = await freePort();
+    const run = (args: string[]) => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout?.on('data', (c) => (out += c));
+      child.on('exit', (code) => resolve({ code, out }));
+    });
+    const train = ['train', '--epochs', '2', '--workers', '1', '--seed', '1', '--verbose', '0'];
+    const [alone, launched] = [await run(train), await run(['launch', '--nproc-per-node', '2', '--master-port', String(port), '--', ...train])];
+    expect(launched.code).toBe(0);
+    const lines = launched.out.match(/Test on 359 examples: loss ([\d.]+)/g) ?? [];
+    expect(lines).toHaveLength(1);
+    const loss = (text: string) => Number(/loss ([\d.]+)/.exec(text)?.[1]);
+    expect(Math.abs(loss(launched.out) - loss(alone.out))).toBeLessThanOrEqual(2e-4);
   }, 120_000);
 
   it('ranks that train another run (here another batch size) fail at start, naming the rank and what differs', async () => {

@@ -2,19 +2,29 @@
  * One rank of a multi-host test run (test/parallel/hosts.test.ts starts several, each with
  * torchrun's variables): trains a small dropout MLP on the embedded digits and prints one
  * `RESULT {...}` line. HOST_CASE picks what it does: 'train' (fit, evaluate, predict), 'kill'
- * (rank 2 SIGKILLs itself after batch 4), 'mismatch' (rank 1 asks for another batch size).
+ * (rank 2 SIGKILLs itself after batch 4), 'stall' (rank 2 SIGSTOPs itself there), 'mismatch' (rank 1 asks for another batch size).
  */
 import * as weft from '../../src/index.js';
 
 const rank = Number(process.env.RANK ?? 0);
 const testCase = process.env.HOST_CASE ?? 'train';
-const inputs = weft.input({ shape: [64] });
-let x = weft.layers.dense({ units: 32, activation: 'relu' }).apply(inputs);
-x = weft.layers.dropout({ rate: 0.3 }).apply(x);
-const outputs = weft.layers.dense({ units: 10, activation: 'softmax' }).apply(x);
-// Unseeded unless asked: every rank must still start from rank 0's weights.
-const model = weft.model({ inputs, outputs, ...(process.env.MODEL_SEED === undefined ? {} : { seed: Number(process.env.MODEL_SEED) }) });
-model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+const checkpoint = process.env.CHECKPOINT ?? '';
+const epochs = Number(process.env.EPOCHS ?? 2);
+
+function build(): weft.Model {
+  const inputs = weft.input({ shape: [64] });
+  let x = weft.layers.dense({ units: 32, activation: 'relu' }).apply(inputs);
+  x = weft.layers.dropout({ rate: 0.3 }).apply(x);
+  const outputs = weft.layers.dense({ units: 10, activation: 'softmax' }).apply(x);
+  // Unseeded unless asked: every rank must still start from rank 0's weights.
+  const m = weft.model({ inputs, outputs, ...(process.env.MODEL_SEED === undefined ? {} : { seed: Number(process.env.MODEL_SEED) }) });
+  m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+// 'resume' continues the run a 'checkpoint' case saved (possibly on another host count).
+const model = testCase === 'resume' ? await weft.loadModel(`file://${checkpoint}/model.json`) : build();
+const resume = testCase === 'resume' ? { initialEpoch: model.resumeFrom!.initialEpoch, seed: model.resumeFrom!.seed } : { seed: 5 };
 const d = weft.loadDigits();
 const rows = 600;
 const xs = weft.tf.tensor2d(d.x.subarray(0, rows * 64), [rows, 64]);
@@ -25,11 +35,13 @@ const watch: weft.Callback = {
   onBatchEnd: (batch) => {
     lastWhole = flat();
     if (testCase === 'kill' && rank === 2 && batch === 4) process.kill(process.pid, 'SIGKILL');
+    if (testCase === 'stall' && rank === 2 && batch === 4) process.kill(process.pid, 'SIGSTOP');
   },
 };
 const batchSize = testCase === 'mismatch' && rank === 1 ? 16 : 32;
+const callbacks: weft.Callback[] = [watch, ...(testCase === 'checkpoint' ? [weft.callbacks.modelCheckpoint({ path: checkpoint })] : [])];
 try {
-  const h = await model.fit(xs, ys, { epochs: 2, batchSize, seed: 5, workers: Number(process.env.POOL ?? 1), verbose: 0, validationSplit: 0.2, callbacks: [watch] });
+  const h = await model.fit(xs, ys, { epochs, batchSize, ...resume, workers: Number(process.env.POOL ?? 1), verbose: 0, validationSplit: 0.2, callbacks });
   const ev = (await model.evaluate(xs, ys, { batchSize: 64 })) as weft.tf.Scalar[];
   const p = (await model.predict(xs)) as weft.tf.Tensor;
   console.log(`RESULT ${JSON.stringify({ rank, loss: h.history.loss, valLoss: h.history.val_loss, weights: flat(), evaluate: ev.map((e) => e.dataSync()[0]), predict: Array.from(p.dataSync()) })}`);

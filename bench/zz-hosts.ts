@@ -1,0 +1,16 @@
+import * as weft from '../src/index.js';
+const mode = process.argv[2] ?? 'solo';
+const inputs = weft.input({ shape: [64] });
+let x = weft.layers.dense({ units: 32, activation: 'relu' }).apply(inputs);
+x = weft.layers.dropout({ rate: 0.3 }).apply(x);
+const outputs = weft.layers.dense({ units: 10, activation: 'softmax' }).apply(x);
+const model = weft.model({ inputs, outputs, ...(process.env.NOSEED ? {} : { seed: 7 }) });
+model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+const d = weft.loadDigits();
+const train = { xs: weft.tf.tensor2d(d.x, [d.rows, 64]), ys: weft.tf.tensor1d(d.labels, 'float32') };
+const h = await model.fit(train.xs, train.ys, { epochs: 2, batchSize: 32, seed: 3, workers: Number(process.env.W ?? 1), verbose: mode === 'solo' ? 0 : 1, validationSplit: 0.1 });
+const w = model.getWeights().map((t) => t.dataSync());
+let sum = 0; for (const a of w) for (const v of a) sum += v;
+const ev = await model.evaluate(train.xs, train.ys) as weft.tf.Scalar[];
+const p = await model.predict(train.xs) as weft.tf.Tensor;
+console.log(JSON.stringify({ rank: process.env.RANK ?? 'solo', loss: h.history.loss, val: h.history.val_loss, sum, ev: ev.map((e) => e.dataSync()[0]), p: p.dataSync().slice(0, 3) }));
