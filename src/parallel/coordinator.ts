@@ -8,7 +8,7 @@ import { MISSING_SESSION, type Fault, type SessionSetup, type SharedColumn, type
 import type { WorkerPool } from './pool.js';
 import { allFinite, SharedMemoryReduction } from './reduce.js';
 import { shareColumn } from './shared.js';
-import { abortCollective, COLLECTIVE_ABORTED, collectiveBuffers, resetCollective, type CollectiveBuffers } from './collective.js';
+import { abortCollective, COLLECTIVE_ABORTED, collectiveBuffers, relayAcrossHosts, resetCollective, type CollectiveBuffers } from './collective.js';
 
 export { NonFiniteLossError, outputObjectives, WorkerError } from './engine-api.js';
 export type { CrossHostSum, EvaluateData, Objective, OptimizerHandle, StepTiming, TrainData, TrainSpec } from './engine-api.js';
@@ -99,12 +99,10 @@ export class ParallelEngine {
       return;
     }
     const collectiveLength = Math.max(0, ...model.layers.map((l) => l.collectiveLength));
-    if (collectiveLength > 0 && this.hosts !== null) {
-      const layer = model.layers.find((l) => l.collectiveLength > 0);
-      throw new Error(`Layer '${layer?.name}' exchanges batch statistics within the step (BatchNormalization's synchronised statistics), ` +
-        `which weft does not yet carry across hosts: train this model on one host (unset WORLD_SIZE), or without that layer`);
+    // Across hosts even one worker takes part: the coordinator relays its sums to the other hosts.
+    if (collectiveLength > 0 && (pool.size > 1 || this.hosts !== null)) {
+      this.collective = collectiveBuffers(pool.size, collectiveLength, (bytes) => memory.buffer(bytes), this.hosts !== null);
     }
-    if (collectiveLength > 0 && pool.size > 1) this.collective = collectiveBuffers(pool.size, collectiveLength, (bytes) => memory.buffer(bytes));
     const stateSize = model.layout.size - size;
     if (stateSize > 0) {
       this.stateOut = { values: float32From(memory, stateSize), flags: new Int32Array(memory.buffer(model.layout.entries.length * 4)) };
@@ -280,7 +278,7 @@ export class ParallelEngine {
     this.stateOut?.flags.fill(0);
     const tasks = this.trainTasks(epoch, order, start, end, firstExample, workers, fault, fused);
     const whole: Range[] = [[0, this.model.layout.trainableSize]];
-    const timings = tasks.length === 0 ? [] : await this.guarded(() => this.runAll(tasks, where), whole);
+    const timings = tasks.length === 0 ? [] : await this.guarded(() => this.runTrainTasks(tasks, hosts, where), whole);
     const t1 = performance.now();
     const stats = this.sumStats(setup, ranks);
     if (hosts !== null) await hosts.allreduce(stats, `summing the loss ${where}`);
@@ -309,6 +307,23 @@ export class ParallelEngine {
       throw new NonFiniteLossError(stats, this.step, epoch, undefined, 'gradient', loss);
     }
     return { ranks, timings, stats, t1 };
+  }
+
+  /**
+   * A step's gradient tasks; across hosts, with the coordinator relaying the in-step
+   * collective's sums to the other hosts while they run. A failed relay is the step's cause:
+   * the ranks it released with an abort only echo it.
+   */
+  private async runTrainTasks(tasks: Task[], hosts: CrossHostSum | null, where: string): Promise<TaskTiming[]> {
+    const collective = this.collective;
+    if (hosts === null || collective === null) return this.runAll(tasks, where);
+    const relay = relayAcrossHosts(collective, tasks.length, (sum) => hosts.allreduce(sum, `in the in-step statistics (BatchNormalization) ${where}`));
+    const run = this.runAll(tasks, where);
+    const settled = await Promise.allSettled([run]);
+    relay.stop();
+    await relay.done;
+    if (settled[0].status === 'rejected') throw settled[0].reason;
+    return settled[0].value;
   }
 
   /**
@@ -369,6 +384,11 @@ export class ParallelEngine {
     const plan = this.planFor(this.pool.size);
     // Across hosts, this host trains its part of the batch; dropout keys stay global example indices.
     const [from, to] = hostPart(start, end, this.hosts);
+    if (this.collective !== null && this.hosts !== null && end - start < this.hosts.size) {
+      // Every host must take part in each in-step sum; a host without rows would leave the others waiting.
+      throw new RangeError(`a batch of ${end - start} rows across ${this.hosts.size} hosts ${where} leaves a host without rows, and the model's ` +
+        'in-step statistics (BatchNormalization) need every host in every step: use a batch size (and a dataset size) whose batches have at least one row per host');
+    }
     const { timings, stats, t1 } = await this.runStep(plan, epoch, order, from, to, firstExample + from - start, this.pool.size, false, where, end - start);
     // Constraints span whole weights, so they run here on the finished update.
     opt.applyConstraints?.(this.trainable);

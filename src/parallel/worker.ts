@@ -206,7 +206,8 @@ function train(s: Session, task: TrainTask): boolean {
 
 /** The step's collective for this rank, with the test hook that fails inside it. */
 function collectiveFor(s: Session, task: TrainTask): Collective {
-  if (task.peers === 1) return SOLO;
+  // One rank alone sums nothing, unless the sum spans hosts (the coordinator relays it).
+  if (task.peers === 1 && s.collective?.acrossHosts !== true) return SOLO;
   // No layer declared a collectiveLength, so the engine made no collective: a sum over this
   // rank alone would be silently wrong.
   if (s.collective === null) {

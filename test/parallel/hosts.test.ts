@@ -239,6 +239,18 @@ describe.runIf(glooAvailable())('training across hosts through Gloo (network nam
     }
   }, 300_000);
 
+  it('BatchNormalization\'s in-step statistics span the hosts: 2 hosts x 1-2 workers train what one host trains', async () => {
+    const solo = (await runRanks(1, { MODEL_SEED: '11', BATCH_NORM: '1' })).results[0] as RankResult;
+    for (const pool of [1, 2]) {
+      const { results } = await runRanks(2, { MODEL_SEED: '11', BATCH_NORM: '1', POOL: String(pool) });
+      for (const r of results) expect(r.error, r.message).toBeUndefined();
+      expect(results[1]?.weights).toEqual(results[0]?.weights);
+      // Moving mean and variance included: every host saw the global batch's statistics.
+      results[0]!.weights!.forEach((w, i) => expect(maxDiff(w, solo.weights![i]!), `2x${pool} weight ${i}`).toBeLessThan(1e-4));
+      expect(maxDiff(results[0]!.loss!, solo.loss!)).toBeLessThan(1e-5);
+    }
+  }, 180_000);
+
   it('unseeded ranks start from rank 0\'s weights', async () => {
     const { results } = await runRanks(2, {});
     expect(results[0]?.error).toBeUndefined();
