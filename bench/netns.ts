@@ -47,10 +47,10 @@ function namespaces(count: number, tag: number): SimulatedHosts | null {
   };
 }
 
-/** Namespaces where the machine allows them (WEFT_HOSTS=loopback forces processes on loopback). */
-export function simulatedHosts(count: number): SimulatedHosts {
+/** Namespaces where the machine allows them (`kind` 'loopback' or WEFT_HOSTS=loopback: processes on loopback). */
+export function simulatedHosts(count: number, kind: 'netns' | 'loopback' = process.env.WEFT_HOSTS === 'loopback' ? 'loopback' : 'netns'): SimulatedHosts {
   const tag = 100 + (process.pid % 150);
-  const netns = process.env.WEFT_HOSTS === 'loopback' ? null : namespaces(count, tag);
+  const netns = kind === 'loopback' ? null : namespaces(count, tag);
   return netns ?? {
     kind: 'loopback',
     addresses: Array.from({ length: count }, () => '127.0.0.1'),

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -45,14 +45,14 @@ let hosts: SimulatedHosts;
  * each); resolves with each one's RESULT once every rank but `stuck` has exited (a stuck one,
  * stopped by its case, is killed then).
  */
-async function runRanks(world: number, env: Record<string, string>, stuck: number | null = null): Promise<{ results: RankResult[]; codes: (number | null)[] }> {
+async function runRanks(world: number, env: Record<string, string>, stuck: number | null = null, on: SimulatedHosts = hosts): Promise<{ results: RankResult[]; codes: (number | null)[] }> {
   const port = await freePort();
   const children: ChildProcess[] = [];
   const runs = Array.from({ length: world }, (_, rank) => new Promise<{ out: string; code: number | null }>((resolve) => {
-    const [program, args] = hosts.spawnArgs(rank, [process.execPath, '--import', 'tsx', 'test/support/host-rank.ts']);
+    const [program, args] = on.spawnArgs(rank, [process.execPath, '--import', 'tsx', 'test/support/host-rank.ts']);
     const child = spawn(program, args, {
       cwd: ROOT,
-      env: { ...process.env, WORLD_SIZE: String(world), RANK: String(rank), MASTER_ADDR: hosts.addresses[0], MASTER_PORT: String(port), WEFT_TIMEOUT: '60', ...env },
+      env: { ...process.env, WORLD_SIZE: String(world), RANK: String(rank), MASTER_ADDR: on.addresses[0], MASTER_PORT: String(port), WEFT_TIMEOUT: '60', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);
@@ -310,11 +310,30 @@ describe.runIf(glooAvailable())('training across hosts through Gloo (network nam
     expect(Math.abs(loss(launched.out) - loss(alone.out))).toBeLessThanOrEqual(2e-4);
   }, 120_000);
 
-  it('ranks that train another run (here another batch size) fail at start, naming the rank and what differs', async () => {
-    const { results } = await runRanks(2, { HOST_CASE: 'mismatch' });
-    for (const r of results) {
-      expect(r.error).toBe('HostGroupError');
-      expect(r.message).toMatch(/not training the same run: these differ from rank 0's \(rank 1: options\)/);
+  it.runIf(spawnSync('redis-server', ['--version']).status === 0)('rendezvous through Gloo\'s RedisStore (redis://) and FileStore (file://)', async () => {
+    const loopback = simulatedHosts(2, 'loopback');
+    const port = await freePort();
+    const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const dir = mkdtempSync(join(tmpdir(), 'weft-hosts-store-'));
+      for (const store of [`redis://127.0.0.1:${port}`, `file://${dir}`]) {
+        const { results } = await runRanks(2, { MODEL_SEED: '11', WEFT_STORE: store, MASTER_ADDR: '', TORCHELASTIC_RUN_ID: `run-${port}-${store.slice(0, 4)}` }, null, loopback);
+        for (const r of results) expect(r.error, `${store}: ${r.message}`).toBeUndefined();
+        expect(results[1]?.weights).toEqual(results[0]?.weights);
+      }
+    } finally {
+      redis.kill();
+    }
+  }, 120_000);
+
+  it('ranks that train another run (another batch size, another model) fail at start, naming the rank and what differs', async () => {
+    for (const [testCase, differs] of [['mismatch', 'options'], ['other-model', 'model']]) {
+      const { results } = await runRanks(2, { HOST_CASE: testCase as string });
+      for (const r of results) {
+        expect(r.error).toBe('HostGroupError');
+        expect(r.message).toContain(`not training the same run: these differ from rank 0's (rank 1: ${differs})`);
+      }
     }
   }, 120_000);
 });

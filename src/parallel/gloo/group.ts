@@ -1,9 +1,27 @@
+import { createSocket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
 import { hostname } from 'node:os';
 import { hostConfig, type HostConfig, type HostGroupOptions } from './config.js';
 import { ControlLine } from './control-line.js';
 import { HostGroupError, HostLostError } from './errors.js';
 import { glooBinding, type GlooBinding, type GlooHandle } from './native.js';
 import { StoreServer } from './store-server.js';
+
+/** The local address this host's packets to host:port leave from (a connected UDP socket sends nothing). */
+function addressTowards(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    socket.on('error', () => {
+      socket.close();
+      resolve(hostname());
+    });
+    socket.connect(port, host, () => {
+      const { address } = socket.address();
+      socket.close();
+      resolve(address);
+    });
+  });
+}
 
 /** How long a failed collective waits to hear from rank 0's store which rank was lost. */
 const NAME_THE_RANK_MS = 3000;
@@ -48,8 +66,8 @@ export class HostGroup {
         if (rank === 0) server = await StoreServer.listen(store.port, size, timeoutMs, Math.min(timeoutMs, 30_000));
         control = await ControlLine.open(store.host, store.port, { rank, worldSize: size, pid: process.pid, host: hostname() }, timeoutMs);
       }
-      // Gloo listens where this host reached rank 0 from (or on the named interface).
-      const address = config.iface !== '' ? '' : control?.localAddress ?? hostname();
+      // Gloo listens where this host reached rank 0 (or the Redis server) from, or on the named interface.
+      const address = config.iface !== '' ? '' : control?.localAddress ?? (store.kind === 'redis' ? await addressTowards(store.host, store.port) : hostname());
       let handle: GlooHandle;
       try {
         handle = await gloo.connect({ rank, size, timeoutMs, hostname: address, iface: config.iface, prefix: config.runId, store });
