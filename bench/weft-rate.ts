@@ -3,7 +3,7 @@
  * pool, so the figure is the step itself (no per-fit set-up, no progress, no callbacks).
  */
 import { getLoss } from '../src/graph/losses.js';
-import { ParallelEngine, type StepTiming } from '../src/parallel/coordinator.js';
+import { ParallelEngine, type CrossHostSum, type StepTiming } from '../src/parallel/coordinator.js';
 import { WorkerPool } from '../src/parallel/pool.js';
 import { keyFromSeed } from '../src/parallel/random.js';
 import { epochPermutation } from '../src/parallel/shuffle.js';
@@ -25,6 +25,13 @@ export interface RateOptions {
   readonly steps?: number;
   /** Force the sharded update on or off; default: the engine's own choice. */
   readonly sharded?: boolean;
+  /** Other hosts training with this one (bench/hosts.ts): every host must run the same steps. */
+  readonly hosts?: CrossHostSum;
+  /**
+   * Fixed passes for the warm-up and for each repeat instead of timed ones: ranks on several
+   * hosts must run the same number of steps (a timed loop would stop them at different ones).
+   */
+  readonly passes?: number;
 }
 
 /** A step's timing plus the slowest worker's time inside the sharded update round (0 without one). */
@@ -49,20 +56,22 @@ export async function weftRate(arch: Architecture, opts: RateOptions): Promise<O
   const pool = new WorkerPool(workers);
   try {
     const engine = new ParallelEngine(pool, model, { loss: state.loss.spec, metrics: [] }, {
-      data, runKey, optimizer: state, shardedUpdate: opts.sharded,
+      data, runKey, optimizer: state, shardedUpdate: opts.sharded, hosts: opts.hosts ?? null,
     });
     const pass = async (): Promise<number> => {
       const t0 = performance.now();
       for (let s = 0; s < steps; s++) await engine.trainBatch(0, order, s * batch, (s + 1) * batch);
       return performance.now() - t0;
     };
-    for (const t0 = performance.now(); performance.now() - t0 < warmupMs; ) await pass();
+    const fixed = opts.passes;
+    if (fixed !== undefined) for (let p = 0; p < fixed; p++) await pass();
+    else for (const t0 = performance.now(); performance.now() - t0 < warmupMs; ) await pass();
     const rates: number[] = [];
     const timings: Timing[] = [];
     for (let r = 0; r < repeats; r++) {
       let ms = 0;
       let passes = 0;
-      while (ms < minRepeatMs || passes === 0) {
+      while (fixed === undefined ? ms < minRepeatMs || passes === 0 : passes < fixed) {
         ms += await pass();
         passes += 1;
         timings.push({ ...(engine.lastTiming as StepTiming), updateWorkerMs: engine.updateWorkerMs });

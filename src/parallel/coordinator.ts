@@ -71,6 +71,15 @@ export class ParallelEngine {
   private step = 0;
   /** The last step's reduction on this thread (0 where the workers summed their slots). */
   private reduceMs = 0;
+  /** The last step's time in all-reduces across hosts. */
+  private crossHostMs = 0;
+
+  /** An all-reduce across hosts, its time counted into the step's crossHostMs. */
+  private async acrossHosts(hosts: CrossHostSum, values: Float32Array | Float64Array, what: string): Promise<void> {
+    const t0 = performance.now();
+    await hosts.allreduce(values, what);
+    this.crossHostMs += performance.now() - t0;
+  }
   lastTiming: StepTiming | null = null;
   /** The slowest worker's time inside its last update task (0: the update ran elsewhere). */
   updateWorkerMs = 0;
@@ -137,9 +146,9 @@ export class ParallelEngine {
 
   /** Where the update of a step over `workers` ranks runs (see UpdatePlan). */
   private planFor(workers: number): UpdatePlan {
-    // Across hosts the update waits for the hosts' sum, which only the coordinator sees.
-    if ((this.setup as SessionSetup).update === null || this.hosts !== null) return 'coordinator';
-    if (workers === 1) return 'fused';
+    if ((this.setup as SessionSetup).update === null) return 'coordinator';
+    // Across hosts the update waits for the hosts' sum, which only the coordinator sees: never fused.
+    if (workers === 1) return this.hosts === null ? 'fused' : 'coordinator';
     const sharded = (this.train as TrainSpec).shardedUpdate ?? this.model.layout.trainableSize >= SHARDED_UPDATE_MIN_PARAMS;
     return sharded ? 'workers' : 'coordinator';
   }
@@ -272,8 +281,9 @@ export class ParallelEngine {
     const penalty = (train.optimizer.regularizationLoss?.(this.trainable) ?? 0) * batchRows;
     const fault = trial ? null : train.fault ?? null;
     const ranks = shardRanges(rows, workers).flatMap(([a, b], rank) => (b > a ? [rank] : []));
-    const fused = plan === 'fused' ? this.updateOrder(ranks, rows, penalty, trial) : null;
+    const fused = plan === 'fused' ? this.updateOrder(ranks, batchRows, penalty, trial) : null;
     scratch.written.fill(0);
+    this.crossHostMs = 0;
     if (this.collective !== null) resetCollective(this.collective);
     this.stateOut?.flags.fill(0);
     const tasks = this.trainTasks(epoch, order, start, end, firstExample, workers, fault, fused);
@@ -281,7 +291,7 @@ export class ParallelEngine {
     const timings = tasks.length === 0 ? [] : await this.guarded(() => this.runTrainTasks(tasks, hosts, where), whole);
     const t1 = performance.now();
     const stats = this.sumStats(setup, ranks);
-    if (hosts !== null) await hosts.allreduce(stats, `summing the loss ${where}`);
+    if (hosts !== null) await this.acrossHosts(hosts, stats, `summing the loss ${where}`);
     stats[0] += penalty;
     // A non-finite loss means non-finite gradients: applying them would ruin every weight (a
     // fused update skipped itself). A finite loss does not prove finite gradients (a NaN weight
@@ -294,7 +304,11 @@ export class ParallelEngine {
     if (plan === 'coordinator') {
       finite = await this.centralUpdate(ranks, batchRows, hosts, where, trial ? { params: scratch.params, slots: scratch.slots } : undefined);
     } else if (plan === 'workers') {
-      const updates = this.updateTasks(this.updateOrder(ranks, rows, penalty, trial), workers, fault);
+      // Across hosts the coordinator sums the host's slots into slot 0 and all-reduces that;
+      // the workers then update their ranges from slot 0 alone.
+      const from = hosts === null ? ranks : [0];
+      if (hosts !== null) await this.acrossHosts(hosts, this.localSum(ranks), `summing the gradient ${where}`);
+      const updates = this.updateTasks(this.updateOrder(from, batchRows, penalty, trial), workers, fault);
       written = updates.map((t) => [t.start, t.end]);
       const done = await this.guarded(() => this.runAll(updates, `in the optimizer update ${where}`), written);
       this.updateWorkerMs = Math.max(...done.map((t) => t.computeMs));
@@ -333,17 +347,21 @@ export class ParallelEngine {
   private async centralUpdate(ranks: readonly number[], rows: number, hosts: CrossHostSum | null, where: string,
     into?: { params: Float32Array; slots: readonly Float32Array[] }): Promise<boolean> {
     const t0 = performance.now();
-    const reduction = this.reduction as SharedMemoryReduction;
-    // A host with no rows in this batch (fewer rows than hosts) adds zeros.
-    const gradSum = ranks.length === 0 ? reduction.slot(0).fill(0) : reduction.sum(ranks);
+    const gradSum = this.localSum(ranks);
+    this.reduceMs = performance.now() - t0;
     // Across hosts: this host's sum becomes every host's, in place in shared memory. A failure
     // throws here, before anything was written: the weights stay those of the last whole step.
-    if (hosts !== null) await hosts.allreduce(gradSum, `summing the gradient ${where}`);
-    this.reduceMs = performance.now() - t0;
+    if (hosts !== null) await this.acrossHosts(hosts, gradSum, `summing the gradient ${where}`);
     // Checked before: the in-place update leaves no copy to restore from.
     if (!allFinite(gradSum)) return false;
     (this.train as TrainSpec).optimizer.applyGradients(this.trainable, gradSum, rows, into);
     return true;
+  }
+
+  /** The host's gradient: its ranks' slots summed into the first (zeros in slot 0 for a host with no rows this batch). */
+  private localSum(ranks: readonly number[]): Float32Array {
+    const reduction = this.reduction as SharedMemoryReduction;
+    return ranks.length === 0 ? reduction.slot(0).fill(0) : reduction.sum(ranks);
   }
 
   /** Runs `round`; if it fails, restores the ranges its ranks had written, then rethrows. */
@@ -402,7 +420,7 @@ export class ParallelEngine {
     const slowest = timings.reduce((a, b) => (b.computeMs > a.computeMs ? b : a), idle);
     this.lastTiming = {
       dispatchAndWaitMs: t1 - t0, workerComputeMs: slowest.computeMs, copyInMs: slowest.copyInMs,
-      exportMs: slowest.exportMs, reduceMs: this.reduceMs, optimizerMs: t3 - t1 - this.reduceMs,
+      exportMs: slowest.exportMs, reduceMs: this.reduceMs, crossHostMs: this.crossHostMs, optimizerMs: t3 - t1 - this.reduceMs - this.crossHostMs,
       collectiveMs: Math.max(0, ...timings.map((t) => t.collectiveMs)), collectiveCalls: slowest.collectiveCalls,
     };
     return stats;

@@ -59,6 +59,8 @@ export interface StepTiming {
   collectiveMs: number;
   collectiveCalls: number;
   reduceMs: number;
+  /** Across hosts: the time in the all-reduces of the step's gradient and stats (0 on one host). */
+  crossHostMs: number;
   optimizerMs: number;
 }
 

@@ -251,6 +251,15 @@ describe.runIf(glooAvailable())('training across hosts through Gloo (network nam
     }
   }, 180_000);
 
+  it('a model large enough for the workers\' ranged update: 2 hosts x 2 workers train what one host trains', async () => {
+    const solo = (await runRanks(1, { MODEL_SEED: '11', WIDE: '1', POOL: '2' })).results[0] as RankResult;
+    const { results } = await runRanks(2, { MODEL_SEED: '11', WIDE: '1', POOL: '2' });
+    for (const r of results) expect(r.error, r.message).toBeUndefined();
+    expect(results[1]?.weights).toEqual(results[0]?.weights);
+    results[0]!.weights!.forEach((w, i) => expect(maxDiff(w, solo.weights![i]!), `weight ${i}`).toBeLessThan(1e-4));
+    expect(maxDiff(results[0]!.loss!, solo.loss!)).toBeLessThan(1e-5);
+  }, 180_000);
+
   it('unseeded ranks start from rank 0\'s weights', async () => {
     const { results } = await runRanks(2, {});
     expect(results[0]?.error).toBeUndefined();

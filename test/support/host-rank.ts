@@ -15,7 +15,9 @@ function build(): weft.Model {
   const inputs = weft.input({ shape: [64] });
   // With BatchNormalization next, the dense layer has no bias (its gradient would be 0 but for
   // rounding, which Adam's normalised step would turn into ±learning-rate moves).
-  let x = weft.layers.dense({ units: testCase === 'other-model' && rank === 1 ? 16 : 32, ...(process.env.BATCH_NORM ? { useBias: false } : { activation: 'relu' }) }).apply(inputs);
+  // WIDE: 1,024 units, past the size where the workers apply the update over ranges (coordinator.ts).
+  const units = process.env.WIDE ? 1024 : 32;
+  let x = weft.layers.dense({ units: testCase === 'other-model' && rank === 1 ? 16 : units, ...(process.env.BATCH_NORM ? { useBias: false } : { activation: 'relu' }) }).apply(inputs);
   // BATCH_NORM: synchronised batch statistics, summed across the hosts within each step.
   if (process.env.BATCH_NORM) x = weft.layers.activation({ activation: 'relu' }).apply(weft.layers.batchNormalization({}).apply(x));
   x = weft.layers.dropout({ rate: 0.3 }).apply(x);
