@@ -7,11 +7,10 @@
  * `npm run bench:hosts -- [--hosts 2,3] [--repeats 30]` (as root for namespaces). Prints medians after warm-up.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { initHostGroup, leaveHostGroup } from '../src/parallel/gloo/group.js';
 import { BENCH_MODELS } from './models.js';
-import { simulatedHosts, type SimulatedHosts } from './netns.js';
+import { freePort, simulatedHosts, type SimulatedHosts } from './netns.js';
 import { weftRate } from './weft-rate.js';
 
 const SIZES = [1_024, 16_384, 131_072, 407_050, 1_048_576, 4_194_304];
@@ -41,15 +40,6 @@ async function rank(): Promise<void> {
   const step = await weftRate(mlp.architecture, { batch: mlp.batch, workers: 1, repeats: 5, warmupMs: 0, minRepeatMs: 0, passes: 2, ...(group === null ? {} : { hosts: group }) });
   if ((group?.rank ?? 0) === 0) console.log(`RESULT ${JSON.stringify({ allreduce: rows, step })}`);
   await leaveHostGroup();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 interface HostsResult {

@@ -5,6 +5,7 @@
  * `spawnArgs`, and `masterAddr` is host 0's address.
  */
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 
 export interface SimulatedHosts {
   readonly kind: 'netns' | 'loopback';
@@ -57,4 +58,14 @@ export function simulatedHosts(count: number, kind: 'netns' | 'loopback' = proce
     spawnArgs: (_, argv) => [argv[0] as string, argv.slice(1) as string[]],
     teardown: () => {},
   };
+}
+
+/** A free TCP port (asked of the kernel, then released): a MASTER_PORT for one run. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
 }

@@ -1,11 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulatedHosts, type SimulatedHosts } from '../../bench/netns.js';
+import { freePort, simulatedHosts, type SimulatedHosts } from '../../bench/netns.js';
 import { hostConfig } from '../../src/parallel/gloo/config.js';
 import { ControlLine } from '../../src/parallel/gloo/control-line.js';
 import { HostGroupError } from '../../src/parallel/gloo/errors.js';
@@ -13,16 +12,6 @@ import { glooAvailable } from '../../src/parallel/gloo/native.js';
 import { StoreServer } from '../../src/parallel/gloo/store-server.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** A free TCP port on loopback (asked of the kernel, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface RankResult {
   rank: number;
@@ -259,6 +248,15 @@ describe.runIf(glooAvailable())('training across hosts through Gloo (network nam
     results[0]!.weights!.forEach((w, i) => expect(maxDiff(w, solo.weights![i]!), `weight ${i}`).toBeLessThan(1e-4));
     expect(maxDiff(results[0]!.loss!, solo.loss!)).toBeLessThan(1e-5);
   }, 180_000);
+
+  it('a stream of batches (fitDataset): 2 hosts train what one host trains', async () => {
+    const solo = (await runRanks(1, { MODEL_SEED: '11', HOST_CASE: 'stream' })).results[0] as RankResult;
+    const { results } = await runRanks(2, { MODEL_SEED: '11', HOST_CASE: 'stream' });
+    for (const r of results) expect(r.error, r.message).toBeUndefined();
+    expect(results[1]?.weights).toEqual(results[0]?.weights);
+    results[0]!.weights!.forEach((w, i) => expect(maxDiff(w, solo.weights![i]!), `weight ${i}`).toBeLessThan(1e-4));
+    expect(maxDiff(results[0]!.loss!, solo.loss!)).toBeLessThan(1e-5);
+  }, 120_000);
 
   it('unseeded ranks start from rank 0\'s weights', async () => {
     const { results } = await runRanks(2, {});

@@ -47,7 +47,17 @@ const watch: weft.Callback = {
 const batchSize = testCase === 'mismatch' && rank === 1 ? 16 : 32;
 const callbacks: weft.Callback[] = [watch, ...(testCase === 'checkpoint' ? [weft.callbacks.modelCheckpoint({ path: checkpoint })] : [])];
 try {
-  const h = await model.fit(xs, ys, { epochs, batchSize, ...resume, workers: Number(process.env.POOL ?? 1), verbose: 0, validationSplit: 0.2, callbacks });
+  const common = { epochs, ...resume, workers: Number(process.env.POOL ?? 1), verbose: 0 as const, callbacks };
+  // 'stream': the same rows as a stream of batches (fitDataset), which every host reads whole.
+  const stream = { [Symbol.asyncIterator]: async function* () {
+    for (let s = 0; s < rows; s += 32) {
+      const n = Math.min(32, rows - s);
+      yield { xs: xs.slice([s, 0], [n, 64]), ys: ys.slice([s], [n]) };
+    }
+  } };
+  const h = testCase === 'stream'
+    ? await model.fitDataset(stream, common)
+    : await model.fit(xs, ys, { ...common, batchSize, validationSplit: 0.2 });
   const ev = (await model.evaluate(xs, ys, { batchSize: 64 })) as weft.tf.Scalar[];
   const p = (await model.predict(xs)) as weft.tf.Tensor;
   console.log(`RESULT ${JSON.stringify({ rank, loss: h.history.loss, valLoss: h.history.val_loss, weights: flat(), evaluate: ev.map((e) => e.dataSync()[0]), predict: Array.from(p.dataSync()) })}`);

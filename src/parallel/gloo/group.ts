@@ -1,6 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { hostname } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import { hostConfig, type HostConfig, type HostGroupOptions } from './config.js';
 import { ControlLine } from './control-line.js';
 import { HostGroupError, HostLostError } from './errors.js';
@@ -155,6 +156,11 @@ export async function initHostGroup(options: HostGroupOptions = {}): Promise<Hos
 }
 
 function joinAs(config: HostConfig): Promise<HostGroup> {
+  // One group per process, joined by its main thread (a weft.trainer's thread included in "not").
+  if (!isMainThread) {
+    return Promise.reject(new HostGroupError(`WORLD_SIZE=${config.worldSize}: training across hosts runs in each rank's main thread, ` +
+      'not in a worker thread (weft.trainer does not train across hosts yet): call model.fit in the main thread of each rank'));
+  }
   const joining = HostGroup.join(config);
   current = joining;
   joining.catch(() => {
