@@ -101,8 +101,10 @@ export function usage(command?: string): string {
     const dflt = f.shown ?? f.default;
     return head + wrap(`${f.help}${dflt === undefined ? '' : ` (default: ${dflt})`}`, 28);
   });
-  const operand = COMMANDS[command].operand === undefined ? '' : ` ${COMMANDS[command].operand}`;
-  return `Usage: weft ${command}${operand} [flags]\n\n${COMMANDS[command].summary}.\n\nFlags:\n${rows.join('\n')}\n`;
+  const operand = COMMANDS[command].operand ?? '';
+  // Flags go before a `--` operand (launch's command), after any other (plot's FILE).
+  const line = operand === '' ? `weft ${command} [flags]` : operand.startsWith('--') ? `weft ${command} [flags] ${operand}` : `weft ${command} ${operand} [flags]`;
+  return `Usage: ${line}\n\n${COMMANDS[command].summary}.\n\nFlags:\n${rows.join('\n')}\n`;
 }
 
 /** node:util parseArgs, strict, its errors reworded into one UsageError line. */

@@ -198,7 +198,7 @@ describe('main', () => {
   });
 
   it('an unknown command or flag exits 2 with one line on stderr', async () => {
-    expect(await run(['trian'])).toEqual({ code: 2, stdout: '', stderr: "weft: unknown command: expected train, predict, plot or bench, received 'trian'; see weft --help\n" });
+    expect(await run(['trian'])).toEqual({ code: 2, stdout: '', stderr: "weft: unknown command: expected train, predict, plot, launch or bench, received 'trian'; see weft --help\n" });
     const bench = await run(['bench', '--worker', '2']);
     expect(bench.code).toBe(2);
     expect(bench.stderr).toBe(
