@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMMANDS, type LaunchOptions } from './cli-args.js';
@@ -33,7 +34,8 @@ export async function launch(o: LaunchOptions): Promise<number> {
       resolve(127);
     });
     child.on('exit', (code, signal) => {
-      const status = code ?? 128 + (signal === null ? 0 : 15);
+      // As a shell reports it: 128 + the signal's number for a rank killed by one.
+      const status = code ?? 128 + (signal === null ? 0 : constants.signals[signal]);
       if (status !== 0) {
         process.stderr.write(`weft launch: rank ${rank} exited with ${code ?? signal}; stopping this host's other ranks\n`);
         for (const c of children) if (c !== child && c.exitCode === null) c.kill('SIGTERM');

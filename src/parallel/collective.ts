@@ -59,6 +59,16 @@ export function collectiveBuffers(maxRanks: number, capacity: number, allocate: 
   return { control: allocate(CONTROL_WORDS * 4), data: allocate(2 * (maxRanks + 1) * capacity * 8), capacity, maxRanks, acrossHosts };
 }
 
+/** The first `length` values of rows 0..ranks-1 of a region, added in rank order. */
+function addRows(data: Float64Array, region: number, ranks: number, capacity: number, length: number): Float64Array {
+  const out = new Float64Array(length);
+  for (let r = 0; r < ranks; r++) {
+    const row = region + r * capacity;
+    for (let i = 0; i < length; i++) out[i] += data[row + i] as number;
+  }
+  return out;
+}
+
 /** Where call `call`'s rows start (two regions, alternating). */
 const regionOf = (b: CollectiveBuffers, call: number) => (call & 1) * (b.maxRanks + 1) * b.capacity;
 
@@ -133,12 +143,7 @@ export class SharedCollective implements Collective {
     this.barrier(partial.length);
     // Across hosts the coordinator left every host's total in the region's last row.
     if (across) return this.data.slice(region + this.buffers.maxRanks * capacity, region + this.buffers.maxRanks * capacity + partial.length);
-    const out = new Float64Array(partial.length);
-    for (let r = 0; r < this.ranks; r++) {
-      const row = region + r * capacity;
-      for (let i = 0; i < out.length; i++) out[i] += this.data[row + i];
-    }
-    return out;
+    return addRows(this.data, region, this.ranks, capacity, partial.length);
   }
 
   /**
@@ -195,11 +200,7 @@ export function relayAcrossHosts(buffers: CollectiveBuffers, ranks: number, allr
       const region = regionOf(buffers, served);
       served += 1;
       const length = Atomics.load(c, LENGTH);
-      const sum = new Float64Array(length);
-      for (let r = 0; r < ranks; r++) {
-        const row = region + r * buffers.capacity;
-        for (let i = 0; i < length; i++) sum[i] += data[row + i] as number;
-      }
+      const sum = addRows(data, region, ranks, buffers.capacity, length);
       try {
         await allreduce(sum);
       } catch (err) {

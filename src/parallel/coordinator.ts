@@ -325,13 +325,16 @@ export class ParallelEngine {
 
   /**
    * A step's gradient tasks; across hosts, with the coordinator relaying the in-step
-   * collective's sums to the other hosts while they run. A failed relay is the step's cause:
+   * collective's sums to the other hosts while they run (a trial's: back to its own ranks). A failed relay is the step's cause:
    * the ranks it released with an abort only echo it.
    */
   private async runTrainTasks(tasks: Task[], hosts: CrossHostSum | null, where: string): Promise<TaskTiming[]> {
     const collective = this.collective;
-    if (hosts === null || collective === null) return this.runAll(tasks, where);
-    const relay = relayAcrossHosts(collective, tasks.length, (sum) => hosts.allreduce(sum, `in the in-step statistics (BatchNormalization) ${where}`));
+    if (collective === null || !collective.acrossHosts) return this.runAll(tasks, where);
+    // A trial (hosts null) times this host alone: its relay hands the host's sums straight back.
+    const relay = relayAcrossHosts(collective, tasks.length, hosts === null
+      ? async () => {}
+      : (sum) => hosts.allreduce(sum, `in the in-step statistics (BatchNormalization) ${where}`));
     const run = this.runAll(tasks, where);
     const settled = await Promise.allSettled([run]);
     relay.stop();
@@ -392,7 +395,10 @@ export class ParallelEngine {
    */
   async trialStep(workers: number, start: number, end: number): Promise<void> {
     if (workers < 1 || workers > this.pool.size) throw new RangeError(`a trial needs 1 to ${this.pool.size} workers, not ${workers}`);
-    await this.runStep(this.planFor(workers), 0, null, start, end, start, workers, true, 'in a trial step (workers: auto)');
+    // Across hosts, the rows this host would train of such a batch.
+    const part = hostPart(start, end, this.hosts);
+    const [from, to] = part[1] > part[0] ? part : [start, start + 1];
+    await this.runStep(this.planFor(workers), 0, null, from, to, from, workers, true, 'in a trial step (workers: auto)');
   }
 
   async trainBatch(epoch: number, order: Int32Array | null, start: number, end: number, firstExample = start): Promise<Float64Array> {
@@ -407,7 +413,16 @@ export class ParallelEngine {
       throw new RangeError(`a batch of ${end - start} rows across ${this.hosts.size} hosts ${where} leaves a host without rows, and the model's ` +
         'in-step statistics (BatchNormalization) need every host in every step: use a batch size (and a dataset size) whose batches have at least one row per host');
     }
-    const { timings, stats, t1 } = await this.runStep(plan, epoch, order, from, to, firstExample + from - start, this.pool.size, false, where, end - start);
+    let step: Awaited<ReturnType<ParallelEngine['runStep']>>;
+    try {
+      step = await this.runStep(plan, epoch, order, from, to, firstExample + from - start, this.pool.size, false, where, end - start);
+    } catch (err) {
+      // A failure of this host alone (not a non-finite loss, which every host sees alike)
+      // leaves the others waiting in the step: the group breaks at once, naming this rank.
+      if (this.hosts !== null && !(err instanceof NonFiniteLossError)) this.hosts.abandon?.(err as Error);
+      throw err;
+    }
+    const { timings, stats, t1 } = step;
     // Constraints span whole weights, so they run here on the finished update.
     opt.applyConstraints?.(this.trainable);
     this.applyState();

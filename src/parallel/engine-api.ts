@@ -134,6 +134,8 @@ export interface CrossHostSum {
   readonly rank: number;
   readonly size: number;
   allreduce(values: Float32Array | Float64Array, what: string): Promise<void>;
+  /** This host failed its part of a step: break the group so the others stop waiting for it. */
+  abandon?(reason: Error): void;
 }
 
 /** This host's part [start, end) of rows [start, end): contiguous by global example index, as the workers' shards. */

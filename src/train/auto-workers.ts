@@ -9,6 +9,8 @@
  * machine. Counts are timed in interleaved rounds (see chooseWorkers).
  */
 import { availableParallelism } from 'node:os';
+import { hostConfig } from '../parallel/gloo/config.js';
+import { joinedHostConfig } from '../parallel/gloo/group.js';
 
 export interface AutoChoice {
   /** The count chosen. */
@@ -41,11 +43,21 @@ export function candidateCounts(cores: number, rows: number): number[] {
 }
 
 /** The threads `'auto'` may use: every core Node reports. */
+/** The weft processes sharing this host: the joined group's, else the environment's (1 alone or if unreadable). */
+function processesOnThisHost(): number {
+  const joined = joinedHostConfig();
+  if (joined !== null) return joined.localWorldSize;
+  try {
+    return hostConfig()?.localWorldSize ?? 1;
+  } catch {
+    return 1;
+  }
+}
+
 export function autoPoolSize(): number {
-  // Several weft processes on one host (LOCAL_WORLD_SIZE, as torchrun sets it) share its cores.
-  const local = Number(process.env.LOCAL_WORLD_SIZE ?? 1);
-  const share = Number.isSafeInteger(local) && local > 1 ? local : 1;
-  return Math.max(1, Math.floor(availableParallelism() / share));
+  // Several weft processes on one host (LOCAL_WORLD_SIZE as torchrun sets it, Slurm's tasks per
+  // node, or the localWorldSize given to weft.hosts.init) share its cores.
+  return Math.max(1, Math.floor(availableParallelism() / processesOnThisHost()));
 }
 
 /**

@@ -10,7 +10,7 @@ import { keyFromSeed, randomSeed } from '../parallel/random.js';
 import { sharedFloat32 } from '../parallel/shared.js';
 import type { Column } from '../parallel/batch.js';
 import { exampleSize } from '../graph/shape.js';
-import { acrossHosts, activeHostGroup, joinRun, type HostGroup } from './hosts.js';
+import { acrossHosts, activeHostGroup, checkBatchesForHosts, joinRun, type HostGroup } from './hosts.js';
 import { sliceDataset, type Dataset, type Evaluated, type InferenceEngine } from './engine.js';
 import type { SymbolicTensor } from '../graph/symbolic.js';
 import { classWeightsToSampleWeights, outputNames, toInputColumns, toSampleWeights, toTargetColumns } from './data.js';
@@ -346,6 +346,7 @@ export class Model extends GraphModel {
     const data = this.toDataset(x, y, state, memory, undefined, { sampleWeight: resolved.sampleWeight, classWeight: resolved.classWeight });
     const { train, validation } = this.splitValidation(data, resolved, state, memory);
     const hosts = await activeHostGroup();
+    if (hosts !== null) checkBatchesForHosts(hosts, this, train.rows, resolved.batchSize);
     const given = await this.joinHosts(hosts, state, resolved, { rows: train.rows, validationRows: validation?.rows ?? 0 });
     const runKey = keyFromSeed(given.seed);
     const objective = objectiveOf(state);
@@ -430,7 +431,8 @@ export class Model extends GraphModel {
     data: Record<string, number>): Promise<T> {
     if (hosts === null) return given;
     // The options every rank must share; the data itself is described by its row counts.
-    const local = ['callbacks', 'signal', 'verbose', 'seed', 'validationData', 'sampleWeight'];
+    // workers: each host's own pool (its sums differ in order only, as 'auto' may choose per host).
+    const local = ['callbacks', 'signal', 'verbose', 'seed', 'validationData', 'sampleWeight', 'workers'];
     const options = Object.fromEntries(Object.entries(given).filter(([k]) => !local.includes(k)));
     const description = {
       model: this.toJSON(), optimizer: state.spec(), iterations: state.iterations, objective: objectiveOf(state), options, ...data,

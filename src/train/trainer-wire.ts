@@ -11,7 +11,7 @@ import type { PredictArgs } from './model.js';
 import type { MessagePort } from 'node:worker_threads';
 import type * as Comlink from 'comlink';
 import type { ModelSpec } from '../graph/spec.js';
-import type { Callback, Logs } from './callbacks/callback.js';
+import type { Hook, Logs } from './callbacks/callback.js';
 import type { Optimizer, OptimizerSpec } from './optimizers.js';
 import type { EvaluateArgs } from './model.js';
 import type { FitArgs } from './options.js';
@@ -79,7 +79,7 @@ export interface WireData {
   weights: (WireArray | null)[] | null;
 }
 
-export type Hook = Exclude<keyof Callback, 'rankZeroOnly'>;
+export type { Hook };
 export const HOOKS: readonly Hook[] = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'];
 
 /** What a host hook may have asked for, applied by the thread before the loop goes on. */

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,8 +50,11 @@ async function runRanks(world: number, env: Record<string, string>, stuck: numbe
     child.stdout?.on('data', (c) => (out += c));
     child.on('exit', (code) => resolve({ out, code }));
   }));
+  // Never outlive the test: a rank still running after 150 s is killed (and its RESULT missing).
+  const deadline = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 150_000);
   const others = runs.filter((_, r) => r !== stuck);
   await Promise.all(others);
+  clearTimeout(deadline);
   if (stuck !== null) children[stuck]?.kill('SIGKILL');
   const done = await Promise.all(runs);
   const results = done.map((d) => JSON.parse(/RESULT (.*)/.exec(d.out)?.[1] ?? 'null') as RankResult);
@@ -91,7 +95,10 @@ describe('host group configuration (torchrun and Slurm variables)', () => {
       [{ ...base, RANK: '-1' }, /RANK must be .*received RANK="-1"/],
       [{ ...base, MASTER_PORT: '70000' }, /MASTER_PORT must be a TCP port/],
       [{ ...base, WEFT_STORE: 'etcd://x' }, /WEFT_STORE must be 'tcp', a redis:\/\/host:port URL or a file:\/\/\/directory URL/],
-      [{ ...base, WEFT_TIMEOUT: '0' }, /WEFT_TIMEOUT must be a number of seconds > 0/],
+      [{ ...base, WEFT_TIMEOUT: '0' }, /WEFT_TIMEOUT must be a number of seconds from 0.001 to 2147483; received WEFT_TIMEOUT="0"/],
+      [{ ...base, WEFT_TIMEOUT: '9e9' }, /WEFT_TIMEOUT must be a number of seconds from 0.001 to 2147483/],
+      [{ ...base, WEFT_STORE: 'redis://user:secret@cache:6379' }, /Gloo's RedisStore takes no user, password or database/],
+      [{ ...base, WEFT_STORE: 'redis//cache' }, /WEFT_STORE must be 'tcp', a redis:\/\/host:port URL or a file:\/\/\/directory URL; received WEFT_STORE="redis\/\/cache"/],
       [{ ...base, LOCAL_RANK: '2', LOCAL_WORLD_SIZE: '2' }, /LOCAL_RANK=2 is not below LOCAL_WORLD_SIZE=2/],
     ];
     for (const [env, message] of cases) expect(() => hostConfig({}, env), JSON.stringify(env)).toThrow(message);
@@ -101,6 +108,7 @@ describe('host group configuration (torchrun and Slurm variables)', () => {
   it('reads the Redis and file stores', () => {
     expect(hostConfig({}, { ...base, WEFT_STORE: 'redis://cache:6380' })?.store).toEqual({ kind: 'redis', host: 'cache', port: 6380 });
     expect(hostConfig({ store: 'file:///shared/run1' }, base)?.store).toEqual({ kind: 'file', path: '/shared/run1' });
+    expect(hostConfig({ store: 'file:///shared/my%20run' }, base)?.store).toEqual({ kind: 'file', path: '/shared/my run' });
   });
 });
 
@@ -141,6 +149,38 @@ describe('the rendezvous store rank 0 serves', () => {
     const server = await StoreServer.listen(port, 3, 800, 10_000);
     try {
       await expect(ControlLine.open('127.0.0.1', port, reg(0), 5_000)).rejects.toThrow(/ranks 1, 2 of 3 did not join within 0.8 s/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('says so when MASTER_PORT is another service, instead of crashing', async () => {
+    const other = createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')).listen(0, '127.0.0.1');
+    await new Promise((r) => other.once('listening', r));
+    const { port } = other.address() as { port: number };
+    try {
+      await expect(ControlLine.open('127.0.0.1', port, reg(1), 5_000)).rejects.toThrow(/is not weft's rendezvous store \(it replied "HTTP\/1.1 400 Bad Request/);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('a stray process after the group formed is refused alone; junk on the port is dropped; the group lives on', async () => {
+    const port = await freePort();
+    const server = await StoreServer.listen(port, 2, 10_000, 10_000);
+    try {
+      const [a, b] = await Promise.all([ControlLine.open('127.0.0.1', port, reg(0, 2), 5_000), ControlLine.open('127.0.0.1', port, reg(1, 2), 5_000)]);
+      await expect(ControlLine.open('127.0.0.1', port, reg(1, 2), 5_000)).rejects.toThrow(/had already formed when a process with RANK 1 .* registered/);
+      const junk = connect(port, '127.0.0.1');
+      const closed = new Promise((r) => junk.on('close', r));
+      junk.resume(); // read the refusal, so the server's end (and then close) arrives
+      junk.write(Buffer.from([7, 0xff, 0xff, 0xff, 0xff, 1, 2, 3]));
+      await closed;
+      b.close();
+      await a.whenLost(5_000);
+      // The group was not failed by either: rank 0 hears of rank 1's departure, as for any loss.
+      expect(a.lost.get(1)).toMatch(/its connection closed/);
+      a.close();
     } finally {
       server.close();
     }
@@ -260,7 +300,8 @@ describe.runIf(glooAvailable())('training across hosts through Gloo (network nam
 
   it('unseeded ranks start from rank 0\'s weights', async () => {
     const { results } = await runRanks(2, {});
-    expect(results[0]?.error).toBeUndefined();
+    for (const r of results) expect(r?.error, r?.message).toBeUndefined();
+    expect(results[0]?.weights).toHaveLength(4);
     expect(results[1]?.weights).toEqual(results[0]?.weights);
   }, 120_000);
 
@@ -331,6 +372,14 @@ describe.runIf(glooAvailable())('training across hosts through Gloo (network nam
       }
     } finally {
       redis.kill();
+    }
+  }, 120_000);
+
+  it('evaluate across hosts on different data on each rank fails on every rank, naming the rank', async () => {
+    const { results } = await runRanks(2, { HOST_CASE: 'other-data' });
+    for (const r of results) {
+      expect(r.error).toBe('HostGroupError');
+      expect(r.message).toContain("the ranks called evaluate on different data: these differ from rank 0's (rank 1: rows, data)");
     }
   }, 120_000);
 

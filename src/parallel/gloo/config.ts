@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { HostGroupError } from './errors.js';
 
 /**
@@ -51,6 +52,7 @@ export interface HostConfig {
 
 export const DEFAULT_MASTER_PORT = 29500;
 export const DEFAULT_TIMEOUT_S = 120;
+const MAX_TIMEOUT_S = 2_147_483;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -85,13 +87,21 @@ function slurmTasksPerNode(env: Env): string | undefined {
 
 function parseStore(s: Sourced<string> | null, master: () => { host: string; port: number }): StoreSpec {
   const v = s?.value ?? 'tcp';
+  const bad = (why: string) => new HostGroupError(`${s?.from ?? 'store'} must be 'tcp', a redis://host:port URL or a file:///directory URL${why}; received ${s?.from ?? 'store'}=${JSON.stringify(v)}`);
   if (v === 'tcp') return { kind: 'tcp', ...master() };
-  if (v.startsWith('redis://')) {
-    const url = new URL(v);
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw bad('');
+  }
+  if (url.protocol === 'redis:') {
+    // Debian's Gloo RedisStore connects without AUTH or a database number.
+    if (url.username !== '' || url.password !== '' || (url.pathname !== '' && url.pathname !== '/')) throw bad(" (Gloo's RedisStore takes no user, password or database)");
     return { kind: 'redis', host: url.hostname, port: url.port === '' ? 6379 : Number(url.port) };
   }
-  if (v.startsWith('file://')) return { kind: 'file', path: new URL(v).pathname };
-  throw new HostGroupError(`${s?.from ?? 'store'} must be 'tcp', a redis://host:port URL or a file:///directory URL; received ${s?.from}=${JSON.stringify(v)}`);
+  if (url.protocol === 'file:') return { kind: 'file', path: fileURLToPath(url) };
+  throw bad('');
 }
 
 /**
@@ -121,7 +131,10 @@ export function hostConfig(options: HostGroupOptions = {}, env: Env = process.en
   }
   const timeout = pick(options.timeout, 'timeout', env, ['WEFT_TIMEOUT']);
   const seconds = timeout === null ? DEFAULT_TIMEOUT_S : Number(timeout.value);
-  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new HostGroupError(`${timeout?.from} must be a number of seconds > 0; received ${timeout?.from}=${JSON.stringify(timeout?.value)}`);
+  // Node's timers (and Gloo's int32 milliseconds) hold at most 2^31 - 1 ms, about 24.8 days.
+  if (!(seconds >= 0.001 && seconds <= MAX_TIMEOUT_S)) {
+    throw new HostGroupError(`${timeout?.from} must be a number of seconds from 0.001 to ${MAX_TIMEOUT_S}; received ${timeout?.from}=${JSON.stringify(timeout?.value)}`);
+  }
   const store = parseStore(pick(options.store, 'store', env, ['WEFT_STORE']), () => {
     const addr = pick(options.masterAddr, 'masterAddr', env, ['MASTER_ADDR']);
     if (addr === null) {

@@ -18,10 +18,8 @@ export class ControlLine {
 
   private constructor(private readonly socket: Socket) {}
 
-  /** The address this host reached rank 0 from: the one its Gloo device should listen on. */
-  get localAddress(): string {
-    return this.socket.localAddress ?? '127.0.0.1';
-  }
+  /** Where Gloo should listen: the address rank 0's store saw this rank come from (set when the group forms). */
+  address = '127.0.0.1';
 
   /**
    * Connects (retrying until `timeoutMs`: rank 0 may start later), registers and resolves once
@@ -53,25 +51,41 @@ export class ControlLine {
     return new Promise((resolve, reject) => {
       let text = '';
       let ready = false;
-      const timer = setTimeout(() => reject(new HostGroupError(`rank ${registration.rank}: the group did not form within the timeout (the other ranks did not all register with rank 0's store)`)), timeoutMs);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new HostGroupError(`rank ${registration.rank}: the group did not form within the timeout (the other ranks did not all register with rank 0's store)`));
+      }, timeoutMs);
+      const fail = (error: HostGroupError) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(error);
+      };
       socket.on('data', (chunk: Buffer) => {
         text += chunk.toString('utf8');
         let nl = text.indexOf('\n');
         while (nl >= 0) {
-          const message = JSON.parse(text.slice(0, nl)) as { ready?: boolean; error?: string; lost?: number; why?: string };
+          const line = text.slice(0, nl);
           text = text.slice(nl + 1);
           nl = text.indexOf('\n');
+          let message: { ready?: boolean; address?: string; error?: string; lost?: number; back?: number; why?: string };
+          try {
+            message = JSON.parse(line) as typeof message;
+          } catch {
+            return fail(new HostGroupError(`rank ${registration.rank}: what answers at MASTER_ADDR:MASTER_PORT is not weft's rendezvous store (it replied ${JSON.stringify(line.slice(0, 60))}): ` +
+              'is MASTER_PORT another service\'s port?'));
+          }
           if (message.error !== undefined) {
-            clearTimeout(timer);
-            socket.destroy();
-            reject(new HostGroupError(message.error));
+            fail(new HostGroupError(message.error));
           } else if (message.ready === true) {
             ready = true;
             clearTimeout(timer);
+            if (message.address !== undefined) this.address = message.address;
             this.heartbeat = setInterval(() => socket.write('\n'), HEARTBEAT_MS).unref();
             resolve();
           } else if (message.lost !== undefined) {
             this.note(message.lost, message.why ?? 'lost');
+          } else if (message.back !== undefined) {
+            this.lost.delete(message.back);
           }
         }
       });
@@ -99,6 +113,11 @@ export class ControlLine {
         resolve();
       });
     });
+  }
+
+  /** Tells rank 0's store this rank failed (it passes `why` to the others as this rank's loss). */
+  report(why: string): void {
+    if (!this.socket.destroyed) this.socket.write(`${JSON.stringify({ failed: why })}\n`);
   }
 
   close(): void {

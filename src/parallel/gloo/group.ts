@@ -62,14 +62,15 @@ export class HostGroup {
     const { rank, worldSize: size, timeoutMs, store } = config;
     let server: StoreServer | null = null;
     let control: ControlLine | null = null;
+    let handle: GlooHandle | null = null;
     try {
       if (store.kind === 'tcp') {
         if (rank === 0) server = await StoreServer.listen(store.port, size, timeoutMs, Math.min(timeoutMs, 30_000));
         control = await ControlLine.open(store.host, store.port, { rank, worldSize: size, pid: process.pid, host: hostname() }, timeoutMs);
       }
-      // Gloo listens where this host reached rank 0 (or the Redis server) from, or on the named interface.
-      const address = config.iface !== '' ? '' : control?.localAddress ?? (store.kind === 'redis' ? await addressTowards(store.host, store.port) : hostname());
-      let handle: GlooHandle;
+      // Gloo listens on the named interface, else where rank 0's store saw this host from (so
+      // every peer can reach it), else where this host reaches the Redis server from.
+      const address = config.iface !== '' ? '' : control?.address ?? (store.kind === 'redis' ? await addressTowards(store.host, store.port) : hostname());
       try {
         handle = await gloo.connect({ rank, size, timeoutMs, hostname: address, iface: config.iface, prefix: config.runId, store });
       } catch (err) {
@@ -79,14 +80,24 @@ export class HostGroup {
       await group.barrier('while the group formed');
       return group;
     } catch (err) {
+      if (handle !== null) gloo.close(handle);
       control?.close();
       server?.close();
       throw err;
     }
   }
 
+  /** Collectives in the order they were asked for: Gloo runs one at a time on a context. */
+  private queue: Promise<unknown> = Promise.resolve();
+
   /** Runs a collective; its failure becomes a HostLostError naming the lost rank where the store knows it. */
-  private async collective(what: string, call: (h: GlooHandle, timeoutMs: number) => Promise<void>): Promise<void> {
+  private collective(what: string, call: (h: GlooHandle, timeoutMs: number) => Promise<void>): Promise<void> {
+    const run = this.queue.then(() => this.runCollective(what, call));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async runCollective(what: string, call: (h: GlooHandle, timeoutMs: number) => Promise<void>): Promise<void> {
     if (this.closed) throw new HostGroupError(`the group was closed: cannot communicate ${what}`);
     if (this.broken !== null) throw this.broken;
     try {
@@ -104,14 +115,42 @@ export class HostGroup {
     }
   }
 
+  /**
+   * This rank failed its part of a collective step (`reason`) while the others may be waiting
+   * in it: the group cannot stay in step, so it breaks here, says why to rank 0's store (which
+   * tells the others, so their error names this rank) and closes Gloo's pairs, which fails the
+   * others' waiting collective at once instead of at the timeout.
+   */
+  abandon(reason: Error): void {
+    if (this.broken !== null || this.closed) return;
+    this.broken = new HostLostError(`this rank (${this.rank}) failed a step shared with the other hosts, so the group cannot continue: ${reason.message}`, this.rank, { cause: reason });
+    this.control?.report(reason.message);
+    // Closed after the report has left, so the others hear why before their pairs close.
+    setTimeout(() => this.gloo.close(this.handle), 200).unref();
+  }
+
+  /**
+   * Runs `call` on memory no one can detach meanwhile: a SharedArrayBuffer's as is, any other
+   * through a shared copy (an ArrayBuffer transferred mid-call would free memory Gloo writes).
+   */
+  private async onSharedMemory<T extends ArrayBufferView>(values: T, call: (v: T) => Promise<void>): Promise<void> {
+    if (values.buffer instanceof SharedArrayBuffer) return call(values);
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    const shared = new Uint8Array(new SharedArrayBuffer(values.byteLength));
+    shared.set(bytes);
+    const Kind = values.constructor as new (b: SharedArrayBuffer) => T;
+    await call(new Kind(shared.buffer as SharedArrayBuffer));
+    bytes.set(shared);
+  }
+
   /** The elementwise sum over every rank, in place (the array's own memory, shared or not). */
   allreduce(values: Float32Array | Float64Array, what: string): Promise<void> {
-    return this.collective(what, (h, t) => this.gloo.allreduce(h, values, t));
+    return this.onSharedMemory(values, (v) => this.collective(what, (h, t) => this.gloo.allreduce(h, v, t)));
   }
 
   /** `root`'s bytes into every rank's `values`. */
   broadcast(values: ArrayBufferView, root: number, what: string): Promise<void> {
-    return this.collective(what, (h, t) => this.gloo.broadcast(h, values, root, t));
+    return this.onSharedMemory(values, (v) => this.collective(what, (h, t) => this.gloo.broadcast(h, v, root, t)));
   }
 
   barrier(what: string): Promise<void> {
@@ -143,6 +182,13 @@ export class HostGroup {
 
 /** The process's group: joined explicitly (initHostGroup), or on first use from the environment. */
 let current: Promise<HostGroup> | null = null;
+/** The configuration of the group joined or being joined (what autoPoolSize reads synchronously). */
+let currentConfig: HostConfig | null = null;
+
+/** The joined group's configuration, or null. */
+export function joinedHostConfig(): HostConfig | null {
+  return currentConfig;
+}
 
 /**
  * Joins a group of hosts, as torch.distributed.init_process_group: `options` override the
@@ -163,8 +209,11 @@ function joinAs(config: HostConfig): Promise<HostGroup> {
   }
   const joining = HostGroup.join(config);
   current = joining;
+  currentConfig = config;
   joining.catch(() => {
-    if (current === joining) current = null;
+    if (current !== joining) return;
+    current = null;
+    currentConfig = null;
   });
   return joining;
 }
@@ -183,5 +232,6 @@ export async function activeHostGroup(): Promise<HostGroup | null> {
 export async function leaveHostGroup(): Promise<void> {
   const joined = current;
   current = null;
+  currentConfig = null;
   if (joined !== null) (await joined.catch(() => null))?.close();
 }

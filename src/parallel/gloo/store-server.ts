@@ -23,6 +23,9 @@ export interface Registration {
 
 const SET = 1;
 const GET = 2;
+/** Gloo's keys are short and its values a few addresses: anything larger is not Gloo talking. */
+const MAX_KEY = 4096;
+const MAX_VALUE = 1 << 20;
 /** The first byte of a control line's registration ('{'). */
 const JSON_START = 0x7b;
 
@@ -36,7 +39,9 @@ function frame(status: number, payload: Buffer): Buffer {
 export class StoreServer {
   private readonly values = new Map<string, Buffer>();
   private readonly waiting = new Map<string, Socket[]>();
-  private readonly ranks = new Map<number, { socket: Socket; registration: Registration; seen: number }>();
+  private readonly ranks = new Map<number, { socket: Socket; registration: Registration; seen: number; stalled: boolean }>();
+  /** When the heartbeat check last ran: a late one means this process was blocked, not the ranks. */
+  private lastCheck = Date.now();
   private formed = false;
   private failed: string | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -92,8 +97,16 @@ export class StoreServer {
     let at = 0;
     while (data.length - at >= 5) {
       const keyLength = data.readUInt32BE(at + 1);
+      if ((data[at] !== SET && data[at] !== GET) || keyLength > MAX_KEY) {
+        socket.end(frame(1, Buffer.from('not a rendezvous store request')));
+        return Buffer.alloc(0);
+      }
       if (data.length - at < 9 + keyLength) break;
       const valueLength = data.readUInt32BE(at + 5 + keyLength);
+      if (valueLength > MAX_VALUE) {
+        socket.end(frame(1, Buffer.from(`a value of ${valueLength} bytes is over the store's ${MAX_VALUE}`)));
+        return Buffer.alloc(0);
+      }
       const end = at + 9 + keyLength + valueLength;
       if (data.length < end) break;
       const op = data[at];
@@ -124,9 +137,27 @@ export class StoreServer {
       const line = text.slice(0, newline);
       text = text.slice(newline + 1);
       newline = text.indexOf('\n');
-      const entry = [...this.ranks.values()].find((r) => r.socket === socket);
-      if (entry !== undefined) entry.seen = Date.now();
-      else if (line.length > 0) this.register(socket, line);
+      const found = [...this.ranks].find(([, r]) => r.socket === socket);
+      if (found === undefined) {
+        if (line.length > 0) this.register(socket, line);
+        continue;
+      }
+      const [rank, entry] = found;
+      entry.seen = Date.now();
+      if (entry.stalled) {
+        entry.stalled = false;
+        this.tellOthers(rank, { back: rank });
+      }
+      if (line.length > 0) {
+        // A rank that failed its part of a step says why before it leaves the group.
+        let why: string | undefined;
+        try {
+          why = (JSON.parse(line) as { failed?: string }).failed;
+        } catch {
+          why = undefined;
+        }
+        if (why !== undefined) this.tellOthers(rank, { lost: rank, why: `it failed its part of the step: ${why}` });
+      }
     }
     return Buffer.from(text, 'utf8');
   }
@@ -148,19 +179,29 @@ export class StoreServer {
       this.send(socket, { error: this.failed });
       return;
     }
+    if (this.formed) {
+      // Too late to join: the group stays as it is; the newcomer alone hears why.
+      this.send(socket, { error: `the group of ${this.worldSize} had already formed when a process with RANK ${r.rank} (pid ${r.pid} on ${r.host}) ` +
+        'registered: two processes claim one RANK, or a rank was restarted (start every rank again)' });
+      socket.end();
+      return;
+    }
     const where = (x: Registration) => `pid ${x.pid} on ${x.host}`;
     if (r.worldSize !== this.worldSize) {
       return this.fail(socket, `the ranks disagree on WORLD_SIZE: rank 0 has ${this.worldSize}, rank ${r.rank} (${where(r)}) has ${r.worldSize}`);
     }
     const holder = this.ranks.get(r.rank);
-    if (holder !== undefined || this.formed) {
-      const first = holder === undefined ? 'a process of the group already formed' : where(holder.registration);
-      return this.fail(socket, `two processes claim RANK ${r.rank} (${first} and ${where(r)}): give each process its own RANK in 0..${this.worldSize - 1}`);
+    if (holder !== undefined) {
+      return this.fail(socket, `two processes claim RANK ${r.rank} (${where(holder.registration)} and ${where(r)}): give each process its own RANK in 0..${this.worldSize - 1}`);
     }
-    this.ranks.set(r.rank, { socket, registration: r, seen: Date.now() });
+    this.ranks.set(r.rank, { socket, registration: r, seen: Date.now(), stalled: false });
     if (this.ranks.size === this.worldSize) {
       this.formed = true;
-      for (const { socket: s } of this.ranks.values()) this.send(s, { ready: true });
+      const own = this.ranks.get(0)?.socket;
+      // Rank 0 listens where the other hosts reach it: the local end of a remote rank's line.
+      const remote = [...this.ranks.values()].map((e) => e.socket).find((x) => !isLoopback(x.remoteAddress));
+      const rankZero = plainAddress(remote?.localAddress ?? own?.localAddress);
+      for (const [rank, { socket: s }] of this.ranks) this.send(s, { ready: true, address: rank === 0 ? rankZero : plainAddress(s.remoteAddress) });
     }
   }
 
@@ -178,11 +219,15 @@ export class StoreServer {
       '(not started, or given another MASTER_ADDR / MASTER_PORT)');
   }
 
+  /** Sends `message` about `rank` to every other rank. */
+  private tellOthers(rank: number, message: object): void {
+    for (const [r, { socket }] of this.ranks) if (r !== rank) this.send(socket, message);
+  }
+
   private lose(rank: number, why: string): void {
-    const entry = this.ranks.get(rank);
-    if (entry === undefined) return;
+    if (!this.ranks.has(rank)) return;
     this.ranks.delete(rank);
-    for (const { socket } of this.ranks.values()) this.send(socket, { lost: rank, why });
+    this.tellOthers(rank, { lost: rank, why });
   }
 
   private closed(socket: Socket): void {
@@ -200,8 +245,23 @@ export class StoreServer {
   private checkHeartbeats(): void {
     if (!this.formed) return;
     const now = Date.now();
-    for (const [rank, entry] of [...this.ranks]) {
-      if (now - entry.seen > this.stallMs) this.lose(rank, `it sent no heartbeat for ${Math.round((now - entry.seen) / 1000)} s (stalled or cut off)`);
+    const late = now - this.lastCheck > Math.min(1000, this.stallMs) * 2;
+    this.lastCheck = now;
+    // This process was blocked (a long synchronous call): the heartbeats are waiting unread, so
+    // nobody's silence can be judged until they have been read.
+    if (late) {
+      for (const entry of this.ranks.values()) entry.seen = now;
+      return;
+    }
+    for (const [rank, entry] of this.ranks) {
+      if (entry.stalled || now - entry.seen <= this.stallMs) continue;
+      entry.stalled = true;
+      this.tellOthers(rank, { lost: rank, why: `it sent no heartbeat for ${Math.round((now - entry.seen) / 1000)} s (stalled or cut off)` });
     }
   }
 }
+
+const isLoopback = (address: string | undefined) => address === undefined || /^(127\.|::1$|::ffff:127\.)/.test(address);
+
+/** An IPv4 address without its IPv6-mapped prefix (Gloo resolves either). */
+const plainAddress = (address: string | undefined) => (address ?? '127.0.0.1').replace(/^::ffff:/, '');

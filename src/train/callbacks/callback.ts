@@ -48,7 +48,8 @@ export function isModelAware(c: Callback): c is ModelAwareCallback {
   return typeof (c as Partial<ModelAwareCallback>).setModel === 'function';
 }
 
-type Hook = Exclude<keyof Callback, 'rankZeroOnly'>;
+/** A callback's hooks (its methods, not its rankZeroOnly flag). */
+export type Hook = Exclude<keyof Callback, 'rankZeroOnly'>;
 
 /** Runs one hook on every callback, in order, awaiting each. */
 export async function dispatch<H extends Hook>(callbacks: readonly Callback[], hook: H, ...args: Parameters<NonNullable<Callback[H]>>): Promise<void> {

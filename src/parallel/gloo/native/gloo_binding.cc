@@ -78,6 +78,15 @@ std::string StringField(const Napi::Object& o, const char* name) {
   return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
 }
 
+// A timeout argument: a positive number of milliseconds (0 would mean "wait forever" to Gloo).
+bool TimeoutArg(const Napi::Value& v, Millis* out) {
+  if (!v.IsNumber()) return false;
+  int64_t ms = v.As<Napi::Number>().Int64Value();
+  if (ms <= 0) return false;
+  *out = Millis(ms);
+  return true;
+}
+
 int IntField(const Napi::Object& o, const char* name) {
   auto v = o.Get(name);
   return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : 0;
@@ -90,7 +99,9 @@ Napi::Value Connect(const Napi::CallbackInfo& info) {
   auto o = info[0].As<Napi::Object>();
   int rank = IntField(o, "rank");
   int size = IntField(o, "size");
-  Millis timeout(IntField(o, "timeoutMs"));
+  Millis timeout;
+  if (!TimeoutArg(o.Get("timeoutMs"), &timeout)) return Reject(env, "connect expects options.timeoutMs > 0");
+  if (size < 1 || rank < 0 || rank >= size) return Reject(env, "connect expects 0 <= rank < size");
   gloo::transport::tcp::attr attr;
   attr.hostname = StringField(o, "hostname");
   attr.iface = StringField(o, "iface");
@@ -162,7 +173,8 @@ Napi::Value Allreduce(const Napi::CallbackInfo& info) {
   if (!ViewOf(env, info[1], &view) || (view.type != napi_float32_array && view.type != napi_float64_array)) {
     return Reject(env, "allreduce expects a Float32Array or Float64Array");
   }
-  Millis timeout(info[2].As<Napi::Number>().Int64Value());
+  Millis timeout;
+  if (!TimeoutArg(info[2], &timeout)) return Reject(env, "allreduce expects a timeout > 0 (ms)");
   void* data = view.data;
   size_t n = view.length;
   auto type = view.type;
@@ -189,8 +201,11 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   if (!context) return Reject(env, "broadcast: the group is closed");
   View view;
   if (!ViewOf(env, info[1], &view)) return Reject(env, "broadcast expects a typed array");
+  if (!info[2].IsNumber()) return Reject(env, "broadcast expects a root rank");
   int root = info[2].As<Napi::Number>().Int32Value();
-  Millis timeout(info[3].As<Napi::Number>().Int64Value());
+  if (root < 0 || root >= context->size) return Reject(env, "broadcast expects a root rank of the group");
+  Millis timeout;
+  if (!TimeoutArg(info[3], &timeout)) return Reject(env, "broadcast expects a timeout > 0 (ms)");
   auto data = static_cast<uint8_t*>(view.data);
   size_t bytes = view.bytes;
   auto job = new Job(env, [=]() {
@@ -209,7 +224,8 @@ Napi::Value Barrier(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   auto context = ContextOf(info);
   if (!context) return Reject(env, "barrier: the group is closed");
-  Millis timeout(info[1].As<Napi::Number>().Int64Value());
+  Millis timeout;
+  if (!TimeoutArg(info[1], &timeout)) return Reject(env, "barrier expects a timeout > 0 (ms)");
   auto job = new Job(env, [=]() {
     gloo::BarrierOptions opts(context);
     opts.setTimeout(timeout);
