@@ -27,6 +27,18 @@ interface RankResult {
   same?: boolean;
 }
 
+/** Runs the weft CLI from the sources in a fresh node; resolves with its exit code and output. */
+function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    child.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
 /** The hosts ranks run on: network namespaces where this machine allows them (root), else loopback. */
 let hosts: SimulatedHosts;
 
@@ -115,43 +127,42 @@ describe('host group configuration (torchrun and Slurm variables)', () => {
 describe('the rendezvous store rank 0 serves', () => {
   const reg = (rank: number, worldSize = 3) => ({ rank, worldSize, pid: 1000 + rank, host: 'h' });
 
-  it('refuses two processes with one RANK, naming both, on every rank', async () => {
+  /** Runs `body` against a store for `worldSize` ranks on a free port (`timeoutMs` to form), then closes it. */
+  async function withStore(worldSize: number, body: (port: number) => Promise<void>, timeoutMs = 10_000): Promise<void> {
     const port = await freePort();
-    const server = await StoreServer.listen(port, 3, 10_000, 10_000);
+    const server = await StoreServer.listen(port, worldSize, timeoutMs, 10_000);
     try {
+      await body(port);
+    } finally {
+      server.close();
+    }
+  }
+
+  it('refuses two processes with one RANK, naming both, on every rank', async () => {
+    await withStore(3, async (port) => {
       const lines = [ControlLine.open('127.0.0.1', port, reg(1), 10_000), ControlLine.open('127.0.0.1', port, reg(1), 10_000)];
       const settled = await Promise.allSettled(lines);
       for (const s of settled) {
         expect(s.status).toBe('rejected');
         expect(String((s as PromiseRejectedResult).reason)).toMatch(/two processes claim RANK 1 \(pid 1001 on h and pid 1001 on h\)/);
       }
-    } finally {
-      server.close();
-    }
+    });
   });
 
   it('refuses ranks that disagree on WORLD_SIZE', async () => {
-    const port = await freePort();
-    const server = await StoreServer.listen(port, 3, 10_000, 10_000);
-    try {
+    await withStore(3, async (port) => {
       const a = ControlLine.open('127.0.0.1', port, reg(0), 10_000);
       const b = ControlLine.open('127.0.0.1', port, reg(1, 4), 10_000);
       const [ra, rb] = await Promise.allSettled([a, b]);
       expect(String((ra as PromiseRejectedResult).reason)).toMatch(/disagree on WORLD_SIZE: rank 0 has 3, rank 1 .* has 4/);
       expect((rb as PromiseRejectedResult).reason).toBeInstanceOf(HostGroupError);
-    } finally {
-      server.close();
-    }
+    });
   });
 
   it('names the ranks that never came, within the timeout', async () => {
-    const port = await freePort();
-    const server = await StoreServer.listen(port, 3, 800, 10_000);
-    try {
+    await withStore(3, async (port) => {
       await expect(ControlLine.open('127.0.0.1', port, reg(0), 5_000)).rejects.toThrow(/ranks 1, 2 of 3 did not join within 0.8 s/);
-    } finally {
-      server.close();
-    }
+    }, 800);
   });
 
   it('says so when MASTER_PORT is another service, instead of crashing', async () => {
@@ -166,9 +177,7 @@ describe('the rendezvous store rank 0 serves', () => {
   });
 
   it('a stray process after the group formed is refused alone; junk on the port is dropped; the group lives on', async () => {
-    const port = await freePort();
-    const server = await StoreServer.listen(port, 2, 10_000, 10_000);
-    try {
+    await withStore(2, async (port) => {
       const [a, b] = await Promise.all([ControlLine.open('127.0.0.1', port, reg(0, 2), 5_000), ControlLine.open('127.0.0.1', port, reg(1, 2), 5_000)]);
       await expect(ControlLine.open('127.0.0.1', port, reg(1, 2), 5_000)).rejects.toThrow(/had already formed when a process with RANK 1 .* registered/);
       const junk = connect(port, '127.0.0.1');
@@ -181,19 +190,13 @@ describe('the rendezvous store rank 0 serves', () => {
       // The group was not failed by either: rank 0 hears of rank 1's departure, as for any loss.
       expect(a.lost.get(1)).toMatch(/its connection closed/);
       a.close();
-    } finally {
-      server.close();
-    }
+    });
   });
 
   it('says when MASTER_PORT is taken', async () => {
-    const port = await freePort();
-    const server = await StoreServer.listen(port, 2, 10_000, 10_000);
-    try {
+    await withStore(2, async (port) => {
       await expect(StoreServer.listen(port, 2, 10_000, 10_000)).rejects.toThrow(new RegExp(`MASTER_PORT ${port} is already in use`));
-    } finally {
-      server.close();
-    }
+    });
   });
 
   it('says when no store answers at MASTER_ADDR:MASTER_PORT', async () => {
@@ -202,31 +205,20 @@ describe('the rendezvous store rank 0 serves', () => {
   });
 
   it('tells the others when a rank\'s line closes after the group formed', async () => {
-    const port = await freePort();
-    const server = await StoreServer.listen(port, 2, 10_000, 10_000);
-    try {
+    await withStore(2, async (port) => {
       const [a, b] = await Promise.all([ControlLine.open('127.0.0.1', port, reg(0, 2), 5_000), ControlLine.open('127.0.0.1', port, reg(1, 2), 5_000)]);
       b.close();
       await a.whenLost(5_000);
       expect(a.lost.get(1)).toMatch(/its connection closed/);
       a.close();
-    } finally {
-      server.close();
-    }
+    });
   });
 });
 
 describe('without the Gloo binding', () => {
   it('trains on one host as always, and a multi-host run says how to get Gloo', async () => {
-    const run = (env: Record<string, string>) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'train', '--epochs', '1', '--workers', '1', '--verbose', '0', '--seed', '1'],
-        { cwd: ROOT, env: { ...process.env, WEFT_GLOO_ADDON: '/nonexistent/weft_gloo.node', ...env } });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c) => (out += c));
-      child.stderr.on('data', (c) => (err += c));
-      child.on('exit', (code) => resolve({ code, out, err }));
-    });
+    const run = (env: Record<string, string>) => runCli(['train', '--epochs', '1', '--workers', '1', '--verbose', '0', '--seed', '1'],
+      { WEFT_GLOO_ADDON: '/nonexistent/weft_gloo.node', ...env });
     const alone = await run({});
     expect(alone.code).toBe(0);
     expect(alone.out).toMatch(/Test on 359 examples: loss [\d.]+, accuracy/);
@@ -343,14 +335,8 @@ describe.runIf(glooAvailable())('training across hosts through Gloo (network nam
 
   it('weft launch starts this host\'s ranks with torchrun\'s variables; rank 0 alone prints', async () => {
     const port = await freePort();
-    const run = (args: string[]) => new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout?.on('data', (c) => (out += c));
-      child.on('exit', (code) => resolve({ code, out }));
-    });
     const train = ['train', '--epochs', '2', '--workers', '1', '--seed', '1', '--verbose', '0'];
-    const [alone, launched] = [await run(train), await run(['launch', '--nproc-per-node', '2', '--master-port', String(port), '--', ...train])];
+    const [alone, launched] = [await runCli(train), await runCli(['launch', '--nproc-per-node', '2', '--master-port', String(port), '--', ...train])];
     expect(launched.code).toBe(0);
     const lines = launched.out.match(/Test on 359 examples: loss ([\d.]+)/g) ?? [];
     expect(lines).toHaveLength(1);
