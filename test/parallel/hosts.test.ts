@@ -77,6 +77,17 @@ function maxDiff(a: number[], b: number[]): number {
   return a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] as number))), 0);
 }
 
+/**
+ * The ranks of a multi-host run trained what one host trained: none failed, every rank holds
+ * bitwise rank 0's weights, and those are one host's up to float summation order.
+ */
+function expectOneHostRun(results: readonly RankResult[], solo: RankResult, label: string): void {
+  for (const r of results) expect(r?.error, `${label} rank ${r?.rank}: ${r?.message}`).toBeUndefined();
+  for (const r of results) expect(r.weights, `${label} rank ${r.rank}`).toEqual(results[0]?.weights);
+  results[0]!.weights!.forEach((w, i) => expect(maxDiff(w, solo.weights![i]!), `${label} weight ${i}`).toBeLessThan(1e-4));
+  expect(maxDiff(results[0]!.loss!, solo.loss!)).toBeLessThan(1e-5);
+}
+
 describe('host group configuration (torchrun and Slurm variables)', () => {
   const base = { WORLD_SIZE: '3', RANK: '1', MASTER_ADDR: '10.0.0.1', MASTER_PORT: '29400' };
 
@@ -242,17 +253,14 @@ describe.runIf(glooAvailable())('training across hosts through Gloo (network nam
     expect(solo.weights).toBeDefined();
     for (const [world, pool] of [[2, 1], [3, 1], [2, 2]] as const) {
       const { results } = await runRanks(world, { MODEL_SEED: '11', POOL: String(pool) });
+      // One host's run, with the same dropout masks: the sums differ in their order only.
+      expectOneHostRun(results, solo, `${world}x${pool}`);
+      // Every rank holds bitwise the same losses and answers as rank 0, too.
       for (const r of results) {
-        expect(r.error, `${world}x${pool} rank ${r.rank}: ${r.message}`).toBeUndefined();
-        // Every rank holds bitwise the same weights, losses and answers as rank 0.
-        expect(r.weights).toEqual(results[0]?.weights);
         expect(r.loss).toEqual(results[0]?.loss);
         expect(r.predict).toEqual(results[0]?.predict);
       }
       const r0 = results[0] as RankResult;
-      // One host's run, with the same dropout masks: the sums differ in their order only.
-      r0.weights!.forEach((w, i) => expect(maxDiff(w, solo.weights![i]!), `${world}x${pool} weight ${i}`).toBeLessThan(1e-4));
-      expect(maxDiff(r0.loss!, solo.loss!)).toBeLessThan(1e-5);
       expect(maxDiff(r0.valLoss!, solo.valLoss!)).toBeLessThan(1e-5);
       expect(maxDiff(r0.evaluate!, solo.evaluate!)).toBeLessThan(1e-4);
       expect(r0.predict).toHaveLength(600 * 10);
@@ -264,30 +272,21 @@ describe.runIf(glooAvailable())('training across hosts through Gloo (network nam
     const solo = (await runRanks(1, { MODEL_SEED: '11', BATCH_NORM: '1' })).results[0] as RankResult;
     for (const pool of [1, 2]) {
       const { results } = await runRanks(2, { MODEL_SEED: '11', BATCH_NORM: '1', POOL: String(pool) });
-      for (const r of results) expect(r.error, r.message).toBeUndefined();
-      expect(results[1]?.weights).toEqual(results[0]?.weights);
       // Moving mean and variance included: every host saw the global batch's statistics.
-      results[0]!.weights!.forEach((w, i) => expect(maxDiff(w, solo.weights![i]!), `2x${pool} weight ${i}`).toBeLessThan(1e-4));
-      expect(maxDiff(results[0]!.loss!, solo.loss!)).toBeLessThan(1e-5);
+      expectOneHostRun(results, solo, `2x${pool}`);
     }
   }, 180_000);
 
   it('a model large enough for the workers\' ranged update: 2 hosts x 2 workers train what one host trains', async () => {
     const solo = (await runRanks(1, { MODEL_SEED: '11', WIDE: '1', POOL: '2' })).results[0] as RankResult;
     const { results } = await runRanks(2, { MODEL_SEED: '11', WIDE: '1', POOL: '2' });
-    for (const r of results) expect(r.error, r.message).toBeUndefined();
-    expect(results[1]?.weights).toEqual(results[0]?.weights);
-    results[0]!.weights!.forEach((w, i) => expect(maxDiff(w, solo.weights![i]!), `weight ${i}`).toBeLessThan(1e-4));
-    expect(maxDiff(results[0]!.loss!, solo.loss!)).toBeLessThan(1e-5);
+    expectOneHostRun(results, solo, '2x2 wide');
   }, 180_000);
 
   it('a stream of batches (fitDataset): 2 hosts train what one host trains', async () => {
     const solo = (await runRanks(1, { MODEL_SEED: '11', HOST_CASE: 'stream' })).results[0] as RankResult;
     const { results } = await runRanks(2, { MODEL_SEED: '11', HOST_CASE: 'stream' });
-    for (const r of results) expect(r.error, r.message).toBeUndefined();
-    expect(results[1]?.weights).toEqual(results[0]?.weights);
-    results[0]!.weights!.forEach((w, i) => expect(maxDiff(w, solo.weights![i]!), `weight ${i}`).toBeLessThan(1e-4));
-    expect(maxDiff(results[0]!.loss!, solo.loss!)).toBeLessThan(1e-5);
+    expectOneHostRun(results, solo, '2x1 stream');
   }, 120_000);
 
   it('unseeded ranks start from rank 0\'s weights', async () => {
